@@ -1,0 +1,238 @@
+/*
+ * main.c - smtp-diag: options -> plugins -> profile -> plan -> run -> report.
+ *
+ * Only this file exits. Problems of the target become findings and the
+ * exit status follows the worst one; problems of the invocation (options,
+ * profile, plugins) are one line on stderr and exit status 3.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../params.h"
+#include "../plugin_loader.h"
+#include "../profile.h"
+#include "../reporters.h"
+#include "../runner.h"
+#include "../session_internal.h"
+#include "../util.h"
+#include "options.h"
+
+#ifndef SD_PLUGIN_DIR
+#define SD_PLUGIN_DIR "/usr/local/lib/smtpdiag"
+#endif
+#ifndef SD_PROFILE_DIR
+#define SD_PROFILE_DIR "/usr/local/share/smtpdiag/profiles"
+#endif
+
+#define EXIT_UNKNOWN 3
+#define DEFAULT_CONNECT_MS 10000
+#define DEFAULT_GREETING_MS 60000
+#define DEFAULT_COMMAND_MS 30000
+
+static const char *dirs_or_default(const char *given, const char *env, const char *dflt)
+{
+	const char *e;
+
+	if (given != NULL)
+		return given;
+	e = getenv(env);
+	return e != NULL && *e != '\0' ? e : dflt;
+}
+
+static void list_checks(const sd_registry *reg, FILE *out)
+{
+	for (size_t i = 0; i < reg->nplugins; i++) {
+		const sd_check *c = reg->plugins[i].check;
+
+		fprintf(out, "%-16s %s\n", c->name, c->summary != NULL ? c->summary : "");
+		if (c->requires != NULL && c->requires[0] != NULL) {
+			fputs("                 requires:", out);
+			for (const char *const *r = c->requires; *r != NULL; r++)
+				fprintf(out, " %s", *r);
+			fputc('\n', out);
+		}
+		for (const sd_param_spec *p = c->params; p != NULL && p->name != NULL; p++)
+			fprintf(out, "                 %s (%s, default %s): %s\n", p->name,
+				sd_param_type_name(p->type),
+				p->default_value != NULL && p->default_value[0] ? p->default_value : "unset",
+				p->help);
+	}
+	for (size_t i = 0; i < reg->nrefused; i++)
+		fprintf(out, "%-16s REFUSED: %s\n", reg->refused[i].name, reg->refused[i].reason);
+}
+
+static int list_profiles(const char *dirs, FILE *out)
+{
+	char *copy = sd_xstrdup(dirs), *save = NULL;
+	int found = 0;
+
+	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+		struct dirent **names;
+		int n = scandir(d, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			const char *f = names[i]->d_name;
+			size_t l = strlen(f);
+			if (l > 5 && strcmp(f + l - 5, ".yaml") == 0) {
+				char *name = sd_xstrndup(f, l - 5), *err = NULL;
+				sd_profile *p = sd_profile_load(name, d, &err);
+				fprintf(out, "%-16s %s\n", name,
+					p != NULL ? (p->description ? p->description : "") : err);
+				sd_profile_free(p);
+				free(err);
+				free(name);
+				found++;
+			}
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	}
+	free(copy);
+	if (!found)
+		fprintf(out, "no profiles in %s\n", dirs);
+	return 0;
+}
+
+/* target_config - CLI over profile over built-in defaults */
+static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_config *cfg, char **err)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (cli->address != NULL && inet_pton(AF_INET, cli->address, addr) != 1 &&
+	    inet_pton(AF_INET6, cli->address, addr) != 1) {
+		*err = sd_asprintf("--address: '%s' is not an IP address (IPv4 or IPv6 literal)", cli->address);
+		return -1;
+	}
+	cfg->server = sd_xstrdup(cli->server);
+	cfg->address = cli->address != NULL ? sd_xstrdup(cli->address) : NULL;
+	cfg->tls = p->target.tls_set ? p->target.tls : SD_TLS_NONE;
+	if (cli->tls != NULL && sd_tls_mode_parse(cli->tls, &cfg->tls) != 0) {
+		*err = sd_asprintf("--tls: '%s' is not none, starttls or implicit", cli->tls);
+		return -1;
+	}
+	if (cfg->tls == SD_TLS_IMPLICIT) {
+		*err = sd_xstrdup("implicit TLS (SMTPS) is not supported by this build yet; use --tls none or starttls");
+		return -1;
+	}
+	if (cli->port != 0)
+		cfg->port = (unsigned)cli->port;
+	else if (p->target.port_set)
+		cfg->port = p->target.port;
+	else
+		cfg->port = cfg->tls == SD_TLS_IMPLICIT ? 465 : 25;
+	if (cli->ehlo_name != NULL) {
+		if (cli->ehlo_name[0] == '\0' || strpbrk(cli->ehlo_name, " \t\r\n") != NULL) {
+			*err = sd_xstrdup("--ehlo-name must be one word (a domain or [address])");
+			return -1;
+		}
+		cfg->ehlo_name = sd_xstrdup(cli->ehlo_name);
+	} else if (p->target.ehlo_name != NULL) {
+		cfg->ehlo_name = sd_xstrdup(p->target.ehlo_name);
+	}
+	cfg->connect_timeout_ms = p->target.connect_timeout_ms ? (int)p->target.connect_timeout_ms
+							       : DEFAULT_CONNECT_MS;
+	cfg->greeting_timeout_ms = p->target.greeting_timeout_ms ? (int)p->target.greeting_timeout_ms
+								 : DEFAULT_GREETING_MS;
+	cfg->command_timeout_ms = p->target.command_timeout_ms ? (int)p->target.command_timeout_ms
+							       : DEFAULT_COMMAND_MS;
+	if (cli->timeout_ms > 0)
+		cfg->connect_timeout_ms = cfg->greeting_timeout_ms = cfg->command_timeout_ms =
+			(int)cli->timeout_ms;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sd_cli cli;
+	char *err = NULL;
+	int rc = EXIT_UNKNOWN;
+	sd_registry *reg = NULL;
+	sd_profile *profile = NULL;
+	sd_plan plan = { 0 };
+	sd_target_config cfg = { 0 };
+
+	signal(SIGPIPE, SIG_IGN);
+	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
+		fprintf(stderr, "smtp-diag: %s\nTry 'smtp-diag --help'.\n", err);
+		goto out;
+	}
+	if (cli.help) {
+		sd_cli_usage(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (cli.version) {
+		printf("smtp-diag %s (plugin ABI %d)\n", PACKAGE_VERSION, SD_PLUGIN_ABI);
+		rc = 0;
+		goto out;
+	}
+	const char *plugin_dirs = dirs_or_default(cli.plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
+	const char *profile_dirs = dirs_or_default(cli.profile_dirs, "SMTPDIAG_PROFILE_DIR", SD_PROFILE_DIR);
+
+	if (cli.list_profiles) {
+		rc = list_profiles(profile_dirs, stdout);
+		goto out;
+	}
+	reg = sd_registry_new();
+	if (sd_registry_load_path(reg, plugin_dirs, &err) != 0) {
+		fprintf(stderr, "smtp-diag: %s\n", err);
+		goto out;
+	}
+	if (cli.list_checks) {
+		list_checks(reg, stdout);
+		rc = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < reg->nrefused; i++)
+		fprintf(stderr, "smtp-diag: warning: module %s refused: %s\n", reg->refused[i].path,
+			reg->refused[i].reason);
+	if (cli.server == NULL || cli.server[0] == '\0') {
+		fprintf(stderr, "smtp-diag: no target: give --server NAME\nTry 'smtp-diag --help'.\n");
+		goto out;
+	}
+	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
+	if (profile == NULL || sd_profile_bind(profile, reg, &err) != 0) {
+		fprintf(stderr, "smtp-diag: %s\n", err);
+		goto out;
+	}
+	if (sd_plan_make(&plan, profile, reg, (const char *const *)cli.checks, cli.nchecks, &err) != 0) {
+		fprintf(stderr, "smtp-diag: %s\n", err);
+		goto out;
+	}
+	if (target_config(&cli, profile, &cfg, &err) != 0) {
+		fprintf(stderr, "smtp-diag: %s\n", err);
+		goto out;
+	}
+
+	sd_reporter rep;
+	sd_text_state ts;
+	sd_json_state js;
+	if (cli.output == SD_OUT_JSON) {
+		sd_json_options jo = { .out = stdout };
+		sd_json_reporter_init(&rep, &js, &jo);
+	} else {
+		sd_text_options to = { .out = stdout, .quiet = cli.quiet, .verbose = cli.verbose };
+		sd_text_reporter_init(&rep, &ts, &to);
+	}
+	sd_target_result *res = sd_run_target(&plan, &cfg, profile, &rep, cli.transcript);
+	rc = res->exit_code;
+	sd_target_result_free(res);
+	if (cli.output == SD_OUT_JSON && js.failed) {
+		fprintf(stderr, "smtp-diag: cannot write the JSON report\n");
+		rc = EXIT_UNKNOWN;
+	}
+
+out:
+	free(err);
+	sd_target_config_clear(&cfg);
+	sd_plan_clear(&plan);
+	sd_profile_free(profile);
+	sd_registry_free(reg);
+	sd_cli_clear(&cli);
+	return rc;
+}

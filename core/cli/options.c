@@ -1,0 +1,201 @@
+/*
+ * options.c - the smtp-diag command line, from one table.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../params.h"
+#include "../util.h"
+#include "options.h"
+
+enum {
+	OPT_SERVER = 's', OPT_ADDRESS = 'a', OPT_PORT = 'p', OPT_PROFILE = 'P', OPT_CHECKS = 'c',
+	OPT_TIMEOUT = 't', OPT_EHLO = 'e', OPT_JSON = 'j', OPT_QUIET = 'q', OPT_VERBOSE = 'v',
+	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
+	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES,
+};
+
+typedef struct option_spec {
+	const char *name;
+	int id;         /* also the short option when printable */
+	const char *arg;  /* NULL: no argument */
+	const char *help;
+} option_spec;
+
+static const option_spec table[] = {
+	{ "server", OPT_SERVER, "NAME", "mail server to audit (host name or IP address)" },
+	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (no DNS lookup)" },
+	{ "port", OPT_PORT, "PORT", "TCP port (default: the profile's, else 25)" },
+	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
+	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },
+	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, e.g. 5s or 500ms (default: the profile's)" },
+	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's)" },
+	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
+	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
+	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
+	{ "verbose", OPT_VERBOSE, NULL, "also print OK findings and every fact" },
+	{ "transcript", OPT_TRANSCRIPT, NULL, "show the SMTP dialogue (credentials redacted)" },
+	{ "profile-dir", OPT_PROFILE_DIR, "DIR[:DIR]", "where profiles are found by name (env SMTPDIAG_PROFILE_DIR)" },
+	{ "plugin-dir", OPT_PLUGIN_DIR, "DIR[:DIR]", "where check modules are loaded from (env SMTPDIAG_PLUGIN_DIR)" },
+	{ "list-checks", OPT_LIST_CHECKS, NULL, "list the available checks and their parameters" },
+	{ "list-profiles", OPT_LIST_PROFILES, NULL, "list the profiles found in the profile directories" },
+	{ "help", OPT_HELP, NULL, "show this help" },
+	{ "version", OPT_VERSION, NULL, "show the version and the plugin ABI" },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* sd_cli_usage - help text generated from the table */
+void sd_cli_usage(FILE *out)
+{
+	fputs("Usage: smtp-diag --server NAME [options]\n"
+	      "Audit an SMTP server: reachability, greeting, EHLO capabilities, timings.\n\n",
+	      out);
+	for (const option_spec *o = table; o->name != NULL; o++) {
+		char left[64];
+		if (o->id < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		fprintf(out, "  %-30s %s\n", left, o->help);
+	}
+	fputs("\nExit status: 0 ok, 1 warning, 2 critical, 3 unknown (a check failed to run,\n"
+	      "or the command line, a profile or a plugin is unusable).\n",
+	      out);
+}
+
+static int split_checks(sd_cli *cli, const char *arg, char **err)
+{
+	char *copy = sd_xstrdup(arg), *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (*t == '\0')
+			continue;
+		cli->checks = sd_xrealloc(cli->checks, (cli->nchecks + 1) * sizeof(char *));
+		cli->checks[cli->nchecks++] = sd_xstrdup(t);
+	}
+	free(copy);
+	if (cli->nchecks == 0) {
+		*err = sd_xstrdup("--checks needs at least one check name");
+		return -1;
+	}
+	return 0;
+}
+
+/* sd_cli_parse - getopt_long over the table */
+int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
+{
+	struct option longs[sizeof(table) / sizeof(table[0])];
+	char shorts[64] = ":";
+	size_t n = 0;
+
+	memset(cli, 0, sizeof(*cli));
+	for (const option_spec *o = table; o->name != NULL; o++, n++) {
+		longs[n] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, o->id };
+		if (o->id < 256) {
+			size_t l = strlen(shorts);
+			shorts[l] = (char)o->id;
+			if (o->arg)
+				shorts[++l] = ':';
+			shorts[l + 1] = '\0';
+		}
+	}
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, shorts, longs, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case OPT_SERVER:
+			cli->server = optarg;
+			break;
+		case OPT_ADDRESS:
+			cli->address = optarg;
+			break;
+		case OPT_PORT:
+			if (sd_parse_int(optarg, &cli->port) != 0 || cli->port < 1 || cli->port > 65535) {
+				*err = sd_asprintf("--port: '%s' is not a port number (1-65535)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PROFILE:
+			cli->profile = optarg;
+			break;
+		case OPT_CHECKS:
+			if (split_checks(cli, optarg, err) != 0)
+				return -1;
+			break;
+		case OPT_TIMEOUT:
+			if (sd_parse_duration_ms(optarg, &cli->timeout_ms) != 0 || cli->timeout_ms <= 0 ||
+			    cli->timeout_ms > 3600000) {
+				*err = sd_asprintf("--timeout: '%s' is not a duration such as 10, 5s or 500ms (max 1h)",
+						   optarg);
+				return -1;
+			}
+			break;
+		case OPT_TLS:
+			cli->tls = optarg;
+			break;
+		case OPT_EHLO:
+			cli->ehlo_name = optarg;
+			break;
+		case OPT_JSON:
+			cli->output = SD_OUT_JSON;
+			break;
+		case OPT_QUIET:
+			cli->quiet = 1;
+			break;
+		case OPT_VERBOSE:
+			cli->verbose = 1;
+			break;
+		case OPT_TRANSCRIPT:
+			cli->transcript = 1;
+			break;
+		case OPT_PROFILE_DIR:
+			cli->profile_dirs = optarg;
+			break;
+		case OPT_PLUGIN_DIR:
+			cli->plugin_dirs = optarg;
+			break;
+		case OPT_LIST_CHECKS:
+			cli->list_checks = 1;
+			break;
+		case OPT_LIST_PROFILES:
+			cli->list_profiles = 1;
+			break;
+		case OPT_HELP:
+			cli->help = 1;
+			break;
+		case OPT_VERSION:
+			cli->version = 1;
+			break;
+		case ':':
+			*err = sd_asprintf("option %s needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			*err = sd_asprintf("unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		*err = sd_asprintf("unexpected argument '%s' (use --server NAME)", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* sd_cli_clear - free the split check list */
+void sd_cli_clear(sd_cli *cli)
+{
+	for (size_t i = 0; i < cli->nchecks; i++)
+		free(cli->checks[i]);
+	free(cli->checks);
+	cli->checks = NULL;
+	cli->nchecks = 0;
+}

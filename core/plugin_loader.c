@@ -1,0 +1,241 @@
+/*
+ * plugin_loader.c - find, vet and load check modules with libltdl.
+ *
+ * Order of trust: the directory and the file are checked with stat()
+ * before the module is opened; the descriptor's first member (abi) is read
+ * before any other member or any function of the module is used.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ltdl.h>
+
+#include "plugin_loader.h"
+#include "util.h"
+
+/* sd_registry_new - registry plus libltdl init (reference counted) */
+sd_registry *sd_registry_new(void)
+{
+	sd_registry *reg = sd_xcalloc(1, sizeof(*reg));
+
+	lt_dlinit();
+	return reg;
+}
+
+/* sd_registry_free - close modules and free */
+void sd_registry_free(sd_registry *reg)
+{
+	if (reg == NULL)
+		return;
+	for (size_t i = 0; i < reg->nplugins; i++) {
+		lt_dlclose((lt_dlhandle)reg->plugins[i].handle);
+		free(reg->plugins[i].path);
+	}
+	for (size_t i = 0; i < reg->nrefused; i++) {
+		free(reg->refused[i].path);
+		free(reg->refused[i].name);
+		free(reg->refused[i].reason);
+	}
+	free(reg->plugins);
+	free(reg->refused);
+	free(reg);
+	lt_dlexit();
+}
+
+/* unsafe - why PATH must not be trusted, or NULL (Postfix's rule) */
+static const char *unsafe(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(buf, size, "cannot stat %s: %s", path, strerror(errno));
+		return buf;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, size, "%s is writable by %s; refusing to load code from it", path,
+			 st.st_mode & S_IWOTH ? "everyone" : "its group");
+		return buf;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(buf, size, "%s is owned by uid %u, neither root nor us; refusing to load code from it",
+			 path, (unsigned)st.st_uid);
+		return buf;
+	}
+	return NULL;
+}
+
+/* sd_check_validate - is the descriptor one we can use? */
+const char *sd_check_validate(const sd_check *c, char *buf, size_t size)
+{
+	if (c->abi != SD_PLUGIN_ABI) {
+		snprintf(buf, size,
+			 "built for plugin ABI %u, but this smtp-diag speaks ABI %u; rebuild the module against these headers",
+			 c->abi, (unsigned)SD_PLUGIN_ABI);
+		return buf;
+	}
+	if (c->name == NULL || c->name[0] == '\0' || c->run == NULL) {
+		snprintf(buf, size, "descriptor has no name or no run function");
+		return buf;
+	}
+	for (const char *p = c->name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+			snprintf(buf, size, "check name '%s' may only use a-z, 0-9, '-' and '_'", c->name);
+			return buf;
+		}
+	return NULL;
+}
+
+static void refuse(sd_registry *reg, const char *path, const char *name, const char *reason)
+{
+	reg->refused = sd_xrealloc(reg->refused, (reg->nrefused + 1) * sizeof(*reg->refused));
+	reg->refused[reg->nrefused++] = (sd_refused_plugin){ sd_xstrdup(path), sd_xstrdup(name),
+							     sd_xstrdup(reason) };
+}
+
+/* load_one - open PATH and register its check, or record why not */
+static void load_one(sd_registry *reg, const char *path, const char *base)
+{
+	char why[512];
+	lt_dladvise advise;
+	lt_dlhandle h;
+
+	if (unsafe(path, why, sizeof(why)) != NULL) {
+		refuse(reg, path, base, why);
+		return;
+	}
+	lt_dladvise_init(&advise);
+	lt_dladvise_local(&advise);
+	h = lt_dlopenadvise(path, advise);
+	lt_dladvise_destroy(&advise);
+	if (h == NULL) {
+		snprintf(why, sizeof(why), "cannot load: %s", lt_dlerror());
+		refuse(reg, path, base, why);
+		return;
+	}
+	const sd_check *c = lt_dlsym(h, SD_CHECK_SYMBOL);
+	if (c == NULL) {
+		snprintf(why, sizeof(why), "no '%s_LTX_%s' descriptor: not an smtpdiag check module", base,
+			 SD_CHECK_SYMBOL);
+		refuse(reg, path, base, why);
+		lt_dlclose(h);
+		return;
+	}
+	if (sd_check_validate(c, why, sizeof(why)) != NULL) {
+		refuse(reg, path, base, why);
+		lt_dlclose(h);
+		return;
+	}
+	if (sd_registry_find(reg, c->name) != NULL) {
+		snprintf(why, sizeof(why), "a check named '%s' is already loaded; the first one wins", c->name);
+		refuse(reg, path, base, why);
+		lt_dlclose(h);
+		return;
+	}
+	reg->plugins = sd_xrealloc(reg->plugins, (reg->nplugins + 1) * sizeof(*reg->plugins));
+	reg->plugins[reg->nplugins++] = (sd_plugin){ c, sd_xstrdup(path), h };
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sd_registry_load_dir - every *.la (or *.so without a .la twin) in DIR */
+int sd_registry_load_dir(sd_registry *reg, const char *dir, char **err)
+{
+	char why[512];
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (unsafe(dir, why, sizeof(why)) != NULL) {
+		*err = sd_asprintf("plugin directory: %s", why);
+		return -1;
+	}
+	d = opendir(dir);
+	if (d == NULL) {
+		*err = sd_asprintf("plugin directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (ends_with(de->d_name, ".la") || ends_with(de->d_name, ".so")) {
+			names = sd_xrealloc(names, (n + 1) * sizeof(char *));
+			names[n++] = sd_xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		size_t bl = strlen(names[i]) - 3;
+		char *base = sd_xstrndup(names[i], bl);
+		int twin = 0;
+
+		if (ends_with(names[i], ".so"))
+			for (size_t j = 0; j < n; j++)
+				if (j != i && strncmp(names[j], base, bl) == 0 && strcmp(names[j] + bl, ".la") == 0)
+					twin = 1;
+		if (!twin) {
+			char *path = sd_asprintf("%s/%s", dir, names[i]);
+			load_one(reg, path, base);
+			free(path);
+		}
+		free(base);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/* sd_registry_load_path - colon-separated directories, in order */
+int sd_registry_load_path(sd_registry *reg, const char *dirs, char **err)
+{
+	char *copy = sd_xstrdup(dirs), *save = NULL;
+	int rc = 0;
+
+	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save))
+		if (sd_registry_load_dir(reg, d, err) != 0) {
+			rc = -1;
+			break;
+		}
+	free(copy);
+	return rc;
+}
+
+/* sd_registry_find - check by name */
+const sd_check *sd_registry_find(const sd_registry *reg, const char *name)
+{
+	for (size_t i = 0; i < reg->nplugins; i++)
+		if (strcmp(reg->plugins[i].check->name, name) == 0)
+			return reg->plugins[i].check;
+	return NULL;
+}
+
+/* sd_registry_refusal - reason a module of that base name was refused */
+const char *sd_registry_refusal(const sd_registry *reg, const char *name)
+{
+	for (size_t i = 0; i < reg->nrefused; i++) {
+		const char *b = reg->refused[i].name;
+		size_t k;
+		/* module "response_time" serves check "response-time" */
+		for (k = 0; b[k] != '\0' && name[k] != '\0'; k++)
+			if (b[k] != name[k] && !(b[k] == '_' && name[k] == '-'))
+				break;
+		if (b[k] == '\0' && name[k] == '\0')
+			return reg->refused[i].reason;
+	}
+	return NULL;
+}

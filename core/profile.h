@@ -1,0 +1,88 @@
+/*
+ * profile.h - YAML profiles: target defaults and the checks to run.
+ *
+ * Loading happens in two steps. sd_profile_load() reads and checks the YAML
+ * structure (and follows `extends:`), keeping the position of everything it
+ * read; sd_profile_bind() then validates each check and its parameters
+ * against the loaded plugins. Every error is one line that starts with
+ * "file:line:column: ". The format is described in docs/profiles.md.
+ */
+#ifndef SD_PROFILE_H
+#define SD_PROFILE_H
+
+#include <stddef.h>
+
+#include "params.h"
+#include "plugin_loader.h"
+#include "report_internal.h"
+#include "session_internal.h"
+
+#define SD_PROFILE_MAX_DEPTH 8   /* extends chain */
+
+/* Where something was written. */
+typedef struct sd_mark {
+	const char *file;   /* points into the profile's file list */
+	unsigned line, column;
+} sd_mark;
+
+/* One parameter as written: a scalar or a list of scalars. */
+typedef struct sd_raw_param {
+	char *key;
+	char *scalar;       /* NULL for a list */
+	char **items;
+	size_t nitems;
+	sd_mark key_mark;   /* where the name is: for unknown parameters */
+	sd_mark mark;       /* where the value is: for bad values */
+} sd_raw_param;
+
+typedef struct sd_profile_check {
+	char *name;
+	sd_mark mark;
+	int disabled;
+	sd_raw_param *params;
+	size_t nparams;
+	sd_severity_override *overrides;
+	size_t noverrides;
+	sd_params *bound;   /* after sd_profile_bind() */
+	const sd_check *check;
+} sd_profile_check;
+
+/* Target settings; the *_set flags say whether the profile gave them. */
+typedef struct sd_profile_target {
+	unsigned port;
+	int port_set;
+	sd_tls_mode tls;
+	int tls_set;
+	char *ehlo_name;
+	long long connect_timeout_ms, greeting_timeout_ms, command_timeout_ms;
+} sd_profile_target;
+
+typedef struct sd_profile {
+	char *name;
+	char *description;
+	char *path;              /* the file that was asked for */
+	char **files;            /* every file read (extends chain), for marks */
+	size_t nfiles;
+	sd_profile_target target;
+	sd_profile_check *checks;
+	size_t nchecks;
+} sd_profile;
+
+/* sd_profile_locate - path of profile NAME_OR_PATH: a path if it contains
+ * '/' or ends in .yaml/.yml, else NAME.yaml in the first of DIRS (':'
+ * separated) that has it. NULL and *err if not found. */
+char *sd_profile_locate(const char *name_or_path, const char *dirs, char **err);
+/* sd_profile_load - read a profile and what it extends; NULL and *err */
+sd_profile *sd_profile_load(const char *name_or_path, const char *dirs, char **err);
+/* sd_profile_load_string - parse YAML held in memory (tests, fuzzing);
+ * FILENAME is used in messages; `extends` is resolved in DIRS */
+sd_profile *sd_profile_load_string(const char *yaml, size_t len, const char *filename,
+				   const char *dirs, char **err);
+/* sd_profile_bind - check every entry against REG, build parameters; -1 and *err */
+int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err);
+/* sd_profile_find_check - the entry for NAME, or NULL */
+sd_profile_check *sd_profile_find_check(const sd_profile *p, const char *name);
+/* sd_profile_free - NULL is fine */
+void sd_profile_free(sd_profile *p);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * report_text.c - live human-readable progress and result.
+ *
+ *   [1/4] TCP connect to 127.0.0.1 port 25... OK (0.3 ms)
+ *         note lines
+ *         WARNING banner.no_hostname: the greeting does not name the host
+ *           cause: ...
+ *           fix:   ...
+ *   [RESULT] OK 127.0.0.1 port 25: Postfix; ...
+ *
+ * Server text is printed with control bytes escaped, so a hostile banner
+ * cannot drive the terminal.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reporters.h"
+#include "transcript.h"
+#include "util.h"
+
+static const char *status_word(const sd_report *r)
+{
+	static const char *const words[] = { "OK", "INFO", "WARNING", "CRITICAL", "ERROR" };
+
+	if (r->state == SD_CHECK_SKIPPED)
+		return "SKIPPED";
+	return words[sd_report_status(r)];
+}
+
+static void put_safe(FILE *out, const char *s)
+{
+	char *p = sd_printable(s);
+	fputs(p, out);
+	free(p);
+}
+
+static void target_begin(void *ctx, const sd_target_result *res, size_t nchecks)
+{
+	sd_text_state *st = ctx;
+
+	if (st->opt.quiet)
+		return;
+	fprintf(st->opt.out, "smtp-diag %s: ", PACKAGE_VERSION);
+	put_safe(st->opt.out, res->cfg.server);
+	if (res->cfg.address != NULL && strcmp(res->cfg.address, res->cfg.server) != 0)
+		fprintf(st->opt.out, " (address %s)", res->cfg.address);
+	fprintf(st->opt.out, " port %u, profile %s, %zu check%s\n", res->cfg.port, res->profile_name,
+		nchecks, nchecks == 1 ? "" : "s");
+	fflush(st->opt.out);
+}
+
+static void show_phase(sd_text_state *st, sd_report *r)
+{
+	if (r->title_shown)
+		return;
+	r->title_shown = 1;
+	fprintf(st->opt.out, "[%d/%d] ", r->index, r->total);
+	put_safe(st->opt.out, r->title);
+	fputs("... ", st->opt.out);
+	fflush(st->opt.out);
+}
+
+static void check_phase(void *ctx, sd_report *r)
+{
+	sd_text_state *st = ctx;
+
+	if (!st->opt.quiet)
+		show_phase(st, r);
+}
+
+static void check_end(void *ctx, sd_report *r)
+{
+	sd_text_state *st = ctx;
+	FILE *out = st->opt.out;
+	char ms[32];
+
+	if (st->opt.quiet)
+		return;
+	show_phase(st, r);
+	if (r->state == SD_CHECK_SKIPPED) {
+		fprintf(out, "SKIPPED (%s)\n", r->skip_reason);
+		fflush(out);
+		return;
+	}
+	fprintf(out, "%s (%s)\n", status_word(r), sd_format_ms(r->duration_ms, ms, sizeof(ms)));
+	for (size_t i = 0; i < r->nnotes; i++) {
+		fputs("      ", out);
+		put_safe(out, r->notes[i]);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const sd_finding *f = r->findings[i];
+		static const char *const sev[] = { "OK", "INFO", "WARNING", "CRITICAL", "ERROR" };
+
+		if (f->severity == SD_OK && !st->opt.verbose)
+			continue;
+		fprintf(out, "      %s %s: ", sev[f->severity], f->id);
+		put_safe(out, f->summary);
+		fputc('\n', out);
+		if (f->cause != NULL) {
+			fputs("        cause: ", out);
+			put_safe(out, f->cause);
+			fputc('\n', out);
+		}
+		if (f->fix != NULL) {
+			fputs("        fix:   ", out);
+			put_safe(out, f->fix);
+			fputc('\n', out);
+		}
+	}
+	if (st->opt.verbose) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(r->facts, key, v) {
+			char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			fprintf(out, "      . %s = %s\n", key, txt != NULL ? txt : "?");
+			free(txt);
+		}
+	}
+	fflush(out);
+}
+
+static void print_transcript(FILE *out, const sd_transcript *t)
+{
+	static const char *const arrow[] = { " -> ", " <- ", " == " };
+	const sd_transcript_entry *e;
+	size_t n = sd_transcript_entries(t, &e);
+
+	fputs("--- transcript (-> sent, <- received, == event) ---\n", out);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%9.1f ms #%u%s", e[i].t_ms, e[i].conn, arrow[e[i].dir]);
+		put_safe(out, e[i].text);
+		fputc('\n', out);
+	}
+	if (sd_transcript_dropped(t) > 0)
+		fprintf(out, "... %zu more lines not kept\n", sd_transcript_dropped(t));
+	fputs("--- end of transcript ---\n", out);
+}
+
+static void target_end(void *ctx, const sd_target_result *res)
+{
+	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	sd_text_state *st = ctx;
+	FILE *out = st->opt.out;
+
+	if (res->transcript != NULL && !st->opt.quiet)
+		print_transcript(out, res->transcript);
+	fprintf(out, "[RESULT] %s ", words[res->worst]);
+	put_safe(out, res->cfg.server);
+	fprintf(out, " port %u: ", res->cfg.port);
+	put_safe(out, res->summary);
+	fputc('\n', out);
+	fflush(out);
+}
+
+/* sd_text_reporter_init - wire the callbacks */
+void sd_text_reporter_init(sd_reporter *rep, sd_text_state *state, const sd_text_options *opt)
+{
+	state->opt = *opt;
+	*rep = (sd_reporter){ target_begin, check_phase, check_end, target_end, state };
+}

@@ -1,0 +1,19 @@
+/*
+ * result_json.h - one target's result as a JSON document.
+ *
+ * The shape is documented in docs/report.schema.json (JSON Schema) and
+ * docs/json.md; "schema_version" changes on any incompatible change.
+ */
+#ifndef SD_RESULT_JSON_H
+#define SD_RESULT_JSON_H
+
+#include <jansson.h>
+
+#include "runner.h"
+
+#define SD_JSON_SCHEMA_VERSION 1
+
+/* sd_result_to_json - new reference to the document */
+json_t *sd_result_to_json(const sd_target_result *res);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * runner.c - order the checks, run them on one target, collect results.
+ *
+ * Ordering is the profile's order, with every check's prerequisites moved
+ * in front of it (depth first). A check whose prerequisite did not
+ * establish what it needs (SD_RUN_FAILED, skipped, or an error) is skipped
+ * with "needs X", so a dead port gives one critical finding, not six.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "runner.h"
+#include "session_internal.h"
+#include "util.h"
+
+/* sd_exit_code - documented mapping, monitoring-plugins compatible */
+int sd_exit_code(sd_severity worst)
+{
+	switch (worst) {
+	case SD_OK:
+	case SD_INFO:
+		return 0;
+	case SD_WARN:
+		return 1;
+	case SD_CRIT:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static int plan_has(const sd_plan *plan, const sd_check *c)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->items[i].check == c)
+			return 1;
+	return 0;
+}
+
+/* add - append C after its prerequisites; STACK detects require loops */
+static int add(sd_plan *plan, const sd_profile *profile, const sd_registry *reg, const sd_check *c,
+	       int prerequisite, const sd_check **stack, int depth, char **err)
+{
+	if (plan_has(plan, c))
+		return 0;
+	for (int i = 0; i < depth; i++)
+		if (stack[i] == c) {
+			*err = sd_asprintf("checks '%s' and '%s' require each other", stack[depth - 1]->name,
+					   c->name);
+			return -1;
+		}
+	if (depth >= 64) {
+		*err = sd_asprintf("check '%s': prerequisites nested too deep", c->name);
+		return -1;
+	}
+	stack[depth] = c;
+	for (const char *const *r = c->requires; r != NULL && *r != NULL; r++) {
+		const sd_check *dep = sd_registry_find(reg, *r);
+		if (dep == NULL) {
+			*err = sd_asprintf("check '%s' requires check '%s', which is not loaded", c->name, *r);
+			return -1;
+		}
+		if (add(plan, profile, reg, dep, 1, stack, depth + 1, err) != 0)
+			return -1;
+	}
+	sd_plan_item it = { .check = c, .added_as_prerequisite = prerequisite };
+	sd_profile_check *pc = profile != NULL ? sd_profile_find_check(profile, c->name) : NULL;
+	if (pc != NULL && pc->bound != NULL) {
+		it.params = pc->bound;
+		it.overrides = pc->overrides;
+		it.noverrides = pc->noverrides;
+	} else {
+		sd_params *p = sd_params_new(c->params);
+		plan->owned = sd_xrealloc(plan->owned, (plan->nowned + 1) * sizeof(*plan->owned));
+		plan->owned[plan->nowned++] = p;
+		it.params = p;
+	}
+	plan->items = sd_xrealloc(plan->items, (plan->n + 1) * sizeof(*plan->items));
+	plan->items[plan->n++] = it;
+	return 0;
+}
+
+/* sd_plan_make - ordered checks with prerequisites */
+int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *reg,
+		 const char *const *only, size_t nonly, char **err)
+{
+	const sd_check *stack[64];
+
+	memset(plan, 0, sizeof(*plan));
+	if (only != NULL && nonly > 0) {
+		for (size_t i = 0; i < nonly; i++) {
+			const sd_check *c = sd_registry_find(reg, only[i]);
+			if (c == NULL) {
+				const char *why = sd_registry_refusal(reg, only[i]);
+				*err = why != NULL
+					? sd_asprintf("--checks: check '%s' is not available: its module was refused: %s",
+						      only[i], why)
+					: sd_asprintf("--checks: unknown check '%s' (see --list-checks)", only[i]);
+				sd_plan_clear(plan);
+				return -1;
+			}
+			if (add(plan, profile, reg, c, 0, stack, 0, err) != 0) {
+				sd_plan_clear(plan);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	for (size_t i = 0; profile != NULL && i < profile->nchecks; i++) {
+		const sd_profile_check *pc = &profile->checks[i];
+		if (pc->disabled)
+			continue;
+		if (pc->check == NULL) {
+			*err = sd_asprintf("profile check '%s' was not bound to a module", pc->name);
+			sd_plan_clear(plan);
+			return -1;
+		}
+		if (add(plan, profile, reg, pc->check, 0, stack, 0, err) != 0) {
+			sd_plan_clear(plan);
+			return -1;
+		}
+	}
+	if (plan->n == 0) {
+		*err = sd_xstrdup("nothing to run: the profile enables no checks");
+		return -1;
+	}
+	return 0;
+}
+
+/* sd_plan_clear - free the plan */
+void sd_plan_clear(sd_plan *plan)
+{
+	for (size_t i = 0; i < plan->nowned; i++)
+		sd_params_free(plan->owned[i]);
+	free(plan->owned);
+	free(plan->items);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static sd_report *find_report(sd_target_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		if (strcmp(res->checks[i]->check, name) == 0)
+			return res->checks[i];
+	return NULL;
+}
+
+/* blocked_by - the first prerequisite that did not succeed, or NULL */
+static sd_report *blocked_by(sd_target_result *res, const sd_check *c)
+{
+	for (const char *const *r = c->requires; r != NULL && *r != NULL; r++) {
+		sd_report *dep = find_report(res, *r);
+		if (dep == NULL || dep->state == SD_CHECK_SKIPPED || dep->run_status != SD_RUN_DONE)
+			return dep;
+	}
+	return NULL;
+}
+
+/* summarize - the one-line result shown as [RESULT] and in JSON */
+static char *summarize(const sd_target_result *res)
+{
+	size_t crit = 0, warn = 0, err = 0;
+	const sd_finding *worst = NULL;
+
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const sd_report *r = res->checks[i];
+		for (size_t j = 0; j < r->nfindings; j++) {
+			const sd_finding *f = r->findings[j];
+			crit += f->severity == SD_CRIT;
+			warn += f->severity == SD_WARN;
+			err += f->severity == SD_CHECK_ERROR;
+			if (worst == NULL || f->severity > worst->severity)
+				worst = f;
+		}
+	}
+	if (worst != NULL && worst->severity >= SD_WARN) {
+		char counts[128];
+		snprintf(counts, sizeof(counts), "%zu critical, %zu warning%s%s", crit, warn,
+			 warn == 1 ? "" : "s", err ? ", check errors" : "");
+		return sd_asprintf("%s (%s)", worst->summary, counts);
+	}
+	char *out = sd_xstrdup("");
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const sd_report *r = res->checks[i];
+		if (r->summary == NULL || r->state != SD_CHECK_RAN)
+			continue;
+		char *n = sd_asprintf("%s%s%s", out, out[0] ? "; " : "", r->summary);
+		free(out);
+		out = n;
+	}
+	if (out[0] == '\0') {
+		free(out);
+		out = sd_xstrdup("no problems found");
+	}
+	return out;
+}
+
+/* sd_run_target - one session, every check of the plan in order */
+sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	sd_target_result *res = sd_xcalloc(1, sizeof(*res));
+	double t0 = sd_now_ms();
+
+	sd_target_config_copy(&res->cfg, cfg);
+	res->profile_name = sd_xstrdup(profile != NULL ? profile->name : "");
+	res->profile_path = sd_xstrdup(profile != NULL ? profile->path : "");
+	res->started = time(NULL);
+	res->transcript = sd_transcript_new(transcript);
+	res->checks = sd_xcalloc(plan->n, sizeof(sd_report *));
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		res->phases[i] = -1;
+
+	sd_session *s = sd_session_new(cfg, res->transcript);
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, plan->n);
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const sd_plan_item *it = &plan->items[i];
+		sd_report *r = sd_report_new(it->check->name, it->check->title);
+
+		r->index = (int)i + 1;
+		r->total = (int)plan->n;
+		r->overrides = it->overrides;
+		r->noverrides = it->noverrides;
+		if (rep != NULL) {
+			r->on_phase = rep->check_phase;
+			r->on_phase_ctx = rep->ctx;
+		}
+		res->checks[res->nchecks++] = r;
+
+		sd_report *dep = blocked_by(res, it->check);
+		if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
+				    find_report(res, it->check->requires[0]) == NULL)) {
+			r->state = SD_CHECK_SKIPPED;
+			r->run_status = SD_RUN_FAILED;
+			r->skip_reason = sd_asprintf("needs %s", dep != NULL ? dep->check : it->check->requires[0]);
+		} else {
+			double c0 = sd_now_ms();
+			sd_run_status st = it->check->run(s, it->params, r);
+			r->duration_ms = sd_now_ms() - c0;
+			r->run_status = st;
+			if (st == SD_RUN_ERROR && sd_report_status(r) != SD_CHECK_ERROR)
+				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
+						  "check '%s' could not run", it->check->name);
+		}
+		if (rep != NULL && rep->check_end != NULL)
+			rep->check_end(rep->ctx, r);
+	}
+
+	sd_session_quit(s);
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		res->phases[i] = sd_session_phase_ms(s, (sd_phase)i);
+	sd_strlcpy(res->ehlo_name, sd_session_ehlo_name(s), sizeof(res->ehlo_name));
+	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
+	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
+	sd_session_free(s);
+
+	res->worst = SD_OK;
+	for (size_t i = 0; i < res->nchecks; i++) {
+		sd_severity st = sd_report_status(res->checks[i]);
+		if (st > res->worst)
+			res->worst = st;
+	}
+	res->exit_code = sd_exit_code(res->worst);
+	res->summary = summarize(res);
+	res->duration_ms = sd_now_ms() - t0;
+	if (!transcript) {
+		sd_transcript_free(res->transcript);
+		res->transcript = NULL;
+	}
+	if (rep != NULL && rep->target_end != NULL)
+		rep->target_end(rep->ctx, res);
+	return res;
+}
+
+/* sd_target_result_free - free the result and its reports */
+void sd_target_result_free(sd_target_result *res)
+{
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < res->nchecks; i++)
+		sd_report_free(res->checks[i]);
+	free(res->checks);
+	sd_transcript_free(res->transcript);
+	sd_target_config_clear(&res->cfg);
+	free(res->profile_name);
+	free(res->profile_path);
+	free(res->summary);
+	free(res);
+}

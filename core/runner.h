@@ -1,0 +1,77 @@
+/*
+ * runner.h - order the checks, run them on one target, collect results.
+ *
+ * A plan is made once per run (profile + --checks + loaded plugins) and is
+ * read-only afterwards; sd_run_target() may be called for many targets, on
+ * several threads, each call with its own session and result.
+ */
+#ifndef SD_RUNNER_H
+#define SD_RUNNER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "plugin_loader.h"
+#include "profile.h"
+#include "report_internal.h"
+#include "session_internal.h"
+#include "transcript.h"
+
+typedef struct sd_plan_item {
+	const sd_check *check;
+	const sd_params *params;        /* the profile's, or defaults owned by the plan */
+	const sd_severity_override *overrides;
+	size_t noverrides;
+	int added_as_prerequisite;      /* not asked for, needed by another check */
+} sd_plan_item;
+
+typedef struct sd_plan {
+	sd_plan_item *items;
+	size_t n;
+	sd_params **owned;              /* default params created for the plan */
+	size_t nowned;
+} sd_plan;
+
+typedef struct sd_target_result {
+	sd_target_config cfg;
+	char ehlo_name[256];
+	char peer[64], local[64];
+	char *profile_name;
+	char *profile_path;
+	time_t started;                 /* wall clock, for the report header */
+	double duration_ms;
+	double phases[SD_PHASE_COUNT];
+	sd_report **checks;
+	size_t nchecks;
+	sd_transcript *transcript;      /* NULL unless requested */
+	sd_severity worst;
+	int exit_code;
+	char *summary;                  /* one line: the [RESULT] text */
+} sd_target_result;
+
+/* What the runner tells a reporter, in this order. */
+typedef struct sd_reporter {
+	void (*target_begin)(void *ctx, const sd_target_result *res, size_t nchecks);
+	void (*check_phase)(void *ctx, sd_report *r);   /* progress line, may be called
+							     from inside the check */
+	void (*check_end)(void *ctx, sd_report *r);
+	void (*target_end)(void *ctx, const sd_target_result *res);
+	void *ctx;
+} sd_reporter;
+
+/* sd_plan_make - the checks to run in order: ONLY (names, may be NULL/0)
+ * or else the profile's enabled checks, with their prerequisites; -1 *err */
+int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *reg,
+		 const char *const *only, size_t nonly, char **err);
+/* sd_plan_clear - free the plan */
+void sd_plan_clear(sd_plan *plan);
+/* sd_run_target - run the plan against one target */
+sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript);
+/* sd_target_result_free - NULL is fine */
+void sd_target_result_free(sd_target_result *res);
+/* sd_exit_code - exit status for a worst severity (0 ok/info, 1 warning,
+ * 2 critical, 3 error in a check) */
+int sd_exit_code(sd_severity worst);
+
+#endif

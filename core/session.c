@@ -1,0 +1,578 @@
+/*
+ * session.c - one SMTP conversation with a target, shared by the checks.
+ *
+ * The session owns the connection, every reply it read (so pointers handed
+ * to checks stay valid until the session is freed), the greeting and EHLO
+ * results, and the phase timings. It never pipelines: one command, one
+ * reply. A 421 at any point marks the session closed by the server and
+ * every later call fails with SD_ERR_SERVICE_CLOSING.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <smtpdiag/session.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "ehlo_parser.h"
+#include "net.h"
+#include "reply_parser.h"
+#include "session_internal.h"
+#include "util.h"
+
+#define SD_COMMAND_MAX 510     /* RFC 5321 4.5.3.1.4: 512 with CRLF */
+#define SD_QUIT_TIMEOUT_MS 5000
+
+struct sd_session {
+	sd_target_config cfg;
+	sd_transcript *transcript;
+	unsigned conn_id;
+	sd_conn *conn;
+	char peer[SD_ADDRSTRLEN];
+	char local[SD_ADDRSTRLEN];
+	char *ehlo_name;
+	char **attempts;
+	size_t nattempts;
+
+	int connect_tried;
+	int closed;              /* the server is gone or said 421 */
+	sd_error err;
+	char *errmsg;
+
+	sd_reply **replies;      /* every reply read, freed with the session */
+	size_t nreplies;
+	const sd_reply *last;
+	const sd_reply *greeting;
+	sd_ehlo *ehlo;
+	int ehlo_tried;
+
+	double phases[SD_PHASE_COUNT];
+};
+
+static const char *const error_names[] = {
+	[SD_ERR_NONE] = "none",
+	[SD_ERR_RESOLVE] = "resolve",
+	[SD_ERR_REFUSED] = "refused",
+	[SD_ERR_UNREACHABLE] = "unreachable",
+	[SD_ERR_TIMEOUT] = "timeout",
+	[SD_ERR_RESET] = "reset",
+	[SD_ERR_CLOSED] = "closed",
+	[SD_ERR_PROTOCOL] = "protocol",
+	[SD_ERR_TOO_LONG] = "too_long",
+	[SD_ERR_SERVICE_CLOSING] = "service_closing",
+	[SD_ERR_IO] = "io",
+	[SD_ERR_STATE] = "state",
+};
+
+static const char *const phase_names[SD_PHASE_COUNT] = {
+	[SD_PHASE_RESOLVE] = "resolve",
+	[SD_PHASE_CONNECT] = "connect",
+	[SD_PHASE_GREETING_FIRST] = "greeting_first_byte",
+	[SD_PHASE_GREETING] = "greeting",
+	[SD_PHASE_EHLO] = "ehlo",
+	[SD_PHASE_QUIT] = "quit",
+};
+
+/* sd_error_name - stable identifier for an error kind */
+const char *sd_error_name(sd_error e)
+{
+	if ((size_t)e < sizeof(error_names) / sizeof(error_names[0]))
+		return error_names[e];
+	return "unknown";
+}
+
+/* sd_phase_name - stable identifier for a phase */
+const char *sd_phase_name(sd_phase p)
+{
+	return (unsigned)p < SD_PHASE_COUNT ? phase_names[p] : "unknown";
+}
+
+/* sd_tls_mode_name - word used in profiles and JSON */
+const char *sd_tls_mode_name(sd_tls_mode m)
+{
+	switch (m) {
+	case SD_TLS_STARTTLS:
+		return "starttls";
+	case SD_TLS_IMPLICIT:
+		return "implicit";
+	default:
+		return "none";
+	}
+}
+
+/* sd_tls_mode_parse - profile/CLI word to mode */
+int sd_tls_mode_parse(const char *s, sd_tls_mode *out)
+{
+	if (strcmp(s, "none") == 0 || strcmp(s, "plain") == 0)
+		*out = SD_TLS_NONE;
+	else if (strcmp(s, "starttls") == 0)
+		*out = SD_TLS_STARTTLS;
+	else if (strcmp(s, "implicit") == 0)
+		*out = SD_TLS_IMPLICIT;
+	else
+		return -1;
+	return 0;
+}
+
+/* sd_target_config_copy - deep copy of a target configuration */
+void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
+{
+	*dst = *src;
+	dst->server = sd_xstrdup(src->server);
+	dst->address = src->address != NULL ? sd_xstrdup(src->address) : NULL;
+	dst->ehlo_name = src->ehlo_name != NULL ? sd_xstrdup(src->ehlo_name) : NULL;
+}
+
+/* sd_target_config_clear - free the strings of a configuration */
+void sd_target_config_clear(sd_target_config *c)
+{
+	free(c->server);
+	free(c->address);
+	free(c->ehlo_name);
+	c->server = c->address = c->ehlo_name = NULL;
+}
+
+/* sd_session_new - a session that has not connected yet */
+sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript)
+{
+	sd_session *s = sd_xcalloc(1, sizeof(*s));
+
+	sd_target_config_copy(&s->cfg, cfg);
+	if (s->cfg.line_max == 0)
+		s->cfg.line_max = 8192;
+	s->transcript = transcript;
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		s->phases[i] = -1;
+	return s;
+}
+
+static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(s->errmsg);
+	va_start(ap, fmt);
+	s->errmsg = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	s->err = e;
+}
+
+static void event(sd_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void event(sd_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_EVENT, msg, 0);
+	free(msg);
+}
+
+/* drop_connection - close the socket after a fatal error */
+static void drop_connection(sd_session *s)
+{
+	sd_conn_free(s->conn);
+	s->conn = NULL;
+	s->closed = 1;
+}
+
+/* sd_session_free - QUIT, close, free */
+void sd_session_free(sd_session *s)
+{
+	if (s == NULL)
+		return;
+	sd_session_quit(s);
+	sd_conn_free(s->conn);
+	for (size_t i = 0; i < s->nreplies; i++)
+		sd_reply_free(s->replies[i]);
+	free(s->replies);
+	sd_ehlo_free(s->ehlo);
+	for (size_t i = 0; i < s->nattempts; i++)
+		free(s->attempts[i]);
+	free(s->attempts);
+	free(s->ehlo_name);
+	free(s->errmsg);
+	sd_target_config_clear(&s->cfg);
+	free(s);
+}
+
+/* sd_session_open_fresh - same target, new connection, shared transcript */
+sd_session *sd_session_open_fresh(sd_session *s)
+{
+	sd_session *f = sd_session_new(&s->cfg, s->transcript);
+
+	if (s->ehlo_name != NULL)
+		f->ehlo_name = sd_xstrdup(s->ehlo_name);
+	return f;
+}
+
+const char *sd_session_server(const sd_session *s)
+{
+	return s->cfg.server;
+}
+
+unsigned sd_session_port(const sd_session *s)
+{
+	return s->cfg.port;
+}
+
+const char *sd_session_peer(const sd_session *s)
+{
+	return s->peer;
+}
+
+const char *sd_session_local(const sd_session *s)
+{
+	return s->local;
+}
+
+size_t sd_session_attempts(const sd_session *s, const char *const **lines)
+{
+	*lines = (const char *const *)s->attempts;
+	return s->nattempts;
+}
+
+sd_error sd_session_error(const sd_session *s, const char **message)
+{
+	if (message != NULL)
+		*message = s->errmsg != NULL ? s->errmsg : "no error";
+	return s->err;
+}
+
+double sd_session_phase_ms(const sd_session *s, sd_phase p)
+{
+	return (unsigned)p < SD_PHASE_COUNT ? s->phases[p] : -1;
+}
+
+const sd_reply *sd_session_last_reply(const sd_session *s)
+{
+	return s->last;
+}
+
+/* choose_ehlo_name - profile's name, else an FQDN hostname, else [address] */
+static void choose_ehlo_name(sd_session *s)
+{
+	char host[256];
+
+	if (s->ehlo_name != NULL)
+		return;
+	if (s->cfg.ehlo_name != NULL && s->cfg.ehlo_name[0] != '\0') {
+		s->ehlo_name = sd_xstrdup(s->cfg.ehlo_name);
+		return;
+	}
+	if (gethostname(host, sizeof(host)) == 0 && host[sizeof(host) - 1] == '\0' &&
+	    strchr(host, '.') != NULL && host[strlen(host) - 1] != '.') {
+		s->ehlo_name = sd_xstrdup(host);
+		return;
+	}
+	/* RFC 5321 4.1.4: an address literal when no meaningful name exists */
+	if (strchr(s->local, ':') != NULL)
+		s->ehlo_name = sd_asprintf("[IPv6:%s]", s->local);
+	else if (s->local[0] != '\0')
+		s->ehlo_name = sd_asprintf("[%s]", s->local);
+	else
+		s->ehlo_name = sd_xstrdup("[127.0.0.1]");
+}
+
+const char *sd_session_ehlo_name(const sd_session *s)
+{
+	if (s->ehlo_name != NULL)
+		return s->ehlo_name;
+	return s->cfg.ehlo_name != NULL ? s->cfg.ehlo_name : "";
+}
+
+/* sd_session_connect - TCP connect once; later calls report the first result */
+int sd_session_connect(sd_session *s)
+{
+	sd_connect_result res;
+
+	if (s->conn != NULL)
+		return 0;
+	if (s->connect_tried)
+		return -1;
+	s->connect_tried = 1;
+	s->conn_id = sd_transcript_next_conn(s->transcript);
+	if (sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms,
+			   &res) != 0) {
+		set_error(s, res.err, "%s", res.message != NULL ? res.message : "connect failed");
+		event(s, "connect failed: %s", s->errmsg);
+	} else {
+		s->conn = sd_conn_new(res.fd, s->cfg.line_max);
+		sd_strlcpy(s->peer, res.peer, sizeof(s->peer));
+		sd_strlcpy(s->local, res.local, sizeof(s->local));
+		s->phases[SD_PHASE_CONNECT] = res.connect_ms;
+		choose_ehlo_name(s);
+		event(s, "connected to %s port %u from %s", s->peer, s->cfg.port, s->local);
+	}
+	if (s->cfg.address == NULL)
+		s->phases[SD_PHASE_RESOLVE] = res.resolve_ms;
+	s->attempts = res.attempts;
+	s->nattempts = res.nattempts;
+	res.attempts = NULL;
+	res.nattempts = 0;
+	sd_connect_result_clear(&res);
+	return s->conn != NULL ? 0 : -1;
+}
+
+static const char *io_verb(sd_error e)
+{
+	switch (e) {
+	case SD_ERR_TIMEOUT:
+		return "timed out";
+	case SD_ERR_CLOSED:
+		return "connection closed by the server";
+	case SD_ERR_RESET:
+		return "connection reset by the server";
+	case SD_ERR_TOO_LONG:
+		return "reply line too long";
+	default:
+		return "I/O error";
+	}
+}
+
+/* keep_reply - the session owns every reply it hands out */
+static const sd_reply *keep_reply(sd_session *s, sd_reply *r)
+{
+	s->replies = sd_xrealloc(s->replies, (s->nreplies + 1) * sizeof(*s->replies));
+	s->replies[s->nreplies++] = r;
+	s->last = r;
+	return r;
+}
+
+/* read_reply - read one complete reply before DEADLINE; START is when the
+ * wait began (for elapsed times). NULL when no reply could be read. */
+static const sd_reply *read_reply(sd_session *s, double start, double deadline, const char *what)
+{
+	sd_reply_parser p;
+	double first = -1;
+
+	sd_reply_parser_init(&p, SD_REPLY_MAX_LINES);
+	for (;;) {
+		const char *line;
+		size_t len;
+		unsigned fl;
+		double fb;
+		int rc = sd_conn_read_line(s->conn, deadline, &line, &len, &fl, &fb);
+
+		if (rc != 0) {
+			int timeout_ms = (int)(deadline - start + 0.5);
+			if (rc == SD_ERR_TIMEOUT)
+				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms%s", what,
+					  timeout_ms, p.seen_lines > 0 ? " (reply started, never finished)" : "");
+			else if (rc == SD_ERR_TOO_LONG)
+				set_error(s, SD_ERR_TOO_LONG, "reply to %s has a line longer than %zu bytes",
+					  what, s->cfg.line_max);
+			else
+				set_error(s, (sd_error)rc, "%s while waiting for the reply to %s",
+					  io_verb((sd_error)rc), what);
+			event(s, "%s", s->errmsg);
+			sd_reply_parser_clear(&p);
+			drop_connection(s);
+			return NULL;
+		}
+		if (first < 0 && fb >= 0)
+			first = fb;
+		sd_transcript_add(s->transcript, s->conn_id, SD_DIR_SERVER, line, 0);
+		sd_parse_status st = sd_reply_parser_feed(&p, line, len, fl);
+		if (st == SD_PARSE_OVERFLOW) {
+			set_error(s, SD_ERR_TOO_LONG, "reply to %s exceeds %d lines or %d bytes", what,
+				  SD_REPLY_HARD_LINES, SD_REPLY_MAX_BYTES);
+			event(s, "%s", s->errmsg);
+			sd_reply_parser_clear(&p);
+			drop_connection(s);
+			return NULL;
+		}
+		if (st == SD_PARSE_DONE)
+			break;
+	}
+	sd_reply *r = sd_reply_parser_take(&p);
+	double now = sd_now_ms();
+	r->elapsed_ms = now - start;
+	r->first_byte_ms = (first >= 0 ? first : now) - start;
+	keep_reply(s, r);
+	if (r->code == 0) {
+		char *shown = sd_printable(r->nlines > 0 ? r->lines[0] : "");
+		set_error(s, SD_ERR_PROTOCOL, "reply to %s is not SMTP: \"%.80s\"", what, shown);
+		free(shown);
+		drop_connection(s);
+	} else if (r->code == 421) {
+		set_error(s, SD_ERR_SERVICE_CLOSING,
+			  "server answered 421 to %s (service not available, closing channel): %.200s",
+			  what, r->nlines > 0 ? r->lines[0] : "");
+		drop_connection(s);
+	}
+	return r;
+}
+
+/* usable - 0 when the session can talk, else -1 with the error kept */
+static int usable(sd_session *s, const char *what)
+{
+	if (s->conn != NULL)
+		return 0;
+	if (s->closed) {
+		if (s->err == SD_ERR_NONE)
+			set_error(s, SD_ERR_CLOSED, "connection already closed; cannot send %s", what);
+		return -1;
+	}
+	return sd_session_connect(s);
+}
+
+/* sd_session_greeting - read the 220 (or whatever the server says first) */
+const sd_reply *sd_session_greeting(sd_session *s)
+{
+	if (s->greeting != NULL)
+		return s->greeting;
+	if (s->conn == NULL && sd_session_connect(s) != 0)
+		return NULL;
+	if (s->conn == NULL)
+		return NULL;
+	double start = sd_now_ms();
+	const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	if (r == NULL)
+		return NULL;
+	s->greeting = r;
+	s->phases[SD_PHASE_GREETING_FIRST] = r->first_byte_ms;
+	s->phases[SD_PHASE_GREETING] = r->elapsed_ms;
+	return r;
+}
+
+/* send_line - write a command line; 0 or -1 */
+static int send_line(sd_session *s, const char *line, int secret)
+{
+	char buf[SD_COMMAND_MAX + 3];
+	size_t n = strlen(line);
+
+	if (n > SD_COMMAND_MAX || strpbrk(line, "\r\n") != NULL) {
+		set_error(s, SD_ERR_STATE, "refusing to send a command longer than %d bytes or with a line break",
+			  SD_COMMAND_MAX);
+		return -1;
+	}
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 2);
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, line, secret);
+	int rc = sd_conn_write(s->conn, buf, n + 2, sd_now_ms() + s->cfg.command_timeout_ms);
+	if (rc != 0) {
+		set_error(s, (sd_error)rc, "%s while sending %.*s", io_verb((sd_error)rc),
+			  (int)strcspn(line, " "), line);
+		event(s, "%s", s->errmsg);
+		drop_connection(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* command - send LINE and read its reply */
+static const sd_reply *command(sd_session *s, const char *line, const char *what)
+{
+	if (usable(s, what) != 0)
+		return NULL;
+	double start = sd_now_ms();
+	if (send_line(s, line, 0) != 0)
+		return NULL;
+	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+}
+
+/* sd_session_command - one command, one reply */
+const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *verb;
+	const sd_reply *r;
+
+	va_start(ap, fmt);
+	line = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	verb = sd_xstrndup(line, strcspn(line, " "));
+	r = command(s, line, verb);
+	free(verb);
+	free(line);
+	return r;
+}
+
+/* sd_session_ehlo - EHLO; HELO if EHLO is refused with 5xx */
+const sd_ehlo *sd_session_ehlo(sd_session *s)
+{
+	if (s->ehlo != NULL)
+		return s->ehlo;
+	if (s->ehlo_tried) {
+		if (s->err == SD_ERR_NONE)
+			set_error(s, SD_ERR_STATE, "EHLO already failed");
+		return NULL;
+	}
+	s->ehlo_tried = 1;
+	const sd_reply *g = sd_session_greeting(s);
+	if (g == NULL || s->conn == NULL)
+		return NULL;
+	if (g->code != 220) {
+		set_error(s, SD_ERR_STATE, "server did not accept the session (greeting %d); EHLO not sent",
+			  g->code);
+		return NULL;
+	}
+	choose_ehlo_name(s);
+
+	char *line = sd_asprintf("EHLO %s", s->ehlo_name);
+	const sd_reply *r = command(s, line, "EHLO");
+	free(line);
+	if (r == NULL)
+		return NULL;
+	s->phases[SD_PHASE_EHLO] = r->elapsed_ms;
+	if (r->code == 250) {
+		s->ehlo = sd_ehlo_parse(r, 1);
+		return s->ehlo;
+	}
+	if (r->code / 100 != 5) {
+		if (s->err == SD_ERR_NONE || r->code != 421)
+			set_error(s, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_STATE,
+				  "EHLO answered %d %.200s", r->code, r->nlines ? r->lines[0] : "");
+		return NULL;
+	}
+	/* RFC 5321 3.2: a server without ESMTP refuses EHLO; try HELO */
+	const sd_reply *refusal = r;
+	line = sd_asprintf("HELO %s", s->ehlo_name);
+	r = command(s, line, "HELO");
+	free(line);
+	if (r == NULL)
+		return NULL;
+	s->phases[SD_PHASE_EHLO] = r->elapsed_ms;
+	if (r->code != 250) {
+		set_error(s, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_STATE,
+			  "EHLO answered %d and HELO %d %.200s", refusal->code, r->code,
+			  r->nlines ? r->lines[0] : "");
+		return NULL;
+	}
+	s->ehlo = sd_ehlo_parse(r, 0); /* HELO replies carry no capabilities */
+	s->ehlo->helo_fallback = 1;
+	s->ehlo->ehlo_refusal = refusal;
+	return s->ehlo;
+}
+
+/* sd_session_quit - QUIT with a short deadline if the line is still up */
+void sd_session_quit(sd_session *s)
+{
+	if (s->conn == NULL)
+		return;
+	double start = sd_now_ms();
+	int saved = s->err;
+	char *saved_msg = s->errmsg != NULL ? sd_xstrdup(s->errmsg) : NULL;
+	int t = s->cfg.command_timeout_ms < SD_QUIT_TIMEOUT_MS ? s->cfg.command_timeout_ms
+							       : SD_QUIT_TIMEOUT_MS;
+	if (send_line(s, "QUIT", 0) == 0) {
+		const sd_reply *r = read_reply(s, start, start + t, "QUIT");
+		if (r != NULL)
+			s->phases[SD_PHASE_QUIT] = r->elapsed_ms;
+	}
+	/* a failed QUIT is not the target's problem worth reporting */
+	free(s->errmsg);
+	s->errmsg = saved_msg;
+	s->err = (sd_error)saved;
+	drop_connection(s);
+}

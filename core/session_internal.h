@@ -1,0 +1,41 @@
+/*
+ * session_internal.h - creating sessions (the core's side of session.h).
+ *
+ * Checks only see the calls in <smtpdiag/session.h>; the runner creates
+ * the session from a target configuration and a transcript.
+ */
+#ifndef SD_SESSION_INTERNAL_H
+#define SD_SESSION_INTERNAL_H
+
+#include <smtpdiag/session.h>
+
+#include "transcript.h"
+
+typedef enum { SD_TLS_NONE = 0, SD_TLS_STARTTLS, SD_TLS_IMPLICIT } sd_tls_mode;
+
+/* Everything a session needs to know about its target. */
+typedef struct sd_target_config {
+	char *server;             /* name as given, also used for SNI/relay later */
+	char *address;            /* IP literal to connect to instead, or NULL */
+	unsigned port;
+	sd_tls_mode tls;
+	char *ehlo_name;          /* NULL: FQDN hostname, else [local address] */
+	int connect_timeout_ms;
+	int greeting_timeout_ms;
+	int command_timeout_ms;
+	size_t line_max;          /* longest reply line accepted */
+} sd_target_config;
+
+/* sd_target_config_copy - deep copy */
+void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src);
+/* sd_target_config_clear - free the strings */
+void sd_target_config_clear(sd_target_config *c);
+/* sd_tls_mode_name - "none", "starttls", "implicit" */
+const char *sd_tls_mode_name(sd_tls_mode m);
+/* sd_tls_mode_parse - 0 and *out on success, -1 for an unknown word */
+int sd_tls_mode_parse(const char *s, sd_tls_mode *out);
+
+/* sd_session_new - an unconnected session; TRANSCRIPT is shared, not owned */
+sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * util.h - small string helpers shared by the core (no SMTP knowledge).
+ */
+#ifndef SD_UTIL_H
+#define SD_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* sd_xstrdup - strdup that aborts on out-of-memory (the tool cannot go on) */
+char *sd_xstrdup(const char *s);
+/* sd_xstrndup - strndup that aborts on out-of-memory */
+char *sd_xstrndup(const char *s, size_t n);
+/* sd_xcalloc - calloc that aborts on out-of-memory */
+void *sd_xcalloc(size_t n, size_t size);
+/* sd_xrealloc - realloc that aborts on out-of-memory */
+void *sd_xrealloc(void *p, size_t size);
+/* sd_vasprintf - vasprintf returning the string, aborting on OOM */
+char *sd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* sd_asprintf - asprintf returning the string, aborting on OOM */
+char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* sd_strlcpy - bounded copy that always terminates; returns strlen(src) */
+size_t sd_strlcpy(char *dst, const char *src, size_t size);
+/* sd_printable - copy S into a new string with control bytes shown as \xNN */
+char *sd_printable(const char *s);
+/* sd_format_ms - "0.4 ms", "12 ms", "3.20 s" into BUF */
+const char *sd_format_ms(double ms, char *buf, size_t size);
+
+#endif

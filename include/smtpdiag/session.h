@@ -1,0 +1,122 @@
+/*
+ * smtpdiag/session.h - the SMTP conversation a check talks through.
+ *
+ * Part of the smtpdiag plugin API. The core keeps one session per target and
+ * hands it to every check in turn, so banner, EHLO and later phases happen in
+ * one conversation. Each call is idempotent where that makes sense: asking
+ * for the EHLO reply connects and reads the greeting first if no earlier
+ * check did. Every wait has a deadline taken from the profile's timeouts.
+ *
+ * Errors: calls that can fail return NULL or -1 and leave the reason in
+ * sd_session_error(). A 421 reply at any phase closes the session and is
+ * reported as SD_ERR_SERVICE_CLOSING with the reply still available.
+ */
+#ifndef SMTPDIAG_SESSION_H
+#define SMTPDIAG_SESSION_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <smtpdiag/reply.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sd_session sd_session;
+
+/* Why the last session call failed. */
+typedef enum sd_error {
+	SD_ERR_NONE = 0,
+	SD_ERR_RESOLVE,         /* the server name has no address */
+	SD_ERR_REFUSED,         /* TCP RST on connect: nothing listens on the port */
+	SD_ERR_UNREACHABLE,     /* no route / network or host unreachable */
+	SD_ERR_TIMEOUT,         /* a deadline passed (connect, reply, write) */
+	SD_ERR_RESET,           /* connection reset by the peer after connect */
+	SD_ERR_CLOSED,          /* the server closed the connection */
+	SD_ERR_PROTOCOL,        /* the reply was not SMTP (bad syntax, bad code) */
+	SD_ERR_TOO_LONG,        /* a reply line or a reply exceeded the core's caps */
+	SD_ERR_SERVICE_CLOSING, /* 421: service not available, closing channel */
+	SD_ERR_IO,              /* any other socket error */
+	SD_ERR_STATE            /* the call makes no sense now (e.g. not connected) */
+} sd_error;
+
+/* Timed phases recorded by the session, in milliseconds (negative: not reached). */
+typedef enum sd_phase {
+	SD_PHASE_RESOLVE = 0,       /* name -> addresses */
+	SD_PHASE_CONNECT,           /* TCP handshake of the address that answered */
+	SD_PHASE_GREETING_FIRST,    /* connected -> first byte of the greeting */
+	SD_PHASE_GREETING,          /* connected -> complete greeting */
+	SD_PHASE_EHLO,              /* EHLO (or HELO) sent -> complete reply */
+	SD_PHASE_QUIT,              /* QUIT sent -> reply */
+	SD_PHASE_COUNT
+} sd_phase;
+
+/* One EHLO keyword and its parameters (RFC 5321 4.1.1.1). */
+typedef struct sd_capability {
+	const char *keyword;        /* upper-cased, e.g. "SIZE", "AUTH" */
+	const char *params;         /* the rest of the line as sent, "" if none */
+	size_t nargs;               /* params split on spaces */
+	const char *const *args;
+} sd_capability;
+
+/* The EHLO (or HELO fallback) outcome. */
+typedef struct sd_ehlo {
+	const sd_reply *reply;      /* the whole 250 reply */
+	const char *domain;         /* first word of the first line: the server's name */
+	int helo_fallback;          /* 1 if EHLO was refused and HELO answered */
+	const sd_reply *ehlo_refusal; /* the refused EHLO's reply when helo_fallback */
+	size_t ncaps;
+	const sd_capability *caps;  /* in the order advertised */
+	unsigned duplicate_keywords; /* how many keywords were advertised twice */
+} sd_ehlo;
+
+/* sd_session_server - the target's name as given (--server), never NULL */
+const char *sd_session_server(const sd_session *s);
+/* sd_session_port - TCP port of the target */
+unsigned sd_session_port(const sd_session *s);
+/* sd_session_peer - numeric address connected to ("" before connecting) */
+const char *sd_session_peer(const sd_session *s);
+/* sd_session_local - our numeric source address ("" before connecting) */
+const char *sd_session_local(const sd_session *s);
+/* sd_session_ehlo_name - the name we announce in EHLO/HELO */
+const char *sd_session_ehlo_name(const sd_session *s);
+/* sd_session_attempts - connect attempts so far, one line each ("addr: result") */
+size_t sd_session_attempts(const sd_session *s, const char *const **lines);
+
+/* sd_session_connect - TCP connect, every address in order; 0 or -1 */
+int sd_session_connect(sd_session *s);
+/* sd_session_greeting - the server's greeting (connects first if needed) */
+const sd_reply *sd_session_greeting(sd_session *s);
+/* sd_session_ehlo - EHLO, falling back to HELO if EHLO is refused with 5xx */
+const sd_ehlo *sd_session_ehlo(sd_session *s);
+/* sd_ehlo_find - the capability with this keyword (case-insensitive) or NULL */
+const sd_capability *sd_ehlo_find(const sd_ehlo *e, const char *keyword);
+/* sd_session_command - send one command line (CRLF added), read the reply */
+const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* sd_session_last_reply - the last reply read (also after a failed call,
+ * e.g. the 554 that made sd_session_ehlo() give up), or NULL */
+const sd_reply *sd_session_last_reply(const sd_session *s);
+/* sd_session_quit - polite QUIT; safe to call on a dead session */
+void sd_session_quit(sd_session *s);
+
+/* sd_session_error - kind of the last failure, and a one-line message */
+sd_error sd_session_error(const sd_session *s, const char **message);
+/* sd_error_name - stable identifier for an error kind, e.g. "timeout" */
+const char *sd_error_name(sd_error e);
+/* sd_session_phase_ms - duration of a phase, negative if it did not happen */
+double sd_session_phase_ms(const sd_session *s, sd_phase p);
+/* sd_phase_name - stable identifier of a phase, e.g. "greeting_first_byte" */
+const char *sd_phase_name(sd_phase p);
+
+/* sd_session_open_fresh - a new, unconnected session to the same target,
+ * sharing the transcript; free it with sd_session_free() */
+sd_session *sd_session_open_fresh(sd_session *s);
+/* sd_session_free - QUIT if still connected, close, free; NULL is fine */
+void sd_session_free(sd_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

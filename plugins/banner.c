@@ -1,0 +1,269 @@
+/*
+ * banner.c - check "banner": the server's greeting (RFC 5321 3.1, 4.3.1).
+ *
+ * Reads the greeting and says what it is: a 220 naming the host, a 554
+ * refusal, a 421 "go away", silence, or something that is not SMTP at all
+ * (TLS, SSH, HTTP, POP3, IMAP on the port). Names the software when the
+ * banner does, and keeps the greeting delay apart so deliberate delays
+ * (greet pause, postscreen) are not taken for a slow server.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <smtpdiag/plugin.h>
+
+#include "banner_id.h"
+
+static const char *const requires[] = { "connect", NULL };
+
+static const sd_param_spec params[] = {
+	{ "require_hostname", SD_PARAM_BOOL, "true",
+	  "the greeting must start with the server's host name (RFC 5321 4.3.1)" },
+	{ "expect_hostname", SD_PARAM_STRING, NULL,
+	  "name the greeting should carry (default: none; only reported when different)" },
+	{ "delay_info", SD_PARAM_DURATION, "2s",
+	  "a greeting slower than this is reported as a deliberate delay (info)" },
+	{ "flag_version", SD_PARAM_BOOL, "true", "report a software version shown in the greeting (info)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* looks_like_host - a dotted domain name or an address literal */
+static int looks_like_host(const char *w, size_t n)
+{
+	if (n >= 3 && w[0] == '[' && w[n - 1] == ']')
+		return 1;
+	int dots = 0, label = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			dots++;
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return dots > 0 && (label > 0 || w[n - 1] == '.');
+}
+
+/* not_smtp - name the protocol a non-SMTP greeting belongs to */
+static const char *not_smtp(const char *line)
+{
+	if (strncmp(line, "SSH-", 4) == 0)
+		return "an SSH server";
+	if (strncmp(line, "HTTP/", 5) == 0)
+		return "an HTTP server";
+	if (strncmp(line, "+OK", 3) == 0)
+		return "a POP3 server";
+	if (strncmp(line, "* OK", 4) == 0)
+		return "an IMAP server";
+	if ((unsigned char)line[0] == 0x15 || (unsigned char)line[0] == 0x16)
+		return "a TLS endpoint (TLS record bytes)";
+	return NULL;
+}
+
+static sd_run_status no_greeting(sd_session *s, sd_report *r)
+{
+	const char *msg;
+	sd_error e = sd_session_error(s, &msg);
+	sd_finding *f;
+
+	switch (e) {
+	case SD_ERR_TIMEOUT:
+		f = sd_report_finding(r, SD_CRIT, "banner.timeout", "no greeting: %s", msg);
+		sd_finding_cause(f, "the server accepted the TCP connection but never sent a complete 220 greeting: "
+				    "it is overloaded, it tarpits this client for longer than the timeout, a proxy or "
+				    "firewall holds the connection, or the port expects TLS first (SMTPS, port 465)");
+		sd_finding_fix(f, "retry with a longer --timeout; for port 465 use --tls implicit; check the server's "
+				  "process limits and logs");
+		break;
+	case SD_ERR_CLOSED:
+	case SD_ERR_RESET:
+		f = sd_report_finding(r, SD_CRIT, "banner.closed", "server closed the connection before greeting: %s", msg);
+		sd_finding_cause(f, "the server drops this client at connect: access control by client address "
+				    "(Postfix smtpd_client_restrictions or postscreen, TCP wrappers, a firewall), "
+				    "a connection or process limit, or a crashing service");
+		sd_finding_fix(f, "look in the server's log at the time of this test for the reason it gave");
+		break;
+	case SD_ERR_TOO_LONG:
+		f = sd_report_finding(r, SD_CRIT, "banner.too_long", "greeting is not a sane SMTP reply: %s", msg);
+		sd_finding_cause(f, "the peer sends an endless or oversized line: not an SMTP server, or a broken one");
+		break;
+	default:
+		f = sd_report_finding(r, SD_CRIT, "banner.failed", "no greeting: %s", msg);
+		break;
+	}
+	sd_report_fact_str(r, "error", "%s", sd_error_name(e));
+	return SD_RUN_FAILED;
+}
+
+static void protocol_flags(sd_report *r, const sd_reply *g)
+{
+	if (g->flags & SD_REPLY_MIXED_CODES)
+		sd_report_finding(r, SD_WARN, "banner.mixed_codes",
+				  "lines of the multi-line greeting carry different reply codes (RFC 5321 4.2.1)");
+	if (g->flags & SD_REPLY_BAD_SYNTAX)
+		sd_report_finding(r, SD_WARN, "banner.bad_syntax",
+				  "greeting line does not follow '220 text' / '220-text' syntax (RFC 5321 4.2)");
+	if (g->flags & SD_REPLY_BARE_LF) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "banner.bare_lf",
+						  "greeting lines end in a bare LF instead of CRLF (RFC 5321 2.3.8)");
+		sd_finding_cause(f, "a non-conforming SMTP implementation or a proxy rewriting line ends");
+	}
+	if (g->flags & SD_REPLY_NUL)
+		sd_report_finding(r, SD_WARN, "banner.nul", "greeting contains NUL bytes");
+	if (g->flags & SD_REPLY_LONG_LINE)
+		sd_report_finding(r, SD_INFO, "banner.long_line",
+				  "greeting line longer than the 512 octets RFC 5321 4.5.3.1.5 allows");
+	if (g->flags & SD_REPLY_TRUNCATED)
+		sd_report_finding(r, SD_WARN, "banner.too_many_lines", "greeting has more lines than smtp-diag keeps");
+}
+
+static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char *line)
+{
+	size_t n = strcspn(line, " \t");
+
+	sd_report_fact_str(r, "hostname", "%.*s", (int)n, line);
+	if (!looks_like_host(line, n)) {
+		if (sd_param_bool(p, "require_hostname")) {
+			sd_finding *f = sd_report_finding(r, SD_WARN, "banner.no_hostname",
+							  "greeting does not start with the server's host name: \"%.60s\"",
+							  line);
+			sd_finding_cause(f, "RFC 5321 4.3.1 wants the server's fully qualified name as the first word "
+					    "of the 220 greeting; some receivers and spam filters score a banner "
+					    "without one");
+			sd_finding_fix(f, "Postfix: smtpd_banner = $myhostname ESMTP; Exchange: "
+					  "Set-ReceiveConnector -Fqdn mail.example.com (the banner uses the connector's FQDN)");
+		}
+		return;
+	}
+	const char *expect = sd_param_string(p, "expect_hostname");
+	const char *server = sd_session_server(s);
+	if (expect == NULL && looks_like_host(server, strlen(server)) && strchr(server, ':') == NULL &&
+	    !isdigit((unsigned char)server[strlen(server) - 1]))
+		expect = server;
+	if (expect != NULL && (strlen(expect) != n || strncasecmp(expect, line, n) != 0)) {
+		sd_finding *f = sd_report_finding(r, expect == server ? SD_INFO : SD_WARN, "banner.hostname_mismatch",
+						  "greeting names %.*s, expected %s", (int)n, line, expect);
+		sd_finding_cause(f, "the server's configured host name differs from the name it is reached by; "
+				    "normal for an MX host with several names, a problem if TLS certificates or "
+				    "reverse DNS are expected to match it");
+		sd_finding_fix(f, "Postfix: myhostname; Exchange: the Receive Connector's Fqdn");
+	}
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	sd_report_phase(r, "SMTP greeting");
+	const sd_reply *g = sd_session_greeting(s);
+	if (g == NULL)
+		return no_greeting(s, r);
+
+	sd_report_fact_int(r, "code", g->code);
+	for (size_t i = 0; i < g->nlines; i++)
+		sd_report_fact_list_add(r, "lines", g->lines[i]);
+	sd_report_fact_ms(r, "first_byte_ms", g->first_byte_ms);
+	sd_report_fact_ms(r, "greeting_ms", g->elapsed_ms);
+	for (size_t i = 0; i < g->nlines && i < 5; i++)
+		sd_report_note(r, "%d%c%s", g->code, i + 1 < g->nlines ? '-' : ' ', g->lines[i]);
+
+	const char *first = g->nlines > 0 ? g->lines[0] : "";
+	if (g->code == 0) {
+		const char *what = not_smtp(first);
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.not_smtp", "the port does not speak SMTP%s%s",
+						  what != NULL ? ": it looks like " : "", what != NULL ? what : "");
+		sd_finding_cause(f, "another service listens on this port, or the port expects TLS before SMTP");
+		sd_finding_fix(f, "check the port number; for SMTPS (465) use --tls implicit");
+		return SD_RUN_FAILED;
+	}
+	protocol_flags(r, g);
+	if (g->code == 421) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.service_closing",
+						  "server refuses the session: 421 %s", first);
+		sd_finding_cause(f, "the server is overloaded or rate-limits this client (too many connections from "
+				    "one address, e.g. Postfix smtpd_client_connection_count_limit / anvil, Exchange "
+				    "MaxInboundConnectionPerSource), or it is shutting down");
+		sd_finding_fix(f, "retry later and with fewer parallel connections; if it persists, raise the limit "
+				  "for legitimate senders");
+		return SD_RUN_FAILED;
+	}
+	if (g->code == 554) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.rejected", "server rejects the session at greeting: 554 %s",
+						  first);
+		sd_finding_cause(f, "the client address is refused before any command (RFC 5321 3.1): a DNS "
+				    "blocklist hit (Postfix postscreen_dnsbl_sites), an access rule, or a "
+				    "no-service listener");
+		sd_finding_fix(f, "read the reply text and the server log for the rule that matched; test from an "
+				  "address the server should accept");
+		return SD_RUN_FAILED;
+	}
+	if (g->code != 220) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.unexpected_code",
+						  "greeting has code %d, not 220: %s", g->code, first);
+		sd_finding_cause(f, "RFC 5321 4.3.2 allows only 220, 421 or 554 as a greeting");
+		return SD_RUN_FAILED;
+	}
+
+	hostname(s, p, r, first);
+
+	sd_banner_id id;
+	char all[1024] = "";
+	for (size_t i = 0; i < g->nlines; i++) {
+		strncat(all, g->lines[i], sizeof(all) - strlen(all) - 2);
+		strncat(all, " ", sizeof(all) - strlen(all) - 1);
+	}
+	if (sd_banner_identify(all, &id)) {
+		sd_report_fact_str(r, "software", "%s", id.software);
+		sd_report_fact_str(r, "vendor", "%s", id.vendor);
+		if (id.version[0] != '\0') {
+			sd_report_fact_str(r, "version", "%s", id.version);
+			if (sd_param_bool(p, "flag_version")) {
+				sd_finding *f = sd_report_finding(r, SD_INFO, "banner.version_disclosed",
+								  "greeting discloses the software version (%s %s)",
+								  id.software, id.version);
+				sd_finding_cause(f, "a version in the banner tells an attacker which exploits to try");
+				sd_finding_fix(f, "Postfix: smtpd_banner = $myhostname ESMTP; Exim: smtp_banner; "
+						  "Sendmail: O SmtpGreetingMessage");
+			}
+		}
+		sd_report_note(r, "software: %s%s%s", id.software, id.version[0] ? " " : "", id.version);
+		sd_report_summary(r, "%s%s%s", id.software, id.version[0] ? " " : "", id.version);
+	} else {
+		sd_report_fact_str(r, "software", "unknown");
+		sd_report_summary(r, "220 greeting, software not named");
+	}
+
+	/* deliberate delays: a late greeting, or a multi-line one with a pause */
+	long long info_ms = sd_param_duration_ms(p, "delay_info");
+	double pause = g->elapsed_ms - g->first_byte_ms;
+	if (g->nlines > 1 && pause >= 1000) {
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.greet_pause",
+						  "multi-line greeting with a %.1f s pause between its lines", pause / 1000);
+		sd_finding_cause(f, "a deliberate early-talker test (Postfix postscreen_greet_wait with a "
+				    "multi-line banner): spam bots that talk before the last line are rejected");
+	} else if (info_ms > 0 && g->first_byte_ms >= (double)info_ms) {
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.delayed",
+						  "greeting arrived after %.1f s", g->first_byte_ms / 1000);
+		sd_finding_cause(f, "a deliberate greeting delay (tarpit or greet pause: Sendmail greet_pause, "
+				    "Exim smtp_banner delay, postscreen), or a server busy before it can answer "
+				    "(DNS lookups of the client at connect time are a common cause)");
+		sd_finding_fix(f, "if not deliberate: check the server's reverse-DNS lookups of clients and its "
+				  "load; see the response-time check for the other phases");
+	}
+	return SD_RUN_DONE;
+}
+
+SD_CHECK_EXPORT(banner) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "banner",
+	.title = "SMTP greeting",
+	.summary = "220 greeting: host name, software and version, refusals (421/554), non-SMTP ports, delays",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""fakesmtp.py - a scripted SMTP peer for what real servers will not do.
+
+A script is a list of steps run for each accepted connection:
+    ("send", b"220 x\r\n")     write bytes
+    ("trickle", b"...", 0.5)   write one byte every 0.5 s
+    ("expect", "EHLO")         read one line; it must start with this (case-insensitive)
+    ("read",)                  read and ignore one line
+    ("sleep", 2.0)             wait
+    ("flood", b"250-x\r\n", n) write the chunk n times (0: until the peer goes away)
+    ("close",)                 close the connection now
+    ("hang",)                  keep the connection open, never read or write again
+After the last step the server answers QUIT with 221 and otherwise 250.
+Listens on 127.0.0.1 (port 0 = any free port); loopback only, by design.
+"""
+import socket
+import threading
+import time
+
+
+class FakeSMTP:
+    def __init__(self, script, host="127.0.0.1", port=0):
+        self.script = script
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.received = []          # client lines, for assertions
+        self.errors = []
+        self._stop = threading.Event()
+        self._conns = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self._conns.append(conn)
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _readline(self, f):
+        line = f.readline(1 << 20)
+        if not line:
+            raise EOFError
+        text = line.decode("latin-1").rstrip("\r\n")
+        self.received.append(text)
+        return text
+
+    def _session(self, conn):
+        f = conn.makefile("rb")
+        try:
+            for step in self.script:
+                op = step[0]
+                if op == "send":
+                    conn.sendall(step[1])
+                elif op == "trickle":
+                    for b in step[1]:
+                        if self._stop.is_set():
+                            return
+                        conn.sendall(bytes([b]))
+                        time.sleep(step[2])
+                elif op == "expect":
+                    line = self._readline(f)
+                    if not line.upper().startswith(step[1].upper()):
+                        self.errors.append("expected %r, got %r" % (step[1], line))
+                elif op == "read":
+                    self._readline(f)
+                elif op == "sleep":
+                    self._stop.wait(step[1])
+                elif op == "flood":
+                    n = 0
+                    while not self._stop.is_set() and (step[2] == 0 or n < step[2]):
+                        conn.sendall(step[1])
+                        n += 1
+                elif op == "close":
+                    return
+                elif op == "hang":
+                    self._stop.wait(3600)
+                    return
+            while not self._stop.is_set():
+                line = self._readline(f)
+                if line.upper().startswith("QUIT"):
+                    conn.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                conn.sendall(b"250 2.0.0 ok\r\n")
+        except (EOFError, OSError):
+            pass
+        finally:
+            try:
+                f.close()
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self._stop.set()
+        self.sock.close()
+        for c in self._conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        self._thread.join(2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

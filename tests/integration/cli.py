@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""cli.py - the command line: help, listings, and clear errors for bad input.
+
+Every bad invocation must end with exit status 3 and one line on stderr that
+says what and where; none of these cases touches the network.
+"""
+import os
+
+from sdtest import BUILD, SRC, Tap, run
+
+t = Tap()
+profiles = os.path.join(SRC, "tests", "profiles")
+
+r = run("--help")
+t.ok(r.rc == 0 and "--server" in r.out and "--transcript" in r.out and "Exit status" in r.out, "--help", r)
+r = run("--version")
+t.ok(r.rc == 0 and "plugin ABI 1" in r.out, "--version names the plugin ABI", r)
+
+r = run("--list-checks")
+names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
+t.ok(r.rc == 0 and names == ["banner", "connect", "ehlo", "response-time"], "--list-checks lists the four checks", r)
+t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
+     "--list-checks shows prerequisites and parameters", r)
+
+r = run("--list-profiles")
+t.ok(r.rc == 0 and r.out.startswith("default") and "Inbound MX" in r.out, "--list-profiles", r)
+
+
+def usage_error(args, want, name, warnings=0):
+    """exit 3, nothing on stdout, one error line (after WARNINGS warning lines)"""
+    r = run(*args)
+    lines = [l for l in r.err.splitlines() if l.startswith("smtp-diag:")]
+    errors = [l for l in lines if not l.startswith("smtp-diag: warning:")]
+    t.ok(r.rc == 3 and len(errors) == 1 and len(lines) == 1 + warnings and want in errors[0] and r.out == "",
+         name, r)
+
+
+usage_error(["--bogus"], "unknown option '--bogus'", "unknown option")
+usage_error(["--port"], "needs an argument", "missing option argument")
+usage_error(["--port", "99999", "--server", "x"], "--port: '99999' is not a port number", "bad port")
+usage_error(["--timeout", "soon", "--server", "x"], "--timeout: 'soon'", "bad timeout")
+usage_error([], "no target: give --server NAME", "no target")
+usage_error(["--server", "127.0.0.1", "extra"], "unexpected argument 'extra'", "stray argument")
+usage_error(["--server", "127.0.0.1", "--tls", "sometimes"], "--tls: 'sometimes'", "bad TLS mode")
+usage_error(["--server", "127.0.0.1", "--ehlo-name", "two words"], "--ehlo-name must be one word", "bad EHLO name")
+usage_error(["--server", "127.0.0.1", "--checks", "ehlo,nosuch"], "unknown check 'nosuch'", "--checks with an unknown check")
+usage_error(["--server", "127.0.0.1", "--profile", "nosuch"], "no profile named 'nosuch'", "unknown profile name")
+usage_error(["--server", "127.0.0.1", "--profile", os.path.join(profiles, "bad-unknown-check.yaml")],
+            "bad-unknown-check.yaml:4:5: unknown check 'ehloo'", "profile with an unknown check: file:line:column")
+usage_error(["--server", "127.0.0.1", "--profile", os.path.join(profiles, "bad-syntax.yaml")],
+            "bad-syntax.yaml:5:", "profile with a YAML syntax error: file:line:column")
+usage_error(["--server", "127.0.0.1", "--profile", os.path.join(profiles, "bad-param-type.yaml")],
+            "bad-param-type.yaml:5:17: check 'ehlo': parameter 'min_size' expects an integer",
+            "profile with a bad parameter type: file:line:column")
+usage_error(["--server", "mail.example", "--address", "mail.example"], "--address: 'mail.example' is not an IP address",
+            "--address must be an IP literal")
+usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")
+
+# a module built against another ABI: refused with a clear message, the rest still load
+both = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
+r = run("--plugin-dir", both, "--list-checks")
+t.ok(r.rc == 0 and "badabi" in r.out and "REFUSED: built for plugin ABI 2, but this smtp-diag speaks ABI 1" in r.out
+     and "goodabi" in r.out, "module of another ABI is refused, others load", r)
+usage_error(["--plugin-dir", both, "--server", "127.0.0.1", "--checks", "badabi"],
+            "check 'badabi' is not available: its module was refused: built for plugin ABI 2",
+            "asking for a refused module says why", warnings=1)
+
+t.done()

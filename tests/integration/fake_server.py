@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""fake_server.py - behaviour against scripted servers: refusals, silence,
+protocol violations, deliberate delays. Every case must end within its
+timeout with a specific finding and the documented exit status.
+"""
+import os
+import socket
+
+from sdtest import SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
+from fakesmtp import FakeSMTP  # noqa: E402
+
+t = Tap()
+
+EHLO_OK = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                                        b"250 ENHANCEDSTATUSCODES\r\n")]
+GREETING = ("send", b"220 fake.example ESMTP ready\r\n")
+
+
+def audit(script, *extra, timeout="3s"):
+    with FakeSMTP(script) as srv:
+        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", timeout, *extra)
+        r.received = list(srv.received)
+        r.script_errors = list(srv.errors)
+    return r
+
+
+def case(name, script, want_id, want_rc, *extra, severity=None, timeout="3s"):
+    r = audit(script, *extra, timeout=timeout)
+    try:
+        ids = r.finding_ids()
+        errs = schema_errors(r.json)
+    except Exception as e:  # not JSON at all
+        t.ok(False, name, "%s\n%s" % (e, r))
+        return r
+    f = r.finding(want_id)
+    good = f is not None and r.rc == want_rc and not errs and (severity is None or f["severity"] == severity)
+    t.ok(good, name, "want %s (exit %s), got %s\nschema: %s\n%s" % (want_id, want_rc, ids, errs, r))
+    return r
+
+
+# --- the happy path against the fake ---
+r = audit([GREETING] + EHLO_OK)
+t.ok(r.rc == 0 and r.json["status"] == "ok" and not schema_errors(r.json), "clean fake server: ok, exit 0", r)
+t.ok("EHLO" in " ".join(r.received) and r.received[-1] == "QUIT", "the client sends EHLO and ends with QUIT",
+     r.received)
+
+# --- greetings that refuse or are not SMTP ---
+case("421 at greeting is service closing, not 'not SMTP'",
+     [("send", b"421 4.7.0 fake.example Too many connections, try later\r\n"), ("close",)],
+     "banner.service_closing", 2)
+case("554 at greeting is a session refusal", [("send", b"554 5.7.1 You are blocklisted\r\n"), ("close",)],
+     "banner.rejected", 2)
+r = case("SSH on the port is named", [("send", b"SSH-2.0-OpenSSH_9.2p1\r\n"), ("hang",)], "banner.not_smtp", 2)
+t.ok("SSH" in (r.finding("banner.not_smtp") or {}).get("summary", ""), "the not-SMTP finding says SSH", r)
+case("TLS bytes on the port point at implicit TLS", [("send", b"\x16\x03\x01\x00\x05hello\n"), ("hang",)],
+     "banner.not_smtp", 2)
+case("greeting code 250 is unexpected", [("send", b"250 hello\r\n")], "banner.unexpected_code", 2)
+case("silent server: greeting timeout", [("hang",)], "banner.timeout", 2, timeout="1s")
+case("greeting trickled byte by byte: the deadline covers the whole reply",
+     [("trickle", b"220 slow.example ESMTP a very slow greeting\r\n", 0.2)], "banner.timeout", 2, timeout="1s")
+case("server closes at once", [("close",)], "banner.closed", 2)
+case("1 MiB line without CRLF is capped", [("flood", b"x" * 65536, 16), ("hang",)], "banner.too_long", 2)
+
+# --- protocol violations that still carry a greeting ---
+case("mixed codes in a multi-line greeting",
+     [("send", b"220-fake.example hello\r\n221 fake.example bye\r\n")] + EHLO_OK, "banner.mixed_codes", 1)
+case("bare LF line ends", [("send", b"220 fake.example ESMTP\n")] + EHLO_OK, "banner.bare_lf", 1)
+case("greeting without a host name", [("send", b"220 ESMTP ready\r\n")] + EHLO_OK, "banner.no_hostname", 1)
+case("version in the banner is reported",
+     [("send", b"220 fake.example ESMTP Exim 4.96 Mon, 01 Jan 2024\r\n")] + EHLO_OK,
+     "banner.version_disclosed", 0, severity="info")
+
+# --- EHLO behaviour ---
+r = case("EHLO refused, HELO accepted: no ESMTP",
+         [GREETING, ("expect", "EHLO"), ("send", b"502 5.5.2 Command not recognized\r\n"),
+          ("expect", "HELO"), ("send", b"250 fake.example\r\n")], "ehlo.no_esmtp", 1)
+t.ok(r.check("ehlo")["facts"].get("esmtp") is False, "HELO fallback recorded as esmtp=false", r)
+case("421 at EHLO", [GREETING, ("expect", "EHLO"), ("send", b"421 4.3.2 shutting down\r\n"), ("close",)],
+     "ehlo.service_closing", 2)
+case("EHLO and HELO both refused",
+     [GREETING, ("expect", "EHLO"), ("send", b"550 5.7.1 go away\r\n"), ("expect", "HELO"),
+      ("send", b"550 5.7.1 go away\r\n")], "ehlo.rejected", 2)
+case("endless multi-line EHLO reply is capped",
+     [GREETING, ("expect", "EHLO"), ("flood", b"250-X" * 1 + b"\r\n", 0)], "ehlo.failed", 2, timeout="5s")
+case("no reply to EHLO", [GREETING, ("expect", "EHLO"), ("hang",)], "ehlo.timeout", 2, timeout="1s")
+r = audit([GREETING, ("expect", "EHLO"),
+           ("send", b"250-fake.example\r\n250-pipelining\r\n250-8bitmime\r\n250-starttls\r\n"
+                    b"250 enhancedstatuscodes\r\n")])
+facts = r.check("ehlo")["facts"]
+t.ok(facts.get("STARTTLS") is True and facts.get("PIPELINING") is True and r.rc == 0,
+     "lower-case starttls counts as STARTTLS", r)
+case("required capability missing",
+     [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250 8BITMIME\r\n")],
+     "ehlo.required_missing", 1)
+case("cleartext AUTH before TLS",
+     [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                                             b"250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n")],
+     "ehlo.auth_cleartext", 1)
+
+# --- deliberate delays are not slowness ---
+r = case("tarpit: slow greeting, fast EHLO is a deliberate delay (info)",
+         [("sleep", 2.5), GREETING] + EHLO_OK, "response-time.greeting_delayed", 0,
+         "--profile", os.path.join(SRC, "tests", "profiles", "fast-thresholds.yaml"), severity="info",
+         timeout="10s")
+t.ok(r.finding("banner.delayed") is not None and r.json["timings"]["greeting_first_byte_ms"] >= 2000,
+     "banner reports the greeting delay on its own", r)
+
+# --- connect failures ---
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+free_port = s.getsockname()[1]
+s.close()
+r = run("--server", "127.0.0.1", "--port", str(free_port), "--json", "--timeout", "3s")
+try:
+    ok = r.rc == 2 and r.finding("connect.refused") is not None and not schema_errors(r.json)
+    skipped = [c["name"] for c in r.json["checks"] if c["status"] == "skipped"]
+    ok = ok and skipped == ["banner", "ehlo", "response-time"]
+except Exception as e:
+    ok, skipped = False, e
+t.ok(ok, "closed port: connection refused, dependants skipped", "%s\nskipped=%s" % (r, skipped))
+r = run("--server", "127.0.0.1", "--port", str(free_port), "--timeout", "3s")
+t.ok(r.rc == 2 and "connection refused" in r.out and "SKIPPED (needs connect)" in r.out,
+     "closed port in text mode", r)
+
+t.done()

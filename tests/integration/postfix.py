@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""postfix.py - smtp-diag against a real Postfix started here on loopback.
+
+tests/lab/postfix-up.sh builds a private Postfix (see that script for the
+listeners) under the build tree; it is stopped and removed at the end,
+whatever happens. Needs root and Debian's postfix; without them the test
+is skipped, unless SD_REQUIRE_LAB=1 (CI) makes that a failure.
+"""
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+from sdtest import BUILD, SRC, Tap, run, schema_errors
+
+t = Tap()
+LAB = os.path.join(SRC, "tests", "lab")
+STATE = os.path.join(BUILD, "tests", "lab-state")
+BASE = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
+MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN = (BASE + i for i in range(6))
+env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE))
+required = os.environ.get("SD_REQUIRE_LAB") == "1"
+
+missing = None
+if os.geteuid() != 0:
+    missing = "not root (the Postfix master must run as root)"
+elif shutil.which("postfix") is None and not os.path.exists("/usr/sbin/postfix"):
+    missing = "postfix is not installed (apt-get install postfix sasl2-bin libsasl2-modules libsasl2-modules-db)"
+if missing:
+    if required:
+        print("1..1\nnot ok 1 - lab Postfix required (SD_REQUIRE_LAB=1) but " + missing)
+        sys.exit(1)
+    t.skip_all(missing)
+
+
+def stop(*_):
+    subprocess.run([os.path.join(LAB, "postfix-down.sh"), "--quiet", "--purge"], env=env)
+    shutil.rmtree(STATE, ignore_errors=True)
+
+
+atexit.register(stop)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+up = subprocess.run([os.path.join(LAB, "postfix-up.sh")], env=env, capture_output=True, text=True)
+if not t.ok(up.returncode == 0, "lab Postfix starts", up.stdout + up.stderr):
+    t.done()
+
+
+def audit(*args):
+    return run("--server", "127.0.0.1", "--json", "--timeout", "10s", *args)
+
+
+# --- text mode: live phase lines and a result line ---
+r = run("--server", "127.0.0.1", "--port", str(MX), "--timeout", "10s")
+lines = r.out.splitlines()
+t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
+t.ok(any(l.startswith("[1/4] TCP connect to 127.0.0.1 port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/4] SMTP greeting... OK (") for l in lines)
+     and any(l.startswith("[3/4] EHLO ") for l in lines)
+     and any(l.startswith("[4/4] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/4] ... STATUS (time)", r)
+t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK 127.0.0.1 port %d: " % MX),
+     "text output names Postfix and ends with [RESULT]", r)
+
+# --- JSON: schema, banner, capabilities, timings ---
+r = audit("--port", str(MX))
+doc = r.json
+errs = schema_errors(doc)
+t.ok(not errs, "JSON report validates against docs/report.schema.json", "\n".join(errs))
+t.ok(r.rc == 0 and doc["exit_code"] == 0 and doc["status"] in ("ok", "info"), "JSON status and exit code", r)
+b = r.check("banner")["facts"]
+t.ok(b.get("software") == "Postfix" and b.get("hostname") == "mail.lab.test" and b.get("code") == 220,
+     "banner: Postfix, mail.lab.test, 220", b)
+caps = r.check("ehlo")["facts"].get("capabilities", {})
+t.ok(all(k in caps for k in ("PIPELINING", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8", "CHUNKING", "DSN"))
+     and caps.get("SIZE") == "10240000", "ehlo: Postfix's capabilities with parameters", caps)
+t.ok(r.check("ehlo")["facts"].get("size_limit") == 10240000 and "AUTH" not in caps,
+     "ehlo: SIZE parsed; no AUTH before TLS (smtpd_tls_auth_only)", caps)
+t.ok(r.finding("ehlo.vrfy") is not None, "ehlo: VRFY reported (Postfix default)", r.finding_ids())
+tm = doc["timings"]
+t.ok(all(isinstance(tm[k], (int, float)) and tm[k] >= 0 for k in ("connect_ms", "greeting_ms", "ehlo_ms", "quit_ms")),
+     "timings for connect, greeting, EHLO and QUIT", tm)
+t.ok(doc["target"]["peer"] == "127.0.0.1" and doc["target"]["port"] == MX, "target facts", doc["target"])
+
+# --- IPv6 ---
+r = run("--server", "::1", "--port", str(MX), "--json", "--timeout", "10s")
+t.ok(r.rc == 0 and r.json["target"]["peer"] == "::1" and r.json["target"]["ehlo_name"] == "[IPv6:::1]",
+     "IPv6 literal target, EHLO with an IPv6 address literal", r)
+
+# --- a named host audited with --address: no DNS, name used for the banner check ---
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
+t.ok(r.rc == 0 and r.json["target"]["server"] == "mail.lab.test" and r.finding("banner.hostname_mismatch") is None,
+     "--address: banner name matches the --server name", r)
+r = run("--server", "other.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
+f = r.finding("banner.hostname_mismatch")
+t.ok(f is not None and f["severity"] == "info" and "mail.lab.test" in f["summary"],
+     "--address: a different name is reported as a mismatch (info)", r)
+
+# --- cleartext AUTH on the listener without TLS ---
+r = audit("--port", str(PLAINAUTH))
+f = r.finding("ehlo.auth_cleartext")
+t.ok(r.rc == 1 and f is not None and "PLAIN" in f["summary"] and "smtpd_tls_auth_only" in (f["fix"] or ""),
+     "AUTH PLAIN/LOGIN without TLS is a warning with the Postfix fix", r)
+t.ok(set(r.check("ehlo")["facts"].get("auth_mechanisms", [])) == {"PLAIN", "LOGIN"}, "AUTH mechanisms listed",
+     r.check("ehlo")["facts"])
+
+# --- postscreen: a deliberate multi-line greeting pause is recognised ---
+r = audit("--port", str(POSTSCREEN))
+f = r.finding("banner.greet_pause")
+t.ok(r.rc == 0 and f is not None and f["severity"] == "info" and len(r.check("banner")["facts"]["lines"]) == 2,
+     "postscreen's 2 s greet pause is reported as deliberate (info), exit 0", r)
+
+# --- --checks runs the asked checks plus prerequisites ---
+r = audit("--port", str(MX), "--checks", "ehlo")
+t.ok([c["name"] for c in r.json["checks"]] == ["connect", "banner", "ehlo"], "--checks ehlo runs connect, banner, ehlo", r)
+
+# --- transcript, both directions ---
+r = audit("--port", str(MX), "--transcript")
+tr = r.json.get("transcript", [])
+sent = [e["line"] for e in tr if e["dir"] == "client"]
+got = [e["line"] for e in tr if e["dir"] == "server"]
+t.ok(sent and sent[0].startswith("EHLO ") and sent[-1] == "QUIT" and got[0].startswith("220 mail.lab.test")
+     and got[-1].startswith("221"), "transcript: EHLO ... QUIT sent, 220 ... 221 received", tr)
+r = run("--server", "127.0.0.1", "--port", str(MX), "--transcript", "--timeout", "10s")
+t.ok(" -> EHLO " in r.out and " <- 220 mail.lab.test" in r.out, "transcript in text mode marks directions", r)
+
+# --- quiet ---
+r = run("--server", "127.0.0.1", "--port", str(MX), "--quiet", "--timeout", "10s")
+t.ok(r.rc == 0 and len(r.out.splitlines()) == 1 and r.out.startswith("[RESULT] OK"), "--quiet prints only [RESULT]", r)
+
+# --- severity override from a profile, and the exit status that follows ---
+prof = os.path.join(STATE, "strict.yaml")
+with open(prof, "w") as f:
+    f.write("extends: default\nchecks:\n  - name: ehlo\n    severity:\n      ehlo.vrfy: critical\n")
+r = audit("--port", str(MX), "--profile", prof)
+f = r.finding("ehlo.vrfy")
+t.ok(r.rc == 2 and f["severity"] == "critical" and f.get("default_severity") == "info",
+     "profile severity override makes VRFY critical: exit 2", r)
+
+t.done()

@@ -1,0 +1,95 @@
+"""sdtest.py - shared helpers for the integration tests (TAP output).
+
+Run by 'make check' with SD_TOP_BUILDDIR, SD_TOP_SRCDIR and the plugin and
+profile directories in the environment.
+"""
+import json
+import os
+import subprocess
+import sys
+
+BUILD = os.environ.get("SD_TOP_BUILDDIR", ".")
+SRC = os.environ.get("SD_TOP_SRCDIR", ".")
+SMTP_DIAG = os.path.join(BUILD, "smtp-diag")
+sys.path.insert(0, os.path.join(SRC, "tests"))
+
+
+class Tap:
+    """Minimal TAP producer: ok(), then done() prints the plan and exits."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines()[:60]:
+                    print("# " + line)
+        return cond
+
+    def skip_all(self, why):
+        print("1..0 # SKIP " + why)
+        sys.exit(0)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+class Result:
+    def __init__(self, rc, out, err):
+        self.rc, self.out, self.err = rc, out, err
+        self._json = None
+
+    @property
+    def json(self):
+        if self._json is None:
+            self._json = json.loads(self.out)
+        return self._json
+
+    def check(self, name):
+        for c in self.json["checks"]:
+            if c["name"] == name:
+                return c
+        raise KeyError(name)
+
+    def finding_ids(self):
+        return [f["id"] for c in self.json["checks"] for f in c["findings"]]
+
+    def finding(self, fid):
+        for c in self.json["checks"]:
+            for f in c["findings"]:
+                if f["id"] == fid:
+                    return f
+        return None
+
+    def __str__(self):
+        return "exit %s\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.out[-4000:], self.err[-2000:])
+
+
+def run(*args, timeout=60):
+    """Run smtp-diag; a hang is a failure (the timeout is a guard, not a goal)."""
+    try:
+        p = subprocess.run([SMTP_DIAG] + list(args), capture_output=True, text=True,
+                           timeout=timeout, errors="replace")
+        return Result(p.returncode, p.stdout, p.stderr)
+    except subprocess.TimeoutExpired as e:
+        return Result("hang", e.stdout or "", "smtp-diag did not finish within %ss" % timeout)
+
+
+_schema = None
+
+
+def schema_errors(doc):
+    """List of JSON-schema violations of a report (empty when valid)."""
+    global _schema
+    import jsonschema
+    if _schema is None:
+        with open(os.path.join(SRC, "docs", "report.schema.json")) as f:
+            _schema = json.load(f)
+    v = jsonschema.Draft202012Validator(_schema)
+    return ["%s: %s" % ("/".join(map(str, e.path)), e.message) for e in v.iter_errors(doc)]

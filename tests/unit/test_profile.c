@@ -1,0 +1,217 @@
+/*
+ * test_profile.c - the profile loader: good files resolve as documented,
+ * bad files fail with file:line:column and a message that says what.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plugin_loader.h"
+#include "profile.h"
+#include "runner.h"
+
+static sd_registry *reg;
+static char dirs[4096];       /* shipped profiles */
+static char testdir[4096];    /* tests/profiles */
+
+static int setup(void **state)
+{
+	char *err = NULL;
+	const char *src = getenv("SD_TOP_SRCDIR"), *plugins = getenv("SMTPDIAG_PLUGIN_DIR");
+	(void)state;
+
+	if (src == NULL || plugins == NULL) {
+		fprintf(stderr, "run through 'make check' (SD_TOP_SRCDIR, SMTPDIAG_PLUGIN_DIR unset)\n");
+		return -1;
+	}
+	snprintf(dirs, sizeof(dirs), "%s/profiles", src);
+	snprintf(testdir, sizeof(testdir), "%s/tests/profiles", src);
+	reg = sd_registry_new();
+	if (sd_registry_load_dir(reg, plugins, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sd_registry_free(reg);
+	return 0;
+}
+
+/* load - load and bind tests/profiles/NAME; returns the error or NULL */
+static char *load(const char *name, sd_profile **out)
+{
+	char path[8192];
+	char *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", testdir, name);
+	sd_profile *p = sd_profile_load(path, dirs, &err);
+	if (p != NULL && sd_profile_bind(p, reg, &err) != 0) {
+		sd_profile_free(p);
+		p = NULL;
+	}
+	if (out != NULL)
+		*out = p;
+	else
+		sd_profile_free(p);
+	return err;
+}
+
+static void test_bad_files(void **state)
+{
+	static const struct {
+		const char *file, *where, *what;
+	} rows[] = {
+		{ "bad-syntax.yaml", "bad-syntax.yaml:5:", "YAML syntax error" },
+		{ "bad-unknown-check.yaml", "bad-unknown-check.yaml:4:5: ", "unknown check 'ehloo'" },
+		{ "bad-unknown-key.yaml", "bad-unknown-key.yaml:4:3: ", "unknown key 'prot' in 'target'" },
+		{ "bad-param-type.yaml", "bad-param-type.yaml:5:17: ", "'min_size' expects an integer, got 'lots'" },
+		{ "bad-unknown-param.yaml", "bad-unknown-param.yaml:4:7: ", "has no parameter 'require_hostnme'" },
+		{ "bad-port.yaml", "bad-port.yaml:2:9: ", "port must be a number from 1 to 65535" },
+		{ "bad-duration.yaml", "bad-duration.yaml:3:14: ", "expects a duration" },
+		{ "bad-severity.yaml", "bad-severity.yaml:4:18: ", "severity must be ok, info, warning or critical" },
+		{ "bad-severity-id.yaml", "bad-severity-id.yaml:4:7: ", "does not belong to check 'ehlo'" },
+		{ "bad-loop-a.yaml", "bad-loop-b.yaml:1:10: ", "makes a loop" },
+		{ "bad-alias.yaml", "bad-alias.yaml:2:9: ", "aliases" },
+		{ "bad-checks-kind.yaml", "bad-checks-kind.yaml:2:3: ", "'checks' must be a list" },
+		{ "bad-duplicate-key.yaml", "bad-duplicate-key.yaml:2:1: ", "duplicate key 'name'" },
+		{ "bad-list-for-int.yaml", "bad-list-for-int.yaml:4:17: ", "expects a integer, got a list" },
+		{ "bad-empty.yaml", "bad-empty.yaml: ", "the profile is empty" },
+		{ "bad-tls.yaml", "bad-tls.yaml:2:8: ", "tls must be none, starttls or implicit" },
+		{ "does-not-exist.yaml", "does-not-exist.yaml'", "No such file" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *err = load(rows[i].file, NULL);
+
+		if (err == NULL)
+			fail_msg("%s: loaded, want an error", rows[i].file);
+		if (strstr(err, rows[i].where) == NULL || strstr(err, rows[i].what) == NULL)
+			fail_msg("%s: got '%s', want '%s' and '%s'", rows[i].file, err, rows[i].where, rows[i].what);
+		if (strchr(err, '\n') != NULL)
+			fail_msg("%s: error is more than one line: '%s'", rows[i].file, err);
+		free(err);
+	}
+}
+
+static void test_default_profile(void **state)
+{
+	char *err = NULL;
+	(void)state;
+
+	sd_profile *p = sd_profile_load("default", dirs, &err);
+	assert_non_null(p);
+	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
+	assert_string_equal(p->name, "default");
+	assert_int_equal(p->target.port, 25);
+	assert_int_equal(p->nchecks, 4);
+	assert_string_equal(p->checks[0].name, "connect");
+	assert_string_equal(p->checks[3].name, "response-time");
+	sd_profile_free(p);
+}
+
+static void test_extends(void **state)
+{
+	sd_profile *p = NULL;
+	const char *const *items;
+	(void)state;
+
+	char *err = load("good-child.yaml", &p);
+	if (err != NULL)
+		fail_msg("good-child.yaml: %s", err);
+	assert_string_equal(p->name, "good-child");
+	assert_int_equal(p->target.port, 2525);
+	assert_string_equal(p->target.ehlo_name, "probe.example.net");
+	assert_int_equal(p->target.command_timeout_ms, 5000);
+	assert_int_equal(p->target.connect_timeout_ms, 10000);   /* inherited */
+	assert_true(p->target.tls_set);                            /* inherited */
+
+	sd_profile_check *e = sd_profile_find_check(p, "ehlo");
+	assert_non_null(e);
+	assert_int_equal(sd_param_int(e->bound, "min_size"), 1000000);
+	assert_int_equal(sd_param_list(e->bound, "require", &items), 3); /* inherited */
+	assert_int_equal(sd_param_list(e->bound, "forbid", &items), 1);
+	assert_string_equal(items[0], "VRFY");
+	assert_int_equal(e->noverrides, 1);
+	assert_true(sd_profile_find_check(p, "response-time")->disabled);
+
+	sd_plan plan;
+	assert_int_equal(sd_plan_make(&plan, p, reg, NULL, 0, &err), 0);
+	assert_int_equal(plan.n, 3);
+	assert_string_equal(plan.items[2].check->name, "ehlo");
+	sd_plan_clear(&plan);
+	sd_profile_free(p);
+}
+
+static void test_plan_only(void **state)
+{
+	char *err = NULL;
+	sd_plan plan;
+	(void)state;
+
+	sd_profile *p = sd_profile_load("default", dirs, &err);
+	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
+
+	const char *only[] = { "ehlo" };
+	assert_int_equal(sd_plan_make(&plan, p, reg, only, 1, &err), 0);
+	assert_int_equal(plan.n, 3);  /* connect, banner, ehlo */
+	assert_string_equal(plan.items[0].check->name, "connect");
+	assert_true(plan.items[0].added_as_prerequisite);
+	assert_string_equal(plan.items[1].check->name, "banner");
+	assert_false(plan.items[2].added_as_prerequisite);
+	sd_plan_clear(&plan);
+
+	const char *rt[] = { "response-time" };
+	assert_int_equal(sd_plan_make(&plan, p, reg, rt, 1, &err), 0);
+	assert_int_equal(plan.n, 2);
+	sd_plan_clear(&plan);
+
+	const char *bad[] = { "nosuch" };
+	assert_int_equal(sd_plan_make(&plan, p, reg, bad, 1, &err), -1);
+	assert_non_null(strstr(err, "unknown check 'nosuch'"));
+	free(err);
+	sd_profile_free(p);
+}
+
+static void test_string_and_names(void **state)
+{
+	static const char yaml[] = "checks:\n  - connect\n  - name: banner\n    params: {require_hostname: no}\n";
+	char *err = NULL;
+	(void)state;
+
+	sd_profile *p = sd_profile_load_string(yaml, sizeof(yaml) - 1, "inline.yaml", dirs, &err);
+	assert_non_null(p);
+	assert_string_equal(p->name, "inline");
+	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
+	assert_false(sd_param_bool(sd_profile_find_check(p, "banner")->bound, "require_hostname"));
+	sd_profile_free(p);
+
+	assert_null(sd_profile_load("no-such-profile", dirs, &err));
+	assert_non_null(strstr(err, "no profile named 'no-such-profile'"));
+	free(err);
+	err = NULL;
+	assert_null(sd_profile_load("../etc/passwd-ish", dirs, &err));
+	free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_default_profile),
+		cmocka_unit_test(test_extends),
+		cmocka_unit_test(test_plan_only),
+		cmocka_unit_test(test_string_and_names),
+	};
+	return cmocka_run_group_tests_name("profile loader", tests, setup, teardown);
+}
