@@ -178,7 +178,8 @@ int sd_registry_load_dir(sd_registry *reg, const char *dir, char **err)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		size_t bl = strlen(names[i]) - 3;
 		char *base = sd_xstrndup(names[i], bl);

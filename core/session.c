@@ -269,6 +269,7 @@ static void choose_ehlo_name(sd_session *s)
 		s->ehlo_name = sd_xstrdup(s->cfg.ehlo_name);
 		return;
 	}
+	memset(host, 0, sizeof(host)); /* a truncated name leaves the last byte set */
 	if (gethostname(host, sizeof(host)) == 0 && host[sizeof(host) - 1] == '\0' &&
 	    strchr(host, '.') != NULL && host[strlen(host) - 1] != '.') {
 		s->ehlo_name = sd_xstrdup(host);

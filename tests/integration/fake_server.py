@@ -6,7 +6,7 @@ timeout with a specific finding and the documented exit status.
 import os
 import socket
 
-from sdtest import SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
+from sdtest import BUILD, SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
 from fakesmtp import FakeSMTP  # noqa: E402
 
 t = Tap()
@@ -104,6 +104,21 @@ r = case("tarpit: slow greeting, fast EHLO is a deliberate delay (info)",
          timeout="10s")
 t.ok(r.finding("banner.delayed") is not None and r.json["timings"]["greeting_first_byte_ms"] >= 2000,
      "banner reports the greeting delay on its own", r)
+
+# --- a check can open a fresh connection to the same target ---
+mods = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
+with FakeSMTP([GREETING] + EHLO_OK) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", "3s", "--transcript",
+            "--plugin-dir", mods, "--checks", "freshconn")
+    quits = srv.received.count("QUIT")
+try:
+    facts = r.check("freshconn")["facts"]
+    conns = sorted({e["conn"] for e in r.json["transcript"]})
+    ok = facts == {"fresh_greeting_code": 220, "fresh_peer": "127.0.0.1", "noop_code": 250} and conns == [1, 2]
+except Exception as e:
+    ok, facts, conns = False, e, None
+t.ok(ok and quits == 2, "sd_session_open_fresh: second connection, shared transcript, both QUIT",
+     "facts=%s conns=%s quits=%s\n%s" % (facts, conns, quits, r))
 
 # --- connect failures ---
 s = socket.socket()

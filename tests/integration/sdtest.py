@@ -72,9 +72,11 @@ class Result:
 
 
 def run(*args, timeout=60):
-    """Run smtp-diag; a hang is a failure (the timeout is a guard, not a goal)."""
+    """Run smtp-diag; a hang is a failure (the timeout is a guard, not a goal).
+    Under 'make check-valgrind', SD_VALGRIND holds the valgrind command line."""
+    wrapper = os.environ.get("SD_VALGRIND", "").split()
     try:
-        p = subprocess.run([SMTP_DIAG] + list(args), capture_output=True, text=True,
+        p = subprocess.run(wrapper + [SMTP_DIAG] + list(args), capture_output=True, text=True,
                            timeout=timeout, errors="replace")
         return Result(p.returncode, p.stdout, p.stderr)
     except subprocess.TimeoutExpired as e:
