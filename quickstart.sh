@@ -6,8 +6,8 @@ set -eu
 cd "$(dirname "$0")"
 tests/lab/install-deps.sh
 [ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure
-make -j"$(nproc)"
+[ -f Makefile ] || ./configure --quiet 2>/dev/null
+make -j"$(nproc)" >/dev/null
 
 STATE="$PWD/tests/lab-state"
 export SD_LAB_STATE="$STATE"

@@ -482,13 +482,16 @@ static const sd_reply *command(sd_session *s, const char *line, const char *what
 	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
 }
 
-/* sd_session_command - one command, one reply */
+/* sd_session_command - one command, one reply; the greeting comes first, so
+ * it can never be taken for the reply to the command */
 const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
 {
 	va_list ap;
 	char *line, *verb;
 	const sd_reply *r;
 
+	if (s->greeting == NULL && sd_session_greeting(s) == NULL)
+		return NULL;
 	va_start(ap, fmt);
 	line = sd_vasprintf(fmt, ap);
 	va_end(ap);

@@ -72,8 +72,9 @@ static void auth_facts(sd_report *r, const sd_capability *c, const char *label)
 
 	for (size_t i = 0; i < c->nargs; i++) {
 		sd_report_fact_list_add(r, "auth_mechanisms", c->args[i]);
-		strncat(mechs, c->args[i], sizeof(mechs) - strlen(mechs) - 2);
-		strncat(mechs, " ", sizeof(mechs) - strlen(mechs) - 1);
+		if (i > 0)
+			strncat(mechs, " ", sizeof(mechs) - strlen(mechs) - 1);
+		strncat(mechs, c->args[i], sizeof(mechs) - strlen(mechs) - 1);
 		if (strcasecmp(c->args[i], "PLAIN") == 0 || strcasecmp(c->args[i], "LOGIN") == 0)
 			cleartext = 1;
 	}

@@ -137,4 +137,25 @@ r = run("--server", "127.0.0.1", "--port", str(free_port), "--timeout", "3s")
 t.ok(r.rc == 2 and "connection refused" in r.out and "SKIPPED (needs connect)" in r.out,
      "closed port in text mode", r)
 
+# a listener whose accept queue is full drops SYNs: the connect must time out
+blackhole = socket.socket()
+blackhole.bind(("127.0.0.1", 0))
+blackhole.listen(0)
+filler = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(blackhole.getsockname())
+    except BlockingIOError:
+        pass
+    filler.append(c)
+r = run("--server", "127.0.0.1", "--port", str(blackhole.getsockname()[1]), "--json", "--timeout", "1s")
+f = r.finding("connect.timeout") if r.rc == 2 else None
+t.ok(f is not None and "timed out after 1000 ms" in f["summary"] and "firewall" in (f["cause"] or ""),
+     "dropped SYNs: connect timeout within --timeout, with the likely causes", r)
+for c in filler:
+    c.close()
+blackhole.close()
+
 t.done()
