@@ -34,6 +34,15 @@ int sd_severity_parse(const char *s, sd_severity *out)
 	return -1;
 }
 
+/* replace - free *DST and set it to the formatted text */
+static void replace(char **dst, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void replace(char **dst, const char *fmt, va_list ap)
+{
+	free(*dst);
+	*dst = sd_vasprintf(fmt, ap);
+}
+
 /* sd_report_new - an empty report */
 sd_report *sd_report_new(const char *check, const char *title)
 {
@@ -97,9 +106,8 @@ void sd_report_phase(sd_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	free(r->title);
 	va_start(ap, fmt);
-	r->title = sd_vasprintf(fmt, ap);
+	replace(&r->title, fmt, ap);
 	va_end(ap);
 	if (r->on_phase != NULL && !r->title_shown)
 		r->on_phase(r->on_phase_ctx, r);
@@ -110,9 +118,8 @@ void sd_report_summary(sd_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	free(r->summary);
 	va_start(ap, fmt);
-	r->summary = sd_vasprintf(fmt, ap);
+	replace(&r->summary, fmt, ap);
 	va_end(ap);
 }
 
@@ -224,9 +231,8 @@ void sd_finding_cause(sd_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 
-	free(f->cause);
 	va_start(ap, fmt);
-	f->cause = sd_vasprintf(fmt, ap);
+	replace(&f->cause, fmt, ap);
 	va_end(ap);
 }
 
@@ -234,9 +240,8 @@ void sd_finding_fix(sd_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 
-	free(f->fix);
 	va_start(ap, fmt);
-	f->fix = sd_vasprintf(fmt, ap);
+	replace(&f->fix, fmt, ap);
 	va_end(ap);
 }
 
