@@ -102,6 +102,15 @@ size_t sd_conn_pending(const sd_conn *c)
 	return c->end - c->start;
 }
 
+/* sd_conn_discard - forget what was read but not consumed */
+size_t sd_conn_discard(sd_conn *c)
+{
+	size_t n = c->end - c->start;
+
+	c->start = c->end = 0;
+	return n;
+}
+
 /* sd_conn_errno - errno behind the last I/O failure */
 int sd_conn_errno(const sd_conn *c)
 {

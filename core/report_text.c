@@ -82,7 +82,17 @@ static void check_end(void *ctx, sd_report *r)
 		fflush(out);
 		return;
 	}
-	fprintf(out, "%s (%s)\n", status_word(r), sd_format_ms(r->duration_ms, ms, sizeof(ms)));
+	sd_format_ms(r->duration_ms, ms, sizeof(ms));
+	if (r->summary != NULL && sd_report_status(r) <= SD_INFO) {
+		/* "OK (TLSv1.3, TLS_AES_256_GCM_SHA384, 12 ms)" */
+		fprintf(out, "%s (", status_word(r));
+		put_safe(out, r->summary);
+		if (r->duration_ms >= 0.1)
+			fprintf(out, ", %s", ms);
+		fputs(")\n", out);
+	} else {
+		fprintf(out, "%s (%s)\n", status_word(r), ms);
+	}
 	for (size_t i = 0; i < r->nnotes; i++) {
 		fputs("      ", out);
 		put_safe(out, r->notes[i]);

@@ -21,6 +21,7 @@
 #include "net.h"
 #include "reply_parser.h"
 #include "session_internal.h"
+#include "tls.h"
 #include "util.h"
 
 #define SD_COMMAND_MAX 510     /* RFC 5321 4.5.3.1.4: 512 with CRLF */
@@ -31,6 +32,8 @@ struct sd_session {
 	sd_transcript *transcript;
 	unsigned conn_id;
 	sd_conn *conn;
+	sd_tls *tls;             /* non-NULL once a handshake succeeded */
+	sd_ehlo *ehlo_plain;     /* EHLO from before STARTTLS */
 	char peer[SD_ADDRSTRLEN];
 	char local[SD_ADDRSTRLEN];
 	char *ehlo_name;
@@ -65,6 +68,7 @@ static const char *const error_names[] = {
 	[SD_ERR_SERVICE_CLOSING] = "service_closing",
 	[SD_ERR_IO] = "io",
 	[SD_ERR_STATE] = "state",
+	[SD_ERR_TLS] = "tls",
 };
 
 static const char *const phase_names[SD_PHASE_COUNT] = {
@@ -74,6 +78,9 @@ static const char *const phase_names[SD_PHASE_COUNT] = {
 	[SD_PHASE_GREETING] = "greeting",
 	[SD_PHASE_EHLO] = "ehlo",
 	[SD_PHASE_QUIT] = "quit",
+	[SD_PHASE_STARTTLS] = "starttls",
+	[SD_PHASE_TLS] = "tls_handshake",
+	[SD_PHASE_EHLO_TLS] = "ehlo_tls",
 };
 
 /* sd_error_name - stable identifier for an error kind */
@@ -124,6 +131,7 @@ void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 	dst->server = sd_xstrdup(src->server);
 	dst->address = src->address != NULL ? sd_xstrdup(src->address) : NULL;
 	dst->ehlo_name = src->ehlo_name != NULL ? sd_xstrdup(src->ehlo_name) : NULL;
+	dst->ca_file = src->ca_file != NULL ? sd_xstrdup(src->ca_file) : NULL;
 }
 
 /* sd_target_config_clear - free the strings of a configuration */
@@ -132,7 +140,8 @@ void sd_target_config_clear(sd_target_config *c)
 	free(c->server);
 	free(c->address);
 	free(c->ehlo_name);
-	c->server = c->address = c->ehlo_name = NULL;
+	free(c->ca_file);
+	c->server = c->address = c->ehlo_name = c->ca_file = NULL;
 }
 
 /* sd_session_new - a session that has not connected yet */
@@ -180,6 +189,7 @@ static void event(sd_session *s, const char *fmt, ...)
 /* drop_connection - close the socket after a fatal error */
 static void drop_connection(sd_session *s)
 {
+	sd_tls_shutdown(s->tls);
 	sd_conn_free(s->conn);
 	s->conn = NULL;
 	s->closed = 1;
@@ -196,6 +206,8 @@ void sd_session_free(sd_session *s)
 		sd_reply_free(s->replies[i]);
 	free(s->replies);
 	sd_ehlo_free(s->ehlo);
+	sd_ehlo_free(s->ehlo_plain);
+	sd_tls_free(s->tls);
 	for (size_t i = 0; i < s->nattempts; i++)
 		free(s->attempts[i]);
 	free(s->attempts);
@@ -291,6 +303,32 @@ const char *sd_session_ehlo_name(const sd_session *s)
 	return s->cfg.ehlo_name != NULL ? s->cfg.ehlo_name : "";
 }
 
+/* start_tls - handshake on the connected socket; 0 or -1 with the error set */
+static int start_tls(sd_session *s, int implicit)
+{
+	sd_error kind = SD_ERR_TLS;
+	char *msg = NULL;
+	size_t stale = sd_conn_discard(s->conn);
+
+	if (stale > 0)
+		/* bytes sent before the handshake must never be read as if protected */
+		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
+	sd_tls *t = sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, implicit,
+				 sd_now_ms() + s->cfg.command_timeout_ms, &kind, &msg);
+	if (t == NULL) {
+		set_error(s, kind, "%s", msg);
+		event(s, "TLS handshake failed: %s", msg);
+		free(msg);
+		return -1;
+	}
+	s->tls = t;
+	sd_conn_set_io(s->conn, &sd_tls_io, t);
+	const sd_tls_info *i = sd_tls_get_info(t);
+	s->phases[SD_PHASE_TLS] = i->handshake_ms;
+	event(s, "TLS established: %s %s%s%s", i->version, i->cipher, i->group[0] ? " " : "", i->group);
+	return 0;
+}
+
 /* sd_session_connect - TCP connect once; later calls report the first result */
 int sd_session_connect(sd_session *s)
 {
@@ -314,6 +352,8 @@ int sd_session_connect(sd_session *s)
 		choose_ehlo_name(s);
 		event(s, "connected to %s port %u from %s", s->peer, s->cfg.port, s->local);
 	}
+	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT && start_tls(s, 1) != 0)
+		drop_connection(s);
 	if (s->cfg.address == NULL)
 		s->phases[SD_PHASE_RESOLVE] = res.resolve_ms;
 	s->attempts = res.attempts;
@@ -528,7 +568,8 @@ const sd_ehlo *sd_session_ehlo(sd_session *s)
 	free(line);
 	if (r == NULL)
 		return NULL;
-	s->phases[SD_PHASE_EHLO] = r->elapsed_ms;
+	sd_phase ph = s->tls != NULL && !sd_tls_get_info(s->tls)->implicit ? SD_PHASE_EHLO_TLS : SD_PHASE_EHLO;
+	s->phases[ph] = r->elapsed_ms;
 	if (r->code == 250) {
 		s->ehlo = sd_ehlo_parse(r, 1);
 		return s->ehlo;
@@ -546,7 +587,7 @@ const sd_ehlo *sd_session_ehlo(sd_session *s)
 	free(line);
 	if (r == NULL)
 		return NULL;
-	s->phases[SD_PHASE_EHLO] = r->elapsed_ms;
+	s->phases[ph] = r->elapsed_ms;
 	if (r->code != 250) {
 		set_error(s, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_STATE,
 			  "EHLO answered %d and HELO %d %.200s", refusal->code, r->code,
@@ -557,6 +598,58 @@ const sd_ehlo *sd_session_ehlo(sd_session *s)
 	s->ehlo->helo_fallback = 1;
 	s->ehlo->ehlo_refusal = refusal;
 	return s->ehlo;
+}
+
+/* sd_session_tls_mode - the mode asked for */
+const char *sd_session_tls_mode(const sd_session *s)
+{
+	return sd_tls_mode_name(s->cfg.tls);
+}
+
+/* sd_session_tls - handshake description, or NULL while plain */
+const sd_tls_info *sd_session_tls(const sd_session *s)
+{
+	return s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
+}
+
+/* sd_session_ehlo_plain - EHLO from before STARTTLS */
+const sd_ehlo *sd_session_ehlo_plain(const sd_session *s)
+{
+	return s->ehlo_plain;
+}
+
+/* sd_session_starttls - RFC 3207: STARTTLS, 220, handshake, EHLO again */
+int sd_session_starttls(sd_session *s)
+{
+	if (s->tls != NULL)
+		return 0;
+	const sd_ehlo *e = sd_session_ehlo(s);
+	if (e == NULL)
+		return -1;
+	if (sd_ehlo_find(e, "STARTTLS") == NULL) {
+		set_error(s, SD_ERR_STATE, "STARTTLS is not advertised in the EHLO reply");
+		return -1;
+	}
+	const sd_reply *r = command(s, "STARTTLS", "STARTTLS");
+	if (r == NULL)
+		return -1;
+	s->phases[SD_PHASE_STARTTLS] = r->elapsed_ms;
+	if (r->code != 220) {
+		/* judged by the code only: the text after 220 varies by server */
+		if (r->code != 421)
+			set_error(s, SD_ERR_STATE, "STARTTLS refused: %d %.200s", r->code,
+				  r->nlines ? r->lines[0] : "");
+		return -1;
+	}
+	if (start_tls(s, 0) != 0) {
+		drop_connection(s);
+		return -1;
+	}
+	/* RFC 3207 4.2: forget everything learned before; EHLO again */
+	s->ehlo_plain = s->ehlo;
+	s->ehlo = NULL;
+	s->ehlo_tried = 0;
+	return sd_session_ehlo(s) != NULL ? 0 : -1;
 }
 
 /* sd_session_quit - QUIT with a short deadline if the line is still up */

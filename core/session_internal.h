@@ -20,6 +20,7 @@ typedef struct sd_target_config {
 	unsigned port;
 	sd_tls_mode tls;
 	char *ehlo_name;          /* NULL: FQDN hostname, else [local address] */
+	char *ca_file;            /* trust anchors for verification; NULL: system store */
 	int connect_timeout_ms;
 	int greeting_timeout_ms;
 	int command_timeout_ms;

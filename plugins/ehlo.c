@@ -65,7 +65,7 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 	return SD_RUN_FAILED;
 }
 
-static void auth_facts(sd_report *r, const sd_capability *c, const char *label)
+static void auth_facts(sd_report *r, const sd_capability *c, const char *label, const sd_tls_info *tls)
 {
 	char mechs[512] = "";
 	int cleartext = 0;
@@ -78,7 +78,7 @@ static void auth_facts(sd_report *r, const sd_capability *c, const char *label)
 		if (strcasecmp(c->args[i], "PLAIN") == 0 || strcasecmp(c->args[i], "LOGIN") == 0)
 			cleartext = 1;
 	}
-	if (cleartext) {
+	if (cleartext && tls == NULL) {
 		sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.auth_cleartext",
 						  "%s %s offered on an unencrypted connection", label, mechs);
 		sd_finding_cause(f, "password mechanisms are offered before TLS, so a client may send "
@@ -98,6 +98,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	sd_report_fact_str(r, "ehlo_name", "%s", sd_session_ehlo_name(s));
 	sd_report_fact_str(r, "server_name", "%s", e->domain);
 	sd_report_fact_bool(r, "esmtp", !e->helo_fallback);
+	sd_report_fact_bool(r, "over_tls", sd_session_tls(s) != NULL);
 	if (e->helo_fallback) {
 		const sd_reply *x = e->ehlo_refusal;
 		sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.no_esmtp",
@@ -141,9 +142,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	const sd_capability *auth = sd_ehlo_find(e, "AUTH");
 	if (auth != NULL)
-		auth_facts(r, auth, "AUTH");
+		auth_facts(r, auth, "AUTH", sd_session_tls(s));
 	else if ((auth = sd_ehlo_find(e, "AUTH=LOGIN")) != NULL)
-		auth_facts(r, auth, "AUTH=");
+		auth_facts(r, auth, "AUTH=", sd_session_tls(s));
 	if (sd_ehlo_find(e, "VRFY") != NULL) {
 		sd_finding *f = sd_report_finding(r, SD_INFO, "ehlo.vrfy",
 						  "VRFY advertised: addresses can be tested for existence");

@@ -1,7 +1,8 @@
 /*
  * response_time.c - check "response-time": how fast each phase answers.
  *
- * Compares connect, greeting and EHLO times with the profile's thresholds.
+ * Compares connect, greeting, EHLO and (when TLS ran before this check)
+ * STARTTLS, handshake and EHLO-after-TLS times with the profile's thresholds.
  * The greeting is judged apart: a server whose greeting is slow while its
  * EHLO answer is fast is delaying on purpose (tarpit, greet pause,
  * postscreen), which is reported as information, not as a slow server.
@@ -19,6 +20,8 @@ static const sd_param_spec params[] = {
 	{ "greeting_crit", SD_PARAM_DURATION, "30s", "greeting slower than this is critical" },
 	{ "ehlo_warn", SD_PARAM_DURATION, "2s", "EHLO reply slower than this is a warning" },
 	{ "ehlo_crit", SD_PARAM_DURATION, "10s", "EHLO reply slower than this is critical" },
+	{ "tls_warn", SD_PARAM_DURATION, "2s", "TLS handshake slower than this is a warning" },
+	{ "tls_crit", SD_PARAM_DURATION, "10s", "TLS handshake slower than this is critical" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -33,11 +36,14 @@ static const phase_rule rules[] = {
 	{ SD_PHASE_CONNECT, "connect", "connect_warn", "connect_crit", "response-time.connect_slow" },
 	{ SD_PHASE_GREETING, "greeting", "greeting_warn", "greeting_crit", "response-time.greeting_slow" },
 	{ SD_PHASE_EHLO, "EHLO", "ehlo_warn", "ehlo_crit", "response-time.ehlo_slow" },
+	{ SD_PHASE_STARTTLS, "STARTTLS", "ehlo_warn", "ehlo_crit", "response-time.starttls_slow" },
+	{ SD_PHASE_TLS, "TLS handshake", "tls_warn", "tls_crit", "response-time.tls_slow" },
+	{ SD_PHASE_EHLO_TLS, "EHLO after TLS", "ehlo_warn", "ehlo_crit", "response-time.ehlo_tls_slow" },
 };
 
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
-	char line[256] = "";
+	char line[512] = "";
 	size_t used = 0;
 
 	sd_report_phase(r, "Response times");

@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,16 +117,24 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 		*err = sd_asprintf("--tls: '%s' is not none, starttls or implicit", cli->tls);
 		return -1;
 	}
-	if (cfg->tls == SD_TLS_IMPLICIT) {
-		*err = sd_xstrdup("implicit TLS (SMTPS) is not supported by this build yet; use --tls none or starttls");
-		return -1;
-	}
 	if (cli->port != 0)
 		cfg->port = (unsigned)cli->port;
 	else if (p->target.port_set)
 		cfg->port = p->target.port;
 	else
 		cfg->port = cfg->tls == SD_TLS_IMPLICIT ? 465 : 25;
+	/* port 465 is SMTPS (RFC 8314): implicit TLS unless said otherwise,
+	 * by --tls or by a profile written for port 465 */
+	if (cfg->port == 465 && cli->tls == NULL &&
+	    !(p->target.tls_set && p->target.port_set && p->target.port == 465))
+		cfg->tls = SD_TLS_IMPLICIT;
+	if (cli->ca_file != NULL) {
+		if (access(cli->ca_file, R_OK) != 0) {
+			*err = sd_asprintf("--ca-file: cannot read '%s': %s", cli->ca_file, strerror(errno));
+			return -1;
+		}
+		cfg->ca_file = sd_xstrdup(cli->ca_file);
+	}
 	if (cli->ehlo_name != NULL) {
 		if (cli->ehlo_name[0] == '\0' || strpbrk(cli->ehlo_name, " \t\r\n") != NULL) {
 			*err = sd_xstrdup("--ehlo-name must be one word (a domain or [address])");

@@ -13,7 +13,7 @@ enum {
 	OPT_SERVER = 's', OPT_ADDRESS = 'a', OPT_PORT = 'p', OPT_PROFILE = 'P', OPT_CHECKS = 'c',
 	OPT_TIMEOUT = 't', OPT_EHLO = 'e', OPT_JSON = 'j', OPT_QUIET = 'q', OPT_VERBOSE = 'v',
 	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
-	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES,
+	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
 };
 
 typedef struct option_spec {
@@ -30,7 +30,8 @@ static const option_spec table[] = {
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
 	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },
 	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, e.g. 5s or 500ms (default: the profile's)" },
-	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's)" },
+	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's; implicit on port 465)" },
+	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
@@ -144,6 +145,9 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		case OPT_EHLO:
 			cli->ehlo_name = optarg;
+			break;
+		case OPT_CA_FILE:
+			cli->ca_file = optarg;
 			break;
 		case OPT_JSON:
 			cli->output = SD_OUT_JSON;

@@ -24,6 +24,7 @@ typedef struct sd_cli {
 	long long timeout_ms;        /* 0: from the profile */
 	const char *tls;
 	const char *ehlo_name;
+	const char *ca_file;
 	sd_output output;
 	int quiet, verbose, transcript;
 	int list_checks, list_profiles, help, version;

@@ -35,12 +35,15 @@
 #include <smtpdiag/reply.h>
 #include <smtpdiag/report.h>
 #include <smtpdiag/session.h>
+#include <smtpdiag/tls.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The plugin ABI version. Incremented on every incompatible change. */
+/* The plugin ABI version. Incremented on every incompatible change to any
+ * header here; appending functions or enum values before a _COUNT is not
+ * one (a module built earlier keeps working). */
 #define SD_PLUGIN_ABI 1
 
 /* Types a check parameter can have in a profile. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include <smtpdiag/reply.h>
+#include <smtpdiag/tls.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +39,8 @@ typedef enum sd_error {
 	SD_ERR_TOO_LONG,        /* a reply line or a reply exceeded the core's caps */
 	SD_ERR_SERVICE_CLOSING, /* 421: service not available, closing channel */
 	SD_ERR_IO,              /* any other socket error */
-	SD_ERR_STATE            /* the call makes no sense now (e.g. not connected) */
+	SD_ERR_STATE,           /* the call makes no sense now (e.g. not connected) */
+	SD_ERR_TLS              /* the TLS handshake failed */
 } sd_error;
 
 /* Timed phases recorded by the session, in milliseconds (negative: not reached). */
@@ -49,6 +51,9 @@ typedef enum sd_phase {
 	SD_PHASE_GREETING,          /* connected -> complete greeting */
 	SD_PHASE_EHLO,              /* EHLO (or HELO) sent -> complete reply */
 	SD_PHASE_QUIT,              /* QUIT sent -> reply */
+	SD_PHASE_STARTTLS,          /* STARTTLS sent -> 220 */
+	SD_PHASE_TLS,               /* TLS handshake */
+	SD_PHASE_EHLO_TLS,          /* EHLO again after the handshake */
 	SD_PHASE_COUNT
 } sd_phase;
 
@@ -98,6 +103,16 @@ const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
 /* sd_session_last_reply - the last reply read (also after a failed call,
  * e.g. the 554 that made sd_session_ehlo() give up), or NULL */
 const sd_reply *sd_session_last_reply(const sd_session *s);
+/* sd_session_tls_mode - the TLS mode asked for: "none", "starttls", "implicit" */
+const char *sd_session_tls_mode(const sd_session *s);
+/* sd_session_starttls - EHLO if not done, STARTTLS, handshake, EHLO again
+ * (RFC 3207 4.2); 0, or -1 with the error (SD_ERR_STATE when STARTTLS is
+ * not advertised or refused: see sd_session_last_reply()) */
+int sd_session_starttls(sd_session *s);
+/* sd_session_tls - the handshake result, or NULL while the session is plain */
+const sd_tls_info *sd_session_tls(const sd_session *s);
+/* sd_session_ehlo_plain - the EHLO answer from before STARTTLS, or NULL */
+const sd_ehlo *sd_session_ehlo_plain(const sd_session *s);
 /* sd_session_quit - polite QUIT; safe to call on a dead session */
 void sd_session_quit(sd_session *s);
 

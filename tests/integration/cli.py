@@ -18,12 +18,14 @@ t.ok(r.rc == 0 and "plugin ABI 1" in r.out, "--version names the plugin ABI", r)
 
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
-t.ok(r.rc == 0 and names == ["banner", "connect", "ehlo", "response-time"], "--list-checks lists the four checks", r)
+t.ok(r.rc == 0 and names == ["banner", "certificate", "connect", "ehlo", "response-time", "starttls"],
+     "--list-checks lists the six checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
 r = run("--list-profiles")
-t.ok(r.rc == 0 and r.out.startswith("default") and "Inbound MX" in r.out, "--list-profiles", r)
+t.ok(r.rc == 0 and r.out.startswith("default") and "Inbound MX" in r.out and "\nsubmission " in r.out,
+     "--list-profiles", r)
 
 
 def usage_error(args, want, name, warnings=0):
@@ -54,6 +56,8 @@ usage_error(["--server", "127.0.0.1", "--profile", os.path.join(profiles, "bad-p
             "profile with a bad parameter type: file:line:column")
 usage_error(["--server", "mail.example", "--address", "mail.example"], "--address: 'mail.example' is not an IP address",
             "--address must be an IP literal")
+usage_error(["--server", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"], "--ca-file: cannot read '/nonexistent/ca.pem'",
+            "unreadable --ca-file")
 usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")
 
 # a module built against another ABI: refused with a clear message, the rest still load

@@ -17,8 +17,10 @@ GREETING = ("send", b"220 fake.example ESMTP ready\r\n")
 
 
 def audit(script, *extra, timeout="3s"):
+    """Run against a fake; plain unless the case passes --tls (the fake speaks no TLS)."""
+    tls = [] if "--tls" in extra else ["--tls", "none"]
     with FakeSMTP(script) as srv:
-        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", timeout, *extra)
+        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", timeout, *tls, *extra)
         r.received = list(srv.received)
         r.script_errors = list(srv.errors)
     return r
@@ -40,7 +42,8 @@ def case(name, script, want_id, want_rc, *extra, severity=None, timeout="3s"):
 
 # --- the happy path against the fake ---
 r = audit([GREETING] + EHLO_OK)
-t.ok(r.rc == 0 and r.json["status"] == "ok" and not schema_errors(r.json), "clean fake server: ok, exit 0", r)
+t.ok(r.rc == 0 and r.finding_ids() == ["starttls.not_requested"] and not schema_errors(r.json),
+     "clean fake server: nothing to report but 'TLS not tested', exit 0", r)
 t.ok("EHLO" in " ".join(r.received) and r.received[-1] == "QUIT", "the client sends EHLO and ends with QUIT",
      r.received)
 
@@ -97,6 +100,47 @@ case("cleartext AUTH before TLS",
                                              b"250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n")],
      "ehlo.auth_cleartext", 1)
 
+# --- STARTTLS failures (the fake speaks no TLS; one connection, so no enforcement probe) ---
+NOPROBE = ("--tls", "starttls", "--profile", os.path.join(SRC, "tests", "profiles", "no-probe.yaml"))
+CAPS_TLS = ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+                    b"250 STARTTLS\r\n")
+r = case("STARTTLS masked by a firewall (XXXXXXXA)",
+         [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                                               b"250-ENHANCEDSTATUSCODES\r\n250 XXXXXXXA\r\n")],
+         "starttls.missing", 1, *NOPROBE, severity="warning")
+t.ok("Cisco" in (r.finding("starttls.missing") or {}).get("cause", ""), "the masking firewall is named", r)
+t.ok([c["status"] for c in r.json["checks"] if c["name"] == "certificate"] == ["skipped"],
+     "no TLS: certificate check skipped (needs starttls)", r)
+case("STARTTLS refused with 454", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
+                                   ("send", b"454 4.7.0 TLS not available due to local problem\r\n")],
+     "starttls.refused", 2, *NOPROBE)
+r = case("handshake stalls after 220: timeout", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
+                                                  ("send", b"220 2.0.0 go ahead\r\n"), ("hang",)],
+         "starttls.handshake_failed", 2, *NOPROBE, timeout="1s")
+t.ok("stalled" in (r.finding("starttls.handshake_failed") or {}).get("summary", ""), "the stall is named", r)
+r = case("plain text instead of a handshake", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
+                                               ("send", b"220 2.0.0 go ahead\r\n"), ("read",),
+                                               ("send", b"250 this is not TLS at all\r\n"), ("hang",)],
+         "starttls.handshake_failed", 2, *NOPROBE)
+t.ok("did not answer with TLS" in (r.finding("starttls.handshake_failed") or {}).get("summary", ""),
+     "the plain-text answer is named", r)
+r = case("connection cut during the handshake", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
+                                                 ("send", b"220 2.0.0 go ahead\r\n"), ("sleep", 0.2), ("close",)],
+         "starttls.handshake_failed", 2, *NOPROBE)
+cut = (r.finding("starttls.handshake_failed") or {}).get("summary", "")
+t.ok(("closed" in cut or "reset" in cut) and "the connection during the TLS handshake" in cut,
+     "the cut is named (closed, or reset when the ClientHello was left unread)", r)
+r = case("submission that accepts MAIL FROM without TLS: not enforced",
+         [GREETING, ("expect", "EHLO"), CAPS_TLS], "starttls.not_enforced", 2,
+         "--tls", "starttls", "--profile", "submission")
+t.ok("RSET" in r.received and "DATA" not in r.received, "the probe stops with RSET, never DATA", r.received)
+
+# --- port 465 means implicit TLS unless told otherwise ---
+r = run("--server", "127.0.0.1", "--port", "465", "--json", "--timeout", "1s", "--checks", "connect")
+t.ok(r.json["target"]["tls"] == "implicit", "--port 465 selects implicit TLS", r)
+r = run("--server", "127.0.0.1", "--port", "465", "--tls", "starttls", "--json", "--timeout", "1s", "--checks", "connect")
+t.ok(r.json["target"]["tls"] == "starttls", "--tls overrides the port 465 default", r)
+
 # --- deliberate delays are not slowness ---
 r = case("tarpit: slow greeting, fast EHLO is a deliberate delay (info)",
          [("sleep", 2.5), GREETING] + EHLO_OK, "response-time.greeting_delayed", 0,
@@ -129,7 +173,7 @@ r = run("--server", "127.0.0.1", "--port", str(free_port), "--json", "--timeout"
 try:
     ok = r.rc == 2 and r.finding("connect.refused") is not None and not schema_errors(r.json)
     skipped = [c["name"] for c in r.json["checks"] if c["status"] == "skipped"]
-    ok = ok and skipped == ["banner", "ehlo", "response-time"]
+    ok = ok and skipped == ["banner", "ehlo", "starttls", "certificate", "response-time"]
 except Exception as e:
     ok, skipped = False, e
 t.ok(ok, "closed port: connection refused, dependants skipped", "%s\nskipped=%s" % (r, skipped))

@@ -19,7 +19,9 @@ t = Tap()
 LAB = os.path.join(SRC, "tests", "lab")
 STATE = os.path.join(BUILD, "tests", "lab-state")
 BASE = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
-MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN = (BASE + i for i in range(6))
+(MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN,
+ EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE) = (BASE + i for i in range(11))
+CA = os.path.join(STATE, "certs", "ca.crt")
 env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE))
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
 
@@ -48,19 +50,23 @@ if not t.ok(up.returncode == 0, "lab Postfix starts", up.stdout + up.stderr):
 
 
 def audit(*args):
-    return run("--server", "127.0.0.1", "--json", "--timeout", "10s", *args)
+    """The MX name with the lab address, verified against the lab CA."""
+    return run("--server", "mail.lab.test", "--address", "127.0.0.1", "--ca-file", CA, "--json",
+               "--timeout", "10s", *args)
 
 
 # --- text mode: live phase lines and a result line ---
-r = run("--server", "127.0.0.1", "--port", str(MX), "--timeout", "10s")
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
-t.ok(any(l.startswith("[1/4] TCP connect to 127.0.0.1 port %d... OK (" % MX) for l in lines)
-     and any(l.startswith("[2/4] SMTP greeting... OK (") for l in lines)
-     and any(l.startswith("[3/4] EHLO ") for l in lines)
-     and any(l.startswith("[4/4] Response times... OK (") for l in lines),
-     "text output shows each phase as [i/4] ... STATUS (time)", r)
-t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK 127.0.0.1 port %d: " % MX),
+t.ok(any(l.startswith("[1/6] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/6] SMTP greeting... OK (Postfix") for l in lines)
+     and any(l.startswith("[3/6] EHLO ") for l in lines)
+     and any(l.startswith("[4/6] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
+     and any(l.startswith("[5/6] Certificate... OK (mail.lab.test, ") for l in lines)
+     and any(l.startswith("[6/6] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/6] ... STATUS (detail)", r)
+t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK mail.lab.test port %d: " % MX),
      "text output names Postfix and ends with [RESULT]", r)
 
 # --- JSON: schema, banner, capabilities, timings ---
@@ -77,22 +83,93 @@ t.ok(all(k in caps for k in ("PIPELINING", "STARTTLS", "ENHANCEDSTATUSCODES", "8
      and caps.get("SIZE") == "10240000", "ehlo: Postfix's capabilities with parameters", caps)
 t.ok(r.check("ehlo")["facts"].get("size_limit") == 10240000 and "AUTH" not in caps,
      "ehlo: SIZE parsed; no AUTH before TLS (smtpd_tls_auth_only)", caps)
+st = r.check("starttls")["facts"]
+t.ok(st.get("version") in ("TLSv1.2", "TLSv1.3") and st.get("forward_secrecy") is True and st.get("sni") == "mail.lab.test"
+     and st.get("cipher") and st.get("group") and st.get("handshake_ms", -1) >= 0,
+     "starttls: version, cipher, group, forward secrecy, SNI from the server name", st)
+t.ok("AUTH" in st.get("caps_added_after_tls", []) and "STARTTLS" in st.get("caps_removed_after_tls", [])
+     and st.get("capabilities_after_tls", {}).get("AUTH") == "PLAIN LOGIN",
+     "starttls: AUTH appears only after TLS, STARTTLS disappears", st)
+ce = r.check("certificate")["facts"]
+t.ok(ce.get("verified") is True and ce.get("name_matches") is True and "DNS:mail.lab.test" in ce.get("sans", [])
+     and ce.get("key_type") == "RSA" and ce.get("key_bits") == 2048 and ce.get("days_left", 0) > 700
+     and not r.check("certificate")["findings"], "certificate: verified against --ca-file, clean", ce)
 t.ok(r.finding("ehlo.vrfy") is not None, "ehlo: VRFY reported (Postfix default)", r.finding_ids())
 tm = doc["timings"]
-t.ok(all(isinstance(tm[k], (int, float)) and tm[k] >= 0 for k in ("connect_ms", "greeting_ms", "ehlo_ms", "quit_ms")),
-     "timings for connect, greeting, EHLO and QUIT", tm)
+t.ok(all(isinstance(tm[k], (int, float)) and tm[k] >= 0
+         for k in ("connect_ms", "greeting_ms", "ehlo_ms", "starttls_ms", "tls_handshake_ms", "ehlo_tls_ms", "quit_ms")),
+     "timings for connect, greeting, EHLO, STARTTLS, handshake, EHLO after TLS, QUIT", tm)
 t.ok(doc["target"]["peer"] == "127.0.0.1" and doc["target"]["port"] == MX, "target facts", doc["target"])
 
+# --- every certificate variant gives exactly its finding ---
+def cert_ids(r):
+    return sorted(f["id"] for f in r.check("certificate")["findings"])
+
+
+for port, want, rc, name in ((EXPIRED, ["certificate.expired"], 2, "expired certificate"),
+                             (WRONGHOST, ["certificate.hostname_mismatch"], 1, "certificate for another name"),
+                             (SELFSIGNED, ["certificate.self_signed"], 1, "self-signed certificate"),
+                             (NOINTERMEDIATE, ["certificate.missing_intermediate"], 1, "intermediate not sent"),
+                             (INTCHAIN, [], 0, "valid chain through an intermediate")):
+    r = audit("--port", str(port))
+    try:
+        got, facts = cert_ids(r), r.check("certificate")["facts"]
+        fs = [f for f in r.check("certificate")["findings"]]
+        ok = got == want and r.rc == rc and all(f["cause"] and f["fix"] for f in fs)
+    except Exception as e:
+        ok, got, facts = False, e, None
+    t.ok(ok, "%s: %s, exit %d, with cause and fix" % (name, want or "no finding", rc), "got %s\n%s" % (got, r))
+r = audit("--port", str(INTCHAIN))
+t.ok(r.check("certificate")["facts"].get("chain_length") == 2 and r.check("certificate")["facts"].get("verified"),
+     "intermediate chain: 2 certificates, verified", r.check("certificate")["facts"])
+r = audit("--port", str(EXPIRED))
+f = r.finding("certificate.expired")
+t.ok(f and "2021-01-01" in f["summary"] and "renew" in f["fix"], "expired: the date and 'renew' in the fix", f)
+r = audit("--port", str(WRONGHOST))
+f = r.finding("certificate.hostname_mismatch")
+t.ok(f and "wrong.example.invalid" in f["summary"] and "mail.lab.test" in f["fix"],
+     "wrong host: both names said", f)
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
+t.ok(r.finding("certificate.missing_intermediate") is not None and r.rc == 1,
+     "without --ca-file the lab CA is unknown: issuer neither sent nor trusted", r)
+
+# --- submission: STARTTLS required and enforced before MAIL ---
+r = audit("--port", str(SUBMISSION), "--profile", "submission")
+f = r.finding("starttls.enforced")
+t.ok(r.rc == 0 and f is not None and "530" in f["summary"] and r.check("starttls")["facts"].get("tls_enforced") is True,
+     "submission listener: 530 before STARTTLS diagnosed as 'TLS required', ok", r)
+r = audit("--port", str(MX), "--profile", "submission")
+f = r.finding("starttls.not_enforced")
+t.ok(r.rc == 1 and f is not None and "MAIL FROM is accepted" in f["summary"],
+     "MX listener audited as submission: STARTTLS offered but not enforced", r)
+
+# --- SMTPS: implicit TLS from the first byte ---
+r = audit("--port", str(SMTPS), "--tls", "implicit")
+st = r.check("starttls")["facts"]
+t.ok(r.rc == 0 and st.get("implicit") is True and st.get("version") in ("TLSv1.2", "TLSv1.3")
+     and r.finding("ehlo.auth_cleartext") is None and r.check("ehlo")["facts"].get("over_tls") is True
+     and r.check("certificate")["facts"].get("verified") is True,
+     "implicit TLS: handshake at connect, AUTH over TLS is not cleartext, certificate verified", r)
+r = audit("--port", str(SMTPS), "--profile", "submission-implicit")
+t.ok(r.rc == 0 and r.json["target"]["tls"] == "implicit", "submission-implicit profile", r)
+
+# --- no TLS at all on a listener ---
+r = audit("--port", str(PLAINAUTH))
+t.ok(r.finding("starttls.missing") is not None and r.finding("starttls.missing")["severity"] == "warning",
+     "no STARTTLS on an MX: warning", r)
+
 # --- IPv6 ---
-r = run("--server", "::1", "--port", str(MX), "--json", "--timeout", "10s")
+r = run("--server", "::1", "--port", str(MX), "--json", "--timeout", "10s", "--tls", "none")
 t.ok(r.rc == 0 and r.json["target"]["peer"] == "::1" and r.json["target"]["ehlo_name"] == "[IPv6:::1]",
      "IPv6 literal target, EHLO with an IPv6 address literal", r)
 
 # --- a named host audited with --address: no DNS, name used for the banner check ---
-r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s",
+        "--tls", "none")
 t.ok(r.rc == 0 and r.json["target"]["server"] == "mail.lab.test" and r.finding("banner.hostname_mismatch") is None,
      "--address: banner name matches the --server name", r)
-r = run("--server", "other.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
+r = run("--server", "other.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s",
+        "--tls", "none")
 f = r.finding("banner.hostname_mismatch")
 t.ok(f is not None and f["severity"] == "info" and "mail.lab.test" in f["summary"],
      "--address: a different name is reported as a mismatch (info)", r)
@@ -122,11 +199,12 @@ sent = [e["line"] for e in tr if e["dir"] == "client"]
 got = [e["line"] for e in tr if e["dir"] == "server"]
 t.ok(sent and sent[0].startswith("EHLO ") and sent[-1] == "QUIT" and got[0].startswith("220 mail.lab.test")
      and got[-1].startswith("221"), "transcript: EHLO ... QUIT sent, 220 ... 221 received", tr)
-r = run("--server", "127.0.0.1", "--port", str(MX), "--transcript", "--timeout", "10s")
+r = run("--server", "127.0.0.1", "--port", str(MX), "--transcript", "--timeout", "10s", "--tls", "none")
 t.ok(" -> EHLO " in r.out and " <- 220 mail.lab.test" in r.out, "transcript in text mode marks directions", r)
 
 # --- quiet ---
-r = run("--server", "127.0.0.1", "--port", str(MX), "--quiet", "--timeout", "10s")
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--quiet",
+        "--timeout", "10s")
 t.ok(r.rc == 0 and len(r.out.splitlines()) == 1 and r.out.startswith("[RESULT] OK"), "--quiet prints only [RESULT]", r)
 
 # --- severity override from a profile, and the exit status that follows ---

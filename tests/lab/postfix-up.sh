@@ -14,6 +14,12 @@
 #   base+3  SMTPS: implicit TLS, AUTH
 #   base+4  no TLS at all, AUTH PLAIN/LOGIN in clear text
 #   base+5  postscreen with a multi-line greeting and a 2 s greet wait (deliberate delay)
+#   base+6  STARTTLS with an EXPIRED certificate
+#   base+7  STARTTLS with a certificate for another name (wrong.example.invalid)
+#   base+8  STARTTLS with a SELF-SIGNED certificate
+#   base+9  STARTTLS, leaf from an intermediate CA, intermediate sent (valid chain of 2)
+#   base+10 STARTTLS, leaf from an intermediate CA, intermediate NOT sent
+# Certificates come from make-certs.sh (test CA: $SD_LAB_STATE/certs/ca.crt).
 # Nothing can leave the machine: every transport is discard:, there is no
 # smtp/lmtp client service, and inet_interfaces is loopback-only.
 set -euo pipefail
@@ -35,8 +41,8 @@ id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null || die "postfix u
 rm -rf "$PF"
 mkdir -p "$PF/etc/sasl" "$PF/spool" "$PF/data" "$PF/tls"
 "$here/make-certs.sh" "$STATE/certs"
-cp "$STATE/certs/chain-mail.lab.test.pem" "$STATE/certs/ca.crt" "$PF/tls/"
-chmod 0600 "$PF/tls/chain-mail.lab.test.pem"
+cp "$STATE"/certs/chain-*.pem "$STATE/certs/ca.crt" "$PF/tls/"
+chmod 0600 "$PF"/tls/chain-*.pem
 
 p() { echo $((BASE + $1)); }
 cat > "$PF/etc/main.cf" <<EOT
@@ -72,7 +78,7 @@ biff = no
 append_dot_mydomain = no
 readme_directory = no
 smtpd_banner = \$myhostname ESMTP Postfix (smtpdiag lab)
-smtpd_tls_chain_files = $PF/tls/chain-mail.lab.test.pem
+smtpd_tls_chain_files = $PF/tls/chain-good.pem
 smtpd_tls_security_level = may
 smtpd_tls_protocols = >=TLSv1.2
 smtpd_tls_mandatory_protocols = >=TLSv1.2
@@ -129,6 +135,21 @@ cat > "$PF/etc/master.cf" <<EOT
   -o smtpd_tls_auth_only=no
 127.0.0.1:$(p 5) inet n - n - 1 postscreen
   -o syslog_name=lab-postscreen
+127.0.0.1:$(p 6) inet n - n - - smtpd
+  -o syslog_name=lab-expired
+  -o smtpd_tls_chain_files=$PF/tls/chain-expired.pem
+127.0.0.1:$(p 7) inet n - n - - smtpd
+  -o syslog_name=lab-wronghost
+  -o smtpd_tls_chain_files=$PF/tls/chain-wronghost.pem
+127.0.0.1:$(p 8) inet n - n - - smtpd
+  -o syslog_name=lab-selfsigned
+  -o smtpd_tls_chain_files=$PF/tls/chain-selfsigned.pem
+127.0.0.1:$(p 9) inet n - n - - smtpd
+  -o syslog_name=lab-intchain
+  -o smtpd_tls_chain_files=$PF/tls/chain-int-full.pem
+127.0.0.1:$(p 10) inet n - n - - smtpd
+  -o syslog_name=lab-nointermediate
+  -o smtpd_tls_chain_files=$PF/tls/chain-int-noint.pem
 smtpd     pass  -       -       n       -       -       smtpd
   -o syslog_name=lab-postscreen
 dnsblog   unix  -       -       n       -       0       dnsblog
@@ -169,7 +190,7 @@ chown postfix:root "$PF/data"; chmod 0700 "$PF/data"
 postfix -c "$PF/etc" start 2>&1 | grep -v 'symlink leaves directory' || true
 for _ in $(seq 1 50); do
   up=1
-  for i in 0 1 2 3 4 5; do ss -Hltn "sport = :$(p $i)" | grep -q . || { up=0; break; }; done
+  for i in 0 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$(p $i)" | grep -q . || { up=0; break; }; done
   [[ $up -eq 1 ]] && break
   sleep 0.2
 done
@@ -178,4 +199,4 @@ if [[ $up -ne 1 ]]; then
   tail -30 "$PF/maillog" >&2 2>/dev/null || true
   exit 1
 fi
-echo "lab postfix up: ports $(p 0)-$(p 5) on 127.0.0.1 (and [::1]:$(p 0)), state $PF"
+echo "lab postfix up: ports $(p 0)-$(p 10) on 127.0.0.1 (and [::1]:$(p 0)), state $PF"

@@ -1,0 +1,448 @@
+/*
+ * tls.c - the client side of TLS for a session (OpenSSL 3).
+ *
+ * Each handshake has its own SSL_CTX: nothing is shared between targets.
+ * The client is deliberately permissive (TLS 1.0 and up, @SECLEVEL=0) so
+ * that a weak server is reached and reported rather than refused; what a
+ * modern server negotiates is unchanged, since the server chooses.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "clock.h"
+#include "tls.h"
+#include "util.h"
+
+#define SD_TLS_MAX_ERRORS 32
+#define SD_TLS_MAX_CHAIN 16
+
+struct sd_tls {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	sd_tls_info info;
+	sd_cert chain[SD_TLS_MAX_CHAIN];
+	sd_verify_error errors[SD_TLS_MAX_ERRORS];
+	char **strings;          /* everything the info points to */
+	size_t nstrings;
+};
+
+/* keep - the string is freed with the sd_tls */
+static const char *keep(sd_tls *t, char *s)
+{
+	t->strings = sd_xrealloc(t->strings, (t->nstrings + 1) * sizeof(char *));
+	t->strings[t->nstrings++] = s;
+	return s;
+}
+
+static sd_verify_kind classify(int code)
+{
+	switch (code) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return SD_VERIFY_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return SD_VERIFY_NOT_YET_VALID;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return SD_VERIFY_SELF_SIGNED;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return SD_VERIFY_SELF_SIGNED_IN_CHAIN;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return SD_VERIFY_UNKNOWN_ISSUER;
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		return SD_VERIFY_BAD_SIGNATURE;
+	default:
+		return SD_VERIFY_OTHER;
+	}
+}
+
+/* verify_cb - record the problem, carry on (see the file comment) */
+static int verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	sd_tls *t = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+
+	if (!ok && t != NULL && t->info.nerrors < SD_TLS_MAX_ERRORS) {
+		int code = X509_STORE_CTX_get_error(store);
+		int depth = X509_STORE_CTX_get_error_depth(store);
+		for (size_t i = 0; i < t->info.nerrors; i++)
+			if (t->errors[i].code == code && t->errors[i].depth == depth)
+				return 1;
+		t->errors[t->info.nerrors++] = (sd_verify_error){
+			depth, code, keep(t, sd_xstrdup(X509_verify_cert_error_string(code))), classify(code) };
+	}
+	return 1;
+}
+
+static ssize_t tls_recv(void *ctx, int fd, void *buf, size_t n, short *want)
+{
+	sd_tls *t = ctx;
+	(void)fd;
+	ERR_clear_error();
+	int r = SSL_read(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
+	if (r > 0)
+		return r;
+	switch (SSL_get_error(t->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			return 0;
+		return -2;
+	default:
+		/* OpenSSL 3 reports an EOF without close_notify as an SSL error */
+		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			return 0;
+		errno = EPROTO;
+		return -2;
+	}
+}
+
+static ssize_t tls_send(void *ctx, int fd, const void *buf, size_t n, short *want)
+{
+	sd_tls *t = ctx;
+	(void)fd;
+	ERR_clear_error();
+	int r = SSL_write(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
+	if (r > 0)
+		return r;
+	switch (SSL_get_error(t->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return -1;
+	default:
+		if (errno == 0)
+			errno = EPIPE;
+		return -2;
+	}
+}
+
+const sd_io_ops sd_tls_io = { tls_recv, tls_send };
+
+/* in_words - a handshake failure as an administrator would say it */
+static char *in_words(sd_tls *t, int ret, int sslerr, int sys_errno)
+{
+	unsigned long e = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(e);
+	char ossl[256] = "";
+	const char *w;
+
+	if (e != 0)
+		ERR_error_string_n(e, ossl, sizeof(ossl));
+	(void)t;
+	if (sslerr == SSL_ERROR_SYSCALL && e == 0) {
+		if (ret == 0 || sys_errno == 0)
+			return sd_xstrdup("the server closed the connection during the TLS handshake");
+		if (sys_errno == ECONNRESET)
+			return sd_xstrdup("the server reset the connection during the TLS handshake");
+		return sd_asprintf("socket error during the TLS handshake: %s", strerror(sys_errno));
+	}
+	switch (reason) {
+	case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+		w = "the server closed the connection during the TLS handshake";
+		break;
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_PACKET_LENGTH_TOO_LONG:
+	case SSL_R_RECORD_LENGTH_MISMATCH:
+	case SSL_R_HTTP_REQUEST:
+		w = "the server did not answer with TLS (plain text or garbage where a handshake was due)";
+		break;
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+		w = "the server refused the handshake (handshake_failure alert): no shared cipher, "
+		    "protocol version or signature algorithm";
+		break;
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+		w = "no TLS protocol version in common with the server";
+		break;
+	case SSL_R_NO_CIPHERS_AVAILABLE:
+	case SSL_R_NO_SHARED_CIPHER:
+		w = "no shared cipher with the server";
+		break;
+	case SSL_R_TLSV1_ALERT_INTERNAL_ERROR:
+		w = "the server reported an internal error (often an unreadable certificate or key)";
+		break;
+	case SSL_R_TLSV1_ALERT_DECODE_ERROR:
+	case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
+	case SSL_R_BAD_SIGNATURE:
+		w = "the handshake failed a cryptographic check (bad signature or decode error)";
+		break;
+	case SSL_R_DH_KEY_TOO_SMALL:
+	case SSL_R_EE_KEY_TOO_SMALL:
+	case SSL_R_CA_KEY_TOO_SMALL:
+		w = "the server's key or DH parameters are too small even for a permissive client";
+		break;
+	default:
+		w = "the TLS handshake failed";
+		break;
+	}
+	return ossl[0] ? sd_asprintf("%s (OpenSSL: %s)", w, ossl) : sd_xstrdup(w);
+}
+
+static char *name_text(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *out;
+	BUF_MEM *m;
+
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+	BIO_get_mem_ptr(b, &m);
+	out = sd_xstrndup(m->data, m->length);
+	BIO_free(b);
+	return out;
+}
+
+static time_t asn1_time(const ASN1_TIME *a)
+{
+	struct tm tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* describe_cert - fill C from X */
+static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
+{
+	char buf[256];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	c->subject = keep(t, name_text(X509_get_subject_name(x)));
+	c->issuer = keep(t, name_text(X509_get_issuer_name(x)));
+	buf[0] = '\0';
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	c->common_name = keep(t, sd_xstrdup(buf));
+
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	const char **sans = NULL;
+	size_t n = 0;
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && n < 256; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char *s = NULL;
+		if (g->type == GEN_DNS) {
+			const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+			int l = ASN1_STRING_length(g->d.dNSName);
+			/* an embedded NUL is an attack on name checks: keep it visible */
+			s = memchr(d, '\0', (size_t)l) != NULL ? sd_xstrdup("DNS:<contains NUL>")
+							     : sd_asprintf("DNS:%.*s", l, (const char *)d);
+		} else if (g->type == GEN_IPADD) {
+			char ip[INET6_ADDRSTRLEN] = "?";
+			int l = ASN1_STRING_length(g->d.iPAddress);
+			const unsigned char *d = ASN1_STRING_get0_data(g->d.iPAddress);
+			if (l == 4 || l == 16)
+				inet_ntop(l == 4 ? AF_INET : AF_INET6, d, ip, sizeof(ip));
+			s = sd_asprintf("IP:%s", ip);
+		}
+		if (s != NULL) {
+			sans = sd_xrealloc(sans, (n + 1) * sizeof(char *));
+			sans[n++] = keep(t, s);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	c->sans = sans;
+	c->nsans = n;
+	if (sans != NULL)
+		keep(t, (char *)sans);
+
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	if (pk != NULL) {
+		const char *tn = EVP_PKEY_get0_type_name(pk);
+		c->key_type = keep(t, sd_xstrdup(tn != NULL ? tn : "unknown"));
+		c->key_bits = EVP_PKEY_get_bits(pk);
+	} else {
+		c->key_type = keep(t, sd_xstrdup("unknown"));
+	}
+	int sig = X509_get_signature_nid(x);
+	c->signature_algorithm = keep(t, sd_xstrdup(sig != NID_undef ? OBJ_nid2ln(sig) : "unknown"));
+	c->not_before = asn1_time(X509_get0_notBefore(x));
+	c->not_after = asn1_time(X509_get0_notAfter(x));
+	c->self_signed = X509_self_signed(x, 1) == 1;
+	c->is_ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
+
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	c->serial = keep(t, sd_xstrdup(hex != NULL ? hex : ""));
+	OPENSSL_free(hex);
+	BN_free(bn);
+
+	char fp[EVP_MAX_MD_SIZE * 3 + 1] = "";
+	if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1)
+		for (unsigned i = 0; i < mdlen; i++)
+			snprintf(fp + i * 3, sizeof(fp) - i * 3, "%02X%s", md[i], i + 1 < mdlen ? ":" : "");
+	c->sha256 = keep(t, sd_xstrdup(fp));
+}
+
+/* describe - everything about the finished handshake */
+static void describe(sd_tls *t, const char *sni, int implicit, double ms, const char *ca_file)
+{
+	sd_tls_info *i = &t->info;
+	const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
+
+	i->version = SSL_get_version(t->ssl);
+	i->version_number = SSL_version(t->ssl);
+	i->cipher = c != NULL ? SSL_CIPHER_get_name(c) : "";
+	i->cipher_iana = c != NULL && SSL_CIPHER_standard_name(c) != NULL ? SSL_CIPHER_standard_name(c) : "";
+	i->cipher_bits = c != NULL ? SSL_CIPHER_get_bits(c, NULL) : 0;
+	int nid = SSL_get_negotiated_group(t->ssl);
+	const char *g = nid != NID_undef ? SSL_group_to_name(t->ssl, nid) : NULL;
+	EVP_PKEY *tmp = NULL;
+	if (g == NULL && SSL_get_peer_tmp_key(t->ssl, &tmp) == 1) {
+		i->group = keep(t, sd_asprintf("%s %d", EVP_PKEY_get0_type_name(tmp), EVP_PKEY_get_bits(tmp)));
+		EVP_PKEY_free(tmp);
+	} else {
+		i->group = keep(t, sd_xstrdup(g != NULL ? g : ""));
+	}
+	int kx = c != NULL ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
+	i->forward_secrecy = i->version_number >= TLS1_3_VERSION || kx == NID_kx_ecdhe || kx == NID_kx_dhe ||
+			     kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
+	const unsigned char *alpn = NULL;
+	unsigned alen = 0;
+	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
+	i->alpn = keep(t, alen ? sd_xstrndup((const char *)alpn, alen) : sd_xstrdup(""));
+	i->sni = keep(t, sd_xstrdup(sni != NULL ? sni : ""));
+	i->handshake_ms = ms;
+	i->implicit = implicit;
+	i->trust_store = keep(t, sd_xstrdup(ca_file != NULL ? ca_file : "system"));
+
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+	for (int k = 0; chain != NULL && k < sk_X509_num(chain) && k < SD_TLS_MAX_CHAIN; k++)
+		describe_cert(t, sk_X509_value(chain, k), &t->chain[i->nchain++]);
+	i->chain = t->chain;
+	i->errors = t->errors;
+	i->verified = i->nchain > 0 && i->nerrors == 0 && SSL_get_verify_result(t->ssl) == X509_V_OK;
+}
+
+static int is_ip_literal(const char *h)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+}
+
+/* sd_tls_start - handshake within the deadline */
+sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
+		     sd_error *kind, char **msg)
+{
+	sd_tls *t = sd_xcalloc(1, sizeof(*t));
+	const char *sni = host != NULL && *host != '\0' && !is_ip_literal(host) ? host : NULL;
+	double t0 = sd_now_ms();
+
+	ERR_clear_error();
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL) {
+		*kind = SD_ERR_TLS;
+		*msg = sd_xstrdup("cannot create an OpenSSL context");
+		sd_tls_free(t);
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
+	SSL_CTX_set_security_level(t->ctx, 0);
+	SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
+	if (ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) {
+			*kind = SD_ERR_STATE;
+			*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
+			sd_tls_free(t);
+			return NULL;
+		}
+	} else {
+		SSL_CTX_set_default_verify_paths(t->ctx);
+	}
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
+	t->ssl = SSL_new(t->ctx);
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_fd(t->ssl, fd);
+	if (sni != NULL)
+		SSL_set_tlsext_host_name(t->ssl, sni);
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_connect(t->ssl);
+		if (r == 1)
+			break;
+		int se = errno;
+		int err = SSL_get_error(t->ssl, r);
+		short want = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+		if (want == 0) {
+			*kind = SD_ERR_TLS;
+			*msg = in_words(t, r, err, se);
+			sd_tls_free(t);
+			return NULL;
+		}
+		struct pollfd pfd = { .fd = fd, .events = want };
+		int left = sd_remaining_ms(deadline);
+		int n = left > 0 ? poll(&pfd, 1, left) : 0;
+		if (n == 0) {
+			*kind = SD_ERR_TIMEOUT;
+			*msg = sd_asprintf("TLS handshake stalled: no answer from the server within %.0f ms",
+					   deadline - t0);
+			sd_tls_free(t);
+			return NULL;
+		}
+		if (n < 0 && errno != EINTR) {
+			*kind = SD_ERR_IO;
+			*msg = sd_asprintf("poll during the TLS handshake: %s", strerror(errno));
+			sd_tls_free(t);
+			return NULL;
+		}
+	}
+	describe(t, sni, implicit, sd_now_ms() - t0, ca_file);
+	return t;
+}
+
+/* sd_tls_get_info - the handshake's description */
+const sd_tls_info *sd_tls_get_info(const sd_tls *t)
+{
+	return &t->info;
+}
+
+/* sd_tls_shutdown - best-effort close_notify; keep the description */
+void sd_tls_shutdown(sd_tls *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ssl != NULL) {
+		if (SSL_is_init_finished(t->ssl))
+			SSL_shutdown(t->ssl); /* non-blocking socket: never waits */
+		SSL_free(t->ssl);
+		t->ssl = NULL;
+	}
+	SSL_CTX_free(t->ctx);
+	t->ctx = NULL;
+	ERR_clear_error();
+}
+
+/* sd_tls_free - free everything */
+void sd_tls_free(sd_tls *t)
+{
+	if (t == NULL)
+		return;
+	sd_tls_shutdown(t);
+	for (size_t i = 0; i < t->nstrings; i++)
+		free(t->strings[i]);
+	free(t->strings);
+	free(t);
+	ERR_clear_error();
+}

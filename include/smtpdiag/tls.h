@@ -1,0 +1,90 @@
+/*
+ * smtpdiag/tls.h - what the TLS handshake of a session established.
+ *
+ * Part of the smtpdiag plugin API. The core does the handshake (STARTTLS or
+ * implicit TLS) with OpenSSL and describes the result here, so checks need
+ * no TLS library of their own. The structures belong to the session and
+ * stay valid until it is freed. Verification is always done (against the
+ * system trust store or --ca-file) but never stops the handshake: a
+ * diagnostic tool must see a bad certificate to report it.
+ */
+#ifndef SMTPDIAG_TLS_H
+#define SMTPDIAG_TLS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One certificate as presented by the server. */
+typedef struct sd_cert {
+	const char *subject;        /* one-line RFC 2253 form */
+	const char *issuer;
+	const char *common_name;    /* subject CN, or "" */
+	size_t nsans;
+	const char *const *sans;    /* "DNS:mail.example.com", "IP:192.0.2.1" */
+	const char *key_type;       /* "RSA", "EC", "ED25519", ... */
+	int key_bits;
+	const char *signature_algorithm; /* "sha256WithRSAEncryption" */
+	time_t not_before, not_after;
+	int self_signed;            /* subject == issuer and the signature verifies */
+	int is_ca;                  /* basicConstraints CA:TRUE */
+	const char *serial;         /* hex */
+	const char *sha256;         /* fingerprint, hex with colons */
+} sd_cert;
+
+/* What kind of verification problem (so checks need no OpenSSL headers). */
+typedef enum sd_verify_kind {
+	SD_VERIFY_OTHER = 0,
+	SD_VERIFY_EXPIRED,
+	SD_VERIFY_NOT_YET_VALID,
+	SD_VERIFY_SELF_SIGNED,          /* the server's certificate signs itself */
+	SD_VERIFY_SELF_SIGNED_IN_CHAIN, /* the chain ends in a root we do not trust */
+	SD_VERIFY_UNKNOWN_ISSUER,       /* the issuer is neither sent nor trusted */
+	SD_VERIFY_BAD_SIGNATURE
+} sd_verify_kind;
+
+/* One problem found while verifying the chain (all are kept, not only the first). */
+typedef struct sd_verify_error {
+	int depth;                  /* 0 = the server's own certificate */
+	int code;                   /* OpenSSL X509_V_ERR_* */
+	const char *text;           /* OpenSSL's words for it */
+	sd_verify_kind kind;
+} sd_verify_error;
+
+typedef struct sd_tls_info {
+	const char *version;        /* "TLSv1.3" */
+	int version_number;         /* 0x0304 */
+	const char *cipher;         /* OpenSSL name, "TLS_AES_256_GCM_SHA384" */
+	const char *cipher_iana;    /* IANA / RFC name */
+	int cipher_bits;
+	const char *group;          /* key exchange group, "X25519", or "" */
+	int forward_secrecy;        /* ephemeral key exchange */
+	const char *alpn;           /* negotiated ALPN protocol or "" */
+	const char *sni;            /* server name sent, or "" (IP literals send none) */
+	double handshake_ms;
+	int implicit;               /* 1: TLS from the first byte (SMTPS) */
+	size_t nchain;
+	const sd_cert *chain;       /* as presented, the server's certificate first */
+	int verified;               /* the chain verified against the trust store */
+	size_t nerrors;
+	const sd_verify_error *errors;
+	const char *trust_store;    /* "system" or the --ca-file path */
+} sd_tls_info;
+
+/* sd_cert_name_matches - does certificate name PATTERN (a DNS-ID, possibly
+ * "*.example.com") match HOST, by the rules of RFC 6125 6.4: case-insensitive,
+ * a wildcard only as the whole left-most label, never matching an empty
+ * label, never on a public-suffix-like two-label pattern ("*.com"), and
+ * A-labels ("xn--...") compared as ASCII. 1 or 0. */
+int sd_cert_name_matches(const char *pattern, const char *host);
+/* sd_cert_matches_host - does CERT cover HOST? DNS SANs (or the CN when the
+ * certificate has no DNS SAN), IP SANs for an address literal. 1 or 0. */
+int sd_cert_matches_host(const sd_cert *cert, const char *host);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,229 @@
+/*
+ * certificate.c - check "certificate": the chain the server presents.
+ *
+ * Describes every certificate of the chain and reports one finding per
+ * problem: expired or not yet valid, expiring soon, not valid for the host
+ * name (RFC 6125), self-signed, missing intermediate, untrusted chain,
+ * weak key, SHA-1 or MD5 signature. Verification used the system trust
+ * store or --ca-file; the handshake itself never depends on it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <smtpdiag/plugin.h>
+
+static const char *const requires[] = { "starttls", NULL };
+
+static const sd_param_spec params[] = {
+	{ "warn_days", SD_PARAM_INT, "30", "warn when the certificate expires within this many days" },
+	{ "crit_days", SD_PARAM_INT, "14", "critical when it expires within this many days" },
+	{ "min_rsa_bits", SD_PARAM_INT, "2048", "smallest acceptable RSA key" },
+	{ "expect_name", SD_PARAM_STRING, NULL, "host name the certificate must cover (default: --server)" },
+	{ "verify", SD_PARAM_BOOL, "true", "report chains that do not verify against the trust store" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const char *day(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+static const char *const fix_install =
+	"Postfix: smtpd_tls_chain_files = key, certificate, intermediates (in that order), then "
+	"'postfix reload'; Exchange: Import-ExchangeCertificate and Enable-ExchangeCertificate -Services SMTP";
+
+static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
+{
+	for (size_t i = 0; i < t->nerrors; i++)
+		if (t->errors[i].kind == k && (depth < 0 || t->errors[i].depth == depth))
+			return 1;
+	return 0;
+}
+
+static void dates(sd_report *r, const sd_cert *c, const sd_params *p)
+{
+	time_t now = time(NULL);
+	char a[32], b[32];
+	long days = (long)((c->not_after - now) / 86400);
+
+	sd_report_fact_int(r, "days_left", days);
+	if (now > c->not_after) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "certificate.expired", "certificate expired on %s (%ld days ago)",
+						  day(c->not_after, a, sizeof(a)), -days);
+		sd_finding_cause(f, "the certificate was not renewed, or the renewed one was never installed or the "
+				    "service not reloaded");
+		sd_finding_fix(f, "renew the certificate and install it; %s", fix_install);
+	} else if (now < c->not_before) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "certificate.not_yet_valid",
+						  "certificate is not valid before %s", day(c->not_before, a, sizeof(a)));
+		sd_finding_cause(f, "a certificate dated in the future, or a wrong clock on the server or here");
+		sd_finding_fix(f, "check both clocks (NTP); reissue the certificate if its dates are wrong");
+	} else if (days < sd_param_int(p, "crit_days") || days < sd_param_int(p, "warn_days")) {
+		int crit = days < sd_param_int(p, "crit_days");
+		sd_finding *f = sd_report_finding(r, crit ? SD_CRIT : SD_WARN, "certificate.expiring",
+						  "certificate expires in %ld days (%s)", days, day(c->not_after, b, sizeof(b)));
+		sd_finding_cause(f, "renewal is due; automated renewal may be failing");
+		sd_finding_fix(f, "renew now and check the renewal job; %s", fix_install);
+	}
+}
+
+static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_params *p)
+{
+	const sd_cert *leaf = &t->chain[0];
+	long long min_rsa = sd_param_int(p, "min_rsa_bits");
+
+	if ((strcasecmp(leaf->key_type, "RSA") == 0 && leaf->key_bits < min_rsa) ||
+	    (strcasecmp(leaf->key_type, "EC") == 0 && leaf->key_bits < 224)) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.weak_key", "weak %s key of %d bits",
+						  leaf->key_type, leaf->key_bits);
+		sd_finding_cause(f, "keys this small can be factored or are refused by current clients");
+		sd_finding_fix(f, "issue a new certificate with an RSA 2048+ or ECDSA P-256 key; %s", fix_install);
+	}
+	for (size_t i = 0; i < t->nchain; i++) {
+		const sd_cert *c = &t->chain[i];
+		const char *alg = c->signature_algorithm;
+		int md5 = strstr(alg, "md5") != NULL || strstr(alg, "MD5") != NULL;
+		int sha1 = strstr(alg, "sha1") != NULL || strstr(alg, "SHA1") != NULL;
+		if (c->self_signed && i > 0)
+			continue; /* a root's self-signature is not relied upon */
+		if (md5 || sha1) {
+			sd_finding *f = sd_report_finding(r, md5 ? SD_CRIT : SD_WARN, "certificate.weak_signature",
+							  "%s at depth %zu is signed with %s", i == 0 ? "the certificate" : "an intermediate",
+							  i, alg);
+			sd_finding_cause(f, "%s signatures can be forged; current clients reject them", md5 ? "MD5" : "SHA-1");
+			sd_finding_fix(f, "reissue with a SHA-256 signature; %s", fix_install);
+		}
+	}
+}
+
+static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p)
+{
+	const sd_cert *leaf = &t->chain[0];
+
+	sd_report_fact_bool(r, "verified", t->verified);
+	sd_report_fact_str(r, "trust_store", "%s", t->trust_store);
+	for (size_t i = 0; i < t->nerrors; i++) {
+		char line[300];
+		snprintf(line, sizeof(line), "depth %d: %s", t->errors[i].depth, t->errors[i].text);
+		sd_report_fact_list_add(r, "verify_errors", line);
+	}
+	if (leaf->self_signed) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.self_signed",
+						  "the certificate is self-signed (%s)", leaf->subject);
+		sd_finding_cause(f, "no CA vouches for it: senders that verify (MTA-STS, DANE-TA, enforced TLS) "
+				    "will refuse to deliver");
+		sd_finding_fix(f, "install a certificate from a public CA (for example ACME / Let's Encrypt), or "
+				  "publish DANE-EE TLSA records for this key; %s", fix_install);
+		return;
+	}
+	if (!sd_param_bool(p, "verify") || t->verified)
+		return;
+	if (t->nchain == 1 && has_kind(t, SD_VERIFY_UNKNOWN_ISSUER, 0)) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.missing_intermediate",
+						  "the server sends only its own certificate, and its issuer '%s' is not a "
+						  "trust anchor: the intermediate is missing (or the CA is private: --ca-file)",
+						  leaf->issuer);
+		sd_finding_cause(f, "the server's certificate file holds only the leaf; clients without the "
+				    "intermediate cached cannot build a chain to a trusted root");
+		sd_finding_fix(f, "install the CA chain: append the intermediate certificate(s) after the leaf; %s",
+			       fix_install);
+		return;
+	}
+	const char *what = has_kind(t, SD_VERIFY_SELF_SIGNED_IN_CHAIN, -1) || has_kind(t, SD_VERIFY_UNKNOWN_ISSUER, -1)
+				   ? "the chain does not lead to a trusted root"
+				   : "the chain does not verify";
+	char first[256] = "";
+	for (size_t i = 0; i < t->nerrors; i++)
+		if (t->errors[i].kind != SD_VERIFY_EXPIRED && t->errors[i].kind != SD_VERIFY_NOT_YET_VALID) {
+			snprintf(first, sizeof(first), "%s at depth %d", t->errors[i].text, t->errors[i].depth);
+			break;
+		}
+	if (first[0] == '\0')
+		return; /* only date problems, reported on their own */
+	sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.untrusted", "%s (%s; trust store: %s)", what, first,
+					  t->trust_store);
+	sd_finding_cause(f, "a private or unknown CA, or a broken chain");
+	sd_finding_fix(f, "use a certificate from a CA the senders trust and send the full chain; to audit a "
+			  "private CA, give it with --ca-file");
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	const sd_tls_info *t = sd_session_tls(s);
+	char a[32], b[32];
+
+	sd_report_phase(r, "Certificate");
+	if (t == NULL) {
+		sd_report_finding(r, SD_CHECK_ERROR, "certificate.no_tls", "no TLS session to inspect");
+		return SD_RUN_ERROR;
+	}
+	if (t->nchain == 0) {
+		sd_report_finding(r, SD_CRIT, "certificate.none", "the server presented no certificate");
+		return SD_RUN_FAILED;
+	}
+	const sd_cert *leaf = &t->chain[0];
+	sd_report_fact_str(r, "subject", "%s", leaf->subject);
+	sd_report_fact_str(r, "issuer", "%s", leaf->issuer);
+	for (size_t i = 0; i < leaf->nsans; i++)
+		sd_report_fact_list_add(r, "sans", leaf->sans[i]);
+	sd_report_fact_str(r, "key_type", "%s", leaf->key_type);
+	sd_report_fact_int(r, "key_bits", leaf->key_bits);
+	sd_report_fact_str(r, "signature_algorithm", "%s", leaf->signature_algorithm);
+	sd_report_fact_str(r, "not_before", "%s", day(leaf->not_before, a, sizeof(a)));
+	sd_report_fact_str(r, "not_after", "%s", day(leaf->not_after, b, sizeof(b)));
+	sd_report_fact_str(r, "serial", "%s", leaf->serial);
+	sd_report_fact_str(r, "sha256", "%s", leaf->sha256);
+	sd_report_fact_bool(r, "self_signed", leaf->self_signed);
+	sd_report_fact_int(r, "chain_length", (long long)t->nchain);
+	for (size_t i = 0; i < t->nchain; i++) {
+		const sd_cert *c = &t->chain[i];
+		char line[1024];
+		snprintf(line, sizeof(line), "%zu: %s (issuer %s; %s %d; %s; until %s)", i, c->subject, c->issuer,
+			 c->key_type, c->key_bits, c->signature_algorithm, day(c->not_after, a, sizeof(a)));
+		sd_report_fact_list_add(r, "chain", line);
+		sd_report_note(r, "%s", line);
+	}
+
+	dates(r, leaf, p);
+	const char *name = sd_param_string(p, "expect_name");
+	if (name == NULL)
+		name = sd_session_server(s);
+	sd_report_fact_str(r, "checked_name", "%s", name);
+	int match = sd_cert_matches_host(leaf, name);
+	sd_report_fact_bool(r, "name_matches", match);
+	if (!match) {
+		char names[512] = "";
+		for (size_t i = 0; i < leaf->nsans; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+				 leaf->sans[i]);
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.hostname_mismatch",
+						  "the certificate is not valid for %s (it names %s)", name,
+						  names[0] ? names : leaf->common_name);
+		sd_finding_cause(f, "the certificate was issued for another name than the one senders use (the MX "
+				    "host name); MTA-STS and DANE senders refuse it");
+		sd_finding_fix(f, "issue a certificate whose subjectAltName includes %s (the correct FQDN); "
+				  "Postfix: myhostname should be that name; Exchange: Set-ReceiveConnector -Fqdn and "
+				  "a certificate with that name",
+			       name);
+	}
+	keys_and_signatures(r, t, p);
+	trust(r, t, p);
+	sd_report_summary(r, "%s, %lld days left%s", leaf->common_name[0] ? leaf->common_name : leaf->subject,
+			  (long long)((leaf->not_after - time(NULL)) / 86400), t->verified ? ", trusted" : "");
+	return SD_RUN_DONE;
+}
+
+SD_CHECK_EXPORT(certificate) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "certificate",
+	.title = "Certificate",
+	.summary = "the presented chain: validity, expiry, host name (RFC 6125), trust, intermediates, key and signature",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};

@@ -1,0 +1,254 @@
+/*
+ * starttls.c - check "starttls": TLS on the SMTP session (RFC 3207, RFC 8314).
+ *
+ * With --tls starttls: is STARTTLS advertised, accepted (judged by the 220
+ * code, whatever the text), does the handshake succeed, and what did it
+ * negotiate; EHLO is repeated after the handshake and the capabilities that
+ * changed are reported. With implicit TLS (SMTPS) the handshake happened at
+ * connect and is described the same way. A probe on a second plain
+ * connection tells whether the server enforces TLS before MAIL FROM.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <smtpdiag/plugin.h>
+
+static const char *const requires[] = { "ehlo", NULL };
+
+static const sd_param_spec params[] = {
+	{ "required", SD_PARAM_BOOL, "false", "STARTTLS must be offered (critical when missing)" },
+	{ "min_version", SD_PARAM_STRING, "TLSv1.2", "lowest acceptable protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3" },
+	{ "require_forward_secrecy", SD_PARAM_BOOL, "true", "a key exchange without forward secrecy is a finding" },
+	{ "probe_enforcement", SD_PARAM_BOOL, "true",
+	  "try MAIL FROM on a second, plain connection to learn whether TLS is enforced (RSET, never DATA)" },
+	{ "expect_enforced", SD_PARAM_BOOL, "false",
+	  "the server must refuse MAIL FROM and AUTH before STARTTLS (submission ports)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int version_number(const char *v)
+{
+	static const struct {
+		const char *name;
+		int num;
+	} map[] = { { "TLSv1", 0x301 }, { "TLSv1.0", 0x301 }, { "TLSv1.1", 0x302 }, { "TLSv1.2", 0x303 },
+		    { "TLSv1.3", 0x304 }, { "SSLv3", 0x300 } };
+	for (size_t i = 0; v != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(v, map[i].name) == 0)
+			return map[i].num;
+	return -1;
+}
+
+/* caps_diff - capabilities added or removed by the handshake */
+static void caps_diff(sd_report *r, const sd_ehlo *before, const sd_ehlo *after)
+{
+	char line[1024] = "";
+
+	if (before == NULL || after == NULL)
+		return;
+	for (size_t i = 0; i < after->ncaps; i++) {
+		const sd_capability *c = &after->caps[i];
+		const sd_capability *old = sd_ehlo_find(before, c->keyword);
+		if (old == NULL || strcmp(old->params, c->params) != 0) {
+			sd_report_fact_list_add(r, "caps_added_after_tls", c->keyword);
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), " +%s%s%s", c->keyword,
+				 c->params[0] ? " " : "", c->params);
+		}
+	}
+	for (size_t i = 0; i < before->ncaps; i++) {
+		const sd_capability *c = &before->caps[i];
+		if (sd_ehlo_find(after, c->keyword) == NULL) {
+			sd_report_fact_list_add(r, "caps_removed_after_tls", c->keyword);
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), " -%s", c->keyword);
+		}
+	}
+	for (size_t i = 0; i < after->ncaps; i++)
+		sd_report_fact_map_add(r, "capabilities_after_tls", after->caps[i].keyword, after->caps[i].params);
+	if (line[0] != '\0')
+		sd_report_note(r, "EHLO after TLS:%s", line);
+}
+
+static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
+{
+	sd_report_fact_str(r, "version", "%s", t->version);
+	sd_report_fact_str(r, "cipher", "%s", t->cipher);
+	sd_report_fact_str(r, "cipher_iana", "%s", t->cipher_iana);
+	sd_report_fact_int(r, "cipher_bits", t->cipher_bits);
+	sd_report_fact_str(r, "group", "%s", t->group);
+	sd_report_fact_bool(r, "forward_secrecy", t->forward_secrecy);
+	sd_report_fact_str(r, "alpn", "%s", t->alpn);
+	sd_report_fact_str(r, "sni", "%s", t->sni);
+	sd_report_fact_ms(r, "handshake_ms", t->handshake_ms);
+	sd_report_fact_bool(r, "implicit", t->implicit);
+	sd_report_note(r, "%s, %s (%s, %d bits)%s%s, handshake %.1f ms", t->version, t->cipher,
+		       t->cipher_iana, t->cipher_bits, t->group[0] ? ", key exchange " : "", t->group,
+		       t->handshake_ms);
+	sd_report_summary(r, "%s, %s", t->version, t->cipher);
+
+	const char *minv = sd_param_string(p, "min_version");
+	int min = version_number(minv);
+	if (min > 0 && t->version_number < min) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.old_version",
+						  "negotiated %s, below the required %s", t->version, minv);
+		sd_finding_cause(f, "the server still allows, and prefers or only offers, an outdated TLS version "
+				    "(TLS 1.0/1.1 are deprecated by RFC 8996)");
+		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
+				  ">=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL and enable TLS 1.2 for .NET");
+	}
+	if (!t->forward_secrecy && sd_param_bool(p, "require_forward_secrecy")) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.no_forward_secrecy",
+						  "key exchange without forward secrecy (%s)", t->cipher);
+		sd_finding_cause(f, "a static RSA key exchange: whoever gets the server's key later can decrypt "
+				    "recorded sessions");
+		sd_finding_fix(f, "offer ECDHE/DHE suites first; Postfix: tls_preempt_cipherlist = yes and keep "
+				  "smtpd_tls_ciphers at medium or high; Exchange: reorder the SCHANNEL cipher suites");
+	}
+}
+
+/* probe_enforcement - on a fresh plain connection: MAIL FROM before STARTTLS? */
+static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
+{
+	int expect = sd_param_bool(p, "expect_enforced");
+	sd_session *f = sd_session_open_fresh(s);
+	const sd_ehlo *e = sd_session_ehlo(f);
+	const sd_reply *m = e != NULL ? sd_session_command(f, "MAIL FROM:<>") : NULL;
+
+	if (m == NULL) {
+		const char *msg;
+		sd_session_error(f, &msg);
+		sd_report_note(r, "TLS enforcement not probed: %s", msg);
+		sd_session_free(f);
+		return;
+	}
+	int auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
+	int refused = m->code == 530 || (m->code / 100 == 5 && strncmp(m->enhanced, "5.7.0", 5) == 0);
+	char said[256];
+	/* the reply belongs to the probe session: keep what we need before freeing it */
+	snprintf(said, sizeof(said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
+	sd_report_fact_bool(r, "tls_enforced", refused && !auth_plain);
+	sd_report_fact_str(r, "mail_from_without_tls", "%s", said);
+	if (m->code / 100 == 2)
+		(void)sd_session_command(f, "RSET");
+	sd_session_free(f);
+
+	if (refused && !auth_plain) {
+		sd_finding *fd = sd_report_finding(r, expect ? SD_OK : SD_INFO, expect ? "starttls.enforced" : "starttls.required",
+						   "TLS required: MAIL FROM before STARTTLS is refused (%s)", said);
+		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that answers "
+				     "'530 Must issue a STARTTLS command first' is not using STARTTLS and must be "
+				     "configured to%s",
+				 expect ? "" : " (RFC 3207 5: a publicly referenced MX must not require TLS, or "
+					       "senders without TLS cannot deliver)");
+		sd_finding_fix(fd, "client side: enable STARTTLS (Postfix client: smtp_tls_security_level = may or "
+				   "encrypt)%s", expect ? "" : "; server side, for a public MX: Postfix "
+							    "smtpd_tls_security_level = may");
+		return;
+	}
+	if (expect) {
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.not_enforced",
+						   "STARTTLS is offered but not enforced: %s without TLS",
+						   auth_plain ? "AUTH is offered" : "MAIL FROM is accepted");
+		sd_finding_cause(fd, "an attacker on the path can strip STARTTLS from the EHLO reply and the client "
+				     "falls back to plain text, credentials included");
+		sd_finding_fix(fd, "Postfix master.cf submission service: -o smtpd_tls_security_level=encrypt "
+				   "-o smtpd_tls_auth_only=yes; Exchange: Set-ReceiveConnector -RequireTLS $true on "
+				   "the client connector");
+	}
+}
+
+static sd_run_status failed(sd_session *s, sd_report *r)
+{
+	const char *msg;
+	sd_error e = sd_session_error(s, &msg);
+	const sd_reply *last = sd_session_last_reply(s);
+	sd_finding *f;
+
+	sd_report_fact_str(r, "error", "%s", sd_error_name(e));
+	if (e == SD_ERR_STATE && last != NULL && last->code != 220 && sd_session_tls(s) == NULL) {
+		f = sd_report_finding(r, SD_CRIT, "starttls.refused", "%s", msg);
+		sd_finding_cause(f, last->code == 454
+					    ? "the server advertises STARTTLS but cannot start TLS: its certificate or key "
+					      "is missing or unreadable (Postfix logs 'cannot load certificate')"
+					    : "the server advertises STARTTLS but refuses the command");
+		sd_finding_fix(f, "Postfix: check smtpd_tls_chain_files (or smtpd_tls_cert_file/key_file) and "
+				  "their permissions, then 'postfix reload'; Exchange: Enable-ExchangeCertificate "
+				  "-Services SMTP for a valid certificate");
+	} else if (e == SD_ERR_SERVICE_CLOSING) {
+		f = sd_report_finding(r, SD_CRIT, "starttls.service_closing", "%s", msg);
+	} else if (sd_session_tls(s) != NULL) {
+		f = sd_report_finding(r, SD_CRIT, "starttls.ehlo_after_tls", "EHLO after the TLS handshake failed: %s",
+				      msg);
+		sd_finding_cause(f, "the session broke right after the handshake (RFC 3207 4.2 requires a new EHLO)");
+	} else {
+		f = sd_report_finding(r, SD_CRIT, "starttls.handshake_failed", "TLS handshake failed: %s", msg);
+		sd_finding_cause(f, e == SD_ERR_TIMEOUT
+					    ? "the server accepted STARTTLS but never completed the handshake: a "
+					      "middlebox holding the connection, or a server stuck loading its TLS setup"
+					    : "the server's TLS configuration is broken or offers nothing this client can "
+					      "use (see the OpenSSL detail)");
+		sd_finding_fix(f, "look in the server's log at the time of this test; Postfix logs the TLS "
+				  "library error with smtpd_tls_loglevel = 1");
+	}
+	return SD_RUN_FAILED;
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	const char *mode = sd_session_tls_mode(s);
+
+	if (strcmp(mode, "implicit") == 0) {
+		sd_report_phase(r, "TLS (implicit, SMTPS)");
+		const sd_tls_info *t = sd_session_tls(s);
+		if (t == NULL)
+			return failed(s, r);
+		describe(r, t, p);
+		return SD_RUN_DONE;
+	}
+	sd_report_phase(r, "STARTTLS");
+	if (strcmp(mode, "none") == 0) {
+		sd_report_finding(r, SD_INFO, "starttls.not_requested", "TLS not tested (--tls none)");
+		return SD_RUN_FAILED;
+	}
+	const sd_ehlo *e = sd_session_ehlo(s);
+	if (e == NULL)
+		return failed(s, r);
+	sd_report_fact_bool(r, "advertised", sd_ehlo_find(e, "STARTTLS") != NULL);
+	if (sd_ehlo_find(e, "STARTTLS") == NULL) {
+		int masked = 0;
+		for (size_t i = 0; i < e->ncaps; i++)
+			if (strspn(e->caps[i].keyword, "X") == strlen(e->caps[i].keyword) - 1 &&
+			    e->caps[i].keyword[strlen(e->caps[i].keyword) - 1] == 'A' && strlen(e->caps[i].keyword) > 4)
+				masked = 1;
+		int required = sd_param_bool(p, "required");
+		sd_finding *f = sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
+						  "STARTTLS is not offered: mail to this server travels unencrypted");
+		sd_finding_cause(f, masked ? "a firewall with SMTP inspection replaced STARTTLS by 'XXXXXXXA' "
+					     "(Cisco ASA/PIX ESMTP inspection)"
+					   : "TLS is not enabled on this listener, or no certificate is configured");
+		sd_finding_fix(f, masked ? "disable ESMTP inspection (or its STARTTLS masking) on the firewall"
+					 : "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files; "
+					   "Exchange: Enable-ExchangeCertificate -Services SMTP for a certificate with "
+					   "the server's name");
+		if (sd_param_bool(p, "probe_enforcement") && sd_param_bool(p, "expect_enforced"))
+			probe_enforcement(s, p, r);
+		return SD_RUN_FAILED;
+	}
+	if (sd_param_bool(p, "probe_enforcement"))
+		probe_enforcement(s, p, r);
+	if (sd_session_starttls(s) != 0)
+		return failed(s, r);
+	describe(r, sd_session_tls(s), p);
+	caps_diff(r, sd_session_ehlo_plain(s), sd_session_ehlo(s));
+	return SD_RUN_DONE;
+}
+
+SD_CHECK_EXPORT(starttls) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "starttls",
+	.title = "STARTTLS",
+	.summary = "STARTTLS or implicit TLS: advertised, accepted, negotiated version/cipher/group, enforcement",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};
