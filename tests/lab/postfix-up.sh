@@ -38,6 +38,11 @@ compgen -G "/usr/lib/*/sasl2/libsasldb.so*" >/dev/null || die "missing Cyrus sas
 id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null || die "postfix user or postdrop group missing (apt-get install postfix)"
 
 "$here/postfix-down.sh" --quiet || true
+# another server on our ports would be tested instead of this lab: refuse
+for i in 0 1 2 3 4 5 6 7 8 9 10; do
+  port=$((BASE + i))
+  ss -Hltn "sport = :$port" | grep -q . && die "port $port is already in use (another lab or server?); stop it or set SD_LAB_PORT_BASE"
+done
 rm -rf "$PF"
 mkdir -p "$PF/etc/sasl" "$PF/spool" "$PF/data" "$PF/tls"
 "$here/make-certs.sh" "$STATE/certs"
