@@ -45,6 +45,9 @@ for i in 0 1 2 3 4 5 6 7 8 9 10; do
 done
 rm -rf "$PF"
 mkdir -p "$PF/etc/sasl" "$PF/spool" "$PF/data" "$PF/tls"
+chmod 0755 "$STATE"
+runuser -u postfix -- test -x "$PF" ||
+  die "the postfix user cannot reach $PF: a parent directory is not searchable by others (chmod o+x it)"
 "$here/make-certs.sh" "$STATE/certs"
 cp "$STATE"/certs/chain-*.pem "$STATE/certs/ca.crt" "$PF/tls/"
 chmod 0600 "$PF"/tls/chain-*.pem
