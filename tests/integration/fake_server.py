@@ -135,6 +135,9 @@ r = case("submission that accepts MAIL FROM without TLS: not enforced",
          "--tls", "starttls", "--profile", "submission")
 t.ok("RSET" in r.received and "DATA" not in r.received, "the probe stops with RSET, never DATA", r.received)
 
+case("no STARTTLS on a submission port is critical", [GREETING] + EHLO_OK, "starttls.missing", 2,
+     "--tls", "starttls", "--profile", "submission", severity="critical")
+
 # --- port 465 means implicit TLS unless told otherwise ---
 r = run("--server", "127.0.0.1", "--port", "465", "--json", "--timeout", "1s", "--checks", "connect")
 t.ok(r.json["target"]["tls"] == "implicit", "--port 465 selects implicit TLS", r)

@@ -20,7 +20,7 @@ LAB = os.path.join(SRC, "tests", "lab")
 STATE = os.path.join(BUILD, "tests", "lab-state")
 BASE = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
 (MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN,
- EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE) = (BASE + i for i in range(11))
+ EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE, LEGACY) = (BASE + i for i in range(12))
 CA = os.path.join(STATE, "certs", "ca.crt")
 env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE))
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
@@ -152,6 +152,15 @@ t.ok(r.rc == 0 and st.get("implicit") is True and st.get("version") in ("TLSv1.2
      "implicit TLS: handshake at connect, AUTH over TLS is not cleartext, certificate verified", r)
 r = audit("--port", str(SMTPS), "--profile", "submission-implicit")
 t.ok(r.rc == 0 and r.json["target"]["tls"] == "implicit", "submission-implicit profile", r)
+
+# --- legacy TLS: an old protocol and a key exchange without forward secrecy ---
+r = audit("--port", str(LEGACY))
+st = r.check("starttls")["facts"]
+ids = sorted(f["id"] for f in r.check("starttls")["findings"])
+t.ok(r.rc == 1 and ids == ["starttls.no_forward_secrecy", "starttls.old_version"]
+     and st.get("version") in ("TLSv1", "TLSv1.1") and st.get("forward_secrecy") is False
+     and st.get("cipher_iana", "").startswith("TLS_RSA_WITH_"),
+     "legacy listener: below the minimum version and no forward secrecy, each a warning", r)
 
 # --- no TLS at all on a listener ---
 r = audit("--port", str(PLAINAUTH))
