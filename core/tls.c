@@ -83,34 +83,36 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
 	return 1;
 }
 
+/* ssl_status - SSL_get_error() for R; *want gets the readiness to wait
+ * for (POLLIN/POLLOUT) when the call should be retried, else 0 */
+static int ssl_status(SSL *ssl, int r, short *want)
+{
+	int e = SSL_get_error(ssl, r);
+
+	*want = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+	return e;
+}
+
 static ssize_t tls_recv(void *ctx, int fd, void *buf, size_t n, short *want)
 {
 	sd_tls *t = ctx;
 	(void)fd;
 	ERR_clear_error();
+	errno = 0;
 	int r = SSL_read(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	switch (SSL_get_error(t->ssl, r)) {
-	case SSL_ERROR_WANT_READ:
-		*want = POLLIN;
+	int e = ssl_status(t->ssl, r, want);
+	if (*want != 0)
 		return -1;
-	case SSL_ERROR_WANT_WRITE:
-		*want = POLLOUT;
-		return -1;
-	case SSL_ERROR_ZERO_RETURN:
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
 		return 0;
-	case SSL_ERROR_SYSCALL:
-		if (errno == 0)
-			return 0;
-		return -2;
-	default:
-		/* OpenSSL 3 reports an EOF without close_notify as an SSL error */
-		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			return 0;
+	/* OpenSSL 3 reports an EOF without close_notify as an SSL error */
+	if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return 0;
+	if (e != SSL_ERROR_SYSCALL)
 		errno = EPROTO;
-		return -2;
-	}
+	return -2;
 }
 
 static ssize_t tls_send(void *ctx, int fd, const void *buf, size_t n, short *want)
@@ -118,21 +120,16 @@ static ssize_t tls_send(void *ctx, int fd, const void *buf, size_t n, short *wan
 	sd_tls *t = ctx;
 	(void)fd;
 	ERR_clear_error();
+	errno = 0;
 	int r = SSL_write(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	switch (SSL_get_error(t->ssl, r)) {
-	case SSL_ERROR_WANT_READ:
-		*want = POLLIN;
+	ssl_status(t->ssl, r, want);
+	if (*want != 0)
 		return -1;
-	case SSL_ERROR_WANT_WRITE:
-		*want = POLLOUT;
-		return -1;
-	default:
-		if (errno == 0)
-			errno = EPIPE;
-		return -2;
-	}
+	if (errno == 0)
+		errno = EPIPE;
+	return -2;
 }
 
 const sd_io_ops sd_tls_io = { tls_recv, tls_send };
@@ -383,8 +380,8 @@ sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit
 		if (r == 1)
 			break;
 		int se = errno;
-		int err = SSL_get_error(t->ssl, r);
-		short want = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+		short want;
+		int err = ssl_status(t->ssl, r, &want);
 		if (want == 0) {
 			*kind = SD_ERR_TLS;
 			*msg = in_words(t, r, err, se);
