@@ -190,6 +190,30 @@ sd_params *sd_params_new(const sd_param_spec *spec)
 	p->v = sd_xcalloc(p->n, sizeof(param_value));
 	for (size_t i = 0; i < p->n; i++) {
 		char *err = NULL;
+		const char *d = spec[i].default_value;
+		size_t dl = d != NULL ? strlen(d) : 0;
+		if (spec[i].type == SD_PARAM_LIST && dl >= 2 && d[0] == '[' && d[dl - 1] == ']') {
+			/* a list default is written as in YAML flow style: [a, b] */
+			char *copy = sd_xstrndup(d + 1, dl - 2), *save = NULL;
+			const char **items = NULL;
+			size_t n = 0;
+			for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+				while (*t == ' ')
+					t++;
+				size_t tl = strlen(t);
+				while (tl > 0 && t[tl - 1] == ' ')
+					t[--tl] = '\0';
+				if (tl == 0)
+					continue;
+				items = sd_xrealloc(items, (n + 1) * sizeof(char *));
+				items[n++] = t;
+			}
+			sd_params_set_list(p, spec[i].name, items, n, &err);
+			free(items);
+			free(copy);
+			free(err);
+			continue;
+		}
 		if (spec[i].default_value != NULL &&
 		    (spec[i].type != SD_PARAM_LIST || spec[i].default_value[0] != '\0') &&
 		    set_scalar(&p->v[i], &spec[i], spec[i].default_value, &err) != 0) {

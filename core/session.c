@@ -33,6 +33,8 @@ struct sd_session {
 	unsigned conn_id;
 	sd_conn *conn;
 	sd_tls *tls;             /* non-NULL once a handshake succeeded */
+	const sd_tls_probe *probe; /* set on probe sessions: narrows the handshake */
+	int tls_attempted;       /* a handshake was started (probe outcome) */
 	sd_ehlo *ehlo_plain;     /* EHLO from before STARTTLS */
 	char peer[SD_ADDRSTRLEN];
 	char local[SD_ADDRSTRLEN];
@@ -313,8 +315,11 @@ static int start_tls(sd_session *s, int implicit)
 	if (stale > 0)
 		/* bytes sent before the handshake must never be read as if protected */
 		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
-	sd_tls *t = sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, implicit,
-				 sd_now_ms() + s->cfg.command_timeout_ms, &kind, &msg);
+	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
+	sd_tls *t = s->probe != NULL
+			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, deadline, &kind, &msg)
+			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, implicit, deadline,
+					   &kind, &msg);
 	if (t == NULL) {
 		set_error(s, kind, "%s", msg);
 		event(s, "TLS handshake failed: %s", msg);
@@ -641,15 +646,62 @@ int sd_session_starttls(sd_session *s)
 				  r->nlines ? r->lines[0] : "");
 		return -1;
 	}
+	s->tls_attempted = 1;
 	if (start_tls(s, 0) != 0) {
 		drop_connection(s);
 		return -1;
 	}
+	if (s->probe != NULL)
+		return 0; /* a probe only wanted the handshake */
 	/* RFC 3207 4.2: forget everything learned before; EHLO again */
 	s->ehlo_plain = s->ehlo;
 	s->ehlo = NULL;
 	s->ehlo_tried = 0;
 	return sd_session_ehlo(s) != NULL ? 0 : -1;
+}
+
+/* probe_outcome - fill OUT from a failed probe session F */
+static void probe_outcome(sd_session *f, sd_tls_probe_result *out)
+{
+	const char *msg;
+	const sd_reply *last = sd_session_last_reply(f);
+
+	out->error = sd_session_error(f, &msg);
+	snprintf(out->message, sizeof(out->message), "%s", msg);
+	/* the target answered before, so a refusal or a 421 now is the server
+	 * limiting us, never an answer about TLS */
+	out->rate_limited = out->error == SD_ERR_REFUSED || out->error == SD_ERR_SERVICE_CLOSING ||
+			    (last != NULL && last->code == 421);
+	out->refused_by_server = f->tls_attempted && (out->error == SD_ERR_TLS);
+}
+
+/* sd_session_tls_probe - one narrowed handshake on a fresh connection */
+int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+{
+	sd_session *f = sd_session_open_fresh(s);
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	f->probe = probe;
+	if (f->cfg.tls == SD_TLS_IMPLICIT) {
+		f->tls_attempted = 1;
+		if (sd_session_connect(f) != 0)
+			rc = -1;
+	} else if (sd_session_starttls(f) != 0) {
+		rc = -1;
+	}
+	if (rc == 0 && f->tls != NULL) {
+		const sd_tls_info *i = sd_tls_get_info(f->tls);
+		out->accepted = 1;
+		out->version = i->version_number;
+		snprintf(out->cipher, sizeof(out->cipher), "%s", i->cipher);
+		snprintf(out->group, sizeof(out->group), "%s", i->group);
+	} else {
+		probe_outcome(f, out);
+	}
+	sd_session_free(f);
+	/* a clean "no" from the server is a result, not a failure to probe */
+	return out->accepted || out->refused_by_server ? 0 : -1;
 }
 
 /* sd_session_quit - QUIT with a short deadline if the line is still up */

@@ -291,7 +291,7 @@ static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 }
 
 /* describe - everything about the finished handshake */
-static void describe(sd_tls *t, const char *sni, int implicit, double ms, const char *ca_file)
+static void describe(sd_tls *t, const char *sni, int implicit, double ms, const char *ca_file, int full)
 {
 	sd_tls_info *i = &t->info;
 	const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
@@ -322,6 +322,8 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 	i->implicit = implicit;
 	i->trust_store = keep(t, sd_xstrdup(ca_file != NULL ? ca_file : "system"));
 
+	if (!full)
+		return; /* a probe needs the suite and group, not the chain */
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
 	for (int k = 0; chain != NULL && k < sk_X509_num(chain) && k < SD_TLS_MAX_CHAIN; k++)
 		describe_cert(t, sk_X509_value(chain, k), &t->chain[i->nchain++]);
@@ -336,9 +338,9 @@ static int is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
 }
 
-/* sd_tls_start - handshake within the deadline */
-sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
-		     sd_error *kind, char **msg)
+/* start - handshake within the deadline; PROBE (or NULL) narrows the offer */
+static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit, const sd_tls_probe *probe,
+		     double deadline, sd_error *kind, char **msg)
 {
 	sd_tls *t = sd_xcalloc(1, sizeof(*t));
 	const char *sni = host != NULL && *host != '\0' && !is_ip_literal(host) ? host : NULL;
@@ -352,11 +354,31 @@ sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit
 		sd_tls_free(t);
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
 	SSL_CTX_set_security_level(t->ctx, 0);
-	SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
-	if (ca_file != NULL) {
+	if (probe != NULL) {
+		SSL_CTX_set_min_proto_version(t->ctx, probe->version);
+		SSL_CTX_set_max_proto_version(t->ctx, probe->version);
+		/* an empty list is legal for one family when only the other is probed */
+		if ((probe->ciphers != NULL && SSL_CTX_set_cipher_list(t->ctx, probe->ciphers) != 1 &&
+		     probe->version < TLS1_3_VERSION) ||
+		    (probe->ciphersuites != NULL && SSL_CTX_set_ciphersuites(t->ctx, probe->ciphersuites) != 1) ||
+		    (probe->groups != NULL && SSL_CTX_set1_groups_list(t->ctx, probe->groups) != 1)) {
+			*kind = SD_ERR_STATE;
+			*msg = sd_asprintf("this OpenSSL cannot offer '%s%s%s'", probe->ciphers ? probe->ciphers : "",
+					   probe->ciphersuites ? probe->ciphersuites : "",
+					   probe->groups ? probe->groups : "");
+			sd_tls_free(t);
+			return NULL;
+		}
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	} else {
+		SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
+		SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
+	}
+	if (probe != NULL) {
+		/* no trust store: probes only ask what the server accepts */
+	} else if (ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) {
 			*kind = SD_ERR_STATE;
 			*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
@@ -366,7 +388,8 @@ sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit
 	} else {
 		SSL_CTX_set_default_verify_paths(t->ctx);
 	}
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
+	if (probe == NULL)
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
 	t->ssl = SSL_new(t->ctx);
 	SSL_set_app_data(t->ssl, t);
 	SSL_set_fd(t->ssl, fd);
@@ -405,8 +428,103 @@ sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit
 			return NULL;
 		}
 	}
-	describe(t, sni, implicit, sd_now_ms() - t0, ca_file);
+	describe(t, sni, implicit, sd_now_ms() - t0, ca_file, probe == NULL);
 	return t;
+}
+
+/* sd_tls_start - a full handshake for the session */
+sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
+		     sd_error *kind, char **msg)
+{
+	return start(fd, host, ca_file, implicit, NULL, deadline, kind, msg);
+}
+
+/* sd_tls_start_probe - a narrowed handshake for enumeration */
+sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, double deadline,
+			   sd_error *kind, char **msg)
+{
+	return start(fd, host, NULL, 0, probe, deadline, kind, msg);
+}
+
+/* sd_tls_version_testable - what this OpenSSL can offer at all */
+int sd_tls_version_testable(int version)
+{
+	switch (version) {
+	case TLS1_VERSION:
+	case TLS1_1_VERSION:
+	case TLS1_2_VERSION:
+	case TLS1_3_VERSION:
+		return 1;
+#ifndef OPENSSL_NO_SSL3_METHOD
+	case SSL3_VERSION:
+		return 1;
+#endif
+	default:
+		return 0;
+	}
+}
+
+/* field - the VALUE of "Key=value" in an SSL_CIPHER_description line */
+static void field(const char *desc, const char *key, char *out, size_t n)
+{
+	const char *p = strstr(desc, key);
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	size_t l = strcspn(p, " \n");
+	snprintf(out, n, "%.*s", (int)l, p);
+}
+
+/* sd_tls_suites - everything this OpenSSL can offer, TLS 1.3 first */
+size_t sd_tls_suites(sd_tls_suite **out)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (ctx == NULL)
+		return 0;
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_min_proto_version(ctx, 0);
+	SSL_CTX_set_max_proto_version(ctx, 0);
+	SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:@SECLEVEL=0");
+	SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+				      "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256");
+	ssl = SSL_new(ctx);
+	STACK_OF(SSL_CIPHER) *list = ssl != NULL ? SSL_get_ciphers(ssl) : NULL;
+	int total = list != NULL ? sk_SSL_CIPHER_num(list) : 0;
+	if (total > 0)
+		*out = sd_xcalloc((size_t)total, sizeof(sd_tls_suite));
+	for (int i = 0; i < total; i++) {
+		const SSL_CIPHER *c = sk_SSL_CIPHER_value(list, i);
+		sd_tls_suite *u = &(*out)[n++];
+		char desc[256];
+		const char *std = SSL_CIPHER_standard_name(c);
+
+		snprintf(u->name, sizeof(u->name), "%s", SSL_CIPHER_get_name(c));
+		snprintf(u->iana, sizeof(u->iana), "%s", std != NULL ? std : SSL_CIPHER_get_name(c));
+		const char *v = SSL_CIPHER_get_version(c); /* "TLSv1.3", "TLSv1.2", "SSLv3", ... */
+		u->min_version = strcmp(v, "TLSv1.3") == 0 ? TLS1_3_VERSION
+				 : strcmp(v, "TLSv1.2") == 0 ? TLS1_2_VERSION
+							     : TLS1_VERSION;
+		u->tls13 = u->min_version >= TLS1_3_VERSION;
+		int kx = SSL_CIPHER_get_kx_nid(c);
+		u->forward_secrecy = u->tls13 || kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk ||
+				     kx == NID_kx_dhe_psk;
+		u->anonymous = SSL_CIPHER_get_auth_nid(c) == NID_auth_null;
+		u->bits = SSL_CIPHER_get_bits(c, NULL);
+		SSL_CIPHER_description(c, desc, sizeof(desc));
+		field(desc, "Kx=", u->kx, sizeof(u->kx));
+		field(desc, "Au=", u->au, sizeof(u->au));
+		field(desc, "Enc=", u->enc, sizeof(u->enc));
+		field(desc, "Mac=", u->mac, sizeof(u->mac));
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return n;
 }
 
 /* sd_tls_get_info - the handshake's description */

@@ -21,6 +21,10 @@ typedef struct sd_tls sd_tls;
  * with *kind and a one-line *msg (in words, OpenSSL's text appended). */
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
 		     sd_error *kind, char **msg);
+/* sd_tls_start_probe - the same, offering exactly PROBE (one version, the
+ * given suites and groups), without verification or chain description */
+sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, double deadline,
+			   sd_error *kind, char **msg);
 /* sd_tls_io - the transport to install with sd_conn_set_io(conn, .., tls) */
 extern const sd_io_ops sd_tls_io;
 /* sd_tls_get_info - the handshake's description */

@@ -113,6 +113,31 @@ int sd_session_starttls(sd_session *s);
 const sd_tls_info *sd_session_tls(const sd_session *s);
 /* sd_session_ehlo_plain - the EHLO answer from before STARTTLS, or NULL */
 const sd_ehlo *sd_session_ehlo_plain(const sd_session *s);
+/* What one probe handshake offers. */
+typedef struct sd_tls_probe {
+	int version;                /* the one protocol version to offer (0x0301..0x0304) */
+	const char *ciphers;        /* OpenSSL cipher list for TLS <= 1.2 (names joined by ':') */
+	const char *ciphersuites;   /* TLS 1.3 suites, joined by ':' */
+	const char *groups;         /* key exchange groups, joined by ':', or NULL: OpenSSL's */
+} sd_tls_probe;
+
+typedef struct sd_tls_probe_result {
+	int accepted;               /* the handshake completed */
+	int version;                /* negotiated */
+	char cipher[64];            /* OpenSSL name of the suite the server chose */
+	char group[48];             /* key exchange group, or "" */
+	sd_error error;             /* why not, when !accepted */
+	char message[256];
+	int refused_by_server;      /* a TLS alert or a clean refusal: "not supported", not an error */
+	int rate_limited;           /* 421 or connection refused: retry later, never "not supported" */
+} sd_tls_probe_result;
+
+/* sd_session_tls_probe - a fresh connection to the same target (with STARTTLS
+ * when the session's mode is starttls), one handshake offering exactly
+ * PROBE, then close. Safe to call from several threads with the same S.
+ * 0 when the probe ran (see out->accepted), -1 when it could not. */
+int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out);
+
 /* sd_session_quit - polite QUIT; safe to call on a dead session */
 void sd_session_quit(sd_session *s);
 

@@ -74,6 +74,27 @@ typedef struct sd_tls_info {
 	const char *trust_store;    /* "system" or the --ca-file path */
 } sd_tls_info;
 
+/* One cipher suite the linked OpenSSL can offer. */
+typedef struct sd_tls_suite {
+	char name[64];              /* OpenSSL name, "ECDHE-RSA-AES256-GCM-SHA384" */
+	char iana[96];              /* IANA name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" */
+	int tls13;                  /* a TLS 1.3 suite (offered with set_ciphersuites) */
+	int min_version;            /* lowest protocol it can be used with, e.g. 0x0303 */
+	int forward_secrecy;        /* ephemeral key exchange (always for TLS 1.3) */
+	int anonymous;              /* no authentication (aNULL) */
+	int bits;                   /* symmetric strength */
+	char kx[16], au[16], enc[32], mac[16]; /* as OpenSSL describes them */
+} sd_tls_suite;
+
+/* sd_tls_suites - every suite the linked OpenSSL can offer (also NULL,
+ * EXPORT-grade and anonymous ones, if compiled in); *out is malloc'ed,
+ * free() it. Returns the count. */
+size_t sd_tls_suites(sd_tls_suite **out);
+/* sd_tls_version_testable - can this OpenSSL offer protocol VERSION at all
+ * (0x0300 SSLv3 ... 0x0304 TLS 1.3)? Debian's OpenSSL 3 cannot offer SSLv3,
+ * and no OpenSSL 3 can offer SSLv2. */
+int sd_tls_version_testable(int version);
+
 /* sd_cert_name_matches - does certificate name PATTERN (a DNS-ID, possibly
  * "*.example.com") match HOST, by the rules of RFC 6125 6.4: case-insensitive,
  * a wildcard only as the whole left-most label, never matching an empty

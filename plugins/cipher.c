@@ -1,0 +1,472 @@
+/*
+ * cipher.c - check "cipher": which protocol versions and cipher suites the
+ * server accepts, whether it imposes its own order, judged by a policy.
+ *
+ * Enumeration offers a whole chunk of suites (at most `chunk` per
+ * ClientHello: some servers ignore the rest), removes the one the server
+ * picked and asks again, so a chunk costs accepted+1 handshakes. Each
+ * handshake needs its own SMTP connection (and STARTTLS), run `parallel` at
+ * a time. A 421 or a refused connection is the server limiting us: the
+ * probe waits and retries, and a probe that never gets through makes the
+ * result "incomplete" rather than "not supported".
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <smtpdiag/plugin.h>
+
+static const char *const requires[] = { "starttls", NULL };
+
+static const sd_param_spec params[] = {
+	{ "parallel", SD_PARAM_INT, "2", "probe connections at once (mail servers rate-limit: keep it small)" },
+	{ "chunk", SD_PARAM_INT, "64", "most suites offered in one ClientHello" },
+	{ "min_version", SD_PARAM_STRING, "TLSv1.2", "accepting an older protocol is a warning" },
+	{ "forbid", SD_PARAM_LIST, "[NULL, EXPORT, RC4, DES, 3DES, anonymous, MD5]",
+	  "suite families that are critical when accepted" },
+	{ "warn", SD_PARAM_LIST, "[CBC-SHA1]", "suite families that are a warning when accepted" },
+	{ "require_forward_secrecy", SD_PARAM_BOOL, "true", "accepting a suite without forward secrecy is a warning" },
+	{ "retries", SD_PARAM_INT, "3", "attempts per probe when the server rate-limits" },
+	{ "backoff", SD_PARAM_DURATION, "1s", "first pause after a rate-limited probe (doubles each time)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+#define NVERSIONS 4
+static const struct {
+	int number;
+	const char *name, *key;
+} versions[NVERSIONS] = {
+	{ 0x0301, "TLSv1", "tlsv1_0" },
+	{ 0x0302, "TLSv1.1", "tlsv1_1" },
+	{ 0x0303, "TLSv1.2", "tlsv1_2" },
+	{ 0x0304, "TLSv1.3", "tlsv1_3" },
+};
+
+typedef struct job {
+	int v;                /* index into versions */
+	size_t *idx;          /* suite indices still to offer */
+	size_t n;
+} job;
+
+typedef struct scan {
+	sd_session *s;
+	const sd_params *p;
+	sd_tls_suite *suites;
+	size_t nsuites;
+	unsigned char *accepted[NVERSIONS]; /* per suite */
+	job *jobs;
+	size_t njobs, next;
+	pthread_mutex_t lock;
+	int handshakes, rate_limited, incomplete;
+	char last_error[256];
+} scan;
+
+static size_t find_suite(const scan *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nsuites; i++)
+		if (strcmp(sc->suites[i].name, name) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+/* list_of - suites joined by ':' */
+static char *list_of(const scan *sc, const size_t *idx, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(sc->suites[idx[i]].name) + 1;
+	char *out = calloc(1, len);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(out, ":");
+		strcat(out, sc->suites[idx[i]].name);
+	}
+	return out;
+}
+
+static void pause_ms(long long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* probe - one handshake offering IDX at version V, with rate-limit retries;
+ * 1 accepted (*chosen set), 0 refused, -1 could not find out */
+static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
+{
+	char *list = list_of(sc, idx, n);
+	sd_tls_probe pr = { .version = versions[v].number };
+	sd_tls_probe_result res;
+	long long wait = sd_param_duration_ms(sc->p, "backoff");
+	int tries = (int)sd_param_int(sc->p, "retries"), rc = -1;
+
+	if (list == NULL)
+		return -1;
+	if (versions[v].number >= 0x0304)
+		pr.ciphersuites = list;
+	else
+		pr.ciphers = list;
+	for (int t = 0; t < (tries > 0 ? tries : 1); t++) {
+		int ran = sd_session_tls_probe(sc->s, &pr, &res);
+		pthread_mutex_lock(&sc->lock);
+		sc->handshakes++;
+		if (res.rate_limited)
+			sc->rate_limited++;
+		if (!res.accepted && !res.refused_by_server)
+			snprintf(sc->last_error, sizeof(sc->last_error), "%s", res.message);
+		pthread_mutex_unlock(&sc->lock);
+		if (ran == 0 && res.accepted) {
+			*chosen = find_suite(sc, res.cipher);
+			rc = *chosen != (size_t)-1 && res.version == versions[v].number ? 1 : -1;
+			break;
+		}
+		if (ran == 0) {
+			rc = 0;
+			break;
+		}
+		pause_ms(wait);
+		wait *= 2;
+	}
+	free(list);
+	return rc;
+}
+
+/* run_job - offer the chunk, remove what the server picks, repeat */
+static void run_job(scan *sc, job *j)
+{
+	while (j->n > 0) {
+		size_t chosen;
+		int rc = probe(sc, j->v, j->idx, j->n, &chosen);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			pthread_mutex_lock(&sc->lock);
+			sc->incomplete++;
+			pthread_mutex_unlock(&sc->lock);
+			return;
+		}
+		pthread_mutex_lock(&sc->lock);
+		sc->accepted[j->v][chosen] = 1;
+		pthread_mutex_unlock(&sc->lock);
+		size_t k = 0;
+		for (size_t i = 0; i < j->n; i++)
+			if (j->idx[i] != chosen)
+				j->idx[k++] = j->idx[i];
+		if (k == j->n)
+			return; /* the server picked something we did not offer: stop */
+		j->n = k;
+	}
+}
+
+static void *worker(void *arg)
+{
+	scan *sc = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&sc->lock);
+		job *j = sc->next < sc->njobs ? &sc->jobs[sc->next++] : NULL;
+		pthread_mutex_unlock(&sc->lock);
+		if (j == NULL)
+			return NULL;
+		run_job(sc, j);
+	}
+}
+
+static void add_job(scan *sc, int v, const size_t *idx, size_t n)
+{
+	job *j = &sc->jobs[sc->njobs++];
+	j->v = v;
+	j->idx = malloc(n * sizeof(size_t));
+	j->n = n;
+	if (j->idx == NULL)
+		j->n = 0;
+	else
+		memcpy(j->idx, idx, n * sizeof(size_t));
+}
+
+/* families - the policy words that describe suite U */
+static int in_family(const sd_tls_suite *u, const char *fam)
+{
+	int aead = strstr(u->enc, "GCM") != NULL || strstr(u->enc, "CCM") != NULL || strstr(u->enc, "CHACHA") != NULL;
+	if (strcasecmp(fam, "NULL") == 0)
+		return strcmp(u->enc, "None") == 0;
+	if (strcasecmp(fam, "EXPORT") == 0)
+		return strstr(u->name, "EXP") != NULL;
+	if (strcasecmp(fam, "RC4") == 0)
+		return strncmp(u->enc, "RC4", 3) == 0;
+	if (strcasecmp(fam, "DES") == 0)
+		return strncmp(u->enc, "DES(", 4) == 0;
+	if (strcasecmp(fam, "3DES") == 0)
+		return strncmp(u->enc, "3DES", 4) == 0;
+	if (strcasecmp(fam, "anonymous") == 0)
+		return u->anonymous;
+	if (strcasecmp(fam, "MD5") == 0)
+		return strcmp(u->mac, "MD5") == 0;
+	if (strcasecmp(fam, "CBC-SHA1") == 0)
+		return strcmp(u->mac, "SHA1") == 0 && !aead && strncmp(u->enc, "RC4", 3) != 0 &&
+		       strcmp(u->enc, "None") != 0;
+	if (strcasecmp(fam, "CBC") == 0)
+		return !aead && strcmp(u->enc, "None") != 0 && strncmp(u->enc, "RC4", 3) != 0;
+	return 0;
+}
+
+/* policy - one finding per family, naming every offending suite */
+static int policy(scan *sc, sd_report *r, const char *param, sd_severity sev)
+{
+	const char *const *fams;
+	size_t nf = sd_param_list(sc->p, param, &fams);
+	int hits = 0;
+
+	for (size_t f = 0; f < nf; f++) {
+		char names[2048] = "", id[64];
+		size_t count = 0;
+		for (size_t i = 0; i < sc->nsuites; i++) {
+			int any = 0;
+			for (int v = 0; v < NVERSIONS; v++)
+				any |= sc->accepted[v][i];
+			if (!any || !in_family(&sc->suites[i], fams[f]))
+				continue;
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s (%s)", count ? ", " : "",
+				 sc->suites[i].iana, sc->suites[i].name);
+			count++;
+		}
+		if (count == 0)
+			continue;
+		hits++;
+		snprintf(id, sizeof(id), "cipher.%s_%s", sev == SD_CRIT ? "forbidden" : "weak", fams[f]);
+		for (char *c = id; *c; c++)
+			*c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : (*c == '-' ? '_' : *c);
+		sd_finding *fd = sd_report_finding(r, sev, id, "%zu %s suite%s accepted: %s", count, fams[f],
+						   count == 1 ? "" : "s", names);
+		sd_finding_detail(fd, "family", "%s", fams[f]);
+		sd_finding_cause(fd, "the server's cipher list still includes %s suites", fams[f]);
+		sd_finding_fix(fd, "Postfix: smtpd_tls_exclude_ciphers = %s (and smtpd_tls_ciphers = high); "
+				   "Exchange: remove them from the SCHANNEL cipher suite order (Disable-TlsCipherSuite)",
+			       strcasecmp(fams[f], "anonymous") == 0 ? "aNULL" : strcasecmp(fams[f], "CBC-SHA1") == 0 ? "SHA1" : fams[f]);
+	}
+	return hits;
+}
+
+/* server_order - does the server pick by its own preference? Report the order. */
+static void server_order(scan *sc, sd_report *r, int v)
+{
+	size_t idx[256], n = 0, chosen_a, chosen_b;
+	char key[64];
+
+	for (size_t i = 0; i < sc->nsuites && n < 64; i++)
+		if (sc->accepted[v][i])
+			idx[n++] = i;
+	if (n < 2)
+		return;
+	size_t rev[256];
+	for (size_t i = 0; i < n; i++)
+		rev[i] = idx[n - 1 - i];
+	if (probe(sc, v, idx, n, &chosen_a) != 1 || probe(sc, v, rev, n, &chosen_b) != 1)
+		return;
+	int server = chosen_a == chosen_b;
+	snprintf(key, sizeof(key), "%s_server_order", versions[v].key);
+	sd_report_fact_bool(r, key, server);
+	if (!server) {
+		sd_report_note(r, "%s: the server follows the client's order", versions[v].name);
+		return;
+	}
+	/* take the favourite, remove it, ask again: the server's order */
+	snprintf(key, sizeof(key), "%s_order", versions[v].key);
+	sd_report_fact_list_add(r, key, sc->suites[chosen_a].name);
+	size_t left = 0;
+	for (size_t i = 0; i < n; i++)
+		if (idx[i] != chosen_a)
+			idx[left++] = idx[i];
+	while (left > 1) {
+		size_t c;
+		if (probe(sc, v, idx, left, &c) != 1)
+			break;
+		sd_report_fact_list_add(r, key, sc->suites[c].name);
+		size_t k = 0;
+		for (size_t i = 0; i < left; i++)
+			if (idx[i] != c)
+				idx[k++] = idx[i];
+		if (k == left)
+			break;
+		left = k;
+	}
+	if (left == 1)
+		sd_report_fact_list_add(r, key, sc->suites[idx[0]].name);
+	sd_report_note(r, "%s: the server imposes its own order", versions[v].name);
+}
+
+static int version_index(const char *name)
+{
+	for (int v = 0; v < NVERSIONS; v++)
+		if (name != NULL && (strcasecmp(name, versions[v].name) == 0 ||
+				     (v == 0 && strcasecmp(name, "TLSv1.0") == 0)))
+			return v;
+	return -1;
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	scan sc = { .s = s, .p = p };
+	long long chunk = sd_param_int(p, "chunk"), par = sd_param_int(p, "parallel");
+	sd_run_status st = SD_RUN_DONE;
+
+	sd_report_phase(r, "Protocols and cipher suites");
+	if (chunk < 1 || chunk > 256 || par < 1 || par > 32) {
+		sd_report_finding(r, SD_CHECK_ERROR, "cipher.bad_parameters", "chunk must be 1-256 and parallel 1-32");
+		return SD_RUN_ERROR;
+	}
+	sc.nsuites = sd_tls_suites(&sc.suites);
+	pthread_mutex_init(&sc.lock, NULL);
+	for (int v = 0; v < NVERSIONS; v++)
+		sc.accepted[v] = calloc(sc.nsuites ? sc.nsuites : 1, 1);
+	sc.jobs = calloc(sc.nsuites + NVERSIONS, sizeof(job));
+	size_t *idx = calloc(sc.nsuites ? sc.nsuites : 1, sizeof(size_t));
+	if (sc.jobs == NULL || idx == NULL) {
+		sd_report_finding(r, SD_CHECK_ERROR, "cipher.memory", "out of memory");
+		st = SD_RUN_ERROR;
+		goto out;
+	}
+	for (int v = 0; v < NVERSIONS; v++) {
+		size_t n = 0;
+		for (size_t i = 0; i < sc.nsuites; i++)
+			if (sc.suites[i].tls13 == (versions[v].number >= 0x0304) &&
+			    sc.suites[i].min_version <= versions[v].number)
+				idx[n++] = i;
+		for (size_t off = 0; off < n; off += (size_t)chunk)
+			add_job(&sc, v, idx + off, n - off < (size_t)chunk ? n - off : (size_t)chunk);
+	}
+
+	pthread_t th[32];
+	int started = 0;
+	for (int i = 0; i < par && (size_t)i < sc.njobs; i++)
+		if (pthread_create(&th[started], NULL, worker, &sc) == 0)
+			started++;
+	if (started == 0)
+		worker(&sc);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+
+	/* facts: what this OpenSSL could test, and what the server accepted */
+	sd_report_fact_map_add(r, "protocols", "SSLv2", "not testable with this OpenSSL");
+	sd_report_fact_map_add(r, "protocols", "SSLv3",
+			       sd_tls_version_testable(0x0300) ? "not tested" : "not testable with this OpenSSL");
+	int total = 0, lowest = -1, highest = -1;
+	for (int v = 0; v < NVERSIONS; v++) {
+		char key[64], line[4096] = "";
+		int count = 0;
+		snprintf(key, sizeof(key), "%s_suites", versions[v].key);
+		for (size_t i = 0; i < sc.nsuites; i++)
+			if (sc.accepted[v][i]) {
+				sd_report_fact_list_add(r, key, sc.suites[i].name);
+				snprintf(key, sizeof(key), "%s_suites_iana", versions[v].key);
+				sd_report_fact_list_add(r, key, sc.suites[i].iana);
+				snprintf(key, sizeof(key), "%s_suites", versions[v].key);
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", sc.suites[i].name);
+				count++;
+			}
+		sd_report_fact_map_add(r, "protocols", versions[v].name, count > 0 ? "accepted" : "not accepted");
+		if (count > 0) {
+			sd_report_note(r, "%s (%d):%s", versions[v].name, count, line);
+			if (lowest < 0)
+				lowest = v;
+			highest = v;
+		}
+		total += count;
+	}
+	/* server order for TLS 1.3 and for the best older version accepted */
+	server_order(&sc, r, 3);
+	for (int v = 2; v >= 0; v--) {
+		size_t any = 0;
+		for (size_t i = 0; i < sc.nsuites; i++)
+			any += sc.accepted[v][i];
+		if (any > 0) {
+			server_order(&sc, r, v);
+			break;
+		}
+	}
+	sd_report_fact_int(r, "suites_accepted", total);
+	sd_report_fact_int(r, "handshakes", sc.handshakes);
+	sd_report_fact_int(r, "rate_limited", sc.rate_limited);
+
+	if (sc.incomplete > 0) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.incomplete",
+						  "results incomplete: %d probe%s could not finish (last: %s)", sc.incomplete,
+						  sc.incomplete == 1 ? "" : "s", sc.last_error);
+		sd_finding_cause(f, sc.rate_limited ? "the server rate-limits connections (421 or refused) and "
+						      "kept doing so after the back-off"
+						    : "probe connections failed for reasons other than a TLS refusal");
+		sd_finding_fix(f, "run again with parallel: 1 and a longer backoff in the profile, or allow this "
+				  "client more connections (Postfix: smtpd_client_connection_rate_limit)");
+	}
+	if (total == 0) {
+		sd_report_finding(r, SD_CRIT, "cipher.none", "no protocol version and cipher suite was accepted");
+		goto out;
+	}
+	int minv = version_index(sd_param_string(p, "min_version"));
+	for (int v = 0; minv >= 0 && v < minv; v++)
+		for (size_t i = 0; i < sc.nsuites; i++)
+			if (sc.accepted[v][i]) {
+				sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.old_protocol", "%s is accepted (minimum: %s)",
+								  versions[v].name, versions[minv].name);
+				sd_finding_detail(f, "version", "%s", versions[v].name);
+				sd_finding_cause(f, "old protocol versions stay enabled for old clients; RFC 8996 deprecates "
+						    "TLS 1.0 and 1.1");
+				sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols "
+						  "= >=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL");
+				break;
+			}
+	int bad = policy(&sc, r, "forbid", SD_CRIT);
+	int weak = policy(&sc, r, "warn", SD_WARN);
+	if (sd_param_bool(p, "require_forward_secrecy")) {
+		char names[2048] = "";
+		size_t count = 0;
+		for (size_t i = 0; i < sc.nsuites; i++) {
+			int any = 0;
+			for (int v = 0; v < NVERSIONS; v++)
+				any |= sc.accepted[v][i];
+			if (any && !sc.suites[i].forward_secrecy && !sc.suites[i].anonymous) {
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s (%s)", count ? ", " : "",
+					 sc.suites[i].iana, sc.suites[i].name);
+				count++;
+			}
+		}
+		if (count > 0) {
+			weak++;
+			sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.no_forward_secrecy",
+							  "%zu suite%s without forward secrecy accepted: %s", count,
+							  count == 1 ? "" : "s", names);
+			sd_finding_cause(f, "static RSA key exchange is still enabled");
+			sd_finding_fix(f, "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep ECDHE suites); Exchange: "
+					  "remove TLS_RSA_* suites from the SCHANNEL order");
+		}
+	}
+	const char *grade = bad ? "F" : (minv >= 0 && lowest < minv) ? "C" : weak ? "B" : "A";
+	sd_report_fact_str(r, "grade", "%s", grade);
+	sd_report_summary(r, "%s-%s, %d suites, grade %s", versions[lowest].name, versions[highest].name, total, grade);
+
+out:
+	for (size_t i = 0; i < sc.njobs; i++)
+		free(sc.jobs[i].idx);
+	free(sc.jobs);
+	free(idx);
+	for (int v = 0; v < NVERSIONS; v++)
+		free(sc.accepted[v]);
+	free(sc.suites);
+	pthread_mutex_destroy(&sc.lock);
+	return st;
+}
+
+SD_CHECK_EXPORT(cipher) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "cipher",
+	.title = "Protocols and cipher suites",
+	.summary = "accepted TLS versions and cipher suites (chunked enumeration), server order, policy grade",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};
