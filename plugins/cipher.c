@@ -300,6 +300,70 @@ static void server_order(scan *sc, sd_report *r, int v)
 	sd_report_note(r, "%s: the server imposes its own order", versions[v].name);
 }
 
+/* groups - which key exchange groups the server takes, one handshake each,
+ * at TLS 1.3 (else TLS 1.2 with its ECDHE suites); and the DH size when
+ * DHE suites are accepted at TLS 1.2 or below */
+static void groups(scan *sc, sd_report *r, int highest)
+{
+	static const char *const all[] = { "X25519", "X448", "P-256", "P-384", "P-521",
+					   "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192", NULL };
+	int v = -1;
+	size_t idx[256], n = 0;
+
+	for (int cand = 3; cand >= 2 && v < 0; cand--)
+		for (size_t i = 0; i < sc->nsuites && n < 256; i++)
+			if (sc->accepted[cand][i] && (cand == 3 || strncmp(sc->suites[i].kx, "ECDH", 4) == 0)) {
+				idx[n++] = i;
+				v = cand;
+			}
+	if (v >= 0) {
+		char *list = list_of(sc, idx, n);
+		for (const char *const *g = all; *g != NULL && list != NULL; g++) {
+			if (v < 3 && strncmp(*g, "ffdhe", 5) == 0)
+				continue; /* TLS 1.2 ECDHE suites take EC groups only */
+			sd_tls_probe pr = { .version = versions[v].number, .groups = *g };
+			sd_tls_probe_result res;
+			if (v == 3)
+				pr.ciphersuites = list;
+			else
+				pr.ciphers = list;
+			if (sd_session_tls_probe(sc->s, &pr, &res) == 0 && res.accepted)
+				sd_report_fact_list_add(r, "groups", *g);
+			sc->handshakes++;
+		}
+		free(list);
+		sd_report_fact_str(r, "groups_tested_with", "%s", versions[v].name);
+	}
+	/* DHE: the server picks the group, so offer only DHE suites and look */
+	n = 0;
+	int dv = highest < 3 ? highest : 2;
+	for (size_t i = 0; dv >= 0 && i < sc->nsuites && n < 256; i++)
+		if (sc->accepted[dv][i] && strcmp(sc->suites[i].kx, "DH") == 0)
+			idx[n++] = i;
+	if (n > 0) {
+		size_t chosen;
+		sd_tls_probe_result res;
+		char *list = list_of(sc, idx, n);
+		sd_tls_probe pr = { .version = versions[dv].number, .ciphers = list };
+		if (list != NULL && sd_session_tls_probe(sc->s, &pr, &res) == 0 && res.accepted) {
+			int bits = 0;
+			const char *sp = strrchr(res.group, ' ');
+			if (sp != NULL)
+				bits = atoi(sp + 1);
+			sd_report_fact_int(r, "dh_bits", bits);
+			if (bits > 0 && bits < 2048) {
+				sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.weak_dh", "DHE uses a %d-bit group", bits);
+				sd_finding_cause(f, "DH groups under 2048 bits are within reach of well-funded attackers (Logjam)");
+				sd_finding_fix(f, "Postfix: smtpd_tls_dh1024_param_file = a 2048-bit or larger file (or "
+						  "tls_ffdhe_auto_groups); Exchange: set the SCHANNEL ClientMinKeyBitLength");
+			}
+		}
+		sc->handshakes++;
+		(void)chosen;
+		free(list);
+	}
+}
+
 static int version_index(const char *name)
 {
 	for (int v = 0; v < NVERSIONS; v++)
@@ -389,6 +453,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			break;
 		}
 	}
+	if (total > 0)
+		groups(&sc, r, highest);
 	sd_report_fact_int(r, "suites_accepted", total);
 	sd_report_fact_int(r, "handshakes", sc.handshakes);
 	sd_report_fact_int(r, "rate_limited", sc.rate_limited);

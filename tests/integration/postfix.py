@@ -207,6 +207,23 @@ for port, name, want_ids in ((MX, "strict MX listener (TLS 1.2+)", {"cipher.forb
     t.ok(ids == want_ids and f.get("handshakes", 999) <= f.get("suites_accepted", 0) + 16 + 2 * 64,
          "cipher: %s findings follow the policy, handshakes ~ accepted+1 per chunk" % name,
          "ids=%s handshakes=%s accepted=%s" % (ids, f.get("handshakes"), f.get("suites_accepted")))
+GROUPS = ["X25519", "X448", "P-256", "P-384", "P-521", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"]
+
+
+def s_client_group(port, group):
+    p = subprocess.run(["openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.1:%d" % port, "-tls1_3",
+                        "-groups", group], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
+                       errors="replace")
+    return "New, TLSv1.3" in p.stdout
+
+
+r = audit("--port", str(MX), "--checks", "cipher")
+f = r.check("cipher")["facts"]
+truth = [g for g in GROUPS if s_client_group(MX, g)]
+t.ok(f.get("groups") == truth and f.get("groups_tested_with") == "TLSv1.3" and f.get("dh_bits") == 2048,
+     "cipher: key exchange groups equal an openssl s_client -groups scan; DHE group size reported",
+     "ours=%s truth=%s dh=%s" % (f.get("groups"), truth, f.get("dh_bits")))
+
 r = audit("--port", str(LEGACY), "--checks", "cipher")
 f = r.check("cipher")["facts"]
 t.ok(f["protocols"]["TLSv1"] == "accepted" and f["protocols"]["TLSv1.2"] == "not accepted"
