@@ -341,7 +341,6 @@ static void groups(scan *sc, sd_report *r, int highest)
 		if (sc->accepted[dv][i] && strcmp(sc->suites[i].kx, "DH") == 0)
 			idx[n++] = i;
 	if (n > 0) {
-		size_t chosen;
 		sd_tls_probe_result res;
 		char *list = list_of(sc, idx, n);
 		sd_tls_probe pr = { .version = versions[dv].number, .ciphers = list };
@@ -359,7 +358,6 @@ static void groups(scan *sc, sd_report *r, int highest)
 			}
 		}
 		sc->handshakes++;
-		(void)chosen;
 		free(list);
 	}
 }
