@@ -709,9 +709,65 @@ static char *at(const sd_mark *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = sd_vasprintf(fmt, ap);
 	va_end(ap);
-	out = sd_asprintf("%s:%u:%u: %s", m->file, m->line, m->column, msg);
+	out = m->line > 0 ? sd_asprintf("%s:%u:%u: %s", m->file, m->line, m->column, msg)
+			  : sd_asprintf("%s: %s", m->file, msg);
 	free(msg);
 	return out;
+}
+
+/* split_list - a list given on the command line as "a,b,c" */
+static void split_list(sd_raw_param *rp)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(rp->scalar, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		size_t l = strlen(t);
+		while (l > 0 && t[l - 1] == ' ')
+			t[--l] = '\0';
+		if (l == 0)
+			continue;
+		rp->items = sd_xrealloc(rp->items, (rp->nitems + 1) * sizeof(char *));
+		rp->items[rp->nitems++] = sd_xstrdup(t);
+	}
+	free(rp->scalar);
+	rp->scalar = NULL;
+}
+
+/* sd_profile_set_param - a CHECK.PARAM=VALUE override from the command line */
+int sd_profile_set_param(sd_profile *p, const char *assignment, const char *origin, char **err)
+{
+	const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+
+	if (dot == NULL || eq == NULL || dot > eq || dot == assignment || eq == dot + 1) {
+		*err = sd_asprintf("%s: '%s' is not CHECK.PARAM=VALUE (e.g. cipher.parallel=4)", origin,
+				   assignment);
+		return -1;
+	}
+	sd_profile_check c = { .name = sd_xstrndup(assignment, (size_t)(dot - assignment)),
+			       .mark = { .file = origin } };
+	if (!valid_check_name(c.name)) {
+		*err = sd_asprintf("%s: '%s' is not a check name", origin, c.name);
+		check_clear(&c);
+		return -1;
+	}
+	sd_profile_check *old = sd_profile_find_check(p, c.name);
+	if (old != NULL) {
+		c.disabled = old->disabled;
+		c.mark = old->mark;  /* errors about the check itself point at the profile */
+	} else {
+		c.disabled = 1;      /* parameters only: --checks decides whether it runs */
+	}
+	c.params = sd_xcalloc(1, sizeof(*c.params));
+	c.nparams = 1;
+	c.params[0] = (sd_raw_param){ .key = sd_xstrndup(dot + 1, (size_t)(eq - dot - 1)),
+				      .scalar = sd_xstrdup(eq + 1),
+				      .from_cli = 1,
+				      .key_mark = { .file = origin },
+				      .mark = { .file = origin } };
+	merge_check(p, &c);
+	return 0;
 }
 
 /* sd_profile_bind - resolve checks and validate parameters */
@@ -747,6 +803,8 @@ int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 					  rp->key, list[0] ? list : "none");
 				return -1;
 			}
+			if (rp->scalar != NULL && rp->from_cli && sp->type == SD_PARAM_LIST)
+				split_list(rp);
 			int rc = rp->scalar != NULL
 				 ? sd_params_set(c->bound, rp->key, rp->scalar, &msg)
 				 : sd_params_set_list(c->bound, rp->key, (const char *const *)rp->items,

@@ -33,6 +33,7 @@ typedef struct sd_raw_param {
 	size_t nitems;
 	sd_mark key_mark;   /* where the name is: for unknown parameters */
 	sd_mark mark;       /* where the value is: for bad values */
+	int from_cli;       /* --set: a list is written "a,b,c" */
 } sd_raw_param;
 
 typedef struct sd_profile_check {
@@ -78,6 +79,12 @@ sd_profile *sd_profile_load(const char *name_or_path, const char *dirs, char **e
  * FILENAME is used in messages; `extends` is resolved in DIRS */
 sd_profile *sd_profile_load_string(const char *yaml, size_t len, const char *filename,
 				   const char *dirs, char **err);
+/* sd_profile_set_param - apply ASSIGNMENT "check.param=value" on top of the
+ * profile (before sd_profile_bind, which validates it); a check the
+ * profile does not list is added disabled, so it only supplies parameters
+ * if --checks names it. ORIGIN (a static string such as "--set") starts
+ * error messages. -1 and *err on a malformed assignment. */
+int sd_profile_set_param(sd_profile *p, const char *assignment, const char *origin, char **err);
 /* sd_profile_bind - check every entry against REG, build parameters; -1 and *err */
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err);
 /* sd_profile_find_check - the entry for NAME, or NULL */

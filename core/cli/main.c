@@ -156,6 +156,33 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 	return 0;
 }
 
+/* apply_sets - --set overrides on top of the profile; one that names a
+ * check neither the profile nor --checks mentions would do nothing, which
+ * is an error rather than a silent surprise */
+static int apply_sets(const sd_cli *cli, sd_profile *p, char **err)
+{
+	for (size_t i = 0; i < cli->nsets; i++) {
+		const char *a = cli->sets[i], *dot = strchr(a, '.');
+		int known = dot != NULL && dot > a;
+
+		if (known) {
+			char *name = sd_xstrndup(a, (size_t)(dot - a));
+			known = sd_profile_find_check(p, name) != NULL;
+			for (size_t j = 0; !known && j < cli->nchecks; j++)
+				known = strcmp(cli->checks[j], name) == 0;
+			if (!known)
+				*err = sd_asprintf("--set %s: check '%s' is not in profile '%s' and not in --checks", a,
+						   name, p->name);
+			free(name);
+			if (!known)
+				return -1;
+		}
+		if (sd_profile_set_param(p, a, "--set", err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	sd_cli cli;
@@ -206,7 +233,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
-	if (profile == NULL || sd_profile_bind(profile, reg, &err) != 0) {
+	if (profile == NULL || apply_sets(&cli, profile, &err) != 0 || sd_profile_bind(profile, reg, &err) != 0) {
 		fprintf(stderr, "smtp-diag: %s\n", err);
 		goto out;
 	}

@@ -14,6 +14,7 @@ enum {
 	OPT_TIMEOUT = 't', OPT_EHLO = 'e', OPT_JSON = 'j', OPT_QUIET = 'q', OPT_VERBOSE = 'v',
 	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
+	OPT_SET, OPT_TLS_PARALLEL,
 };
 
 typedef struct option_spec {
@@ -33,6 +34,8 @@ static const option_spec table[] = {
 	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's; implicit on port 465)" },
 	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
+	{ "set", OPT_SET, "CHECK.PARAM=VALUE", "override a check parameter of the profile (repeatable; lists as a,b,c)" },
+	{ "tls-parallel", OPT_TLS_PARALLEL, "N", "simultaneous TLS probe connections of the cipher check (1-16; same as --set cipher.parallel=N)" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
 	{ "verbose", OPT_VERBOSE, NULL, "also print OK findings and every fact" },
@@ -85,6 +88,12 @@ static int split_checks(sd_cli *cli, const char *arg, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+static void add_set(sd_cli *cli, char *assignment)
+{
+	cli->sets = sd_xrealloc(cli->sets, (cli->nsets + 1) * sizeof(char *));
+	cli->sets[cli->nsets++] = assignment;
 }
 
 /* sd_cli_parse - getopt_long over the table */
@@ -149,6 +158,18 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		case OPT_CA_FILE:
 			cli->ca_file = optarg;
 			break;
+		case OPT_SET:
+			add_set(cli, sd_xstrdup(optarg));
+			break;
+		case OPT_TLS_PARALLEL: {
+			long long par;
+			if (sd_parse_int(optarg, &par) != 0 || par < 1 || par > 16) {
+				*err = sd_asprintf("--tls-parallel: '%s' is not a number from 1 to 16", optarg);
+				return -1;
+			}
+			add_set(cli, sd_asprintf("cipher.parallel=%lld", par));
+			break;
+		}
 		case OPT_JSON:
 			cli->output = SD_OUT_JSON;
 			break;
@@ -200,6 +221,11 @@ void sd_cli_clear(sd_cli *cli)
 	for (size_t i = 0; i < cli->nchecks; i++)
 		free(cli->checks[i]);
 	free(cli->checks);
+	for (size_t i = 0; i < cli->nsets; i++)
+		free(cli->sets[i]);
+	free(cli->sets);
 	cli->checks = NULL;
 	cli->nchecks = 0;
+	cli->sets = NULL;
+	cli->nsets = 0;
 }

@@ -21,6 +21,8 @@ typedef struct sd_cli {
 	const char *plugin_dirs;
 	char **checks;               /* --checks, split on ',' */
 	size_t nchecks;
+	char **sets;                 /* --set and sugar such as --tls-parallel, in order */
+	size_t nsets;
 	long long timeout_ms;        /* 0: from the profile */
 	const char *tls;
 	const char *ehlo_name;

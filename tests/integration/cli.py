@@ -56,6 +56,19 @@ usage_error(["--server", "127.0.0.1", "--profile", os.path.join(profiles, "bad-p
             "profile with a bad parameter type: file:line:column")
 usage_error(["--server", "mail.example", "--address", "mail.example"], "--address: 'mail.example' is not an IP address",
             "--address must be an IP literal")
+usage_error(["--server", "127.0.0.1", "--set", "parallel=4"], "--set: 'parallel=4' is not CHECK.PARAM=VALUE",
+            "--set without a check name")
+usage_error(["--server", "127.0.0.1", "--set", "cipher.parallel=4"],
+            "--set cipher.parallel=4: check 'cipher' is not in profile 'default' and not in --checks",
+            "--set for a check that would not run is an error, not silently ignored")
+usage_error(["--server", "127.0.0.1", "--tls-parallel", "2"], "check 'cipher' is not in profile 'default'",
+            "--tls-parallel without the cipher check")
+usage_error(["--server", "127.0.0.1", "--tls-parallel", "0", "--checks", "cipher"],
+            "--tls-parallel: '0' is not a number from 1 to 16", "--tls-parallel out of range")
+usage_error(["--server", "127.0.0.1", "--set", "ehlo.min_sise=10"],
+            "--set: check 'ehlo' has no parameter 'min_sise' (it takes: ", "--set with an unknown parameter")
+usage_error(["--server", "127.0.0.1", "--checks", "cipher", "--set", "cipher.parallel=lots"],
+            "--set: check 'cipher': parameter 'parallel' expects an integer, got 'lots'", "--set with a bad value")
 usage_error(["--server", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"], "--ca-file: cannot read '/nonexistent/ca.pem'",
             "unreadable --ca-file")
 usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")

@@ -47,6 +47,15 @@ t.ok(r.rc == 0 and r.finding_ids() == ["starttls.not_requested"] and not schema_
 t.ok("EHLO" in " ".join(r.received) and r.received[-1] == "QUIT", "the client sends EHLO and ends with QUIT",
      r.received)
 
+# --set overrides a profile parameter (here the SIZE floor of the ehlo check)
+EHLO_SIZE = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250 SIZE 1000000\r\n")]
+r = audit([GREETING] + EHLO_SIZE, "--set", "ehlo.min_size=10000000")
+f = r.finding("ehlo.size_small")
+t.ok(f is not None and "below the required 10000000" in f["summary"] and r.rc == 1,
+     "--set ehlo.min_size=10000000 raises the SIZE floor", r)
+r = audit([GREETING] + EHLO_SIZE)
+t.ok(r.finding("ehlo.size_small") is None, "without --set the default (no floor) applies", r)
+
 # --- greetings that refuse or are not SMTP ---
 case("421 at greeting is service closing, not 'not SMTP'",
      [("send", b"421 4.7.0 fake.example Too many connections, try later\r\n"), ("close",)],
