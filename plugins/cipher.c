@@ -478,10 +478,14 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.old_protocol", "%s is accepted (minimum: %s)",
 								  versions[v].name, versions[minv].name);
 				sd_finding_detail(f, "version", "%s", versions[v].name);
-				sd_finding_cause(f, "old protocol versions stay enabled for old clients; RFC 8996 deprecates "
-						    "TLS 1.0 and 1.1");
-				sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols "
-						  "= >=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL");
+				if (versions[v].number < 0x0303)
+					sd_finding_cause(f, "old protocol versions stay enabled for old clients; RFC 8996 "
+							    "deprecates TLS 1.0 and 1.1");
+				else
+					sd_finding_cause(f, "the profile's min_version is stricter than the server's setting");
+				sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols "
+						  "= >=%s; Exchange: disable older versions in SCHANNEL",
+					       versions[minv].name, versions[minv].name);
 				break;
 			}
 	int bad = policy(&sc, r, "forbid", SD_CRIT);

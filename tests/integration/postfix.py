@@ -20,7 +20,7 @@ LAB = os.path.join(SRC, "tests", "lab")
 STATE = os.path.join(BUILD, "tests", "lab-state")
 BASE = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
 (MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN,
- EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE, LEGACY) = (BASE + i for i in range(12))
+ EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE, LEGACY, STRICT) = (BASE + i for i in range(13))
 CA = os.path.join(STATE, "certs", "ca.crt")
 env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE))
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
@@ -191,8 +191,9 @@ def oracle(port):
     return out
 
 
-for port, name, want_ids in ((MX, "strict MX listener (TLS 1.2+)", {"cipher.forbidden_anonymous", "cipher.weak_cbc_sha1",
-                                                                     "cipher.no_forward_secrecy"}),
+for port, name, want_ids in ((MX, "MX listener (Postfix 'high', TLS 1.2+)",
+                              {"cipher.forbidden_anonymous", "cipher.weak_cbc_sha1", "cipher.no_forward_secrecy"}),
+                             (STRICT, "strict listener (ECDHE+AEAD only)", set()),
                              (LEGACY, "legacy listener (TLS 1.0/1.1, static RSA)",
                               {"cipher.old_protocol", "cipher.forbidden_null", "cipher.forbidden_md5",
                                "cipher.weak_cbc_sha1", "cipher.no_forward_secrecy"})):
@@ -223,6 +224,27 @@ truth = [g for g in GROUPS if s_client_group(MX, g)]
 t.ok(f.get("groups") == truth and f.get("groups_tested_with") == "TLSv1.3" and f.get("dh_bits") == 2048,
      "cipher: key exchange groups equal an openssl s_client -groups scan; DHE group size reported",
      "ours=%s truth=%s dh=%s" % (f.get("groups"), truth, f.get("dh_bits")))
+
+# the strict listener: the exact list it was configured with, its order, its two groups
+r = audit("--port", str(STRICT), "--checks", "cipher", "--tls-parallel", "4")
+f = r.check("cipher")["facts"]
+t.ok(f.get("tlsv1_2_suites_iana") and set(f["tlsv1_2_suites_iana"]) == {
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"}
+     and set(f.get("tlsv1_3_suites", [])) == {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                              "TLS_CHACHA20_POLY1305_SHA256"}
+     and f["protocols"]["TLSv1.1"] == "not accepted" and f["protocols"]["TLSv1.2"] == "accepted"
+     and f.get("tlsv1_2_server_order") is True
+     and f.get("tlsv1_2_order") == ["ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+                                    "ECDHE-RSA-CHACHA20-POLY1305"]
+     and f.get("groups") == ["X25519", "P-256"] and f.get("grade") == "A" and r.rc == 0,
+     "cipher: strict listener: exact configured suites, server order, groups X25519+P-256, grade A "
+     "(with --tls-parallel 4)", f)
+# the same listener judged by a stricter policy given on the command line
+r = audit("--port", str(STRICT), "--checks", "cipher", "--set", "cipher.min_version=TLSv1.3")
+g = r.finding("cipher.old_protocol")
+t.ok(g is not None and "TLSv1.2" in g["summary"] and r.rc == 1,
+     "cipher: --set cipher.min_version=TLSv1.3 makes TLS 1.2 a warning", r)
 
 r = audit("--port", str(LEGACY), "--checks", "cipher")
 f = r.check("cipher")["facts"]

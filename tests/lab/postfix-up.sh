@@ -20,6 +20,8 @@
 #   base+9  STARTTLS, leaf from an intermediate CA, intermediate sent (valid chain of 2)
 #   base+10 STARTTLS, leaf from an intermediate CA, intermediate NOT sent
 #   base+11 LEGACY: STARTTLS with TLS 1.0/1.1 only and static-RSA suites (no forward secrecy)
+#   base+12 STRICT: TLS 1.2+, only ECDHE with AES-GCM or ChaCha20, groups X25519 and P-256,
+#           server cipher order enforced (a deliberately short, known list)
 # Certificates come from make-certs.sh (test CA: $SD_LAB_STATE/certs/ca.crt).
 # Nothing can leave the machine: every transport is discard:, there is no
 # smtp/lmtp client service, and inet_interfaces is loopback-only.
@@ -28,6 +30,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${SD_LAB_STATE:-$PWD/lab-state}"
 BASE="${SD_LAB_PORT_BASE:-10025}"
 PF="$STATE/postfix"
+LAST=12   # highest listener offset
 LAB_USER=labuser LAB_PASS=labpass
 
 die() { echo "postfix-up.sh: $*" >&2; exit 1; }
@@ -40,7 +43,7 @@ id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null || die "postfix u
 
 "$here/postfix-down.sh" --quiet || true
 # another server on our ports would be tested instead of this lab: refuse
-for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+for i in $(seq 0 $LAST); do
   port=$((BASE + i))
   ss -Hltn "sport = :$port" | grep -q . && die "port $port is already in use (another lab or server?); stop it or set SD_LAB_PORT_BASE"
 done
@@ -166,6 +169,15 @@ cat > "$PF/etc/master.cf" <<EOT
   -o smtpd_tls_ciphers=low
   -o smtpd_tls_mandatory_ciphers=low
   -o tls_low_cipherlist=kRSA:@SECLEVEL=0
+127.0.0.1:$(p 12) inet n - n - - smtpd
+  -o syslog_name=lab-stricttls
+  -o smtpd_tls_protocols=>=TLSv1.2
+  -o smtpd_tls_mandatory_protocols=>=TLSv1.2
+  -o smtpd_tls_ciphers=high
+  -o smtpd_tls_mandatory_ciphers=high
+  -o tls_high_cipherlist=ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL
+  -o tls_preempt_cipherlist=yes
+  -o tls_eecdh_auto_curves=X25519,prime256v1
 smtpd     pass  -       -       n       -       -       smtpd
   -o syslog_name=lab-postscreen
 dnsblog   unix  -       -       n       -       0       dnsblog
@@ -206,7 +218,7 @@ chown postfix:root "$PF/data"; chmod 0700 "$PF/data"
 postfix -c "$PF/etc" start 2>&1 | grep -v 'symlink leaves directory' || true
 for _ in $(seq 1 50); do
   up=1
-  for i in 0 1 2 3 4 5 6 7 8 9 10 11; do ss -Hltn "sport = :$(p $i)" | grep -q . || { up=0; break; }; done
+  for i in $(seq 0 $LAST); do ss -Hltn "sport = :$(p $i)" | grep -q . || { up=0; break; }; done
   [[ $up -eq 1 ]] && break
   sleep 0.2
 done
@@ -215,4 +227,4 @@ if [[ $up -ne 1 ]]; then
   tail -30 "$PF/maillog" >&2 2>/dev/null || true
   exit 1
 fi
-echo "lab postfix up: ports $(p 0)-$(p 11) on 127.0.0.1 (and [::1]:$(p 0)), state $PF"
+echo "lab postfix up: ports $(p 0)-$(p $LAST) on 127.0.0.1 (and [::1]:$(p 0)), state $PF"
