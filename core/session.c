@@ -7,6 +7,7 @@
  * reply. A 421 at any point marks the session closed by the server and
  * every later call fails with SD_ERR_SERVICE_CLOSING.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@ struct sd_session {
 	sd_conn *conn;
 	sd_tls *tls;             /* non-NULL once a handshake succeeded */
 	const sd_tls_probe *probe; /* set on probe sessions: narrows the handshake */
+	int probe_hello_only;      /* ... and stops it at the server's choice */
+	sd_tls_ctx *probe_ctx;     /* made once, shared by the probes opened from here */
+	sd_tls_ctx *borrowed_ctx;  /* a probe session's: its parent's probe_ctx */
+	pthread_mutex_t lock;      /* probes run on several threads */
 	int tls_attempted;       /* a handshake was started (probe outcome) */
 	sd_ehlo *ehlo_plain;     /* EHLO from before STARTTLS */
 	char peer[SD_ADDRSTRLEN];
@@ -155,6 +160,7 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 	if (s->cfg.line_max == 0)
 		s->cfg.line_max = 8192;
 	s->transcript = transcript;
+	pthread_mutex_init(&s->lock, NULL);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
 		s->phases[i] = -1;
 	return s;
@@ -216,6 +222,8 @@ void sd_session_free(sd_session *s)
 	free(s->ehlo_name);
 	free(s->errmsg);
 	sd_target_config_clear(&s->cfg);
+	sd_tls_ctx_free(s->probe_ctx);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -317,7 +325,8 @@ static int start_tls(sd_session *s, int implicit)
 		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
 	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
 	sd_tls *t = s->probe != NULL
-			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, deadline, &kind, &msg)
+			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
+						 s->probe_hello_only, deadline, &kind, &msg)
 			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, implicit, deadline,
 					   &kind, &msg);
 	if (t == NULL) {
@@ -675,14 +684,20 @@ static void probe_outcome(sd_session *f, sd_tls_probe_result *out)
 	out->refused_by_server = f->tls_attempted && (out->error == SD_ERR_TLS);
 }
 
-/* sd_session_tls_probe - one narrowed handshake on a fresh connection */
-int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+/* tls_probe - one narrowed handshake on a fresh connection */
+static int tls_probe(sd_session *s, const sd_tls_probe *probe, int hello_only, sd_tls_probe_result *out)
 {
 	sd_session *f = sd_session_open_fresh(s);
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	if (s->probe_ctx == NULL)
+		s->probe_ctx = sd_tls_probe_ctx_new(); /* NULL: each probe makes its own */
+	f->borrowed_ctx = s->probe_ctx;
+	pthread_mutex_unlock(&s->lock);
 	f->probe = probe;
+	f->probe_hello_only = hello_only;
 	if (f->cfg.tls == SD_TLS_IMPLICIT) {
 		f->tls_attempted = 1;
 		if (sd_session_connect(f) != 0)
@@ -699,9 +714,24 @@ int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_
 	} else {
 		probe_outcome(f, out);
 	}
+	/* no QUIT: it would cost a round trip per probe and, after a stopped
+	 * handshake, there is no usable TLS channel to send it on */
+	drop_connection(f);
 	sd_session_free(f);
 	/* a clean "no" from the server is a result, not a failure to probe */
 	return out->accepted || out->refused_by_server ? 0 : -1;
+}
+
+/* sd_session_tls_probe - a complete narrowed handshake */
+int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+{
+	return tls_probe(s, probe, 0, out);
+}
+
+/* sd_session_tls_hello_probe - stop at the server's choice */
+int sd_session_tls_hello_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+{
+	return tls_probe(s, probe, 1, out);
 }
 
 /* sd_session_quit - QUIT with a short deadline if the line is still up */

@@ -33,6 +33,13 @@ struct sd_tls {
 	sd_verify_error errors[SD_TLS_MAX_ERRORS];
 	char **strings;          /* everything the info points to */
 	size_t nstrings;
+	int hello_only;          /* a probe that stops at the server's choice */
+	int stopped;             /* ... and did: the ServerHello was read */
+	BIO_METHOD *meth;        /* the hello-only input filter */
+};
+
+struct sd_tls_ctx {
+	SSL_CTX *ctx;
 };
 
 /* keep - the string is freed with the sd_tls */
@@ -296,6 +303,9 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 	sd_tls_info *i = &t->info;
 	const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
 
+	if (c == NULL)
+		c = SSL_get_pending_cipher(t->ssl); /* a probe stopped mid-handshake */
+
 	i->version = SSL_get_version(t->ssl);
 	i->version_number = SSL_version(t->ssl);
 	i->cipher = c != NULL ? SSL_CIPHER_get_name(c) : "";
@@ -338,61 +348,198 @@ static int is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
 }
 
-/* start - handshake within the deadline; PROBE (or NULL) narrows the offer */
+/* A hello-only probe has what it came for once the server has chosen: its
+ * ServerHello. The message callback notices it and a thin BIO under the
+ * SSL then ends the input, so OpenSSL stops before the costly part of the
+ * handshake (our DH key, signatures to check, a DH group to validate). */
+static const unsigned char hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static void probe_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+		      void *arg)
+{
+	const unsigned char *m = buf;
+	sd_tls *t = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)arg;
+	if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 38 || m[0] != SSL3_MT_SERVER_HELLO ||
+	    t == NULL || !t->hello_only)
+		return;
+	/* a HelloRetryRequest (RFC 8446 4.1.3) is not the choice yet */
+	if (memcmp(m + 6, hrr_random, sizeof(hrr_random)) != 0)
+		t->stopped = 1;
+}
+
+static int stop_read(BIO *b, char *out, int outl)
+{
+	const sd_tls *t = BIO_get_data(b);
+
+	BIO_clear_retry_flags(b);
+	if (t->stopped)
+		return -1; /* the ServerHello was all we needed */
+	int n = BIO_read(BIO_next(b), out, outl);
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static int stop_write(BIO *b, const char *in, int inl)
+{
+	BIO_clear_retry_flags(b);
+	int n = BIO_write(BIO_next(b), in, inl);
+	BIO_copy_next_retry(b);
+	return n;
+}
+
+static long stop_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	return BIO_ctrl(BIO_next(b), cmd, num, ptr);
+}
+
+static int stop_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+/* stop_bio - FD under a filter that ends the input once T->stopped */
+static BIO *stop_bio(sd_tls *t, int fd)
+{
+	/* a fixed type number: BIO_get_new_index() hands out a few hundred
+	 * numbers per process, and the type is only a label here */
+	t->meth = BIO_meth_new(0xf0 | BIO_TYPE_FILTER, "smtpdiag hello-only");
+	if (t->meth == NULL || BIO_meth_set_read(t->meth, stop_read) != 1 ||
+	    BIO_meth_set_write(t->meth, stop_write) != 1 || BIO_meth_set_ctrl(t->meth, stop_ctrl) != 1 ||
+	    BIO_meth_set_create(t->meth, stop_create) != 1)
+		return NULL;
+	BIO *filter = BIO_new(t->meth), *sock = BIO_new_socket(fd, BIO_NOCLOSE);
+	if (filter == NULL || sock == NULL) {
+		BIO_free(filter);
+		BIO_free(sock);
+		return NULL;
+	}
+	BIO_set_data(filter, t);
+	return BIO_push(filter, sock);
+}
+
+static SSL_CTX *probe_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL)
+		return NULL;
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* no trust store: probes only ask what the server accepts */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_msg_callback(ctx, probe_msg);
+	return ctx;
+}
+
+/* sd_tls_probe_ctx_new - one OpenSSL context for many probes */
+sd_tls_ctx *sd_tls_probe_ctx_new(void)
+{
+	SSL_CTX *ctx = probe_ctx();
+
+	if (ctx == NULL)
+		return NULL;
+	sd_tls_ctx *c = sd_xcalloc(1, sizeof(*c));
+	c->ctx = ctx;
+	return c;
+}
+
+/* sd_tls_ctx_free - NULL is fine */
+void sd_tls_ctx_free(sd_tls_ctx *c)
+{
+	if (c == NULL)
+		return;
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+/* narrow - offer exactly PROBE on this connection */
+static int narrow(SSL *ssl, const sd_tls_probe *probe)
+{
+	SSL_set_min_proto_version(ssl, probe->version);
+	SSL_set_max_proto_version(ssl, probe->version);
+	/* an empty list is legal for one family when only the other is probed */
+	return (probe->ciphers != NULL && SSL_set_cipher_list(ssl, probe->ciphers) != 1 &&
+		probe->version < TLS1_3_VERSION) ||
+			       (probe->ciphersuites != NULL && SSL_set_ciphersuites(ssl, probe->ciphersuites) != 1) ||
+			       (probe->groups != NULL && SSL_set1_groups_list(ssl, probe->groups) != 1)
+		       ? -1
+		       : 0;
+}
+
+/* start - handshake within the deadline; PROBE (or NULL) narrows the offer,
+ * made from SHARED's context when given */
 static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit, const sd_tls_probe *probe,
-		     double deadline, sd_error *kind, char **msg)
+		     sd_tls_ctx *shared, int hello_only, double deadline, sd_error *kind, char **msg)
 {
 	sd_tls *t = sd_xcalloc(1, sizeof(*t));
 	const char *sni = host != NULL && *host != '\0' && !is_ip_literal(host) ? host : NULL;
 	double t0 = sd_now_ms();
 
 	ERR_clear_error();
-	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (probe != NULL && shared != NULL && SSL_CTX_up_ref(shared->ctx) == 1)
+		t->ctx = shared->ctx;
+	else if (probe != NULL)
+		t->ctx = probe_ctx();
+	else
+		t->ctx = SSL_CTX_new(TLS_client_method());
 	if (t->ctx == NULL) {
 		*kind = SD_ERR_TLS;
 		*msg = sd_xstrdup("cannot create an OpenSSL context");
 		sd_tls_free(t);
 		return NULL;
 	}
-	SSL_CTX_set_security_level(t->ctx, 0);
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
-	if (probe != NULL) {
-		SSL_CTX_set_min_proto_version(t->ctx, probe->version);
-		SSL_CTX_set_max_proto_version(t->ctx, probe->version);
-		/* an empty list is legal for one family when only the other is probed */
-		if ((probe->ciphers != NULL && SSL_CTX_set_cipher_list(t->ctx, probe->ciphers) != 1 &&
-		     probe->version < TLS1_3_VERSION) ||
-		    (probe->ciphersuites != NULL && SSL_CTX_set_ciphersuites(t->ctx, probe->ciphersuites) != 1) ||
-		    (probe->groups != NULL && SSL_CTX_set1_groups_list(t->ctx, probe->groups) != 1)) {
-			*kind = SD_ERR_STATE;
-			*msg = sd_asprintf("this OpenSSL cannot offer '%s%s%s'", probe->ciphers ? probe->ciphers : "",
-					   probe->ciphersuites ? probe->ciphersuites : "",
-					   probe->groups ? probe->groups : "");
-			sd_tls_free(t);
-			return NULL;
-		}
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
-	} else {
+	if (probe == NULL) {
+		SSL_CTX_set_security_level(t->ctx, 0);
+		SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
 		SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
 		SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
+		if (ca_file != NULL) {
+			if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) {
+				*kind = SD_ERR_STATE;
+				*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
+				sd_tls_free(t);
+				return NULL;
+			}
+		} else {
+			SSL_CTX_set_default_verify_paths(t->ctx);
+		}
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
 	}
-	if (probe != NULL) {
-		/* no trust store: probes only ask what the server accepts */
-	} else if (ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) {
-			*kind = SD_ERR_STATE;
-			*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL) {
+		*kind = SD_ERR_TLS;
+		*msg = sd_xstrdup("cannot create an OpenSSL connection object");
+		sd_tls_free(t);
+		return NULL;
+	}
+	SSL_set_app_data(t->ssl, t);
+	t->hello_only = probe != NULL && hello_only;
+	if (probe != NULL && narrow(t->ssl, probe) != 0) {
+		*kind = SD_ERR_STATE;
+		*msg = sd_asprintf("this OpenSSL cannot offer '%s%s%s'", probe->ciphers ? probe->ciphers : "",
+				   probe->ciphersuites ? probe->ciphersuites : "", probe->groups ? probe->groups : "");
+		sd_tls_free(t);
+		return NULL;
+	}
+	if (t->hello_only) {
+		BIO *b = stop_bio(t, fd);
+		if (b == NULL) {
+			*kind = SD_ERR_TLS;
+			*msg = sd_xstrdup("cannot create an OpenSSL I/O object");
 			sd_tls_free(t);
 			return NULL;
 		}
+		SSL_set_bio(t->ssl, b, b);
 	} else {
-		SSL_CTX_set_default_verify_paths(t->ctx);
+		SSL_set_fd(t->ssl, fd);
 	}
-	if (probe == NULL)
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
-	t->ssl = SSL_new(t->ctx);
-	SSL_set_app_data(t->ssl, t);
-	SSL_set_fd(t->ssl, fd);
 	if (sni != NULL)
 		SSL_set_tlsext_host_name(t->ssl, sni);
 
@@ -405,6 +552,13 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		int se = errno;
 		short want;
 		int err = ssl_status(t->ssl, r, &want);
+		/* hello-only: stopped by our filter after a ServerHello that OpenSSL
+		 * accepted (a rejected one, e.g. the wrong version, fails in
+		 * OpenSSL first and leaves its reason on the error queue) */
+		if (t->stopped && err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 &&
+		    SSL_get_pending_cipher(t->ssl) != NULL)
+			break;
+		t->stopped = 0;
 		if (want == 0) {
 			*kind = SD_ERR_TLS;
 			*msg = in_words(t, r, err, se);
@@ -436,14 +590,14 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
 		     sd_error *kind, char **msg)
 {
-	return start(fd, host, ca_file, implicit, NULL, deadline, kind, msg);
+	return start(fd, host, ca_file, implicit, NULL, NULL, 0, deadline, kind, msg);
 }
 
 /* sd_tls_start_probe - a narrowed handshake for enumeration */
-sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, double deadline,
-			   sd_error *kind, char **msg)
+sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, sd_tls_ctx *shared, int hello_only,
+			   double deadline, sd_error *kind, char **msg)
 {
-	return start(fd, host, NULL, 0, probe, deadline, kind, msg);
+	return start(fd, host, NULL, 0, probe, shared, hello_only, deadline, kind, msg);
 }
 
 /* sd_tls_version_testable - what this OpenSSL can offer at all */
@@ -546,6 +700,8 @@ void sd_tls_shutdown(sd_tls *t)
 	}
 	SSL_CTX_free(t->ctx);
 	t->ctx = NULL;
+	BIO_meth_free(t->meth); /* after SSL_free, which freed the BIOs */
+	t->meth = NULL;
 	ERR_clear_error();
 }
 

@@ -15,6 +15,14 @@
 #include "conn.h"
 
 typedef struct sd_tls sd_tls;
+typedef struct sd_tls_ctx sd_tls_ctx;
+
+/* sd_tls_probe_ctx_new - an OpenSSL context that many probe handshakes
+ * (on any thread) can share: creating one costs more than a loopback
+ * handshake. NULL if OpenSSL cannot make one. */
+sd_tls_ctx *sd_tls_probe_ctx_new(void);
+/* sd_tls_ctx_free - NULL is fine; handshakes still using it keep it alive */
+void sd_tls_ctx_free(sd_tls_ctx *c);
 
 /* sd_tls_start - handshake on FD; SNI from HOST unless it is an address
  * literal; verify against CA_FILE or the system store. NULL on failure
@@ -22,9 +30,13 @@ typedef struct sd_tls sd_tls;
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
 		     sd_error *kind, char **msg);
 /* sd_tls_start_probe - the same, offering exactly PROBE (one version, the
- * given suites and groups), without verification or chain description */
-sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, double deadline,
-			   sd_error *kind, char **msg);
+ * given suites and groups), without verification or chain description.
+ * SHARED (may be NULL) supplies the OpenSSL context.
+ * HELLO_ONLY: abort as soon as the server's choice is known (at its
+ * certificate); the result then only describes version, suite and, for
+ * TLS 1.3, group, and the connection is unusable (drop it). */
+sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, sd_tls_ctx *shared, int hello_only,
+			   double deadline, sd_error *kind, char **msg);
 /* sd_tls_io - the transport to install with sd_conn_set_io(conn, .., tls) */
 extern const sd_io_ops sd_tls_io;
 /* sd_tls_get_info - the handshake's description */

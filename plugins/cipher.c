@@ -112,7 +112,8 @@ static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
 	else
 		pr.ciphers = list;
 	for (int t = 0; t < (tries > 0 ? tries : 1); t++) {
-		int ran = sd_session_tls_probe(sc->s, &pr, &res);
+		/* the server's choice is all enumeration needs */
+		int ran = sd_session_tls_hello_probe(sc->s, &pr, &res);
 		pthread_mutex_lock(&sc->lock);
 		sc->handshakes++;
 		if (res.rate_limited)
@@ -327,7 +328,11 @@ static void groups(scan *sc, sd_report *r, int highest)
 				pr.ciphersuites = list;
 			else
 				pr.ciphers = list;
-			if (sd_session_tls_probe(sc->s, &pr, &res) == 0 && res.accepted)
+			/* at TLS 1.3 the group is in the ServerHello; at 1.2 it
+			 * comes with the key exchange, so that takes it all */
+			int ran = v == 3 ? sd_session_tls_hello_probe(sc->s, &pr, &res)
+					 : sd_session_tls_probe(sc->s, &pr, &res);
+			if (ran == 0 && res.accepted)
 				sd_report_fact_list_add(r, "groups", *g);
 			sc->handshakes++;
 		}

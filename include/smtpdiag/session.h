@@ -137,6 +137,14 @@ typedef struct sd_tls_probe_result {
  * PROBE, then close. Safe to call from several threads with the same S.
  * 0 when the probe ran (see out->accepted), -1 when it could not. */
 int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out);
+/* sd_session_tls_hello_probe - the same, but the handshake is cut as soon as
+ * the server has made its choice (its ServerHello, taken at the certificate
+ * message that follows): out->version and out->cipher are filled, out->group
+ * only for TLS 1.3. For enumeration it is several times cheaper than a full
+ * handshake (no key exchange of our own, nothing to verify); the server
+ * logs an aborted handshake. Suites without a certificate (anonymous)
+ * complete normally. */
+int sd_session_tls_hello_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out);
 
 /* sd_session_quit - polite QUIT; safe to call on a dead session */
 void sd_session_quit(sd_session *s);
