@@ -22,7 +22,7 @@
 static const char *const requires[] = { "starttls", NULL };
 
 static const sd_param_spec params[] = {
-	{ "parallel", SD_PARAM_INT, "2", "probe connections at once (mail servers rate-limit: keep it small)" },
+	{ "parallel", SD_PARAM_INT, "4", "probe connections at once (mail servers limit connections per client: keep it small)" },
 	{ "chunk", SD_PARAM_INT, "64", "most suites offered in one ClientHello" },
 	{ "min_version", SD_PARAM_STRING, "TLSv1.2", "accepting an older protocol is a warning" },
 	{ "forbid", SD_PARAM_LIST, "[NULL, EXPORT, RC4, DES, 3DES, anonymous, MD5]",
@@ -59,7 +59,9 @@ typedef struct scan {
 	unsigned char *accepted[NVERSIONS]; /* per suite */
 	job *jobs;
 	size_t njobs, next;
+	int active, idle;           /* workers running a job / waiting for one */
 	pthread_mutex_t lock;
+	pthread_cond_t more;        /* a job was added, or the last one ended */
 	int handshakes, rate_limited, incomplete;
 	char last_error[256];
 } scan;
@@ -137,7 +139,24 @@ static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
 	return rc;
 }
 
-/* run_job - offer the chunk, remove what the server picks, repeat */
+static void add_job(scan *sc, int v, const size_t *idx, size_t n)
+{
+	job *j = &sc->jobs[sc->njobs++];
+	j->v = v;
+	j->idx = malloc(n * sizeof(size_t));
+	j->n = n;
+	if (j->idx == NULL)
+		j->n = 0;
+	else
+		memcpy(j->idx, idx, n * sizeof(size_t));
+}
+
+#define SPLIT_MIN 8 /* never split a chunk into halves smaller than 4 */
+
+/* run_job - offer the chunk, remove what the server picks, repeat. Each
+ * probe waits for the one before, so a long chunk is a long chain of round
+ * trips: while a worker is idle, hand it half of what is left (one more
+ * final refusal to pay, a chain half as long). */
 static void run_job(scan *sc, job *j)
 {
 	while (j->n > 0) {
@@ -153,14 +172,21 @@ static void run_job(scan *sc, job *j)
 		}
 		pthread_mutex_lock(&sc->lock);
 		sc->accepted[j->v][chosen] = 1;
-		pthread_mutex_unlock(&sc->lock);
 		size_t k = 0;
 		for (size_t i = 0; i < j->n; i++)
 			if (j->idx[i] != chosen)
 				j->idx[k++] = j->idx[i];
-		if (k == j->n)
+		if (k == j->n) {
+			pthread_mutex_unlock(&sc->lock);
 			return; /* the server picked something we did not offer: stop */
+		}
 		j->n = k;
+		if (sc->idle > 0 && k >= SPLIT_MIN) {
+			add_job(sc, j->v, j->idx + k / 2, k - k / 2);
+			j->n = k / 2;
+			pthread_cond_signal(&sc->more);
+		}
+		pthread_mutex_unlock(&sc->lock);
 	}
 }
 
@@ -168,26 +194,26 @@ static void *worker(void *arg)
 {
 	scan *sc = arg;
 
+	pthread_mutex_lock(&sc->lock);
 	for (;;) {
-		pthread_mutex_lock(&sc->lock);
-		job *j = sc->next < sc->njobs ? &sc->jobs[sc->next++] : NULL;
+		while (sc->next == sc->njobs && sc->active > 0) {
+			sc->idle++;
+			pthread_cond_wait(&sc->more, &sc->lock);
+			sc->idle--;
+		}
+		if (sc->next == sc->njobs)
+			break; /* nothing queued and nobody left to split a job */
+		job *j = &sc->jobs[sc->next++];
+		sc->active++;
 		pthread_mutex_unlock(&sc->lock);
-		if (j == NULL)
-			return NULL;
 		run_job(sc, j);
+		pthread_mutex_lock(&sc->lock);
+		sc->active--;
+		if (sc->active == 0)
+			pthread_cond_broadcast(&sc->more);
 	}
-}
-
-static void add_job(scan *sc, int v, const size_t *idx, size_t n)
-{
-	job *j = &sc->jobs[sc->njobs++];
-	j->v = v;
-	j->idx = malloc(n * sizeof(size_t));
-	j->n = n;
-	if (j->idx == NULL)
-		j->n = 0;
-	else
-		memcpy(j->idx, idx, n * sizeof(size_t));
+	pthread_mutex_unlock(&sc->lock);
+	return NULL;
 }
 
 /* families - the policy words that describe suite U */
@@ -301,13 +327,32 @@ static void server_order(scan *sc, sd_report *r, int v)
 	sd_report_note(r, "%s: the server imposes its own order", versions[v].name);
 }
 
-/* groups - which key exchange groups the server takes, one handshake each,
- * at TLS 1.3 (else TLS 1.2 with its ECDHE suites); and the DH size when
- * DHE suites are accepted at TLS 1.2 or below */
+/* Key exchange groups: the name offered, and the one OpenSSL reports back. */
+static const struct {
+	const char *name, *negotiated;
+} all_groups[] = {
+	{ "X25519", "x25519" },     { "X448", "x448" },         { "P-256", "secp256r1" },
+	{ "P-384", "secp384r1" },   { "P-521", "secp521r1" },   { "ffdhe2048", "ffdhe2048" },
+	{ "ffdhe3072", "ffdhe3072" }, { "ffdhe4096", "ffdhe4096" }, { "ffdhe6144", "ffdhe6144" },
+	{ "ffdhe8192", "ffdhe8192" },
+};
+#define NGROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
+
+static int group_index(const char *negotiated)
+{
+	for (size_t i = 0; i < NGROUPS; i++)
+		if (strcasecmp(negotiated, all_groups[i].negotiated) == 0 ||
+		    strcasecmp(negotiated, all_groups[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* groups - which key exchange groups the server takes, at TLS 1.3 (else
+ * TLS 1.2 with its ECDHE suites): offer every group not yet seen, note the
+ * one the server takes, repeat (accepted+1 handshakes); and the DH size
+ * when DHE suites are accepted at TLS 1.2 or below */
 static void groups(scan *sc, sd_report *r, int highest)
 {
-	static const char *const all[] = { "X25519", "X448", "P-256", "P-384", "P-521",
-					   "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192", NULL };
 	int v = -1;
 	size_t idx[256], n = 0;
 
@@ -319,10 +364,20 @@ static void groups(scan *sc, sd_report *r, int highest)
 			}
 	if (v >= 0) {
 		char *list = list_of(sc, idx, n);
-		for (const char *const *g = all; *g != NULL && list != NULL; g++) {
-			if (v < 3 && strncmp(*g, "ffdhe", 5) == 0)
-				continue; /* TLS 1.2 ECDHE suites take EC groups only */
-			sd_tls_probe pr = { .version = versions[v].number, .groups = *g };
+		int taken[NGROUPS] = { 0 }, tried[NGROUPS] = { 0 };
+		for (size_t round = 0; round < NGROUPS && list != NULL; round++) {
+			char offer[256] = "";
+			for (size_t g = 0; g < NGROUPS; g++) {
+				/* TLS 1.2 ECDHE suites take EC groups only */
+				if (tried[g] || (v < 3 && strncmp(all_groups[g].name, "ffdhe", 5) == 0))
+					continue;
+				if (offer[0])
+					strcat(offer, ":");
+				strcat(offer, all_groups[g].name);
+			}
+			if (offer[0] == '\0')
+				break;
+			sd_tls_probe pr = { .version = versions[v].number, .groups = offer };
 			sd_tls_probe_result res;
 			if (v == 3)
 				pr.ciphersuites = list;
@@ -332,10 +387,15 @@ static void groups(scan *sc, sd_report *r, int highest)
 			 * comes with the key exchange, so that takes it all */
 			int ran = v == 3 ? sd_session_tls_hello_probe(sc->s, &pr, &res)
 					 : sd_session_tls_probe(sc->s, &pr, &res);
-			if (ran == 0 && res.accepted)
-				sd_report_fact_list_add(r, "groups", *g);
 			sc->handshakes++;
+			int g = ran == 0 && res.accepted ? group_index(res.group) : -1;
+			if (g < 0 || tried[g])
+				break; /* refused (none left it takes), or an answer we cannot place */
+			tried[g] = taken[g] = 1;
 		}
+		for (size_t g = 0; g < NGROUPS; g++)
+			if (taken[g])
+				sd_report_fact_list_add(r, "groups", all_groups[g].name);
 		free(list);
 		sd_report_fact_str(r, "groups_tested_with", "%s", versions[v].name);
 	}
@@ -389,9 +449,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	sc.nsuites = sd_tls_suites(&sc.suites);
 	pthread_mutex_init(&sc.lock, NULL);
+	pthread_cond_init(&sc.more, NULL);
 	for (int v = 0; v < NVERSIONS; v++)
 		sc.accepted[v] = calloc(sc.nsuites ? sc.nsuites : 1, 1);
-	sc.jobs = calloc(sc.nsuites + NVERSIONS, sizeof(job));
+	/* every (version, suite) pair starts in at most one job, and a split
+	 * needs an acceptance, so twice the pairs is always enough */
+	sc.jobs = calloc(2 * NVERSIONS * (sc.nsuites + 1), sizeof(job));
 	size_t *idx = calloc(sc.nsuites ? sc.nsuites : 1, sizeof(size_t));
 	if (sc.jobs == NULL || idx == NULL) {
 		sd_report_finding(r, SD_CHECK_ERROR, "cipher.memory", "out of memory");
@@ -410,7 +473,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	pthread_t th[32];
 	int started = 0;
-	for (int i = 0; i < par && (size_t)i < sc.njobs; i++)
+	for (int i = 0; i < par; i++)
 		if (pthread_create(&th[started], NULL, worker, &sc) == 0)
 			started++;
 	if (started == 0)
@@ -531,6 +594,7 @@ out:
 		free(sc.accepted[v]);
 	free(sc.suites);
 	pthread_mutex_destroy(&sc.lock);
+	pthread_cond_destroy(&sc.more);
 	return st;
 }
 

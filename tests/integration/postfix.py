@@ -240,6 +240,16 @@ t.ok(f.get("tlsv1_2_suites_iana") and set(f["tlsv1_2_suites_iana"]) == {
      and f.get("groups") == ["X25519", "P-256"] and f.get("grade") == "A" and r.rc == 0,
      "cipher: strict listener: exact configured suites, server order, groups X25519+P-256, grade A "
      "(with --tls-parallel 4)", f)
+# small chunks and several workers: jobs are split for idle workers, and
+# the answer must not change with the schedule
+r2 = audit("--port", str(MX), "--checks", "cipher", "--set", "cipher.chunk=16", "--tls-parallel", "3")
+f2 = r2.check("cipher")["facts"]
+r1 = audit("--port", str(MX), "--checks", "cipher", "--tls-parallel", "1")
+f1 = r1.check("cipher")["facts"]
+t.ok(all(set(f1.get(k, [])) == set(f2.get(k, [])) and f1.get(k) for k in ("tlsv1_2_suites", "tlsv1_3_suites"))
+     and f1.get("groups") == f2.get("groups") and f2.get("incomplete", 0) == 0,
+     "cipher: chunk 16 with 3 workers finds what one worker with chunk 64 finds",
+     "p1=%s\np3=%s" % (f1, f2))
 # the same listener judged by a stricter policy given on the command line
 r = audit("--port", str(STRICT), "--checks", "cipher", "--set", "cipher.min_version=TLSv1.3")
 g = r.finding("cipher.old_protocol")
