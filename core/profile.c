@@ -7,6 +7,7 @@
  * profile must not quietly turn a check off. Aliases are refused (they buy
  * nothing in a profile and make exponential documents possible).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -443,10 +444,98 @@ static int load_extends(loader *L, yaml_node_t *v)
 	return 0;
 }
 
+static int valid_kind(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	if (dot == NULL || dot == s || dot[1] == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+static int valid_code(const char *s)
+{
+	return strlen(s) == 3 && s[0] >= '2' && s[0] <= '5' && (isdigit((unsigned char)s[1]) || s[1] == 'x') &&
+	       (isdigit((unsigned char)s[2]) || s[2] == 'x') && !(s[1] == 'x' && s[2] != 'x');
+}
+
+static int valid_status(const char *s)
+{
+	/* class[.subject[.detail]] as in RFC 3463, or a prefix of it */
+	if (!(s[0] == '2' || s[0] == '4' || s[0] == '5'))
+		return 0;
+	int parts = 1, digits = 0;
+	for (s++; *s; s++) {
+		if (*s == '.') {
+			if (parts > 1 && digits == 0)
+				return 0;
+			parts++;
+			digits = 0;
+		} else if (isdigit((unsigned char)*s) && ++digits <= 3) {
+			continue;
+		} else {
+			return 0;
+		}
+	}
+	return parts <= 3 && (parts == 1 || digits > 0);
+}
+
+/* load_diagnosis - one item of `diagnoses:` (docs/diagnosis.md) */
+static int load_diagnosis(loader *L, yaml_node_t *n)
+{
+	static const char *const keys[] = { "kind", "context", "code", "status", "text", "vendor", "cause", "fix",
+					    NULL };
+	const char *val[8] = { NULL };
+
+	if (expect(L, n, YAML_MAPPING_NODE, "an item of 'diagnoses'") != 0 ||
+	    check_keys(L, n, keys, "a diagnosis") != 0)
+		return -1;
+	for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+		const char *k = scalar(node(L, a->key));
+		yaml_node_t *v = node(L, a->value);
+		size_t i = 0;
+		while (strcmp(keys[i], k) != 0)
+			i++;
+		if (expect(L, v, YAML_SCALAR_NODE, k) != 0)
+			return -1;
+		const char *t = scalar(v);
+		if (*t == '\0')
+			return fail(L, v, "'%s' must not be empty", k);
+		if (i == 0 && !valid_kind(t))
+			return fail(L, v, "'kind' must look like smtp.relay_denied or a finding id, got '%s'", t);
+		if (i == 1 && strcmp(t, "*") != 0 && !valid_check_name(t))
+			return fail(L, v, "'context' is a command name such as rcpt, mail, auth or data, or *");
+		if (i == 2 && !valid_code(t))
+			return fail(L, v, "'code' must be a reply code such as 554, 55x or 5xx, got '%s'", t);
+		if (i == 3 && !valid_status(t))
+			return fail(L, v, "'status' must be an enhanced status code such as 5.7.1 or 5.7, got '%s'", t);
+		val[i] = t;
+	}
+	if (val[0] == NULL)
+		return fail(L, n, "a diagnosis needs 'kind'");
+	int rule = val[1] != NULL || val[2] != NULL || val[3] != NULL || val[4] != NULL;
+	if (rule && val[1] == NULL)
+		return fail(L, n, "a reply rule needs 'context' (the command it answers, or *)");
+	if (rule && val[2] == NULL && val[3] == NULL && val[4] == NULL)
+		return fail(L, n, "a reply rule needs 'code', 'status' or 'text'");
+	if (!rule && val[6] == NULL && val[7] == NULL)
+		return fail(L, n, "a diagnosis needs 'cause' or 'fix' (or a reply rule: context with code/status/text)");
+	sd_profile *p = L->p;
+	p->diagnoses = sd_xrealloc(p->diagnoses, (p->ndiagnoses + 1) * sizeof(*p->diagnoses));
+	sd_kb_entry *e = &p->diagnoses[p->ndiagnoses++];
+	const char **dst[8] = { &e->kind, &e->context, &e->code, &e->status, &e->text, &e->vendor, &e->cause, &e->fix };
+	for (int i = 0; i < 8; i++)
+		*dst[i] = val[i] != NULL ? sd_xstrdup(val[i]) : NULL;
+	return 0;
+}
+
 /* walk_root - the top-level mapping */
 static int walk_root(loader *L)
 {
-	static const char *const keys[] = { "name", "description", "extends", "target", "checks", NULL };
+	static const char *const keys[] = { "name", "description", "extends", "target", "checks", "vendor",
+					    "diagnoses", NULL };
 	yaml_node_t *root = yaml_document_get_root_node(L->doc);
 
 	if (root == NULL)
@@ -469,6 +558,17 @@ static int walk_root(loader *L)
 				free(*dst);
 				*dst = sd_xstrdup(scalar(v));
 			}
+		} else if (strcmp(k, "vendor") == 0) {
+			if (expect(L, v, YAML_SCALAR_NODE, "'vendor'") != 0)
+				return -1;
+			free(L->p->vendor);
+			L->p->vendor = sd_xstrdup(scalar(v));
+		} else if (strcmp(k, "diagnoses") == 0) {
+			if (expect(L, v, YAML_SEQUENCE_NODE, "'diagnoses'") != 0)
+				return -1;
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+				if (load_diagnosis(L, node(L, *it)) != 0)
+					return -1;
 		} else if (strcmp(k, "target") == 0) {
 			if (load_target(L, v) != 0)
 				return -1;
@@ -831,6 +931,14 @@ void sd_profile_free(sd_profile *p)
 		free(p->files[i]);
 	free(p->files);
 	free(p->target.ehlo_name);
+	for (size_t i = 0; i < p->ndiagnoses; i++) {
+		sd_kb_entry *e = &p->diagnoses[i];
+		const char *f[] = { e->kind, e->context, e->code, e->status, e->text, e->vendor, e->cause, e->fix };
+		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
+			free((char *)f[j]);
+	}
+	free(p->diagnoses);
+	free(p->vendor);
 	free(p->name);
 	free(p->description);
 	free(p->path);

@@ -15,6 +15,7 @@
 #include "params.h"
 #include "plugin_loader.h"
 #include "report_internal.h"
+#include "kb.h"
 #include "session_internal.h"
 
 #define SD_PROFILE_MAX_DEPTH 8   /* extends chain */
@@ -61,6 +62,9 @@ typedef struct sd_profile_target {
 typedef struct sd_profile {
 	char *name;
 	char *description;
+	char *vendor;            /* words the fixes for this vendor, or NULL: from the banner */
+	sd_kb_entry *diagnoses;  /* `diagnoses:` (strings owned), parents' first */
+	size_t ndiagnoses;
 	char *path;              /* the file that was asked for */
 	char **files;            /* every file read (extends chain), for marks */
 	size_t nfiles;

@@ -60,6 +60,7 @@ static void finding_free(sd_finding *f)
 	free(f->summary);
 	free(f->cause);
 	free(f->fix);
+	free(f->kind);
 	json_decref(f->details);
 	free(f);
 }
@@ -243,6 +244,12 @@ void sd_finding_fix(sd_finding *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	replace(&f->fix, fmt, ap);
 	va_end(ap);
+}
+
+void sd_finding_kind(sd_finding *f, const char *kind)
+{
+	free(f->kind);
+	f->kind = kind != NULL ? sd_xstrdup(kind) : NULL;
 }
 
 void sd_finding_detail(sd_finding *f, const char *key, const char *fmt, ...)

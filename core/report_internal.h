@@ -20,6 +20,7 @@ struct sd_finding {
 	char *summary;
 	char *cause;
 	char *fix;
+	char *kind;                   /* knowledge-base kind, or NULL: the id is the kind */
 	json_t *details;              /* object of strings, may be empty */
 };
 

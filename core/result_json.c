@@ -36,6 +36,8 @@ static json_t *finding_json(const sd_finding *f)
 	json_object_set_new(o, "summary", sd_json_text(f->summary));
 	json_object_set_new(o, "cause", f->cause != NULL ? sd_json_text(f->cause) : json_null());
 	json_object_set_new(o, "fix", f->fix != NULL ? sd_json_text(f->fix) : json_null());
+	if (f->kind != NULL)
+		json_object_set_new(o, "kind", json_string(f->kind));
 	json_object_set(o, "details", f->details);
 	return o;
 }

@@ -89,6 +89,10 @@ int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *re
 	const sd_check *stack[64];
 
 	memset(plan, 0, sizeof(*plan));
+	plan->kb = sd_kb_new();
+	for (size_t i = 0; profile != NULL && i < profile->ndiagnoses; i++)
+		sd_kb_add(plan->kb, &profile->diagnoses[i]);
+	plan->vendor = profile != NULL ? profile->vendor : NULL;
 	if (only != NULL && nonly > 0) {
 		for (size_t i = 0; i < nonly; i++) {
 			const sd_check *c = sd_registry_find(reg, only[i]);
@@ -136,6 +140,7 @@ void sd_plan_clear(sd_plan *plan)
 		sd_params_free(plan->owned[i]);
 	free(plan->owned);
 	free(plan->items);
+	sd_kb_free(plan->kb);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -197,6 +202,28 @@ static char *summarize(const sd_target_result *res)
 	return out;
 }
 
+/* diagnose - the knowledge base's cause and fix for each finding of R, in
+ * the vendor's words (the profile's vendor:, else the banner's software) */
+static void diagnose(const sd_plan *plan, const sd_session *s, sd_report *r)
+{
+	const char *vendor = plan->vendor != NULL ? plan->vendor : sd_session_software(s);
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		sd_finding *f = r->findings[i];
+		const char *cause, *fix;
+		if (!sd_kb_explain(plan->kb, f->kind != NULL ? f->kind : f->id, vendor, &cause, &fix))
+			continue;
+		if (cause != NULL) {
+			free(f->cause);
+			f->cause = sd_kb_expand(cause, sd_session_server(s), sd_session_port(s));
+		}
+		if (fix != NULL) {
+			free(f->fix);
+			f->fix = sd_kb_expand(fix, sd_session_server(s), sd_session_port(s));
+		}
+	}
+}
+
 /* sd_run_target - one session, every check of the plan in order */
 sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript)
@@ -214,6 +241,7 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 		res->phases[i] = -1;
 
 	sd_session *s = sd_session_new(cfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, plan->n);
 
@@ -245,6 +273,7 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 			if (st == SD_RUN_ERROR && sd_report_status(r) != SD_CHECK_ERROR)
 				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
 						  "check '%s' could not run", it->check->name);
+			diagnose(plan, s, r);
 		}
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);

@@ -30,6 +30,8 @@ typedef struct sd_plan {
 	size_t n;
 	sd_params **owned;              /* default params created for the plan */
 	size_t nowned;
+	sd_kb *kb;                      /* built-in knowledge base + the profile's diagnoses */
+	const char *vendor;             /* the profile's `vendor:`, or NULL */
 } sd_plan;
 
 typedef struct sd_target_result {

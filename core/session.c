@@ -39,6 +39,8 @@ struct sd_session {
 	sd_tls_ctx *probe_ctx;     /* made once, shared by the probes opened from here */
 	sd_tls_ctx *borrowed_ctx;  /* a probe session's: its parent's probe_ctx */
 	pthread_mutex_t lock;      /* probes run on several threads */
+	const sd_kb *kb;           /* shared, read-only */
+	char *software;            /* named by the banner check */
 	int tls_attempted;       /* a handshake was started (probe outcome) */
 	sd_ehlo *ehlo_plain;     /* EHLO from before STARTTLS */
 	char peer[SD_ADDRSTRLEN];
@@ -223,6 +225,7 @@ void sd_session_free(sd_session *s)
 	free(s->errmsg);
 	sd_target_config_clear(&s->cfg);
 	sd_tls_ctx_free(s->probe_ctx);
+	free(s->software);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -234,7 +237,33 @@ sd_session *sd_session_open_fresh(sd_session *s)
 
 	if (s->ehlo_name != NULL)
 		f->ehlo_name = sd_xstrdup(s->ehlo_name);
+	f->kb = s->kb;
+	if (s->software != NULL)
+		f->software = sd_xstrdup(s->software);
 	return f;
+}
+
+void sd_session_set_kb(sd_session *s, const sd_kb *kb)
+{
+	s->kb = kb;
+}
+
+/* sd_session_set_software - named by the banner check */
+void sd_session_set_software(sd_session *s, const char *software)
+{
+	free(s->software);
+	s->software = software != NULL && *software != '\0' ? sd_xstrdup(software) : NULL;
+}
+
+const char *sd_session_software(const sd_session *s)
+{
+	return s->software;
+}
+
+/* sd_diagnose_reply - the knowledge base's kind for REPLY */
+const char *sd_diagnose_reply(const sd_session *s, const char *context, const sd_reply *reply)
+{
+	return sd_kb_classify(s->kb, context, reply);
 }
 
 const char *sd_session_server(const sd_session *s)

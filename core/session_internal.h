@@ -9,6 +9,7 @@
 
 #include <smtpdiag/session.h>
 
+#include "kb.h"
 #include "transcript.h"
 
 typedef enum { SD_TLS_NONE = 0, SD_TLS_STARTTLS, SD_TLS_IMPLICIT } sd_tls_mode;
@@ -38,5 +39,7 @@ int sd_tls_mode_parse(const char *s, sd_tls_mode *out);
 
 /* sd_session_new - an unconnected session; TRANSCRIPT is shared, not owned */
 sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript);
+/* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
+void sd_session_set_kb(sd_session *s, const sd_kb *kb);
 
 #endif

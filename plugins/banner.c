@@ -219,6 +219,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	if (sd_banner_identify(all, &id)) {
 		sd_report_fact_str(r, "software", "%s", id.software);
+		sd_session_set_software(s, id.software);
 		sd_report_fact_str(r, "vendor", "%s", id.vendor);
 		if (id.version[0] != '\0') {
 			sd_report_fact_str(r, "version", "%s", id.version);

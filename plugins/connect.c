@@ -4,39 +4,10 @@
  * Tries every address of the target in order (see core/net.c) and reports
  * each attempt, the address that answered and the TCP handshake time. A
  * failure is named for what it is: refused (nothing listens), timed out
- * (filtered or down), unreachable (routing), or no address (DNS).
+ * (filtered or down), unreachable (routing), or no address (DNS); the
+ * knowledge base (core/kb_table.c) explains each finding id.
  */
 #include <smtpdiag/plugin.h>
-
-static void explain(sd_finding *f, sd_error e, unsigned port)
-{
-	switch (e) {
-	case SD_ERR_REFUSED:
-		sd_finding_cause(f, "the host answered but nothing listens on port %u: the mail service is stopped, "
-				    "listens on another port or address (Postfix: inet_interfaces / master.cf; "
-				    "Exchange: Receive Connector bindings), or a firewall rejects with RST", port);
-		sd_finding_fix(f, "start the mail service and make it listen on this address and port; check the "
-				  "service's bindings and the host firewall");
-		break;
-	case SD_ERR_TIMEOUT:
-		sd_finding_cause(f, "no answer to the TCP handshake: a firewall drops the packets (many ISPs block "
-				    "outbound port 25), the host is down, or the address is wrong");
-		sd_finding_fix(f, "test from another network; open port %u in the host and network firewalls; "
-				  "check that the address is the server's", port);
-		break;
-	case SD_ERR_UNREACHABLE:
-		sd_finding_cause(f, "no route to the host from here (network or host unreachable)");
-		sd_finding_fix(f, "check routing and addressing, and whether this machine has IPv6/IPv4 "
-				  "connectivity for the address family used");
-		break;
-	case SD_ERR_RESOLVE:
-		sd_finding_cause(f, "the server name does not resolve to an address");
-		sd_finding_fix(f, "check the name's A/AAAA records, or give the address with --address");
-		break;
-	default:
-		break;
-	}
-}
 
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
@@ -66,7 +37,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_report_fact_str(r, "error", "%s", sd_error_name(e));
 		sd_finding *f = sd_report_finding(r, SD_CRIT, id, "%s%s", e == SD_ERR_REFUSED ? "connection refused: " : "",
 						  msg);
-		explain(f, e, sd_session_port(s));
+		(void)f; /* cause and fix: the knowledge base's entry for the id (core/kb_table.c) */
 		return SD_RUN_FAILED;
 	}
 	double ms = sd_session_phase_ms(s, SD_PHASE_CONNECT);

@@ -66,6 +66,13 @@ void sd_finding_fix(sd_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sd_finding_detail(sd_finding *f, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* sd_finding_kind - the knowledge-base kind this finding is an instance of,
+ * e.g. "smtp.relay_denied" (see sd_diagnose_reply in session.h). After the
+ * check returns, the core replaces the finding's cause and fix with the
+ * knowledge base's words for that kind (or, without a kind, for the
+ * finding's id), in the server vendor's terms when it has them; what the
+ * check wrote stays where the knowledge base has nothing. */
+void sd_finding_kind(sd_finding *f, const char *kind);
 
 #ifdef __cplusplus
 }

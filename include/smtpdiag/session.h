@@ -158,6 +158,19 @@ double sd_session_phase_ms(const sd_session *s, sd_phase p);
 /* sd_phase_name - stable identifier of a phase, e.g. "greeting_first_byte" */
 const char *sd_phase_name(sd_phase p);
 
+/* sd_session_set_software - the server software the greeting named
+ * ("Postfix", "Microsoft Exchange"): the knowledge base words its fixes for
+ * it unless the profile says `vendor:`. The banner check sets it. */
+void sd_session_set_software(sd_session *s, const char *software);
+/* sd_session_software - that name, or NULL */
+const char *sd_session_software(const sd_session *s);
+/* sd_diagnose_reply - what REPLY means, as a knowledge-base kind such as
+ * "smtp.relay_denied", "smtp.auth_failed", "smtp.greylisted" (docs/diagnosis.md),
+ * given the command it answered: CONTEXT is "mail", "rcpt", "data", "auth",
+ * "starttls", "ehlo" or "greeting". NULL when the knowledge base has no
+ * rule for it. Give the kind to sd_finding_kind() for cause and fix. */
+const char *sd_diagnose_reply(const sd_session *s, const char *context, const sd_reply *reply);
+
 /* sd_session_open_fresh - a new, unconnected session to the same target,
  * sharing the transcript; free it with sd_session_free() */
 sd_session *sd_session_open_fresh(sd_session *s);

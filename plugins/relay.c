@@ -1,0 +1,370 @@
+/*
+ * relay.c - check "relay": is the server an open relay?
+ *
+ * The battery of nmap's smtp-open-relay (16 MAIL FROM / RCPT TO pairs:
+ * plain, percent hack, quoted, double-@, source routes, UUCP bang paths),
+ * each followed by RSET: DATA is never sent, nothing is ever delivered.
+ * Postfix and others slow a client down after repeated rejections on one
+ * connection (smtpd_error_sleep_time), so the attempts are spread over a
+ * few connections run side by side.
+ *
+ * An RCPT accepted for a form whose final domain is the external one is
+ * relaying. A form whose final domain is the server's own (R%E@server,
+ * "R@E"@[ip], E!R, ...) can also be a local recipient with an odd name, so
+ * one control RCPT for a random local part tells whether the server
+ * accepts any local recipient: if it does, those forms prove nothing and
+ * are reported as inconclusive rather than as relaying.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <smtpdiag/plugin.h>
+
+static const char *const requires[] = { "ehlo", NULL };
+
+static const sd_param_spec params[] = {
+	{ "external_domain", SD_PARAM_STRING, "example.net",
+	  "a domain the server must not relay to (default: reserved by RFC 2606)" },
+	{ "local_domain", SD_PARAM_STRING, "", "the server's own domain (default: the name in its EHLO reply)" },
+	{ "sender", SD_PARAM_STRING, "relaytest", "local part of the test senders" },
+	{ "recipient", SD_PARAM_STRING, "relaytest", "local part of the test recipients" },
+	{ "connections", SD_PARAM_INT, "4", "connections the battery is spread over, run side by side (1-8)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+enum { DEST_EXTERNAL, DEST_LOCAL };       /* the final domain of the recipient form */
+enum { R_UNTESTED, R_ACCEPTED, R_DENIED, R_UNKNOWN_USER, R_GREYLISTED, R_TEMPORARY, R_SENDER_REFUSED,
+       R_AUTH_REQUIRED, R_FAILED };
+
+typedef struct attempt {
+	const char *form;       /* how nmap and the literature name it */
+	char from[320], to[320];
+	int dest;
+	int result;
+	char reply[160];        /* "554 5.7.1 ... Relay access denied" */
+	const char *kind;       /* knowledge-base kind of the RCPT (or MAIL) reply */
+} attempt;
+
+#define NATTEMPTS 16
+#define MAXCONN 8
+
+typedef struct battery {
+	sd_session *s;
+	attempt a[NATTEMPTS + 1];   /* + the local control recipient */
+	size_t n;
+	int nconn;
+	int over_tls;
+	int upgraded;               /* a connection had to STARTTLS first */
+	pthread_mutex_t lock;
+} battery;
+
+static void set(attempt *t, const char *form, int dest, const char *from, const char *to)
+{
+	t->form = form;
+	t->dest = dest;
+	snprintf(t->from, sizeof(t->from), "%s", from);
+	snprintf(t->to, sizeof(t->to), "%s", to);
+}
+
+/* build - the 16 forms, with E external, L the server's name, I [its address] */
+static void build(battery *b, const char *S, const char *R, const char *E, const char *L, const char *I)
+{
+	char x[320], y[320];
+	attempt *a = b->a;
+	int k = 0;
+
+	snprintf(y, sizeof(y), "%s@%s", R, E);
+	set(&a[k++], "null sender", DEST_EXTERNAL, "", y);
+	snprintf(x, sizeof(x), "%s@%s", S, E);
+	set(&a[k++], "external sender", DEST_EXTERNAL, x, y);
+	snprintf(x, sizeof(x), "%s@%s", S, L);
+	set(&a[k++], "sender at the server's name", DEST_EXTERNAL, x, y);
+	char xi[320];
+	snprintf(xi, sizeof(xi), "%s@%s", S, I);
+	set(&a[k++], "sender at the server's address", DEST_EXTERNAL, xi, y);
+	/* the rest send from the server's own name, the most trusted case */
+	snprintf(y, sizeof(y), "%s%%%s@%s", R, E, I);
+	set(&a[k++], "percent hack at the address", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "%s%%%s@%s", R, E, L);
+	set(&a[k++], "percent hack at the name", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "\"%s@%s\"", R, E);
+	set(&a[k++], "quoted address, no domain", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "\"%s%%%s\"", R, E);
+	set(&a[k++], "quoted percent hack, no domain", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "%s@%s@%s", R, E, I);
+	set(&a[k++], "double @ at the address", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "\"%s@%s\"@%s", R, E, I);
+	set(&a[k++], "quoted address at the address", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "%s@%s@%s", R, E, L);
+	set(&a[k++], "double @ at the name", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "@%s:%s@%s", I, R, E);
+	set(&a[k++], "source route via the address", DEST_EXTERNAL, x, y);
+	snprintf(y, sizeof(y), "@%s:%s@%s", L, R, E);
+	set(&a[k++], "source route via the name", DEST_EXTERNAL, x, y);
+	snprintf(y, sizeof(y), "%s!%s", E, R);
+	set(&a[k++], "UUCP bang path", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "%s!%s@%s", E, R, I);
+	set(&a[k++], "bang path at the address", DEST_LOCAL, x, y);
+	snprintf(y, sizeof(y), "%s!%s@%s", E, R, L);
+	set(&a[k++], "bang path at the name", DEST_LOCAL, x, y);
+	/* control: a local part that cannot exist */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(y, sizeof(y), "smtpdiag-nosuchuser-%lx%lx@%s", (unsigned long)ts.tv_nsec,
+		 (unsigned long)getpid(), L);
+	set(&a[k++], "control: unknown local recipient", DEST_LOCAL, x, y);
+	b->n = (size_t)k;
+}
+
+static void keep_reply(attempt *t, const sd_reply *r)
+{
+	snprintf(t->reply, sizeof(t->reply), "%d %s", r->code, r->nlines > 0 ? r->lines[0] : "");
+}
+
+/* try - MAIL, RCPT, RSET on session F; 0 to go on, -1 when F is unusable */
+static int try(battery *b, sd_session *f, attempt *t)
+{
+	const sd_reply *r = sd_session_command(f, "MAIL FROM:<%s>", t->from);
+	if (r == NULL) {
+		t->result = R_FAILED;
+		return -1;
+	}
+	if (r->code / 100 != 2) {
+		keep_reply(t, r);
+		t->kind = sd_diagnose_reply(f, "mail", r);
+		t->result = t->kind != NULL && (strcmp(t->kind, "smtp.auth_required") == 0 ||
+						strcmp(t->kind, "smtp.starttls_required") == 0)
+				    ? R_AUTH_REQUIRED
+				    : r->code / 100 == 4 ? R_TEMPORARY : R_SENDER_REFUSED;
+		if (r->code == 421)
+			return -1;
+		return sd_session_command(f, "RSET") != NULL ? 0 : -1;
+	}
+	r = sd_session_command(f, "RCPT TO:<%s>", t->to);
+	if (r == NULL) {
+		t->result = R_FAILED;
+		return -1;
+	}
+	keep_reply(t, r);
+	t->kind = sd_diagnose_reply(f, "rcpt", r);
+	const char *k = t->kind != NULL ? t->kind : "";
+	if (r->code / 100 == 2)
+		t->result = R_ACCEPTED;
+	else if (strcmp(k, "smtp.auth_required") == 0 || strcmp(k, "smtp.starttls_required") == 0)
+		t->result = R_AUTH_REQUIRED;
+	else if (strcmp(k, "smtp.greylisted") == 0)
+		t->result = R_GREYLISTED;
+	else if (strcmp(k, "smtp.mailbox_unknown") == 0)
+		t->result = R_UNKNOWN_USER;
+	else if (r->code / 100 == 5 || strcmp(k, "smtp.relay_denied_temporary") == 0)
+		t->result = R_DENIED;
+	else
+		t->result = R_TEMPORARY;
+	(void)b;
+	if (r->code == 421)
+		return -1;
+	/* never DATA: forget the transaction */
+	return sd_session_command(f, "RSET") != NULL ? 0 : -1;
+}
+
+typedef struct worker_arg {
+	battery *b;
+	int index;
+} worker_arg;
+
+/* one connection: every nconn-th attempt */
+static void *run_conn(void *arg)
+{
+	worker_arg *w = arg;
+	battery *b = w->b;
+	sd_session *f = sd_session_open_fresh(b->s);
+	int usable = sd_session_ehlo(f) != NULL;
+
+	if (usable && b->over_tls && sd_session_starttls(f) != 0)
+		usable = 0;
+	for (size_t i = (size_t)w->index; i < b->n && usable; i += (size_t)b->nconn) {
+		if (try(b, f, &b->a[i]) != 0)
+			usable = 0;
+		/* TLS required first (RFC 3207 530): that is not the relay
+		 * verdict, so upgrade this connection and try again */
+		if (usable && b->a[i].result == R_AUTH_REQUIRED && b->a[i].kind != NULL &&
+		    strcmp(b->a[i].kind, "smtp.starttls_required") == 0 && sd_session_tls(f) == NULL &&
+		    sd_ehlo_find(sd_session_ehlo(f), "STARTTLS") != NULL) {
+			if (sd_session_starttls(f) != 0) {
+				usable = 0;
+				break;
+			}
+			pthread_mutex_lock(&b->lock);
+			b->upgraded = 1;
+			pthread_mutex_unlock(&b->lock);
+			b->a[i].result = R_UNTESTED;
+			b->a[i].reply[0] = '\0';
+			if (try(b, f, &b->a[i]) != 0)
+				usable = 0;
+		}
+		if (b->a[i].result == R_AUTH_REQUIRED)
+			break; /* the server wants AUTH first: more attempts tell nothing */
+	}
+	if (!usable) {
+		const char *msg;
+		sd_session_error(f, &msg);
+		for (size_t i = (size_t)w->index; i < b->n; i += (size_t)b->nconn)
+			if (b->a[i].result == R_UNTESTED) {
+				b->a[i].result = R_FAILED;
+				snprintf(b->a[i].reply, sizeof(b->a[i].reply), "%s", msg);
+			}
+	}
+	sd_session_free(f); /* QUIT */
+	return NULL;
+}
+
+static const char *result_name(int r)
+{
+	static const char *const names[] = { "not tested", "ACCEPTED", "denied", "unknown user", "greylisted",
+					     "temporary failure", "sender refused", "authentication required",
+					     "no answer" };
+	return names[r];
+}
+
+/* list_forms - the forms with WANT_RESULT (and WANT_DEST, -1 any, -2
+ * none) by name into NAMES and as MAIL/RCPT pairs into PAIRS; how many */
+static int list_forms(char *names, char *pairs, size_t len, const battery *b, int want_result, int want_dest)
+{
+	int n = 0;
+
+	names[0] = pairs[0] = '\0';
+	for (size_t i = 0; i < NATTEMPTS && i < b->n; i++) {
+		const attempt *t = &b->a[i];
+		if (t->result != want_result || want_dest == -2 || (want_dest >= 0 && t->dest != want_dest))
+			continue;
+		size_t l = strlen(names), m = strlen(pairs);
+		snprintf(names + l, len - l, "%s%s", l ? ", " : "", t->form);
+		snprintf(pairs + m, len - m, "%sMAIL FROM:<%s> RCPT TO:<%s>", m ? "; " : "", t->from, t->to);
+		n++;
+	}
+	return n;
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	battery *b = calloc(1, sizeof(*b));
+	const sd_ehlo *e = sd_session_ehlo(s);
+	const char *local = sd_param_string(p, "local_domain");
+	char ip[80];
+
+	if (b == NULL)
+		return SD_RUN_ERROR;
+	sd_report_phase(r, "Open relay battery");
+	if (local == NULL || *local == '\0')
+		local = e != NULL && e->domain != NULL && *e->domain ? e->domain : sd_session_server(s);
+	const char *peer = sd_session_peer(s);
+	if (strchr(peer, ':') != NULL)
+		snprintf(ip, sizeof(ip), "[IPv6:%s]", peer);
+	else
+		snprintf(ip, sizeof(ip), "[%s]", peer);
+	b->s = s;
+	pthread_mutex_init(&b->lock, NULL);
+	b->over_tls = sd_session_tls(s) != NULL && !sd_session_tls(s)->implicit;
+	long long nconn = sd_param_int(p, "connections");
+	b->nconn = nconn < 1 ? 1 : nconn > MAXCONN ? MAXCONN : (int)nconn;
+	build(b, sd_param_string(p, "sender"), sd_param_string(p, "recipient"), sd_param_string(p, "external_domain"),
+	      local, ip);
+	sd_report_fact_str(r, "external_domain", "%s", sd_param_string(p, "external_domain"));
+	sd_report_fact_str(r, "local_domain", "%s", local);
+	pthread_t th[MAXCONN];
+	worker_arg wa[MAXCONN];
+	int started[MAXCONN] = { 0 };
+	for (int i = 0; i < b->nconn; i++) {
+		wa[i] = (worker_arg){ b, i };
+		started[i] = pthread_create(&th[i], NULL, run_conn, &wa[i]) == 0;
+		if (!started[i])
+			run_conn(&wa[i]);
+	}
+	for (int i = 0; i < b->nconn; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+
+	int count[R_FAILED + 1] = { 0 };
+	for (size_t i = 0; i < b->n; i++) {
+		const attempt *t = &b->a[i];
+		char line[900];
+		snprintf(line, sizeof(line), "%s: MAIL FROM:<%s> RCPT TO:<%s> -> %s%s%s%s", t->form, t->from, t->to,
+			 result_name(t->result), t->reply[0] ? " (" : "", t->reply, t->reply[0] ? ")" : "");
+		sd_report_fact_list_add(r, "attempts", line);
+		if (i < NATTEMPTS)
+			count[t->result]++;
+		if (t->result == R_ACCEPTED && i < NATTEMPTS)
+			sd_report_note(r, "%s", line);
+	}
+	sd_report_fact_bool(r, "over_tls", b->over_tls || b->upgraded);
+	if (b->upgraded)
+		sd_report_note(r, "the server wants STARTTLS before MAIL: the battery ran over TLS");
+	const attempt *control = &b->a[NATTEMPTS];
+	int catch_all = control->result == R_ACCEPTED;
+	sd_report_fact_str(r, "local_control", "%s", result_name(control->result));
+	sd_report_fact_int(r, "forms_tried", NATTEMPTS);
+	sd_report_fact_int(r, "forms_accepted", count[R_ACCEPTED]);
+	sd_report_fact_int(r, "forms_denied", count[R_DENIED] + count[R_UNKNOWN_USER]);
+
+	char ext[2048], ext_pairs[6144], loc[2048], loc_pairs[6144];
+	int next = list_forms(ext, ext_pairs, sizeof(ext), b, R_ACCEPTED, catch_all ? DEST_EXTERNAL : -1);
+	int nloc = list_forms(loc, loc_pairs, sizeof(loc), b, R_ACCEPTED, catch_all ? DEST_LOCAL : -2);
+	if (next > 0) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "relay.open",
+						  "OPEN RELAY: an unauthenticated client may send to %s: %d address "
+						  "form%s accepted (%s)",
+						  sd_param_string(p, "external_domain"), next, next > 1 ? "s" : "", ext);
+		sd_finding_detail(f, "accepted", "%s", ext_pairs);
+		sd_finding_cause(f, "the server relays for clients it should not trust");
+		sd_finding_fix(f, "restrict relaying to authenticated users and your own networks");
+	}
+	if (nloc > 0) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "relay.inconclusive",
+						  "%d address form%s ending at the server's own name accepted at RCPT (%s), "
+						  "but so is an unknown local recipient: they may be local addresses "
+						  "that bounce later",
+						  nloc, nloc > 1 ? "s" : "", loc);
+		sd_finding_detail(f, "accepted", "%s", loc_pairs);
+	}
+	if (count[R_AUTH_REQUIRED] > 0 && count[R_ACCEPTED] == 0) {
+		sd_report_finding(r, SD_INFO, "relay.auth_required",
+				  "the server wants authentication (or TLS) before it takes mail: no relaying for "
+				  "anonymous clients");
+		sd_report_summary(r, "authentication required; battery stopped");
+	} else if (count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] + count[R_SENDER_REFUSED] > 0) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "relay.incomplete",
+						  "%d of %d forms not determined (%d greylisted, %d temporary failures, "
+						  "%d senders refused, %d without an answer)",
+						  count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] +
+							  count[R_SENDER_REFUSED],
+						  NATTEMPTS, count[R_GREYLISTED], count[R_TEMPORARY], count[R_SENDER_REFUSED],
+						  count[R_FAILED]);
+		sd_finding_cause(f, "greylisting, a temporary failure or a sender policy kept some attempts from "
+				    "reaching a verdict");
+		sd_finding_fix(f, "run the check again after the greylisting delay; set relay.sender to an "
+				  "address the server accepts");
+	}
+	if (next == 0 && nloc == 0 && count[R_DENIED] + count[R_UNKNOWN_USER] == NATTEMPTS)
+		sd_report_summary(r, "not an open relay: %d of %d forms refused", NATTEMPTS, NATTEMPTS);
+	else if (next == 0 && nloc == 0 && count[R_ACCEPTED] == 0 && count[R_AUTH_REQUIRED] == 0)
+		sd_report_summary(r, "no form accepted (%d refused)", count[R_DENIED] + count[R_UNKNOWN_USER]);
+	else if (next > 0)
+		sd_report_summary(r, "OPEN RELAY (%d of %d forms accepted)", count[R_ACCEPTED], NATTEMPTS);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+	return SD_RUN_DONE;
+}
+
+SD_CHECK_EXPORT(relay) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "relay",
+	.title = "Open relay",
+	.summary = "open-relay battery (16 address forms, MAIL/RCPT then RSET: nothing is ever sent)",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};
