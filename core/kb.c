@@ -118,7 +118,7 @@ const char *sd_kb_classify(const sd_kb *kb, const char *context, const sd_reply 
 		if (strcmp(e->context, "*") != 0) {
 			if (context == NULL || strcasecmp(e->context, context) != 0)
 				continue;
-			score += 1;
+			score += 6; /* a rule written for this command beats a generic one */
 		}
 		if (e->code != NULL) {
 			int c = code_score(e->code, reply->code);

@@ -58,7 +58,7 @@ const sd_kb_entry sd_kb_builtin[] = {
 	RULE("smtp.message_too_big", "*", "552", NULL, NULL),
 	RULE("smtp.message_too_big", "*", "5xx", "5.3.4", NULL),
 	RULE("smtp.bad_sequence", "*", "503", NULL, NULL),
-	RULE("smtp.syntax", "*", "50x", "5.5", NULL),
+	RULE("smtp.syntax", "*", "50x", "5.5.2", NULL),
 	RULE("smtp.syntax", "*", "501", NULL, NULL),
 	/* --- authentication --- */
 	RULE("smtp.auth_failed", "auth", "535", NULL, NULL),
@@ -70,6 +70,7 @@ const sd_kb_entry sd_kb_builtin[] = {
 	RULE("smtp.auth_temporary", "auth", "454", NULL, NULL),
 	RULE("smtp.auth_temporary", "auth", "4xx", "4.7.0", NULL),
 	RULE("smtp.auth_disabled", "auth", "503", NULL, NULL),
+	RULE("smtp.auth_disabled", "auth", "5xx", NULL, "authentication not enabled"),
 	RULE("smtp.auth_disabled", "auth", "502", NULL, NULL),
 	RULE("smtp.auth_disabled", "auth", "500", NULL, NULL),
 

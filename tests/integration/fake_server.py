@@ -56,6 +56,21 @@ t.ok(f is not None and "below the required 10000000" in f["summary"] and r.rc ==
 r = audit([GREETING] + EHLO_SIZE)
 t.ok(r.finding("ehlo.size_small") is None, "without --set the default (no floor) applies", r)
 
+# --- the knowledge base: a profile's own words, and a vendor forced by the profile ---
+prof = os.path.join(SRC, "tests", "profiles", "diagnosis-override.yaml")
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+closed_port = sock.getsockname()[1]
+sock.close()  # nothing listens there now
+r = run("--server", "127.0.0.1", "--port", str(closed_port), "--json", "--timeout", "2s", "--profile", prof)
+f = r.finding("connect.refused")
+t.ok(f is not None and f["fix"] == "page the mail on-call: the 127.0.0.1 listener on port %d is down" % closed_port
+     and "nothing listens on port %d" % closed_port in (f.get("cause") or ""),
+     "a profile's diagnosis replaces the fix ({server}, {port} filled) and keeps the built-in cause", r)
+r = run("--server", "127.0.0.1", "--port", str(closed_port), "--json", "--timeout", "2s")
+f = r.finding("connect.refused")
+t.ok(f is not None and "start the mail service" in (f.get("fix") or ""), "without it, the built-in fix", r)
+
 # --- greetings that refuse or are not SMTP ---
 case("421 at greeting is service closing, not 'not SMTP'",
      [("send", b"421 4.7.0 fake.example Too many connections, try later\r\n"), ("close",)],

@@ -263,6 +263,60 @@ t.ok(f["protocols"]["TLSv1"] == "accepted" and f["protocols"]["TLSv1.2"] == "not
      and "TLS_RSA_WITH_NULL_SHA (NULL-SHA)" in (r.finding("cipher.forbidden_null") or {}).get("summary", ""),
      "cipher: protocol map, untestable SSL versions said as such, grade F for NULL suites", f)
 
+# --- open relay battery (issue 5): verdicts, no false alarm, nothing sent ---
+import re  # noqa: E402
+
+MAILLOG = os.path.join(STATE, "postfix", "maillog")
+
+
+def service_log(name):
+    with open(MAILLOG, errors="replace") as fh:
+        return [l for l in fh if " %s/" % name in l]
+
+
+r = audit("--port", str(MX), "--checks", "relay")
+c = r.check("relay")
+t.ok(c["status"] == "ok" and c["facts"].get("forms_denied") == 16 and c["facts"].get("forms_accepted") == 0
+     and r.finding("relay.open") is None and "not an open relay: 16 of 16" in (c.get("summary") or ""),
+     "relay: the MX (reject_unauth_destination) refuses all 16 forms", r)
+t.ok(all("Relay access denied" in a for a in c["facts"]["attempts"][:16]),
+     "relay: every refusal is Postfix's 554 5.7.1 Relay access denied", c["facts"].get("attempts"))
+
+r = audit("--port", str(RELAY), "--checks", "relay")
+f = r.finding("relay.open")
+t.ok(f is not None and f["severity"] == "critical" and r.rc == 2 and not schema_errors(r.json)
+     and "null sender" in f["summary"] and "source route via the name" in f["summary"]
+     and "MAIL FROM:<> RCPT TO:<relaytest@example.net>" in f["details"].get("accepted", ""),
+     "relay: the open relay is critical and names the accepted forms", r)
+t.ok(f is not None and "smtpd_relay_restrictions" in (f.get("fix") or "") and "mynetworks" in (f.get("fix") or ""),
+     "relay: the fix is worded for Postfix (software from the banner)", f)
+g = r.finding("relay.inconclusive")
+t.ok(g is not None and g["severity"] == "warning" and "percent hack" in g["summary"]
+     and r.check("relay")["facts"].get("local_control") == "ACCEPTED",
+     "relay: forms ending at the server's own name are inconclusive when any local user is accepted", g)
+# the proof that nothing was sent: Postfix's own accounting of each session
+ends = [l for l in service_log("lab-openrelay") if "disconnect from" in l]
+counts = [dict(re.findall(r"(\w+)=(\d+)", l.split("disconnect from", 1)[1])) for l in ends]
+battery = [c for c in counts if "mail" in c]
+t.ok(battery and all("data" not in c and "bdat" not in c and c["rset"] == c["mail"] for c in battery)
+     and sum(int(c["mail"]) for c in battery) == 17,
+     "relay: Postfix's log shows 17 MAIL, each with RSET, and no DATA/BDAT on any connection", ends)
+q = subprocess.run(["postqueue", "-c", os.path.join(STATE, "postfix", "etc"), "-p"], capture_output=True, text=True)
+log = "".join(service_log("lab-openrelay"))
+t.ok("Mail queue is empty" in q.stdout and "message-id=" not in log and "status=" not in log,
+     "relay: nothing was queued or delivered", q.stdout + q.stderr)
+
+r = audit("--port", str(RELAY), "--checks", "relay", "--profile",
+          os.path.join(SRC, "tests", "profiles", "diagnosis-override.yaml"))
+f = r.finding("relay.open")
+t.ok(f is not None and "Receive Connector" in (f.get("fix") or "") and "mynetworks" not in (f.get("fix") or ""),
+     "relay: a profile's vendor: exchange words the fix for Exchange, whatever the banner says", f)
+
+r = audit("--port", str(SUBMISSION), "--checks", "relay")
+c = r.check("relay")
+t.ok(c["facts"].get("over_tls") is True and c["facts"].get("forms_denied") == 16 and r.finding("relay.open") is None,
+     "relay: on submission (STARTTLS required) the battery upgrades to TLS and finds no relay", r)
+
 # --- no TLS at all on a listener ---
 r = audit("--port", str(PLAINAUTH))
 t.ok(r.finding("starttls.missing") is not None and r.finding("starttls.missing")["severity"] == "warning",

@@ -89,6 +89,11 @@ static void test_bad_files(void **state)
 		{ "bad-empty.yaml", "bad-empty.yaml: ", "the profile is empty" },
 		{ "bad-tls.yaml", "bad-tls.yaml:2:8: ", "tls must be none, starttls or implicit" },
 		{ "does-not-exist.yaml", "does-not-exist.yaml'", "No such file" },
+		{ "bad-diagnosis-code.yaml", "bad-diagnosis-code.yaml:5:11: ", "'code' must be a reply code such as 554" },
+		{ "bad-diagnosis-kind.yaml", "bad-diagnosis-kind.yaml:3:11: ", "'kind' must look like smtp.relay_denied" },
+		{ "bad-diagnosis-empty.yaml", "bad-diagnosis-empty.yaml:3:5: ", "needs 'cause' or 'fix'" },
+		{ "bad-diagnosis-rule.yaml", "bad-diagnosis-rule.yaml:3:5: ", "a reply rule needs 'context'" },
+		{ "bad-diagnosis-status.yaml", "bad-diagnosis-status.yaml:5:13: ", "'status' must be an enhanced status" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
