@@ -141,6 +141,8 @@ void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 	dst->address = src->address != NULL ? sd_xstrdup(src->address) : NULL;
 	dst->ehlo_name = src->ehlo_name != NULL ? sd_xstrdup(src->ehlo_name) : NULL;
 	dst->ca_file = src->ca_file != NULL ? sd_xstrdup(src->ca_file) : NULL;
+	dst->auth_user = src->auth_user != NULL ? sd_xstrdup(src->auth_user) : NULL;
+	dst->auth_password = src->auth_password != NULL ? sd_xstrdup(src->auth_password) : NULL;
 }
 
 /* sd_target_config_clear - free the strings of a configuration */
@@ -150,7 +152,12 @@ void sd_target_config_clear(sd_target_config *c)
 	free(c->address);
 	free(c->ehlo_name);
 	free(c->ca_file);
-	c->server = c->address = c->ehlo_name = c->ca_file = NULL;
+	free(c->auth_user);
+	if (c->auth_password != NULL) {
+		explicit_bzero(c->auth_password, strlen(c->auth_password));
+		free(c->auth_password);
+	}
+	c->server = c->address = c->ehlo_name = c->ca_file = c->auth_user = c->auth_password = NULL;
 }
 
 /* sd_session_new - a session that has not connected yet */
@@ -555,6 +562,16 @@ static int send_line(sd_session *s, const char *line, int secret)
 }
 
 /* command - send LINE and read its reply */
+static const sd_reply *command_as(sd_session *s, const char *line, const char *what, int secret)
+{
+	if (usable(s, what) != 0)
+		return NULL;
+	double start = sd_now_ms();
+	if (send_line(s, line, secret) != 0)
+		return NULL;
+	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+}
+
 static const sd_reply *command(sd_session *s, const char *line, const char *what)
 {
 	if (usable(s, what) != 0)
@@ -583,6 +600,22 @@ const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
 	free(verb);
 	free(line);
 	return r;
+}
+
+/* sd_session_command_secret - a line the transcript must not show */
+const sd_reply *sd_session_command_secret(sd_session *s, const char *line)
+{
+	if (s->greeting == NULL && sd_session_greeting(s) == NULL)
+		return NULL;
+	return command_as(s, line, "AUTH", 1);
+}
+
+/* sd_session_credentials - what --auth-user / the password source gave */
+int sd_session_credentials(const sd_session *s, const char **user, const char **password)
+{
+	*user = s->cfg.auth_user;
+	*password = s->cfg.auth_password;
+	return s->cfg.auth_user != NULL && s->cfg.auth_password != NULL;
 }
 
 /* sd_session_ehlo - EHLO; HELO if EHLO is refused with 5xx */

@@ -26,6 +26,8 @@ typedef struct sd_target_config {
 	int greeting_timeout_ms;
 	int command_timeout_ms;
 	size_t line_max;          /* longest reply line accepted */
+	char *auth_user;          /* --auth-user, or NULL */
+	char *auth_password;      /* never printed, logged or reported; wiped on clear */
 } sd_target_config;
 
 /* sd_target_config_copy - deep copy */

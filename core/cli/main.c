@@ -99,6 +99,48 @@ static int list_profiles(const char *dirs, FILE *out)
 	return 0;
 }
 
+/* credentials - the user from --auth-user, the password from the first line
+ * of --auth-password-file or from SMTPDIAG_PASSWORD: never from the
+ * command line, where ps and shell history would show it */
+static int credentials(const sd_cli *cli, sd_target_config *cfg, char **err)
+{
+	char buf[1024] = "";
+
+	if (cli->auth_user[0] == '\0' || strpbrk(cli->auth_user, "\r\n") != NULL) {
+		*err = sd_xstrdup("--auth-user must be a non-empty user name on one line");
+		return -1;
+	}
+	if (cli->auth_password_file != NULL) {
+		FILE *f = fopen(cli->auth_password_file, "r");
+		if (f == NULL) {
+			*err = sd_asprintf("--auth-password-file: cannot read '%s': %s", cli->auth_password_file,
+					   strerror(errno));
+			return -1;
+		}
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[0] == '\0') {
+			*err = sd_asprintf("--auth-password-file: '%s' is empty (the password is its first line)",
+					   cli->auth_password_file);
+			return -1;
+		}
+	} else {
+		const char *env = getenv("SMTPDIAG_PASSWORD");
+		if (env == NULL || *env == '\0') {
+			*err = sd_xstrdup("--auth-user needs a password: --auth-password-file FILE or the "
+					  "SMTPDIAG_PASSWORD environment variable");
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%s", env);
+	}
+	cfg->auth_user = sd_xstrdup(cli->auth_user);
+	cfg->auth_password = sd_xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 /* target_config - CLI over profile over built-in defaults */
 static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_config *cfg, char **err)
 {
@@ -143,6 +185,12 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 		cfg->ehlo_name = sd_xstrdup(cli->ehlo_name);
 	} else if (p->target.ehlo_name != NULL) {
 		cfg->ehlo_name = sd_xstrdup(p->target.ehlo_name);
+	}
+	if (cli->auth_user != NULL && credentials(cli, cfg, err) != 0)
+		return -1;
+	if (cli->auth_user == NULL && cli->auth_password_file != NULL) {
+		*err = sd_xstrdup("--auth-password-file needs --auth-user");
+		return -1;
 	}
 	cfg->connect_timeout_ms = p->target.connect_timeout_ms ? (int)p->target.connect_timeout_ms
 							       : DEFAULT_CONNECT_MS;

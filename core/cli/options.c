@@ -14,7 +14,7 @@ enum {
 	OPT_TIMEOUT = 't', OPT_EHLO = 'e', OPT_JSON = 'j', OPT_QUIET = 'q', OPT_VERBOSE = 'v',
 	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
-	OPT_SET, OPT_TLS_PARALLEL,
+	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE,
 };
 
 typedef struct option_spec {
@@ -36,6 +36,8 @@ static const option_spec table[] = {
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
 	{ "set", OPT_SET, "CHECK.PARAM=VALUE", "override a check parameter of the profile (repeatable; lists as a,b,c)" },
 	{ "tls-parallel", OPT_TLS_PARALLEL, "N", "simultaneous TLS probe connections of the cipher check (1-16; same as --set cipher.parallel=N)" },
+	{ "auth-user", OPT_AUTH_USER, "USER", "log in as USER in the auth check (password: --auth-password-file or env SMTPDIAG_PASSWORD)" },
+	{ "auth-password-file", OPT_AUTH_PASSWORD_FILE, "FILE", "read the password from the first line of FILE (never from the command line)" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
 	{ "verbose", OPT_VERBOSE, NULL, "also print OK findings and every fact" },
@@ -170,6 +172,12 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			add_set(cli, sd_asprintf("cipher.parallel=%lld", par));
 			break;
 		}
+		case OPT_AUTH_USER:
+			cli->auth_user = optarg;
+			break;
+		case OPT_AUTH_PASSWORD_FILE:
+			cli->auth_password_file = optarg;
+			break;
 		case OPT_JSON:
 			cli->output = SD_OUT_JSON;
 			break;

@@ -27,6 +27,8 @@ typedef struct sd_cli {
 	const char *tls;
 	const char *ehlo_name;
 	const char *ca_file;
+	const char *auth_user;
+	const char *auth_password_file;
 	sd_output output;
 	int quiet, verbose, transcript;
 	int list_checks, list_profiles, help, version;

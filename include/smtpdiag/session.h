@@ -158,6 +158,16 @@ double sd_session_phase_ms(const sd_session *s, sd_phase p);
 /* sd_phase_name - stable identifier of a phase, e.g. "greeting_first_byte" */
 const char *sd_phase_name(sd_phase p);
 
+/* sd_session_command_secret - send LINE (CRLF added) and read the reply;
+ * the transcript shows "********" instead of the line. For SASL exchanges
+ * (an "AUTH MECH initial-response" line is redacted by sd_session_command
+ * already; continuation lines are not recognisable and need this). */
+const sd_reply *sd_session_command_secret(sd_session *s, const char *line);
+/* sd_session_credentials - the user and password the operator gave
+ * (--auth-user, --auth-password-file or SMTPDIAG_PASSWORD); 1 if both are
+ * set. A check must never print, report or log the password. */
+int sd_session_credentials(const sd_session *s, const char **user, const char **password);
+
 /* sd_session_set_software - the server software the greeting named
  * ("Postfix", "Microsoft Exchange"): the knowledge base words its fixes for
  * it unless the profile says `vendor:`. The banner check sets it. */

@@ -18,8 +18,9 @@ t.ok(r.rc == 0 and "plugin ABI 1" in r.out, "--version names the plugin ABI", r)
 
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
-t.ok(r.rc == 0 and names == ["banner", "certificate", "cipher", "connect", "ehlo", "relay", "response-time", "starttls"],
-     "--list-checks lists the eight checks", r)
+t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "ehlo", "relay", "response-time",
+              "starttls"],
+     "--list-checks lists the nine checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
@@ -69,6 +70,14 @@ usage_error(["--server", "127.0.0.1", "--set", "ehlo.min_sise=10"],
             "--set: check 'ehlo' has no parameter 'min_sise' (it takes: ", "--set with an unknown parameter")
 usage_error(["--server", "127.0.0.1", "--checks", "cipher", "--set", "cipher.parallel=lots"],
             "--set: check 'cipher': parameter 'parallel' expects an integer, got 'lots'", "--set with a bad value")
+usage_error(["--server", "127.0.0.1", "--auth-user", "bob"], "--auth-user needs a password",
+            "--auth-user without a password source")
+usage_error(["--server", "127.0.0.1", "--auth-user", "bob", "--auth-password-file", "/nonexistent/pw"],
+            "--auth-password-file: cannot read '/nonexistent/pw'", "unreadable password file")
+usage_error(["--server", "127.0.0.1", "--auth-user", "bob", "--auth-password-file", "/dev/null"],
+            "is empty (the password is its first line)", "empty password file")
+usage_error(["--server", "127.0.0.1", "--auth-password-file", "/dev/null"], "--auth-password-file needs --auth-user",
+            "password file without a user")
 usage_error(["--server", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"], "--ca-file: cannot read '/nonexistent/ca.pem'",
             "unreadable --ca-file")
 usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")

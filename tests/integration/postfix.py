@@ -49,10 +49,10 @@ if not t.ok(up.returncode == 0, "lab Postfix starts", up.stdout + up.stderr):
     t.done()
 
 
-def audit(*args):
+def audit(*args, env=None):
     """The MX name with the lab address, verified against the lab CA."""
     return run("--server", "mail.lab.test", "--address", "127.0.0.1", "--ca-file", CA, "--json",
-               "--timeout", "10s", *args)
+               "--timeout", "10s", *args, env=env)
 
 
 # --- text mode: live phase lines and a result line ---
@@ -316,6 +316,52 @@ r = audit("--port", str(SUBMISSION), "--checks", "relay")
 c = r.check("relay")
 t.ok(c["facts"].get("over_tls") is True and c["facts"].get("forms_denied") == 16 and r.finding("relay.open") is None,
      "relay: on submission (STARTTLS required) the battery upgrades to TLS and finds no relay", r)
+
+# --- SMTP AUTH (issue 5): mechanisms, every mechanism, bad password, no leak ---
+import base64  # noqa: E402
+import tempfile  # noqa: E402
+
+PASSWORD = "labpass"
+secrets = [PASSWORD, base64.b64encode(PASSWORD.encode()).decode(),
+           base64.b64encode(b"\0labuser\0" + PASSWORD.encode()).decode()]
+r = audit("--port", str(MX), "--checks", "auth")
+a = r.check("auth")["facts"]
+t.ok(a.get("mechanisms_before_tls") == "" and a.get("mechanisms_after_tls") == ["PLAIN", "LOGIN"]
+     and "no credentials given" in (r.check("auth").get("summary") or ""),
+     "auth: the MX offers AUTH only after STARTTLS; no login without credentials", a)
+
+for mech in ("SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"):
+    r = audit("--port", str(SUBMISSION), "--checks", "auth", "--auth-user", "labuser", "--set",
+              "auth.mechanism=" + mech, "--transcript", env={"SMTPDIAG_PASSWORD": PASSWORD})
+    a = r.check("auth")["facts"]
+    proof = a.get("server_proved_password") is True if mech.startswith("SCRAM") else True
+    leaked = [x for x in secrets if x in r.out or x in r.err]
+    t.ok(r.rc == 0 and a.get("login_ok") is True and a.get("mechanism") == mech and proof and not leaked,
+         "auth: %s login over TLS succeeds against Postfix/Cyrus SASL%s, no secret in the output" %
+         (mech, " and the server proves it knows the password" if mech.startswith("SCRAM") else ""),
+         "leaked=%s\n%s" % (leaked, r))
+r = audit("--port", str(SUBMISSION), "--checks", "auth", "--auth-user", "labuser", env={"SMTPDIAG_PASSWORD": PASSWORD})
+t.ok(r.check("auth")["facts"].get("mechanism") == "SCRAM-SHA-256", "auth: the strongest offered mechanism by default",
+     r.check("auth")["facts"])
+
+with tempfile.NamedTemporaryFile("w", suffix=".pw") as pw:
+    pw.write("wrong-password\n")
+    pw.flush()
+    r = audit("--port", str(SUBMISSION), "--checks", "auth", "--auth-user", "labuser", "--auth-password-file", pw.name,
+              "--set", "auth.mechanism=PLAIN", "--transcript")
+    f = r.finding("auth.failed")
+    t.ok(f is not None and f["severity"] == "critical" and r.rc == 2 and f.get("kind") == "smtp.auth_failed"
+         and "535" in f["summary"] and "SASL" in (f.get("fix") or "") and "password" in (f.get("cause") or "")
+         and not schema_errors(r.json),
+         "auth: a wrong password is 535 with the knowledge base's cause and Postfix's fix", r)
+    t.ok("wrong-password" not in r.out and "AUTH PLAIN ********" in r.out,
+         "auth: the transcript redacts the AUTH PLAIN response", r.out[-600:])
+
+r = audit("--port", str(PLAINAUTH), "--checks", "auth", "--auth-user", "labuser", env={"SMTPDIAG_PASSWORD": PASSWORD})
+f = r.finding("auth.not_attempted")
+log = "".join(service_log("lab-plainauth"))
+t.ok(f is not None and f["severity"] == "warning" and "sasl_method" not in log,
+     "auth: no password is sent in clear text (PLAIN without TLS) unless the profile allows it", r)
 
 # --- no TLS at all on a listener ---
 r = audit("--port", str(PLAINAUTH))

@@ -71,13 +71,15 @@ class Result:
         return "exit %s\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.out[-4000:], self.err[-2000:])
 
 
-def run(*args, timeout=60):
+def run(*args, timeout=60, env=None):
     """Run smtp-diag; a hang is a failure (the timeout is a guard, not a goal).
-    Under 'make check-valgrind', SD_VALGRIND holds the valgrind command line."""
+    Under 'make check-valgrind', SD_VALGRIND holds the valgrind command line.
+    ENV: extra environment variables."""
     wrapper = os.environ.get("SD_VALGRIND", "").split()
     try:
         p = subprocess.run(wrapper + [SMTP_DIAG] + list(args), capture_output=True, text=True,
-                           timeout=timeout, errors="replace")
+                           timeout=timeout, errors="replace",
+                           env=dict(os.environ, **env) if env else None)
         return Result(p.returncode, p.stdout, p.stderr)
     except subprocess.TimeoutExpired as e:
         return Result("hang", e.stdout or "", "smtp-diag did not finish within %ss" % timeout)

@@ -10,7 +10,8 @@
 # Listeners, from $SD_LAB_PORT_BASE (default 10025):
 #   base+0  MX: STARTTLS offered, AUTH only after TLS, relay denied  (also [::1])
 #   base+1  OPEN RELAY for loopback clients, every transport discards
-#   base+2  submission: STARTTLS required, AUTH PLAIN/LOGIN, relay for authenticated users
+#   base+2  submission: STARTTLS required, AUTH SCRAM-SHA-256/SCRAM-SHA-1/CRAM-MD5/PLAIN/LOGIN,
+#           relay for authenticated users
 #   base+3  SMTPS: implicit TLS, AUTH
 #   base+4  no TLS at all, AUTH PLAIN/LOGIN in clear text
 #   base+5  postscreen with a multi-line greeting and a 2 s greet wait (deliberate delay)
@@ -133,6 +134,7 @@ cat > "$PF/etc/master.cf" <<EOT
   -o syslog_name=lab-submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_path=smtpd-strong
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 127.0.0.1:$(p 3) inet n - n - - smtpd
@@ -210,6 +212,9 @@ auxprop_plugin: sasldb
 mech_list: PLAIN LOGIN
 sasldb_path: $PF/etc/sasl/sasldb2
 EOT
+# the submission listener also offers the challenge-response mechanisms
+sed 's/^mech_list:.*/mech_list: SCRAM-SHA-256 SCRAM-SHA-1 CRAM-MD5 PLAIN LOGIN/' \
+  "$PF/etc/sasl/smtpd.conf" > "$PF/etc/sasl/smtpd-strong.conf"
 printf '%s' "$LAB_PASS" | saslpasswd2 -p -c -f "$PF/etc/sasl/sasldb2" -u lab.test "$LAB_USER"
 chown root:postfix "$PF/etc/sasl/sasldb2"; chmod 0640 "$PF/etc/sasl/sasldb2"
 chmod 0755 "$STATE" "$PF" "$PF/etc" "$PF/etc/sasl"
