@@ -20,93 +20,20 @@ without -sV (which would add service detection to nmap's time).
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import socket
-import tempfile
-import threading
-import time
 import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
+from benchlab import DelayProxy, Lab, need, smtp_diag, timed
 VERSIONS = {"TLSv1": "TLSv1.0", "TLSv1.0": "TLSv1.0", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2",
             "TLSv1.3": "TLSv1.3", "SSLv3": "SSLv3", "SSLv2": "SSLv2"}
 # (offset from the port base, label)
 LISTENERS = [(0, "MX (Postfix 'high')"), (12, "strict (ECDHE+AEAD)"), (11, "legacy (TLS 1.0/1.1, kRSA)")]
 
 
-class DelayProxy:
-    """Forward 127.0.0.1:listen to 127.0.0.1:target, holding every chunk for
-    half the round-trip time in each direction: a WAN link on loopback."""
-
-    def __init__(self, listen, target, rtt_ms):
-        self.target, self.delay = target, rtt_ms / 2000.0
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", listen))
-        self.sock.listen(64)
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                u = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                c.close()
-                continue
-            for a, b in ((c, u), (u, c)):
-                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
-
-    def pump(self, src, dst):
-        import queue
-        q = queue.Queue()
-
-        def send():
-            while True:
-                due, data = q.get()
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                try:
-                    if data:
-                        dst.sendall(data)
-                    else:
-                        dst.shutdown(socket.SHUT_WR)
-                        return
-                except OSError:
-                    return
-        threading.Thread(target=send, daemon=True).start()
-        while True:
-            try:
-                data = src.recv(65536)
-            except OSError:
-                data = b""
-            q.put((time.monotonic() + self.delay, data))
-            if not data:
-                return
-
-
-def timed(args, env=None):
-    t0 = time.monotonic()
-    p = subprocess.run(args, capture_output=True, text=True, env=env, errors="replace")
-    return time.monotonic() - t0, p
-
-
-def ours(build, port, ca, env, parallel):
-    exe = os.path.join(build, ".libs", "smtp-diag")
-    if os.access(exe, os.X_OK):  # the real binary, not libtool's shell wrapper
-        env = dict(env, LD_LIBRARY_PATH=os.path.join(build, ".libs"))
-    else:
-        exe = os.path.join(build, "smtp-diag")
-    args = [exe, "--plugin-dir", os.path.join(build, "plugins"), "--profile-dir", os.path.join(SRC, "profiles"),
-            "--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(port), "--ca-file", ca,
+def ours(build, port, ca, parallel):
+    argv, env = smtp_diag(build)
+    args = argv + ["--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(port), "--ca-file", ca,
             "--checks", "cipher", "--json"] + (["--tls-parallel", str(parallel)] if parallel else [])
     secs, p = timed(args, env)
     doc = json.loads(p.stdout)
@@ -169,33 +96,11 @@ def main():
     ap.add_argument("--rtt", type=int, default=20,
                     help="also measure through a proxy adding this round-trip time in ms (0: skip; no testssl)")
     a = ap.parse_args()
-    for tool in ("nmap",) + (() if a.no_testssl else ("testssl",)):
-        if shutil.which(tool) is None:
-            sys.exit("cipher_bench: %s is not installed (apt-get install %s)" %
-                     (tool, "testssl.sh" if tool == "testssl" else tool))
-    base = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
-    tmp = tempfile.mkdtemp(prefix="sd-bench-")
-    os.chmod(tmp, 0o755)  # the Postfix daemons must reach the lab state
-    state = os.path.join(tmp, "lab")
-    env = dict(os.environ, SD_LAB_STATE=state, SD_LAB_PORT_BASE=str(base))
-    lab = os.path.join(SRC, "tests", "lab")
-    up = subprocess.run([os.path.join(lab, "postfix-up.sh")], env=env, capture_output=True, text=True)
-    if up.returncode != 0:
-        sys.exit("cipher_bench: lab did not start:\n" + up.stdout + up.stderr)
+    need("nmap", *(() if a.no_testssl else ("testssl",)))
+    offsets = [off for off, _ in LISTENERS]
+    lab = Lab(offsets, extra_ports=[int(os.environ.get("SD_LAB_PORT_BASE", "10025")) + 40 + o for o in offsets])
     try:
-        datadir = os.path.join(tmp, "nmap")
-        os.mkdir(datadir)
-        proxy_base = base + 40
-        ports = {base + off for off, _ in LISTENERS} | {proxy_base + off for off, _ in LISTENERS}
-        with open("/usr/share/nmap/nmap-services") as src, open(os.path.join(datadir, "nmap-services"), "w") as dst:
-            for line in src:
-                f = line.split()
-                if len(f) >= 2 and f[1] in {"%d/tcp" % p for p in ports}:
-                    continue
-                dst.write(line)
-            for p in sorted(ports):
-                dst.write("smtp\t%d/tcp\t0.000001\t# smtpdiag lab\n" % p)
-        ca = os.path.join(state, "certs", "ca.crt")
+        base, proxy_base = lab.base, lab.base + 40
         print("listener                        tool       wall (s)  ratio  sets")
         all_same = True
         plan = [(base + off, label, True) for off, label in LISTENERS]
@@ -204,10 +109,10 @@ def main():
                 DelayProxy(proxy_base + off, base + off, a.rtt)
                 plan.append((proxy_base + off, "%s, RTT %d ms" % (label.split(" (")[0], a.rtt), False))
         for port, label, direct in plan:
-            runs = [ours(a.build, port, ca, env, a.parallel) for _ in range(a.runs)]
+            runs = [ours(a.build, port, lab.ca, a.parallel) for _ in range(a.runs)]
             t_ours = statistics.median(r[0] for r in runs)
             _, o_protos, o_sets, hs = runs[0]
-            nruns = [nmap(port, datadir) for _ in range(a.runs)]
+            nruns = [nmap(port, lab.nmap_datadir) for _ in range(a.runs)]
             t_nmap = statistics.median(r[0] for r in nruns)
             _, n_protos, n_sets = nruns[0]
             same_n = o_protos == n_protos and o_sets == n_sets
@@ -216,7 +121,7 @@ def main():
                                                           "DIFFER: ours %s / nmap %s" % (o_sets, n_sets)))
             all_same &= same_n
             if not a.no_testssl and direct:
-                t_ts, ts_protos, ts_suites = testssl(port, tmp)
+                t_ts, ts_protos, ts_suites = testssl(port, lab.tmp)
                 o_union = set().union(*o_sets.values()) if o_sets else set()
                 same_t = o_protos == ts_protos and o_union == ts_suites
                 print("%-31s testssl    %8.3f  %5.1fx %s" % ("", t_ts, t_ts / t_ours, "identical" if same_t else
@@ -229,8 +134,7 @@ def main():
                                                          else "NOT identical (see above)"))
         return 0 if all_same else 1
     finally:
-        subprocess.run([os.path.join(lab, "postfix-down.sh"), "--quiet", "--purge"], env=env)
-        shutil.rmtree(tmp, ignore_errors=True)
+        lab.close()
 
 
 if __name__ == "__main__":

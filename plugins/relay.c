@@ -352,8 +352,11 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_report_summary(r, "not an open relay: %d of %d forms refused", NATTEMPTS, NATTEMPTS);
 	else if (next == 0 && nloc == 0 && count[R_ACCEPTED] == 0 && count[R_AUTH_REQUIRED] == 0)
 		sd_report_summary(r, "no form accepted (%d refused)", count[R_DENIED] + count[R_UNKNOWN_USER]);
+	else if (next > 0 && nloc > 0)
+		sd_report_summary(r, "OPEN RELAY (%d forms accepted for %s, %d more inconclusive)", next,
+				  sd_param_string(p, "external_domain"), nloc);
 	else if (next > 0)
-		sd_report_summary(r, "OPEN RELAY (%d of %d forms accepted)", count[R_ACCEPTED], NATTEMPTS);
+		sd_report_summary(r, "OPEN RELAY (%d of %d forms accepted)", next, NATTEMPTS);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 	return SD_RUN_DONE;
