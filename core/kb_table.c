@@ -244,6 +244,18 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Postfix: set local_recipient_maps (or virtual_mailbox_maps) so unknown users are rejected at RCPT; "
 	    "allow_percent_hack and swap_bangpath decide how odd local parts are read"),
 
+	/* --- the user-enum check --- */
+	WHY("user_enum.vrfy", "postfix", NULL, "Postfix: disable_vrfy_command = yes in main.cf, then 'postfix reload'"),
+	WHY("user_enum.vrfy", "sendmail", NULL, "Sendmail: define(`confPRIVACY_FLAGS', `goaway') (or novrfy) in the .mc file"),
+	WHY("user_enum.vrfy", "exim", NULL, "Exim: remove acl_smtp_vrfy (Exim refuses VRFY without it)"),
+	WHY("user_enum.vrfy", "exchange", NULL,
+	    "Exchange answers VRFY with 252 by default: check for a third-party gateway in front of it"),
+	WHY("user_enum.expn", "sendmail", NULL, "Sendmail: PrivacyOptions noexpn (or goaway)"),
+	WHY("user_enum.expn", "exim", NULL, "Exim: remove acl_smtp_expn and smtp_expn_hosts"),
+	WHY("user_enum.rcpt", "postfix", NULL,
+	    "Postfix: keep reject_unlisted_recipient; slow harvesters with smtpd_client_recipient_rate_limit, "
+	    "smtpd_hard_error_limit and postscreen"),
+
 	/* --- connection failures (finding ids of the connect check) --- */
 	WHY("connect.timeout", NULL,
 	    "no answer to the TCP handshake: a firewall drops the packets (many ISPs block outbound port 25), "

@@ -20,7 +20,7 @@ LAB = os.path.join(SRC, "tests", "lab")
 STATE = os.path.join(BUILD, "tests", "lab-state")
 BASE = int(os.environ.get("SD_LAB_PORT_BASE", "10025"))
 (MX, RELAY, SUBMISSION, SMTPS, PLAINAUTH, POSTSCREEN,
- EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE, LEGACY, STRICT) = (BASE + i for i in range(13))
+ EXPIRED, WRONGHOST, SELFSIGNED, INTCHAIN, NOINTERMEDIATE, LEGACY, STRICT, VERIFY, NOVRFY) = (BASE + i for i in range(15))
 CA = os.path.join(STATE, "certs", "ca.crt")
 env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE))
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
@@ -362,6 +362,28 @@ f = r.finding("auth.not_attempted")
 log = "".join(service_log("lab-plainauth"))
 t.ok(f is not None and f["severity"] == "warning" and "sasl_method" not in log,
      "auth: no password is sent in clear text (PLAIN without TLS) unless the profile allows it", r)
+
+# --- mailbox enumeration (issue 5) ---
+r = audit("--port", str(VERIFY), "--checks", "user-enum")
+f = r.finding("user_enum.vrfy")
+u = r.check("user-enum")["facts"]
+t.ok(f is not None and f["severity"] == "warning" and "disable_vrfy_command = yes" in (f.get("fix") or "")
+     and u["vrfy"]["known"].startswith("252") and u["vrfy"]["unknown"].startswith("550")
+     and r.finding("user_enum.rcpt") is not None and r.finding("user_enum.rcpt")["severity"] == "info",
+     "user-enum: VRFY discloses mailboxes (252 vs 550) with Postfix's fix; RCPT verification noted as info", r)
+r = audit("--port", str(NOVRFY), "--checks", "user-enum")
+u = r.check("user-enum")["facts"]
+t.ok(r.finding("user_enum.vrfy") is None and u["vrfy"]["verdict"] == "disabled" and u["expn"]["verdict"] == "disabled",
+     "user-enum: disable_vrfy_command = yes closes VRFY (502); Postfix has no EXPN", u)
+r = audit("--port", str(MX), "--checks", "user-enum")
+u = r.check("user-enum")["facts"]
+t.ok(r.finding("user_enum.vrfy") is None and r.finding("user_enum.rcpt") is None and u["rcpt"]["verdict"] == "same answer",
+     "user-enum: a server that accepts every local part discloses nothing", u)
+# with recipient verification the relay control is refused, so no form is merely inconclusive
+r = audit("--port", str(VERIFY), "--checks", "relay")
+t.ok(r.check("relay")["facts"].get("local_control") == "unknown user" and r.finding("relay.inconclusive") is None
+     and r.finding("relay.open") is None and r.check("relay")["facts"].get("forms_denied") == 16,
+     "relay: with recipient verification the control RCPT is refused and all 16 forms are denied", r)
 
 # --- no TLS at all on a listener ---
 r = audit("--port", str(PLAINAUTH))

@@ -23,6 +23,8 @@
 #   base+11 LEGACY: STARTTLS with TLS 1.0/1.1 only and static-RSA suites (no forward secrecy)
 #   base+12 STRICT: TLS 1.2+, only ECDHE with AES-GCM or ChaCha20, groups X25519 and P-256,
 #           server cipher order enforced (a deliberately short, known list)
+#   base+13 VERIFY: only postmaster and alice exist (unknown users rejected at RCPT), VRFY on
+#   base+14 VERIFY with disable_vrfy_command = yes
 # Certificates come from make-certs.sh (test CA: $SD_LAB_STATE/certs/ca.crt).
 # Nothing can leave the machine: every transport is discard:, there is no
 # smtp/lmtp client service, and inet_interfaces is loopback-only.
@@ -31,7 +33,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${SD_LAB_STATE:-$PWD/lab-state}"
 BASE="${SD_LAB_PORT_BASE:-10025}"
 PF="$STATE/postfix"
-LAST=12   # highest listener offset
+LAST=14   # highest listener offset
 LAB_USER=labuser LAB_PASS=labpass
 
 die() { echo "postfix-up.sh: $*" >&2; exit 1; }
@@ -180,6 +182,13 @@ cat > "$PF/etc/master.cf" <<EOT
   -o tls_high_cipherlist=ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL
   -o tls_preempt_cipherlist=yes
   -o tls_eecdh_auto_curves=X25519,prime256v1
+127.0.0.1:$(p 13) inet n - n - - smtpd
+  -o syslog_name=lab-verify
+  -o local_recipient_maps=inline:{postmaster=known,alice=known}
+127.0.0.1:$(p 14) inet n - n - - smtpd
+  -o syslog_name=lab-novrfy
+  -o local_recipient_maps=inline:{postmaster=known,alice=known}
+  -o disable_vrfy_command=yes
 smtpd     pass  -       -       n       -       -       smtpd
   -o syslog_name=lab-postscreen
 dnsblog   unix  -       -       n       -       0       dnsblog

@@ -1,0 +1,150 @@
+/*
+ * user_enum.c - check "user-enum": can anyone learn which mailboxes exist?
+ *
+ * The probes of nmap's smtp-enum-users, each asked for a mailbox that must
+ * exist (postmaster, RFC 5321 4.5.1) and for one that cannot: VRFY, EXPN,
+ * and RCPT TO after MAIL FROM:<> (then RSET; nothing is sent). A method
+ * discloses existence when the two answers differ (250/251 against 550).
+ * VRFY or EXPN doing so is a leak to report; RCPT doing so is what a
+ * server should do (refusing unknown recipients avoids backscatter), so it
+ * is noted with the usual mitigation rather than flagged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <smtpdiag/plugin.h>
+
+static const char *const requires[] = { "ehlo", NULL };
+
+static const sd_param_spec params[] = {
+	{ "known_user", SD_PARAM_STRING, "postmaster", "a mailbox that exists (RFC 5321: postmaster always does)" },
+	{ "domain", SD_PARAM_STRING, "", "the domain of the addresses (default: the name in the EHLO reply)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+typedef enum { M_UNKNOWN, M_DISABLED, M_NO_ANSWER_GIVEN, M_SAME, M_DISCLOSES } method_verdict;
+
+/* judge - what a pair of answers (existing, random) says */
+static method_verdict judge(const sd_reply *known, const sd_reply *random)
+{
+	if (known == NULL || random == NULL)
+		return M_UNKNOWN;
+	int k = known->code, x = random->code;
+	if (k == 502 || k == 500 || k == 504 || (k == 550 && x == 550 && strstr(known->enhanced, "5.5") != NULL))
+		return M_DISABLED;
+	if (k == 252 && x == 252)
+		return M_NO_ANSWER_GIVEN; /* "cannot VRFY user, but will accept" (RFC 5321 3.5.3) */
+	if (k / 100 == 2 && x / 100 == 5)
+		return M_DISCLOSES;
+	return M_SAME;
+}
+
+static const char *verdict_name(method_verdict v)
+{
+	static const char *const n[] = { "no answer", "disabled", "answers 252 (no information)", "same answer",
+					 "discloses existence" };
+	return n[v];
+}
+
+static void pair_fact(sd_report *r, const char *key, const sd_reply *a, const sd_reply *b, method_verdict v)
+{
+	sd_report_fact_map_add(r, key, "verdict", verdict_name(v));
+	if (a != NULL) {
+		char t[160];
+		snprintf(t, sizeof(t), "%d %s", a->code, a->nlines ? a->lines[0] : "");
+		sd_report_fact_map_add(r, key, "known", t);
+	}
+	if (b != NULL) {
+		char t[160];
+		snprintf(t, sizeof(t), "%d %s", b->code, b->nlines ? b->lines[0] : "");
+		sd_report_fact_map_add(r, key, "unknown", t);
+	}
+}
+
+static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
+{
+	const sd_ehlo *e = sd_session_ehlo(s);
+	const char *domain = sd_param_string(p, "domain");
+	const char *known = sd_param_string(p, "known_user");
+	char kaddr[320], xaddr[320], xuser[80];
+	struct timespec ts;
+
+	sd_report_phase(r, "Mailbox enumeration (VRFY, EXPN, RCPT)");
+	if (domain == NULL || *domain == '\0')
+		domain = e != NULL && e->domain != NULL && *e->domain ? e->domain : sd_session_server(s);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(xuser, sizeof(xuser), "smtpdiag-nosuchuser-%lx%lx", (unsigned long)ts.tv_nsec, (unsigned long)getpid());
+	snprintf(kaddr, sizeof(kaddr), "%s@%s", known, domain);
+	snprintf(xaddr, sizeof(xaddr), "%s@%s", xuser, domain);
+
+	sd_session *f = sd_session_open_fresh(s);
+	if (sd_session_ehlo(f) == NULL) {
+		const char *msg;
+		sd_session_error(f, &msg);
+		sd_report_finding(r, SD_CHECK_ERROR, "user_enum.no_session", "could not open a session: %s", msg);
+		sd_session_free(f);
+		return SD_RUN_ERROR;
+	}
+	const sd_reply *vk = sd_session_command(f, "VRFY %s", known);
+	const sd_reply *vx = vk != NULL ? sd_session_command(f, "VRFY %s", xuser) : NULL;
+	method_verdict vrfy = judge(vk, vx);
+	pair_fact(r, "vrfy", vk, vx, vrfy);
+	const sd_reply *ek = vx != NULL ? sd_session_command(f, "EXPN %s", known) : NULL;
+	const sd_reply *ex = ek != NULL ? sd_session_command(f, "EXPN %s", xuser) : NULL;
+	method_verdict expn = judge(ek, ex);
+	pair_fact(r, "expn", ek, ex, expn);
+	const sd_reply *m = ex != NULL ? sd_session_command(f, "MAIL FROM:<>") : NULL;
+	const sd_reply *rk = NULL, *rx = NULL;
+	if (m != NULL && m->code / 100 == 2) {
+		rk = sd_session_command(f, "RCPT TO:<%s>", kaddr);
+		rx = rk != NULL ? sd_session_command(f, "RCPT TO:<%s>", xaddr) : NULL;
+		if (rx != NULL)
+			sd_session_command(f, "RSET"); /* never DATA */
+	}
+	method_verdict rcpt = judge(rk, rx);
+	pair_fact(r, "rcpt", rk, rx, rcpt);
+	sd_session_free(f);
+
+	int leaks = 0;
+	if (vrfy == M_DISCLOSES) {
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.vrfy",
+						   "VRFY tells whether a mailbox exists (%s: %d, %s: %d)", known, vk->code,
+						   xuser, vx->code);
+		sd_finding_cause(fd, "VRFY answers for real mailboxes: anyone can harvest valid addresses for spam "
+				     "and password guessing");
+		sd_finding_fix(fd, "disable VRFY, or answer every VRFY with 252 (RFC 5321 3.5.3)");
+		leaks++;
+	}
+	if (expn == M_DISCLOSES) {
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.expn",
+						   "EXPN tells whether a mailbox or list exists (%s: %d, %s: %d)", known,
+						   ek->code, xuser, ex->code);
+		sd_finding_cause(fd, "EXPN expands addresses and lists for anyone");
+		sd_finding_fix(fd, "disable EXPN");
+		leaks++;
+	}
+	if (rcpt == M_DISCLOSES) {
+		sd_finding *fd = sd_report_finding(r, SD_INFO, "user_enum.rcpt",
+						   "RCPT TO tells whether a mailbox exists (%d against %d), as it should",
+						   rk->code, rx->code);
+		sd_finding_cause(fd, "the server refuses unknown recipients during the SMTP dialogue, which avoids "
+				     "backscatter but lets a client test addresses one by one");
+		sd_finding_fix(fd, "keep it, and limit how fast one client can try recipients");
+	}
+	sd_report_summary(r, "VRFY %s, EXPN %s, RCPT %s", verdict_name(vrfy), verdict_name(expn), verdict_name(rcpt));
+	(void)leaks;
+	return SD_RUN_DONE;
+}
+
+SD_CHECK_EXPORT(user_enum) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "user-enum",
+	.title = "Mailbox enumeration",
+	.summary = "whether VRFY, EXPN or RCPT TO disclose which mailboxes exist (probes nmap's smtp-enum-users uses)",
+	.requires = requires,
+	.params = params,
+	.run = run,
+};
