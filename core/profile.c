@@ -835,6 +835,19 @@ static void split_list(sd_raw_param *rp)
 	rp->scalar = NULL;
 }
 
+/* sd_profile_enable_check - --send and the like */
+void sd_profile_enable_check(sd_profile *p, const char *name)
+{
+	sd_profile_check *c = sd_profile_find_check(p, name);
+
+	if (c != NULL) {
+		c->disabled = 0;
+		return;
+	}
+	sd_profile_check n = { .name = sd_xstrdup(name), .mark = { .file = "--send" } };
+	merge_check(p, &n);
+}
+
 /* sd_profile_set_param - a CHECK.PARAM=VALUE override from the command line */
 int sd_profile_set_param(sd_profile *p, const char *assignment, const char *origin, char **err)
 {

@@ -89,6 +89,8 @@ sd_profile *sd_profile_load_string(const char *yaml, size_t len, const char *fil
  * if --checks names it. ORIGIN (a static string such as "--set") starts
  * error messages. -1 and *err on a malformed assignment. */
 int sd_profile_set_param(sd_profile *p, const char *assignment, const char *origin, char **err);
+/* sd_profile_enable_check - make NAME run (added at the end if absent) */
+void sd_profile_enable_check(sd_profile *p, const char *name);
 /* sd_profile_bind - check every entry against REG, build parameters; -1 and *err */
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err);
 /* sd_profile_find_check - the entry for NAME, or NULL */

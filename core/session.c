@@ -602,6 +602,63 @@ const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
 	return r;
 }
 
+/* sd_session_send_message - after 354: the message, dot-stuffed, then "." */
+const sd_reply *sd_session_send_message(sd_session *s, const char *message)
+{
+	if (usable(s, "the message") != 0)
+		return NULL;
+	size_t len = strlen(message), cap = len + len / 8 + 8, n = 0, lines = 0;
+	char *buf = sd_xrealloc(NULL, cap);
+	int bol = 1;
+
+	/* RFC 5321 4.5.2: a line starting with '.' gets one more; every line
+	 * ends in CRLF whatever the input used; then CRLF.CRLF */
+	for (const char *p = message; *p != '\0'; p++) {
+		if (n + 4 > cap) {
+			cap *= 2;
+			buf = sd_xrealloc(buf, cap);
+		}
+		if (bol && *p == '.')
+			buf[n++] = '.';
+		bol = 0;
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if (*p == '\n' || *p == '\r') {
+			buf[n++] = '\r';
+			buf[n++] = '\n';
+			bol = 1;
+			lines++;
+			continue;
+		}
+		buf[n++] = *p;
+	}
+	if (n + 8 > cap)
+		buf = sd_xrealloc(buf, cap = n + 8);
+	if (!bol) {
+		buf[n++] = '\r';
+		buf[n++] = '\n';
+		lines++;
+	}
+	memcpy(buf + n, ".\r\n", 3);
+	n += 3;
+	event(s, "message sent: %zu lines, %zu bytes (not shown)", lines, n);
+	double start = sd_now_ms();
+	int rc = sd_conn_write(s->conn, buf, n, start + s->cfg.command_timeout_ms);
+	free(buf);
+	if (rc != 0) {
+		set_error(s, (sd_error)rc, "%s while sending the message", io_verb((sd_error)rc));
+		drop_connection(s);
+		return NULL;
+	}
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, ".", 0);
+	/* RFC 5321 4.5.3.2.6 allows 10 minutes for the end-of-data reply (content
+	 * filters run now); give three command timeouts, at most that */
+	double limit = 3.0 * s->cfg.command_timeout_ms;
+	if (limit > 600000)
+		limit = 600000;
+	return read_reply(s, start, start + limit, "end of data");
+}
+
 /* sd_session_command_secret - a line the transcript must not show */
 const sd_reply *sd_session_command_secret(sd_session *s, const char *line)
 {

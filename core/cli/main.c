@@ -204,6 +204,21 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 	return 0;
 }
 
+/* send_requested - --send: the transaction check joins --checks, or is
+ * enabled in the profile */
+static void send_requested(sd_cli *cli, sd_profile *p)
+{
+	if (cli->nchecks > 0) {
+		for (size_t i = 0; i < cli->nchecks; i++)
+			if (strcmp(cli->checks[i], "transaction") == 0)
+				return;
+		cli->checks = sd_xrealloc(cli->checks, (cli->nchecks + 1) * sizeof(char *));
+		cli->checks[cli->nchecks++] = sd_xstrdup("transaction");
+		return;
+	}
+	sd_profile_enable_check(p, "transaction");
+}
+
 /* apply_sets - --set overrides on top of the profile; one that names a
  * check neither the profile nor --checks mentions would do nothing, which
  * is an error rather than a silent surprise */
@@ -281,6 +296,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
+	if (profile != NULL && cli.send)
+		send_requested(&cli, profile);
 	if (profile == NULL || apply_sets(&cli, profile, &err) != 0 || sd_profile_bind(profile, reg, &err) != 0) {
 		fprintf(stderr, "smtp-diag: %s\n", err);
 		goto out;

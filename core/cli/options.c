@@ -14,7 +14,8 @@ enum {
 	OPT_TIMEOUT = 't', OPT_EHLO = 'e', OPT_JSON = 'j', OPT_QUIET = 'q', OPT_VERBOSE = 'v',
 	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
-	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE,
+	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE, OPT_SEND, OPT_FROM, OPT_TO, OPT_HEADER,
+	OPT_BODY, OPT_BODY_FILE,
 };
 
 typedef struct option_spec {
@@ -38,6 +39,12 @@ static const option_spec table[] = {
 	{ "tls-parallel", OPT_TLS_PARALLEL, "N", "simultaneous TLS probe connections of the cipher check (1-16; same as --set cipher.parallel=N)" },
 	{ "auth-user", OPT_AUTH_USER, "USER", "log in as USER in the auth check (password: --auth-password-file or env SMTPDIAG_PASSWORD)" },
 	{ "auth-password-file", OPT_AUTH_PASSWORD_FILE, "FILE", "read the password from the first line of FILE (never from the command line)" },
+	{ "send", OPT_SEND, NULL, "run the transaction check: really send one message (to --to; nothing is sent without this)" },
+	{ "from", OPT_FROM, "ADDRESS", "envelope sender and From: of the message (with --send)" },
+	{ "to", OPT_TO, "ADDRESS", "recipient of the message (repeatable; with --send)" },
+	{ "header", OPT_HEADER, "'NAME: VALUE'", "extra header line (repeatable; with --send)" },
+	{ "body", OPT_BODY, "TEXT", "message body (with --send)" },
+	{ "body-file", OPT_BODY_FILE, "FILE", "message body from FILE (with --send)" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
 	{ "verbose", OPT_VERBOSE, NULL, "also print OK findings and every fact" },
@@ -96,6 +103,13 @@ static void add_set(sd_cli *cli, char *assignment)
 {
 	cli->sets = sd_xrealloc(cli->sets, (cli->nsets + 1) * sizeof(char *));
 	cli->sets[cli->nsets++] = assignment;
+}
+
+static void append(char **dst, const char *item, const char *sep)
+{
+	char *old = *dst;
+	*dst = old != NULL ? sd_asprintf("%s%s%s", old, sep, item) : sd_xstrdup(item);
+	free(old);
 }
 
 /* sd_cli_parse - getopt_long over the table */
@@ -178,6 +192,41 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		case OPT_AUTH_PASSWORD_FILE:
 			cli->auth_password_file = optarg;
 			break;
+		case OPT_SEND:
+			cli->send = 1;
+			break;
+		case OPT_FROM:
+		case OPT_BODY:
+		case OPT_BODY_FILE:
+			/* a body may span lines; an address or a file name may not */
+			if ((c != OPT_BODY && strpbrk(optarg, "\r\n") != NULL) ||
+			    (c == OPT_FROM && strpbrk(optarg, "<> ") != NULL)) {
+				*err = sd_asprintf("%s: '%s' is not usable here", argv[optind - 1], optarg);
+				return -1;
+			}
+			cli->mail_options++;
+			add_set(cli, sd_asprintf("transaction.%s=%s", c == OPT_FROM ? "from" : c == OPT_BODY ? "body" : "body_file",
+						 optarg));
+			break;
+		case OPT_TO:
+			if (optarg[0] == '\0' || strpbrk(optarg, "<>, \r\n") != NULL || strchr(optarg, '@') == NULL) {
+				*err = sd_asprintf("--to: '%s' is not a mail address (local@domain)", optarg);
+				return -1;
+			}
+			cli->mail_options++;
+			append(&cli->to, optarg, ",");
+			break;
+		case OPT_HEADER: {
+			const char *colon = strchr(optarg, ':');
+			if (colon == NULL || colon == optarg || strpbrk(optarg, "\r\n") != NULL ||
+			    strcspn(optarg, " \t") < (size_t)(colon - optarg)) {
+				*err = sd_asprintf("--header: '%s' is not one header line 'Name: value'", optarg);
+				return -1;
+			}
+			cli->mail_options++;
+			append(&cli->headers, optarg, "\n");
+			break;
+		}
 		case OPT_JSON:
 			cli->output = SD_OUT_JSON;
 			break;
@@ -220,6 +269,14 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		*err = sd_asprintf("unexpected argument '%s' (use --server NAME)", argv[optind]);
 		return -1;
 	}
+	if (cli->mail_options > 0 && !cli->send) {
+		*err = sd_xstrdup("--from, --to, --header and --body only go with --send (nothing is sent without it)");
+		return -1;
+	}
+	if (cli->to != NULL)
+		add_set(cli, sd_asprintf("transaction.to=%s", cli->to));
+	if (cli->headers != NULL)
+		add_set(cli, sd_asprintf("transaction.headers=%s", cli->headers));
 	return 0;
 }
 
@@ -232,6 +289,9 @@ void sd_cli_clear(sd_cli *cli)
 	for (size_t i = 0; i < cli->nsets; i++)
 		free(cli->sets[i]);
 	free(cli->sets);
+	free(cli->to);
+	free(cli->headers);
+	cli->to = cli->headers = NULL;
 	cli->checks = NULL;
 	cli->nchecks = 0;
 	cli->sets = NULL;

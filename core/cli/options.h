@@ -23,6 +23,9 @@ typedef struct sd_cli {
 	size_t nchecks;
 	char **sets;                 /* --set and sugar such as --tls-parallel, in order */
 	size_t nsets;
+	int send;                    /* --send: the transaction check runs */
+	int mail_options;            /* --from/--to/--header/--body given */
+	char *to, *headers;          /* collected --to (','), --header ('\n') */
 	long long timeout_ms;        /* 0: from the profile */
 	const char *tls;
 	const char *ehlo_name;

@@ -163,6 +163,12 @@ const char *sd_phase_name(sd_phase p);
  * (an "AUTH MECH initial-response" line is redacted by sd_session_command
  * already; continuation lines are not recognisable and need this). */
 const sd_reply *sd_session_command_secret(sd_session *s, const char *line);
+/* sd_session_send_message - after DATA was answered 354: send MESSAGE
+ * (headers, empty line, body; LF or CRLF line ends), dot-stuffed and
+ * ended with CRLF.CRLF, and read the final reply. The transcript notes the
+ * size, not the content. Only for checks the operator explicitly asked
+ * to deliver mail (the transaction check). */
+const sd_reply *sd_session_send_message(sd_session *s, const char *message);
 /* sd_session_credentials - the user and password the operator gave
  * (--auth-user, --auth-password-file or SMTPDIAG_PASSWORD); 1 if both are
  * set. A check must never print, report or log the password. */

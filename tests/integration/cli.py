@@ -19,8 +19,8 @@ t.ok(r.rc == 0 and "plugin ABI 1" in r.out, "--version names the plugin ABI", r)
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
 t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "ehlo", "relay", "response-time",
-              "starttls", "user-enum"],
-     "--list-checks lists the ten checks", r)
+              "starttls", "transaction", "user-enum"],
+     "--list-checks lists the eleven checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
@@ -78,6 +78,12 @@ usage_error(["--server", "127.0.0.1", "--auth-user", "bob", "--auth-password-fil
             "is empty (the password is its first line)", "empty password file")
 usage_error(["--server", "127.0.0.1", "--auth-password-file", "/dev/null"], "--auth-password-file needs --auth-user",
             "password file without a user")
+usage_error(["--server", "127.0.0.1", "--to", "a@example.net"], "only go with --send (nothing is sent without it)",
+            "--to without --send sends nothing")
+usage_error(["--server", "127.0.0.1", "--send", "--to", "not-an-address"], "--to: 'not-an-address' is not a mail address",
+            "--to with something that is not an address")
+usage_error(["--server", "127.0.0.1", "--send", "--to", "a@example.net", "--header", "no colon"],
+            "--header: 'no colon' is not one header line", "--header without a name")
 usage_error(["--server", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"], "--ca-file: cannot read '/nonexistent/ca.pem'",
             "unreadable --ca-file")
 usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")

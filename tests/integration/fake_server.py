@@ -223,8 +223,9 @@ for _ in range(4):
     filler.append(c)
 r = run("--server", "127.0.0.1", "--port", str(blackhole.getsockname()[1]), "--json", "--timeout", "1s")
 f = r.finding("connect.timeout") if r.rc == 2 else None
-t.ok(f is not None and "timed out after 1000 ms" in f["summary"] and "firewall" in (f["cause"] or ""),
-     "dropped SYNs: connect timeout within --timeout, with the likely causes", r)
+t.ok(f is not None and "timed out after 1000 ms" in f["summary"] and "firewall" in (f["cause"] or "")
+     and "port 25" in (f["cause"] or "") and "587" in (f["fix"] or ""),
+     "dropped SYNs: connect timeout within --timeout, with the likely causes (ISP port-25 filter, use 587)", r)
 for c in filler:
     c.close()
 blackhole.close()

@@ -385,6 +385,46 @@ t.ok(r.check("relay")["facts"].get("local_control") == "unknown user" and r.find
      and r.finding("relay.open") is None and r.check("relay")["facts"].get("forms_denied") == 16,
      "relay: with recipient verification the control RCPT is refused and all 16 forms are denied", r)
 
+# --- the transaction check (issue 5): a real message, and the seed's refusals ---
+r = audit("--port", str(MX), "--send", "--to", "postmaster@lab.test", "--from", "sender@example.org",
+          "--header", "X-Smtpdiag-Test: a, b", "--body", "hello\n.a line starting with a dot\nbye")
+x = r.check("transaction")
+qid = x["facts"].get("queue_id", "")
+import time  # noqa: E402
+
+for _ in range(100):  # delivery (to discard) happens after the 250, in qmgr's time
+    with open(MAILLOG, errors="replace") as fh:
+        mlog = fh.read()
+    if qid and re.search(r"%s: to=<postmaster@lab.test>.*status=sent" % qid, mlog):
+        break
+    time.sleep(0.1)
+t.ok(r.rc == 0 and qid and "queued as " + qid in x.get("summary", "") and x["facts"].get("over_tls") is True
+     and x["facts"]["stages"]["end_of_data"].startswith("250"),
+     "transaction: --send delivers one message over STARTTLS and reports Postfix's queue id", r)
+t.ok(re.search(r"%s: to=<postmaster@lab.test>.*status=sent" % qid, mlog) is not None
+     and re.search(r"%s: message-id=%s" % (qid, re.escape(x["facts"]["message_id"])), mlog) is not None,
+     "transaction: Postfix's log shows that queue id with our Message-ID, delivered (to discard)", qid)
+
+r = audit("--port", str(MX), "--send", "--to", "someone@example.net")
+f = r.finding("transaction.rcpt_refused")
+t.ok(f is not None and f["severity"] == "critical" and f.get("kind") == "smtp.relay_denied" and r.rc == 2
+     and "Relay access denied" in f["summary"] and "not trusted" in (f.get("cause") or "")
+     and "authenticate" in (f.get("cause") or "") and "smtpd_relay_restrictions" in (f.get("fix") or "")
+     and not schema_errors(r.json),
+     "transaction: 554 Relay access denied -> not trusted / not authenticated / policy, with Postfix's fix", r)
+
+r = audit("--port", str(SUBMISSION), "--checks", "auth,transaction", "--auth-user", "labuser", "--send",
+          "--to", "someone@example.net", env={"SMTPDIAG_PASSWORD": PASSWORD})
+t.ok(r.rc == 0 and r.check("auth")["facts"].get("login_ok") is True and r.check("transaction")["facts"].get("queue_id"),
+     "transaction: after AUTH on submission, relaying to an external domain is accepted", r)
+
+r = audit("--port", str(SUBMISSION), "--send", "--to", "someone@example.net", "--checks", "transaction",
+          "--set", "transaction.starttls=false")
+f = r.finding("transaction.mail_refused")
+t.ok(f is not None and f.get("kind") == "smtp.starttls_required" and "530" in f["summary"]
+     and "STARTTLS" in (f.get("fix") or ""),
+     "transaction: 530 Must issue a STARTTLS command first, explained", r)
+
 # --- no TLS at all on a listener ---
 r = audit("--port", str(PLAINAUTH))
 t.ok(r.finding("starttls.missing") is not None and r.finding("starttls.missing")["severity"] == "warning",
