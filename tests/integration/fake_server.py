@@ -16,11 +16,12 @@ EHLO_OK = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n
 GREETING = ("send", b"220 fake.example ESMTP ready\r\n")
 
 
-def audit(script, *extra, timeout="3s"):
+def audit(script, *extra, timeout="3s", env=None):
     """Run against a fake; plain unless the case passes --tls (the fake speaks no TLS)."""
     tls = [] if "--tls" in extra else ["--tls", "none"]
     with FakeSMTP(script) as srv:
-        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", timeout, *tls, *extra)
+        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", timeout, *tls, *extra,
+                env=env)
         r.received = list(srv.received)
         r.script_errors = list(srv.errors)
     return r
@@ -70,6 +71,49 @@ t.ok(f is not None and f["fix"] == "page the mail on-call: the 127.0.0.1 listene
 r = run("--server", "127.0.0.1", "--port", str(closed_port), "--json", "--timeout", "2s")
 f = r.finding("connect.refused")
 t.ok(f is not None and "start the mail service" in (f.get("fix") or ""), "without it, the built-in fix", r)
+
+# --- hostile servers against the relay, auth, user-enum and transaction checks ---
+import base64  # noqa: E402
+import time  # noqa: E402
+
+r = audit([GREETING] + EHLO_OK + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
+                                  ("send", b"421 4.7.0 fake.example Error: too many errors\r\n"), ("close",)],
+          "--checks", "relay")
+t.ok(r.finding("relay.incomplete") is not None and r.finding("relay.open") is None and r.rc == 1
+     and not schema_errors(r.json),
+     "relay: a server that drops every battery connection with 421 is 'not determined', never 'open'", r)
+
+EHLO_SCRAM = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250 AUTH SCRAM-SHA-256\r\n")]
+bad_first = base64.b64encode(b"r=attackerchosennonce,s=QSXCR+Q6sek8bf92,i=4096")
+r = audit([GREETING] + EHLO_SCRAM + [("expect", "AUTH SCRAM-SHA-256"), ("send", b"334 " + bad_first + b"\r\n"),
+                                     ("expect", "*"), ("send", b"501 5.7.0 Authentication aborted\r\n")],
+          "--checks", "auth", "--auth-user", "alice", env={"SMTPDIAG_PASSWORD": "s3cret-pw"})
+f = r.finding("auth.server_not_verified")
+t.ok(f is not None and "nonce" in f["summary"] and r.rc == 2 and "*" in r.received
+     and not any("s3cret" in x for x in r.received),
+     "auth: a SCRAM challenge that does not extend our nonce is refused (we send '*'), no proof sent", r)
+r = audit([GREETING] + EHLO_SCRAM + [("expect", "AUTH SCRAM-SHA-256"), ("send", b"334 !!!not base64!!!\r\n"),
+                                     ("expect", "*"), ("send", b"501 5.7.0 Authentication aborted\r\n")],
+          "--checks", "auth", "--auth-user", "alice", env={"SMTPDIAG_PASSWORD": "s3cret-pw"})
+t.ok(r.finding("auth.server_not_verified") is not None and r.rc == 2,
+     "auth: a SCRAM challenge that is not base64 is refused", r)
+r = audit([GREETING] + EHLO_SCRAM + [("expect", "AUTH SCRAM-SHA-256"), ("hang",)],
+          "--checks", "auth", "--auth-user", "alice", timeout="1s", env={"SMTPDIAG_PASSWORD": "s3cret-pw"})
+t.ok(r.finding("auth.no_answer") is not None and r.rc == 2, "auth: a server that never answers AUTH times out", r)
+
+r = audit([GREETING] + EHLO_OK + [("expect", "VRFY"), ("close",)], "--checks", "user-enum")
+u = (r.check("user-enum") or {}).get("facts", {})
+t.ok(r.rc in (0, 1) and u.get("vrfy", {}).get("verdict") == "no answer" and r.finding("user_enum.vrfy") is None,
+     "user-enum: a server that hangs up at VRFY gives 'no answer', not a verdict", r)
+
+t0 = time.monotonic()
+r = audit([GREETING] + EHLO_OK + [("expect", "MAIL"), ("send", b"250 Ok\r\n"), ("expect", "RCPT"), ("send", b"250 Ok\r\n"),
+                                  ("expect", "DATA"), ("send", b"354 go ahead\r\n"), ("hang",)],
+          "--send", "--to", "a@fake.example", "--checks", "transaction", timeout="1s")
+took = time.monotonic() - t0
+f = r.finding("transaction.connection_lost")
+t.ok(f is not None and "end of data" in f["summary"] and r.rc == 2 and took < 15,
+     "transaction: a server that never answers the end of data times out (3 x --timeout)", "%.1fs\n%s" % (took, r))
 
 # --- greetings that refuse or are not SMTP ---
 case("421 at greeting is service closing, not 'not SMTP'",
