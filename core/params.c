@@ -179,6 +179,28 @@ static int set_scalar(param_value *v, const sd_param_spec *sp, const char *text,
 	return 0;
 }
 
+/* sd_split_list - "a, b,,c " -> a b c (copies) */
+size_t sd_split_list(const char *text, char ***items)
+{
+	char *copy = sd_xstrdup(text), *save = NULL;
+	size_t n = 0;
+
+	*items = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		size_t l = strlen(t);
+		while (l > 0 && t[l - 1] == ' ')
+			t[--l] = '\0';
+		if (l == 0)
+			continue;
+		*items = sd_xrealloc(*items, (n + 1) * sizeof(char *));
+		(*items)[n++] = sd_xstrdup(t);
+	}
+	free(copy);
+	return n;
+}
+
 /* sd_params_new - defaults from the spec */
 sd_params *sd_params_new(const sd_param_spec *spec)
 {
@@ -194,21 +216,11 @@ sd_params *sd_params_new(const sd_param_spec *spec)
 		size_t dl = d != NULL ? strlen(d) : 0;
 		if (spec[i].type == SD_PARAM_LIST && dl >= 2 && d[0] == '[' && d[dl - 1] == ']') {
 			/* a list default is written as in YAML flow style: [a, b] */
-			char *copy = sd_xstrndup(d + 1, dl - 2), *save = NULL;
-			const char **items = NULL;
-			size_t n = 0;
-			for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-				while (*t == ' ')
-					t++;
-				size_t tl = strlen(t);
-				while (tl > 0 && t[tl - 1] == ' ')
-					t[--tl] = '\0';
-				if (tl == 0)
-					continue;
-				items = sd_xrealloc(items, (n + 1) * sizeof(char *));
-				items[n++] = t;
-			}
-			sd_params_set_list(p, spec[i].name, items, n, &err);
+			char *copy = sd_xstrndup(d + 1, dl - 2), **items = NULL;
+			size_t n = sd_split_list(copy, &items);
+			sd_params_set_list(p, spec[i].name, (const char *const *)items, n, &err);
+			for (size_t k = 0; k < n; k++)
+				free(items[k]);
 			free(items);
 			free(copy);
 			free(err);

@@ -24,6 +24,9 @@ int sd_params_set(sd_params *p, const char *name, const char *text, char **err);
 /* sd_params_set_list - set a list parameter from ITEMS */
 int sd_params_set_list(sd_params *p, const char *name, const char *const *items, size_t n,
 		       char **err);
+/* sd_split_list - split TEXT on commas, items trimmed, empty ones dropped;
+ * *ITEMS and each item are malloc'ed; returns how many */
+size_t sd_split_list(const char *text, char ***items);
 /* sd_param_type_name - "string", "int", "bool", "duration", "list" */
 const char *sd_param_type_name(sd_param_type t);
 

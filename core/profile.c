@@ -818,19 +818,7 @@ static char *at(const sd_mark *m, const char *fmt, ...)
 /* split_list - a list given on the command line as "a,b,c" */
 static void split_list(sd_raw_param *rp)
 {
-	char *save = NULL;
-
-	for (char *t = strtok_r(rp->scalar, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		while (*t == ' ')
-			t++;
-		size_t l = strlen(t);
-		while (l > 0 && t[l - 1] == ' ')
-			t[--l] = '\0';
-		if (l == 0)
-			continue;
-		rp->items = sd_xrealloc(rp->items, (rp->nitems + 1) * sizeof(char *));
-		rp->items[rp->nitems++] = sd_xstrdup(t);
-	}
+	rp->nitems = sd_split_list(rp->scalar, &rp->items);
 	free(rp->scalar);
 	rp->scalar = NULL;
 }
