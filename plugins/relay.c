@@ -126,7 +126,7 @@ static void keep_reply(attempt *t, const sd_reply *r)
 }
 
 /* try - MAIL, RCPT, RSET on session F; 0 to go on, -1 when F is unusable */
-static int try(battery *b, sd_session *f, attempt *t)
+static int try(sd_session *f, attempt *t)
 {
 	const sd_reply *r = sd_session_command(f, "MAIL FROM:<%s>", t->from);
 	if (r == NULL) {
@@ -164,7 +164,6 @@ static int try(battery *b, sd_session *f, attempt *t)
 		t->result = R_DENIED;
 	else
 		t->result = R_TEMPORARY;
-	(void)b;
 	if (r->code == 421)
 		return -1;
 	/* never DATA: forget the transaction */
@@ -187,7 +186,7 @@ static void *run_conn(void *arg)
 	if (usable && b->over_tls && sd_session_starttls(f) != 0)
 		usable = 0;
 	for (size_t i = (size_t)w->index; i < b->n && usable; i += (size_t)b->nconn) {
-		if (try(b, f, &b->a[i]) != 0)
+		if (try(f, &b->a[i]) != 0)
 			usable = 0;
 		/* TLS required first (RFC 3207 530): that is not the relay
 		 * verdict, so upgrade this connection and try again */
@@ -203,7 +202,7 @@ static void *run_conn(void *arg)
 			pthread_mutex_unlock(&b->lock);
 			b->a[i].result = R_UNTESTED;
 			b->a[i].reply[0] = '\0';
-			if (try(b, f, &b->a[i]) != 0)
+			if (try(f, &b->a[i]) != 0)
 				usable = 0;
 		}
 		if (b->a[i].result == R_AUTH_REQUIRED)

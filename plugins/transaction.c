@@ -99,7 +99,9 @@ static void stage(sd_report *r, const char *name, const sd_reply *rep)
 	sd_report_fact_map_add(r, "stages", k, v);
 }
 
-static sd_run_status refused(sd_session *s, sd_report *r, const char *ctx, const char *what, const sd_reply *rep)
+/* refused - a finding transaction.<ctx>_refused for REP, with the
+ * knowledge base's kind (temporary refusals are warnings) */
+static void refused(sd_session *s, sd_report *r, const char *ctx, const char *what, const sd_reply *rep)
 {
 	const char *kind = sd_diagnose_reply(s, ctx, rep);
 	char id[64];
@@ -108,8 +110,6 @@ static sd_run_status refused(sd_session *s, sd_report *r, const char *ctx, const
 					  rep->code, rep->nlines ? rep->lines[0] : "");
 	if (kind != NULL)
 		sd_finding_kind(f, kind);
-	sd_session_command(s, "RSET");
-	return SD_RUN_DONE;
 }
 
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
@@ -190,7 +190,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		goto lost;
 	stage(r, "mail", rep);
 	if (rep->code / 100 != 2) {
-		st = refused(s, r, "mail", "MAIL FROM", rep);
+		refused(s, r, "mail", "MAIL FROM", rep);
+		sd_session_command(s, "RSET");
 		goto out;
 	}
 	size_t accepted = 0;
@@ -207,11 +208,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		}
 		char what[400];
 		snprintf(what, sizeof(what), "RCPT TO:<%s>", to[i]);
-		const char *kind = sd_diagnose_reply(s, "rcpt", rep);
-		sd_finding *f = sd_report_finding(r, rep->code / 100 == 4 ? SD_WARN : SD_CRIT, "transaction.rcpt_refused",
-						  "%s refused: %d %s", what, rep->code, rep->nlines ? rep->lines[0] : "");
-		if (kind != NULL)
-			sd_finding_kind(f, kind);
+		refused(s, r, "rcpt", what, rep);
 	}
 	if (accepted == 0) {
 		sd_session_command(s, "RSET");
@@ -222,7 +219,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		goto lost;
 	stage(r, "data", rep);
 	if (rep->code != 354) {
-		st = refused(s, r, "data", "DATA", rep);
+		refused(s, r, "data", "DATA", rep);
+		sd_session_command(s, "RSET");
 		goto out;
 	}
 	rep = sd_session_send_message(s, msg);
@@ -231,7 +229,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	stage(r, "end_of_data", rep);
 	sd_report_fact_ms(r, "data_ms", rep->elapsed_ms);
 	if (rep->code / 100 != 2) {
-		st = refused(s, r, "data", "the message", rep);
+		refused(s, r, "data", "the message", rep);
 		goto out;
 	}
 	char qid[64];

@@ -108,7 +108,6 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	pair_fact(r, "rcpt", rk, rx, rcpt);
 	sd_session_free(f);
 
-	int leaks = 0;
 	if (vrfy == M_DISCLOSES) {
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.vrfy",
 						   "VRFY tells whether a mailbox exists (%s: %d, %s: %d)", known, vk->code,
@@ -116,7 +115,6 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(fd, "VRFY answers for real mailboxes: anyone can harvest valid addresses for spam "
 				     "and password guessing");
 		sd_finding_fix(fd, "disable VRFY, or answer every VRFY with 252 (RFC 5321 3.5.3)");
-		leaks++;
 	}
 	if (expn == M_DISCLOSES) {
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.expn",
@@ -124,7 +122,6 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						   ek->code, xuser, ex->code);
 		sd_finding_cause(fd, "EXPN expands addresses and lists for anyone");
 		sd_finding_fix(fd, "disable EXPN");
-		leaks++;
 	}
 	if (rcpt == M_DISCLOSES) {
 		sd_finding *fd = sd_report_finding(r, SD_INFO, "user_enum.rcpt",
@@ -135,7 +132,6 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_fix(fd, "keep it, and limit how fast one client can try recipients");
 	}
 	sd_report_summary(r, "VRFY %s, EXPN %s, RCPT %s", verdict_name(vrfy), verdict_name(expn), verdict_name(rcpt));
-	(void)leaks;
 	return SD_RUN_DONE;
 }
 
