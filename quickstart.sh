@@ -25,3 +25,6 @@ diag --server mail.lab.test --address 127.0.0.1 --port 10029
 echo
 echo "== postscreen with a deliberate greeting pause (port 10030)"
 diag --server mail.lab.test --address 127.0.0.1 --port 10030 --quiet
+echo
+echo "== the deliberately open relay (port 10026): relay battery, MAIL/RCPT/RSET only, nothing is sent"
+diag --server mail.lab.test --address 127.0.0.1 --port 10026 --checks relay

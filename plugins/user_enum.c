@@ -106,7 +106,6 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	method_verdict rcpt = judge(rk, rx);
 	pair_fact(r, "rcpt", rk, rx, rcpt);
-	sd_session_free(f);
 
 	if (vrfy == M_DISCLOSES) {
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.vrfy",
@@ -132,6 +131,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_fix(fd, "keep it, and limit how fast one client can try recipients");
 	}
 	sd_report_summary(r, "VRFY %s, EXPN %s, RCPT %s", verdict_name(vrfy), verdict_name(expn), verdict_name(rcpt));
+	sd_session_free(f); /* last: the replies above belong to it */
 	return SD_RUN_DONE;
 }
 
