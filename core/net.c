@@ -106,6 +106,37 @@ static int try_one(const struct addrinfo *ai, int timeout_ms, sd_error *err, int
 	return fd;
 }
 
+/* numeric_list - ADDRESS is one literal or several separated by commas
+ * (from our own DNS layer): one getaddrinfo list for all of them */
+static int numeric_list(const char *address, const char *portstr, struct addrinfo **out)
+{
+	struct addrinfo hints, *head = NULL, **tail = &head;
+	char *copy = sd_xstrdup(address), *save = NULL;
+	int rc = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+	for (char *a = strtok_r(copy, ",", &save); a != NULL; a = strtok_r(NULL, ",", &save)) {
+		struct addrinfo *one = NULL;
+		rc = getaddrinfo(a, portstr, &hints, &one);
+		if (rc != 0)
+			break;
+		*tail = one;
+		while (*tail != NULL)
+			tail = &(*tail)->ai_next;
+	}
+	free(copy);
+	if (rc != 0 || head == NULL) {
+		if (head != NULL)
+			freeaddrinfo(head);
+		return rc != 0 ? rc : EAI_NONAME;
+	}
+	*out = head;
+	return 0;
+}
+
 /* sd_net_connect - try every address of the target in order */
 int sd_net_connect(const char *host, const char *address, unsigned port,
 		   int timeout_ms, sd_connect_result *res)
@@ -119,11 +150,12 @@ int sd_net_connect(const char *host, const char *address, unsigned port,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | (address != NULL ? AI_NUMERICHOST : 0);
+	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(portstr, sizeof(portstr), "%u", port);
 
 	double t0 = sd_now_ms();
-	rc = getaddrinfo(address != NULL ? address : host, portstr, &hints, &list);
+	rc = address != NULL ? numeric_list(address, portstr, &list)
+			     : getaddrinfo(host, portstr, &hints, &list);
 	res->resolve_ms = address != NULL ? 0 : sd_now_ms() - t0;
 	if (rc != 0) {
 		res->err = address != NULL ? SD_ERR_STATE : SD_ERR_RESOLVE;

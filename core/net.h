@@ -28,7 +28,8 @@ typedef struct sd_connect_result {
 	size_t nattempts;
 } sd_connect_result;
 
-/* sd_net_connect - connect to HOST (or ADDRESS if not NULL) port PORT,
+/* sd_net_connect - connect to HOST (or ADDRESS if not NULL: one or more
+ * address literals, comma-separated, tried in order) port PORT,
  * giving each address TIMEOUT_MS; 0 on success, -1 with res->err set */
 int sd_net_connect(const char *host, const char *address, unsigned port,
 		   int timeout_ms, sd_connect_result *res);

@@ -40,6 +40,24 @@ static void target_begin(void *ctx, const sd_target_result *res, size_t nchecks)
 
 	if (st->opt.quiet)
 		return;
+	if (res->is_domain) {
+		fprintf(st->opt.out, "smtp-diag %s: domain ", PACKAGE_VERSION);
+		put_safe(st->opt.out, res->cfg.domain);
+		fprintf(st->opt.out, ", profile %s, %zu domain check%s\n", res->profile_name, nchecks,
+			nchecks == 1 ? "" : "s");
+		fflush(st->opt.out);
+		return;
+	}
+	if (res->cfg.domain != NULL) {
+		fputs("\n== ", st->opt.out);
+		if (res->mx_preference >= 0)
+			fprintf(st->opt.out, "MX %d ", res->mx_preference);
+		put_safe(st->opt.out, res->cfg.server);
+		fprintf(st->opt.out, " (%s) port %u, %zu check%s ==\n", res->cfg.address, res->cfg.port, nchecks,
+			nchecks == 1 ? "" : "s");
+		fflush(st->opt.out);
+		return;
+	}
 	fprintf(st->opt.out, "smtp-diag %s: ", PACKAGE_VERSION);
 	put_safe(st->opt.out, res->cfg.server);
 	if (res->cfg.address != NULL && strcmp(res->cfg.address, res->cfg.server) != 0)
@@ -155,6 +173,17 @@ static void target_end(void *ctx, const sd_target_result *res)
 
 	if (res->transcript != NULL && !st->opt.quiet)
 		print_transcript(out, res->transcript);
+	if (res->cfg.domain != NULL) {  /* one part of a --domain run */
+		if (st->opt.quiet)
+			return;
+		fprintf(out, "  => %s ", words[res->worst]);
+		put_safe(out, res->is_domain ? res->cfg.domain : res->cfg.server);
+		fputs(": ", out);
+		put_safe(out, res->summary);
+		fputc('\n', out);
+		fflush(out);
+		return;
+	}
 	fprintf(out, "[RESULT] %s ", words[res->worst]);
 	put_safe(out, res->cfg.server);
 	fprintf(out, " port %u: ", res->cfg.port);
@@ -163,9 +192,24 @@ static void target_end(void *ctx, const sd_target_result *res)
 	fflush(out);
 }
 
+static void domain_end(void *ctx, const sd_domain_result *d)
+{
+	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	sd_text_state *st = ctx;
+
+	if (!st->opt.quiet)
+		fputc('\n', st->opt.out);
+	fprintf(st->opt.out, "[RESULT] %s domain ", words[d->worst]);
+	put_safe(st->opt.out, d->domain->cfg.domain);
+	fputs(": ", st->opt.out);
+	put_safe(st->opt.out, d->summary);
+	fputc('\n', st->opt.out);
+	fflush(st->opt.out);
+}
+
 /* sd_text_reporter_init - wire the callbacks */
 void sd_text_reporter_init(sd_reporter *rep, sd_text_state *state, const sd_text_options *opt)
 {
 	state->opt = *opt;
-	*rep = (sd_reporter){ target_begin, check_phase, check_end, target_end, state };
+	*rep = (sd_reporter){ target_begin, check_phase, check_end, target_end, state, domain_end };
 }

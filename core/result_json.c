@@ -2,6 +2,7 @@
  * result_json.c - one target's result as a JSON document.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +104,8 @@ json_t *sd_result_to_json(const sd_target_result *res)
 	json_object_set_new(target, "peer", str_or_null(res->peer));
 	json_object_set_new(target, "local", str_or_null(res->local));
 	json_object_set_new(target, "ehlo_name", str_or_null(res->ehlo_name));
+	if (res->mx_preference >= 0)
+		json_object_set_new(target, "mx_preference", json_integer(res->mx_preference));
 	json_object_set_new(doc, "target", target);
 
 	json_object_set_new(profile, "name", json_string(res->profile_name));
@@ -129,5 +132,39 @@ json_t *sd_result_to_json(const sd_target_result *res)
 	json_object_set_new(doc, "checks", checks);
 	if (res->transcript != NULL)
 		json_object_set_new(doc, "transcript", transcript_json(res->transcript));
+	return doc;
+}
+
+/* sd_domain_to_json - a --domain run: the domain part, then every MX host */
+json_t *sd_domain_to_json(const sd_domain_result *d)
+{
+	const sd_target_result *res = d->domain;
+	json_t *doc = sd_result_to_json(res), *dom = json_object(), *mx = json_array(), *servers = json_array();
+
+	json_object_del(doc, "target");
+	json_object_del(doc, "timings");
+	json_object_set_new(dom, "name", sd_json_text(res->cfg.domain));
+	for (size_t i = 0; i < res->cfg.nmx; i++) {
+		const sd_mx_host *h = &res->cfg.mx[i];
+		json_t *o = json_object(), *addrs = json_array();
+		json_object_set_new(o, "preference", json_integer(h->preference));
+		json_object_set_new(o, "host", sd_json_text(h->name));
+		char *copy = sd_xstrdup(h->addresses != NULL ? h->addresses : ""), *save = NULL;
+		for (char *a = strtok_r(copy, ",", &save); a != NULL; a = strtok_r(NULL, ",", &save))
+			json_array_append_new(addrs, json_string(a));
+		free(copy);
+		json_object_set_new(o, "addresses", addrs);
+		json_object_set_new(o, "problem", str_or_null(h->problem));
+		json_array_append_new(mx, o);
+	}
+	json_object_set_new(dom, "mx", mx);
+	json_object_set_new(doc, "domain", dom);
+	json_object_set_new(doc, "duration_ms", ms_value(d->duration_ms));
+	json_object_set_new(doc, "status", json_string(sd_severity_name(d->worst)));
+	json_object_set_new(doc, "exit_code", json_integer(d->exit_code));
+	json_object_set_new(doc, "summary", sd_json_text(d->summary));
+	for (size_t i = 0; i < d->ntargets; i++)
+		json_array_append_new(servers, sd_result_to_json(d->targets[i]));
+	json_object_set_new(doc, "servers", servers);
 	return doc;
 }

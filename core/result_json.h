@@ -15,5 +15,7 @@
 
 /* sd_result_to_json - new reference to the document */
 json_t *sd_result_to_json(const sd_target_result *res);
+/* sd_domain_to_json - one document for a --domain run (docs/json.md) */
+json_t *sd_domain_to_json(const sd_domain_result *d);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "mx.h"
 #include "runner.h"
 #include "session_internal.h"
 #include "util.h"
@@ -60,6 +61,12 @@ static int add(sd_plan *plan, const sd_profile *profile, const sd_registry *reg,
 		const sd_check *dep = sd_registry_find(reg, *r);
 		if (dep == NULL) {
 			*err = sd_asprintf("check '%s' requires check '%s', which is not loaded", c->name, *r);
+			return -1;
+		}
+		if (dep->scope != c->scope) {
+			*err = sd_asprintf("check '%s' requires check '%s', which looks at %s, not at %s", c->name,
+					   *r, dep->scope == SD_SCOPE_DOMAIN ? "the mail domain" : "one server",
+					   c->scope == SD_SCOPE_DOMAIN ? "the mail domain" : "one server");
 			return -1;
 		}
 		if (add(plan, profile, reg, dep, 1, stack, depth + 1, err) != 0)
@@ -131,6 +138,17 @@ int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *re
 		return -1;
 	}
 	return 0;
+}
+
+/* sd_plan_drop_domain_checks - without --domain there is no domain to look at */
+void sd_plan_drop_domain_checks(sd_plan *plan)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->items[i].check->scope != SD_SCOPE_DOMAIN)
+			plan->items[k++] = plan->items[i];
+	plan->n = k;
 }
 
 /* sd_plan_clear - free the plan */
@@ -224,40 +242,63 @@ static void diagnose(const sd_plan *plan, const sd_session *s, sd_report *r)
 	}
 }
 
-/* sd_run_target - one session, every check of the plan in order */
-sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
-				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+static size_t count_scope(const sd_plan *plan, sd_check_scope scope)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		n += plan->items[i].check->scope == scope;
+	return n;
+}
+
+static sd_target_result *result_new(const sd_plan *plan, const sd_target_config *cfg,
+				    const sd_profile *profile, int transcript)
 {
 	sd_target_result *res = sd_xcalloc(1, sizeof(*res));
-	double t0 = sd_now_ms();
 
 	sd_target_config_copy(&res->cfg, cfg);
 	res->profile_name = sd_xstrdup(profile != NULL ? profile->name : "");
 	res->profile_path = sd_xstrdup(profile != NULL ? profile->path : "");
 	res->started = time(NULL);
 	res->transcript = sd_transcript_new(transcript);
-	res->checks = sd_xcalloc(plan->n, sizeof(sd_report *));
+	res->checks = sd_xcalloc(plan->n + 1, sizeof(sd_report *));
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
 		res->phases[i] = -1;
+	res->mx_preference = -1;
+	for (size_t i = 0; cfg->domain != NULL && i < cfg->nmx; i++)
+		if (strcmp(cfg->mx[i].name, cfg->server) == 0)
+			res->mx_preference = (int)cfg->mx[i].preference;
+	return res;
+}
 
-	sd_session *s = sd_session_new(cfg, res->transcript);
-	sd_session_set_kb(s, plan->kb);
-	if (rep != NULL && rep->target_begin != NULL)
-		rep->target_begin(rep->ctx, res, plan->n);
+static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, const char *name,
+			     const char *title, int index, int total)
+{
+	sd_report *r = sd_report_new(name, title);
+
+	r->index = index;
+	r->total = total;
+	if (rep != NULL) {
+		r->on_phase = rep->check_phase;
+		r->on_phase_ctx = rep->ctx;
+	}
+	res->checks[res->nchecks++] = r;
+	return r;
+}
+
+/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
+static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
+		      const sd_reporter *rep, int first, int total)
+{
+	int index = first;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const sd_plan_item *it = &plan->items[i];
-		sd_report *r = sd_report_new(it->check->name, it->check->title);
-
-		r->index = (int)i + 1;
-		r->total = (int)plan->n;
+		if (it->check->scope != scope)
+			continue;
+		sd_report *r = report_for(res, rep, it->check->name, it->check->title, index++, total);
 		r->overrides = it->overrides;
 		r->noverrides = it->noverrides;
-		if (rep != NULL) {
-			r->on_phase = rep->check_phase;
-			r->on_phase_ctx = rep->ctx;
-		}
-		res->checks[res->nchecks++] = r;
 
 		sd_report *dep = blocked_by(res, it->check);
 		if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
@@ -278,15 +319,11 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);
 	}
+}
 
-	sd_session_quit(s);
-	for (int i = 0; i < SD_PHASE_COUNT; i++)
-		res->phases[i] = sd_session_phase_ms(s, (sd_phase)i);
-	sd_strlcpy(res->ehlo_name, sd_session_ehlo_name(s), sizeof(res->ehlo_name));
-	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
-	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
-	sd_session_free(s);
-
+/* finish - worst status, exit code, summary, duration; then the reporter */
+static void finish(sd_target_result *res, const sd_reporter *rep, int transcript, double t0)
+{
 	res->worst = SD_OK;
 	for (size_t i = 0; i < res->nchecks; i++) {
 		sd_severity st = sd_report_status(res->checks[i]);
@@ -302,7 +339,123 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	}
 	if (rep != NULL && rep->target_end != NULL)
 		rep->target_end(rep->ctx, res);
+}
+
+/* sd_run_target - one session, every server check of the plan in order */
+sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	double t0 = sd_now_ms();
+	sd_target_result *res = result_new(plan, cfg, profile, transcript);
+	size_t total = count_scope(plan, SD_SCOPE_SERVER);
+
+	sd_session *s = sd_session_new(cfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, total);
+	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total);
+
+	sd_session_quit(s);
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		res->phases[i] = sd_session_phase_ms(s, (sd_phase)i);
+	sd_strlcpy(res->ehlo_name, sd_session_ehlo_name(s), sizeof(res->ehlo_name));
+	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
+	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
+	sd_session_free(s);
+	finish(res, rep, transcript, t0);
 	return res;
+}
+
+/* sd_run_domain - MX discovery, the domain checks, then every MX host */
+sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	double t0 = sd_now_ms();
+	sd_domain_result *d = sd_xcalloc(1, sizeof(*d));
+	sd_target_config dcfg;
+
+	sd_target_config_copy(&dcfg, cfg);
+	free(dcfg.server);
+	dcfg.server = sd_xstrdup(cfg->domain);
+	free(dcfg.address);
+	dcfg.address = NULL;
+
+	sd_target_result *res = result_new(plan, &dcfg, profile, transcript);
+	size_t total = count_scope(plan, SD_SCOPE_DOMAIN) + 1;
+	sd_session *s = sd_session_new(&dcfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	res->is_domain = 1;
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, total);
+
+	/* MX discovery is the core's: the server checks need its answer */
+	sd_report *mx = report_for(res, rep, "mx", "MX records", 1, (int)total);
+	double m0 = sd_now_ms();
+	mx->run_status = sd_mx_discover(s, &dcfg, mx);
+	mx->duration_ms = sd_now_ms() - m0;
+	diagnose(plan, s, mx);
+	if (rep != NULL && rep->check_end != NULL)
+		rep->check_end(rep->ctx, mx);
+	sd_session_free(s);
+
+	/* the domain checks see the MX list */
+	sd_target_config_clear(&res->cfg);
+	sd_target_config_copy(&res->cfg, &dcfg);
+	s = sd_session_new(&dcfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total);
+	sd_session_free(s);
+	finish(res, rep, transcript, t0);
+	d->domain = res;
+
+	d->worst = res->worst;
+	for (size_t i = 0; i < dcfg.nmx; i++) {
+		if (dcfg.mx[i].addresses == NULL || dcfg.mx[i].addresses[0] == '\0')
+			continue;
+		sd_target_config tcfg;
+		sd_target_config_copy(&tcfg, &dcfg);
+		free(tcfg.server);
+		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
+		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
+		sd_target_result *t = sd_run_target(plan, &tcfg, profile, rep, transcript);
+		sd_target_config_clear(&tcfg);
+		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
+		d->targets[d->ntargets++] = t;
+		if (t->worst > d->worst)
+			d->worst = t->worst;
+	}
+	sd_target_config_clear(&dcfg);
+	d->exit_code = sd_exit_code(d->worst);
+	const sd_target_result *worst = d->domain;
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (d->targets[i]->worst > worst->worst)
+			worst = d->targets[i];
+	if (d->ntargets == 0)
+		d->summary = sd_asprintf("no MX host to audit; %s", d->domain->summary);
+	else if (worst->worst >= SD_WARN)
+		d->summary = sd_asprintf("%zu MX host%s audited; %s%s%s", d->ntargets, d->ntargets == 1 ? "" : "s",
+					 worst->is_domain ? "" : worst->cfg.server, worst->is_domain ? "" : ": ",
+					 worst->summary);
+	else
+		d->summary = sd_asprintf("%zu MX host%s audited, no problems found", d->ntargets,
+					 d->ntargets == 1 ? "" : "s");
+	d->duration_ms = sd_now_ms() - t0;
+	if (rep != NULL && rep->domain_end != NULL)
+		rep->domain_end(rep->ctx, d);
+	return d;
+}
+
+/* sd_domain_result_free - NULL is fine */
+void sd_domain_result_free(sd_domain_result *d)
+{
+	if (d == NULL)
+		return;
+	sd_target_result_free(d->domain);
+	for (size_t i = 0; i < d->ntargets; i++)
+		sd_target_result_free(d->targets[i]);
+	free(d->targets);
+	free(d->summary);
+	free(d);
 }
 
 /* sd_target_result_free - free the result and its reports */

@@ -49,7 +49,20 @@ typedef struct sd_target_result {
 	sd_severity worst;
 	int exit_code;
 	char *summary;                  /* one line: the [RESULT] text */
+	int is_domain;                  /* the domain part of a --domain run */
+	int mx_preference;              /* an MX host of a --domain run: its preference, else -1 */
 } sd_target_result;
+
+/* A --domain run: the domain's own checks, then one result per MX host. */
+typedef struct sd_domain_result {
+	sd_target_result *domain;       /* MX discovery and the domain-scope checks */
+	sd_target_result **targets;     /* the MX hosts with addresses, preference order */
+	size_t ntargets;
+	sd_severity worst;
+	int exit_code;
+	double duration_ms;
+	char *summary;                  /* one line for the whole domain */
+} sd_domain_result;
 
 /* What the runner tells a reporter, in this order. */
 typedef struct sd_reporter {
@@ -59,17 +72,26 @@ typedef struct sd_reporter {
 	void (*check_end)(void *ctx, sd_report *r);
 	void (*target_end)(void *ctx, const sd_target_result *res);
 	void *ctx;
+	void (*domain_end)(void *ctx, const sd_domain_result *d); /* after a --domain run */
 } sd_reporter;
 
 /* sd_plan_make - the checks to run in order: ONLY (names, may be NULL/0)
  * or else the profile's enabled checks, with their prerequisites; -1 *err */
 int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *reg,
 		 const char *const *only, size_t nonly, char **err);
+/* sd_plan_drop_domain_checks - remove the domain-scope checks (no --domain) */
+void sd_plan_drop_domain_checks(sd_plan *plan);
 /* sd_plan_clear - free the plan */
 void sd_plan_clear(sd_plan *plan);
 /* sd_run_target - run the plan against one target */
 sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript);
+/* sd_run_domain - CFG->domain: MX discovery, the domain checks, then the
+ * server checks on each MX host (CFG is the template for them) */
+sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript);
+/* sd_domain_result_free - NULL is fine */
+void sd_domain_result_free(sd_domain_result *d);
 /* sd_target_result_free - NULL is fine */
 void sd_target_result_free(sd_target_result *res);
 /* sd_exit_code - exit status for a worst severity (0 ok/info, 1 warning,

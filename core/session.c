@@ -7,6 +7,7 @@
  * reply. A 421 at any point marks the session closed by the server and
  * every later call fails with SD_ERR_SERVICE_CLOSING.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "reply_parser.h"
 #include "session_internal.h"
 #include "tls.h"
+#include "resolver.h"
 #include "util.h"
 
 #define SD_COMMAND_MAX 510     /* RFC 5321 4.5.3.1.4: 512 with CRLF */
@@ -62,6 +64,7 @@ struct sd_session {
 	int ehlo_tried;
 
 	double phases[SD_PHASE_COUNT];
+	sd_resolver resolver;      /* --dns-server or resolv.conf, read-only */
 };
 
 static const char *const error_names[] = {
@@ -143,6 +146,15 @@ void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 	dst->ca_file = src->ca_file != NULL ? sd_xstrdup(src->ca_file) : NULL;
 	dst->auth_user = src->auth_user != NULL ? sd_xstrdup(src->auth_user) : NULL;
 	dst->auth_password = src->auth_password != NULL ? sd_xstrdup(src->auth_password) : NULL;
+	dst->dns_servers = src->dns_servers != NULL ? sd_xstrdup(src->dns_servers) : NULL;
+	dst->domain = src->domain != NULL ? sd_xstrdup(src->domain) : NULL;
+	dst->mx = src->nmx > 0 ? sd_xcalloc(src->nmx, sizeof(*dst->mx)) : NULL;
+	for (size_t i = 0; i < src->nmx; i++) {
+		dst->mx[i].preference = src->mx[i].preference;
+		dst->mx[i].name = sd_xstrdup(src->mx[i].name);
+		dst->mx[i].addresses = sd_xstrdup(src->mx[i].addresses);
+		dst->mx[i].problem = src->mx[i].problem != NULL ? sd_xstrdup(src->mx[i].problem) : NULL;
+	}
 }
 
 /* sd_target_config_clear - free the strings of a configuration */
@@ -157,7 +169,18 @@ void sd_target_config_clear(sd_target_config *c)
 		explicit_bzero(c->auth_password, strlen(c->auth_password));
 		free(c->auth_password);
 	}
+	free(c->dns_servers);
+	free(c->domain);
+	for (size_t i = 0; i < c->nmx; i++) {
+		free(c->mx[i].name);
+		free(c->mx[i].addresses);
+		free(c->mx[i].problem);
+	}
+	free(c->mx);
+	c->mx = NULL;
+	c->nmx = 0;
 	c->server = c->address = c->ehlo_name = c->ca_file = c->auth_user = c->auth_password = NULL;
+	c->dns_servers = c->domain = NULL;
 }
 
 /* sd_session_new - a session that has not connected yet */
@@ -169,6 +192,11 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 	if (s->cfg.line_max == 0)
 		s->cfg.line_max = 8192;
 	s->transcript = transcript;
+	char *err = NULL;
+	if (s->cfg.dns_servers == NULL ||
+	    sd_resolver_parse(&s->resolver, s->cfg.dns_servers, s->cfg.dns_timeout_ms, &err) != 0)
+		sd_resolver_system(&s->resolver, NULL, s->cfg.dns_timeout_ms);
+	free(err);
 	pthread_mutex_init(&s->lock, NULL);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
 		s->phases[i] = -1;
@@ -379,6 +407,46 @@ static int start_tls(sd_session *s, int implicit)
 	return 0;
 }
 
+/* resolve_own - the server's AAAA and A records through the session's
+ * resolver (--dns-server); the addresses found become the session's, so
+ * probe connections opened from it do not ask again */
+static int resolve_own(sd_session *s, double *ms)
+{
+	unsigned char lit[sizeof(struct in6_addr)];
+	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
+	char *list = sd_xstrdup(""), *why = NULL;
+	double t0 = sd_now_ms();
+
+	if (inet_pton(AF_INET, s->cfg.server, lit) == 1 || inet_pton(AF_INET6, s->cfg.server, lit) == 1) {
+		free(list);
+		return 0;
+	}
+	for (size_t t = 0; t < 2; t++) {
+		sd_dns_answer *a = sd_dns_query(s, s->cfg.server, types[t]);
+		for (size_t i = 0; i < a->n; i++) {
+			char *n = sd_asprintf("%s%s%s", list, list[0] ? "," : "", a->records[i].target);
+			free(list);
+			list = n;
+		}
+		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && why == NULL)
+			why = sd_asprintf("%s", a->status == SD_DNS_NXDOMAIN ? "NXDOMAIN (no such name)"
+					  : a->error[0] ? a->error : sd_dns_status_name(a->status));
+		sd_dns_answer_free(a);
+	}
+	*ms = sd_now_ms() - t0;
+	if (list[0] == '\0') {
+		set_error(s, SD_ERR_RESOLVE, "cannot resolve '%s' via %s: %s", s->cfg.server, s->resolver.text,
+			  why != NULL ? why : "no A or AAAA record");
+		event(s, "connect failed: %s", s->errmsg);
+		free(list);
+		free(why);
+		return -1;
+	}
+	free(why);
+	s->cfg.address = list;
+	return 0;
+}
+
 /* sd_session_connect - TCP connect once; later calls report the first result */
 int sd_session_connect(sd_session *s)
 {
@@ -390,6 +458,11 @@ int sd_session_connect(sd_session *s)
 		return -1;
 	s->connect_tried = 1;
 	s->conn_id = sd_transcript_next_conn(s->transcript);
+	double resolve_ms = -1;
+	if (s->cfg.address == NULL && s->cfg.dns_servers != NULL && resolve_own(s, &resolve_ms) != 0) {
+		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
+		return -1;
+	}
 	if (sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms,
 			   &res) != 0) {
 		set_error(s, res.err, "%s", res.message != NULL ? res.message : "connect failed");
@@ -404,7 +477,9 @@ int sd_session_connect(sd_session *s)
 	}
 	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT && start_tls(s, 1) != 0)
 		drop_connection(s);
-	if (s->cfg.address == NULL)
+	if (resolve_ms >= 0)
+		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
+	else if (s->cfg.address == NULL)
 		s->phases[SD_PHASE_RESOLVE] = res.resolve_ms;
 	s->attempts = res.attempts;
 	s->nattempts = res.nattempts;
@@ -873,4 +948,34 @@ void sd_session_quit(sd_session *s)
 	s->errmsg = saved_msg;
 	s->err = (sd_error)saved;
 	drop_connection(s);
+}
+
+/* sd_dns_query - through the session's resolver, noted in the transcript */
+sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type)
+{
+	sd_dns_answer *a = sd_resolver_query(&s->resolver, name, type);
+
+	event(s, "DNS %s %s: %s, %zu record%s%s (%.1f ms, %s)", sd_dns_type_name(type), name,
+	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->authenticated ? ", AD" : "",
+	      a->ms, a->server);
+	return a;
+}
+
+/* sd_dns_resolver - the servers, for reports */
+const char *sd_dns_resolver(sd_session *s)
+{
+	return s->resolver.text;
+}
+
+/* sd_session_domain - the --domain under audit, or NULL */
+const char *sd_session_domain(const sd_session *s)
+{
+	return s->cfg.domain;
+}
+
+/* sd_session_domain_mx - the domain's MX hosts, preference order */
+size_t sd_session_domain_mx(const sd_session *s, const sd_mx_host **mx)
+{
+	*mx = s->cfg.mx;
+	return s->cfg.nmx;
 }

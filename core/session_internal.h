@@ -7,6 +7,7 @@
 #ifndef SD_SESSION_INTERNAL_H
 #define SD_SESSION_INTERNAL_H
 
+#include <smtpdiag/dns.h>
 #include <smtpdiag/session.h>
 
 #include "kb.h"
@@ -28,6 +29,11 @@ typedef struct sd_target_config {
 	size_t line_max;          /* longest reply line accepted */
 	char *auth_user;          /* --auth-user, or NULL */
 	char *auth_password;      /* never printed, logged or reported; wiped on clear */
+	char *dns_servers;        /* --dns-server spec (validated), or NULL: resolv.conf */
+	int dns_timeout_ms;       /* per DNS query, retries included; 0: default */
+	char *domain;             /* --domain being audited, or NULL */
+	sd_mx_host *mx;           /* the domain's MX hosts in preference order */
+	size_t nmx;
 } sd_target_config;
 
 /* sd_target_config_copy - deep copy */

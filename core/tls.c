@@ -295,6 +295,29 @@ static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 		for (unsigned i = 0; i < mdlen; i++)
 			snprintf(fp + i * 3, sizeof(fp) - i * 3, "%02X%s", md[i], i + 1 < mdlen ? ":" : "");
 	c->sha256 = keep(t, sd_xstrdup(fp));
+
+	/* the encodings DANE TLSA records are matched against (RFC 6698 2.1.2) */
+	int dl = i2d_X509(x, NULL);
+	if (dl > 0) {
+		unsigned char *b = sd_xcalloc(1, (size_t)dl), *p = b;
+		if (i2d_X509(x, &p) == dl) {
+			c->der = (const unsigned char *)keep(t, (char *)b);
+			c->der_len = (size_t)dl;
+		} else {
+			free(b);
+		}
+	}
+	X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
+	int sl = xpk != NULL ? i2d_X509_PUBKEY(xpk, NULL) : -1;
+	if (sl > 0) {
+		unsigned char *b = sd_xcalloc(1, (size_t)sl), *p = b;
+		if (i2d_X509_PUBKEY(xpk, &p) == sl) {
+			c->spki = (const unsigned char *)keep(t, (char *)b);
+			c->spki_len = (size_t)sl;
+		} else {
+			free(b);
+		}
+	}
 }
 
 /* describe - everything about the finished handshake */

@@ -17,6 +17,7 @@
 #include "../params.h"
 #include "../plugin_loader.h"
 #include "../profile.h"
+#include "../resolver.h"
 #include "../reporters.h"
 #include "../runner.h"
 #include "../session_internal.h"
@@ -152,7 +153,7 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 		*err = sd_asprintf("--address: '%s' is not an IP address (IPv4 or IPv6 literal)", cli->address);
 		return -1;
 	}
-	cfg->server = sd_xstrdup(cli->server);
+	cfg->server = sd_xstrdup(cli->server != NULL ? cli->server : cli->domain);
 	cfg->address = cli->address != NULL ? sd_xstrdup(cli->address) : NULL;
 	cfg->tls = p->target.tls_set ? p->target.tls : SD_TLS_NONE;
 	if (cli->tls != NULL && sd_tls_mode_parse(cli->tls, &cfg->tls) != 0) {
@@ -191,6 +192,32 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 	if (cli->auth_user == NULL && cli->auth_password_file != NULL) {
 		*err = sd_xstrdup("--auth-password-file needs --auth-user");
 		return -1;
+	}
+	const char *dns = cli->dns_server != NULL ? cli->dns_server : getenv("SMTPDIAG_DNS_SERVER");
+	if (dns != NULL && *dns != '\0') {
+		sd_resolver r;
+		if (sd_resolver_parse(&r, dns, 0, err) != 0) {
+			if (cli->dns_server == NULL) {
+				char *e = sd_asprintf("SMTPDIAG_DNS_SERVER%s", strchr(*err, ':'));
+				free(*err);
+				*err = e;
+			}
+			return -1;
+		}
+		cfg->dns_servers = sd_xstrdup(dns);
+	}
+	cfg->dns_timeout_ms = (int)cli->dns_timeout_ms;
+	if (cli->domain != NULL) {
+		char *d = sd_xstrdup(cli->domain);
+		size_t l = strlen(d);
+		if (l > 1 && d[l - 1] == '.')
+			d[l - 1] = '\0';
+		if (d[0] == '\0' || d[0] == '.' || strpbrk(d, " \t\r\n/:@[]") != NULL || strlen(d) > 253) {
+			*err = sd_asprintf("--domain: '%s' is not a domain name", cli->domain);
+			free(d);
+			return -1;
+		}
+		cfg->domain = d;
 	}
 	cfg->connect_timeout_ms = p->target.connect_timeout_ms ? (int)p->target.connect_timeout_ms
 							       : DEFAULT_CONNECT_MS;
@@ -291,9 +318,22 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < reg->nrefused; i++)
 		fprintf(stderr, "smtp-diag: warning: module %s refused: %s\n", reg->refused[i].path,
 			reg->refused[i].reason);
-	if (cli.server == NULL || cli.server[0] == '\0') {
-		fprintf(stderr, "smtp-diag: no target: give --server NAME\nTry 'smtp-diag --help'.\n");
+	if (cli.domain != NULL && (cli.server != NULL || cli.address != NULL)) {
+		fprintf(stderr, "smtp-diag: --domain audits the domain's MX hosts: it cannot be combined with %s\n",
+			cli.server != NULL ? "--server" : "--address");
 		goto out;
+	}
+	if ((cli.server == NULL || cli.server[0] == '\0') && cli.domain == NULL) {
+		fprintf(stderr, "smtp-diag: no target: give --server NAME or --domain DOMAIN\nTry 'smtp-diag --help'.\n");
+		goto out;
+	}
+	for (size_t i = 0; cli.domain == NULL && i < cli.nchecks; i++) {
+		const sd_check *c = sd_registry_find(reg, cli.checks[i]);
+		if (c != NULL && c->scope == SD_SCOPE_DOMAIN) {
+			fprintf(stderr, "smtp-diag: --checks: '%s' looks at a mail domain: give --domain DOMAIN\n",
+				cli.checks[i]);
+			goto out;
+		}
 	}
 	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
 	if (profile != NULL && cli.send)
@@ -310,6 +350,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smtp-diag: %s\n", err);
 		goto out;
 	}
+	if (cfg.domain == NULL)
+		sd_plan_drop_domain_checks(&plan);
 
 	sd_reporter rep;
 	sd_text_state ts;
@@ -321,9 +363,15 @@ int main(int argc, char **argv)
 		sd_text_options to = { .out = stdout, .quiet = cli.quiet, .verbose = cli.verbose };
 		sd_text_reporter_init(&rep, &ts, &to);
 	}
-	sd_target_result *res = sd_run_target(&plan, &cfg, profile, &rep, cli.transcript);
-	rc = res->exit_code;
-	sd_target_result_free(res);
+	if (cfg.domain != NULL) {
+		sd_domain_result *d = sd_run_domain(&plan, &cfg, profile, &rep, cli.transcript);
+		rc = d->exit_code;
+		sd_domain_result_free(d);
+	} else {
+		sd_target_result *res = sd_run_target(&plan, &cfg, profile, &rep, cli.transcript);
+		rc = res->exit_code;
+		sd_target_result_free(res);
+	}
 	if (cli.output == SD_OUT_JSON && js.failed) {
 		fprintf(stderr, "smtp-diag: cannot write the JSON report\n");
 		rc = EXIT_UNKNOWN;

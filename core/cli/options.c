@@ -15,7 +15,7 @@ enum {
 	OPT_TRANSCRIPT = 'T', OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
 	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE, OPT_SEND, OPT_FROM, OPT_TO, OPT_HEADER,
-	OPT_BODY, OPT_BODY_FILE,
+	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
 };
 
 typedef struct option_spec {
@@ -27,6 +27,9 @@ typedef struct option_spec {
 
 static const option_spec table[] = {
 	{ "server", OPT_SERVER, "NAME", "mail server to audit (host name or IP address)" },
+	{ "domain", OPT_DOMAIN, "DOMAIN", "audit a mail domain: its MX hosts in preference order, plus MTA-STS and TLS-RPT" },
+	{ "dns-server", OPT_DNS_SERVER, "IP[:PORT]", "send DNS queries here, not to resolv.conf's servers (comma list; IPv6 as [IP]:PORT; env SMTPDIAG_DNS_SERVER)" },
+	{ "dns-timeout", OPT_DNS_TIMEOUT, "DURATION", "limit for one DNS query, retries included (default 5s)" },
 	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (no DNS lookup)" },
 	{ "port", OPT_PORT, "PORT", "TCP port (default: the profile's, else 25)" },
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
@@ -62,7 +65,9 @@ static const option_spec table[] = {
 void sd_cli_usage(FILE *out)
 {
 	fputs("Usage: smtp-diag --server NAME [options]\n"
-	      "Audit an SMTP server: reachability, greeting, EHLO capabilities, timings.\n\n",
+	      "       smtp-diag --domain DOMAIN [options]\n"
+	      "Audit an SMTP server, or every MX host of a mail domain: reachability, greeting,\n"
+	      "EHLO, TLS, certificates, relay, AUTH, reverse DNS, DANE, MTA-STS, timings.\n\n",
 	      out);
 	for (const option_spec *o = table; o->name != NULL; o++) {
 		char left[64];
@@ -143,6 +148,19 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		case OPT_ADDRESS:
 			cli->address = optarg;
+			break;
+		case OPT_DOMAIN:
+			cli->domain = optarg;
+			break;
+		case OPT_DNS_SERVER:
+			cli->dns_server = optarg;
+			break;
+		case OPT_DNS_TIMEOUT:
+			if (sd_parse_duration_ms(optarg, &cli->dns_timeout_ms) != 0 || cli->dns_timeout_ms < 100 ||
+			    cli->dns_timeout_ms > 60000) {
+				*err = sd_asprintf("--dns-timeout: '%s' is not a duration from 100ms to 60s", optarg);
+				return -1;
+			}
 			break;
 		case OPT_PORT:
 			if (sd_parse_int(optarg, &cli->port) != 0 || cli->port < 1 || cli->port > 65535) {

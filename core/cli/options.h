@@ -15,6 +15,9 @@ typedef enum { SD_OUT_TEXT, SD_OUT_JSON } sd_output;
 typedef struct sd_cli {
 	const char *server;
 	const char *address;
+	const char *domain;          /* --domain: audit the domain's MX hosts */
+	const char *dns_server;      /* --dns-server spec */
+	long long dns_timeout_ms;    /* 0: default */
 	long long port;              /* 0: from the profile */
 	const char *profile;
 	const char *profile_dirs;

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <smtpdiag/dns.h>
 #include <smtpdiag/reply.h>
 #include <smtpdiag/report.h>
 #include <smtpdiag/session.h>
@@ -44,7 +45,7 @@ extern "C" {
 /* The plugin ABI version. Incremented on every incompatible change to any
  * header here; appending functions or enum values before a _COUNT is not
  * one (a module built earlier keeps working). */
-#define SD_PLUGIN_ABI 1
+#define SD_PLUGIN_ABI 2
 
 /* Types a check parameter can have in a profile. */
 typedef enum sd_param_type {
@@ -83,6 +84,17 @@ typedef enum sd_run_status {
 	SD_RUN_ERROR       /* the check itself could not work (tool problem) */
 } sd_run_status;
 
+/* What a check looks at. */
+typedef enum sd_check_scope {
+	SD_SCOPE_SERVER = 0,  /* one mail server: runs once per target (each MX
+				 host of a --domain), with a session to it */
+	SD_SCOPE_DOMAIN       /* the mail domain (MTA-STS, TLS-RPT...): runs once
+				 per --domain, before its servers, with an
+				 unconnected session (sd_session_domain(),
+				 sd_session_domain_mx(), sd_dns_query()); skipped
+				 when no --domain was given */
+} sd_check_scope;
+
 typedef struct sd_check {
 	unsigned abi;                 /* SD_PLUGIN_ABI; always the first member */
 	const char *name;             /* "banner": what profiles and --checks use */
@@ -91,6 +103,7 @@ typedef struct sd_check {
 	const char *const *requires;  /* checks that must run first, NULL-ended */
 	const sd_param_spec *params;  /* NULL-name-ended table, may be NULL */
 	sd_run_status (*run)(sd_session *s, const sd_params *p, sd_report *r);
+	sd_check_scope scope;         /* SD_SCOPE_SERVER unless set (ABI 2) */
 } sd_check;
 
 #define SD_CHECK_SYMBOL "sd_check"

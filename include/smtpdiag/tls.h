@@ -33,6 +33,10 @@ typedef struct sd_cert {
 	int is_ca;                  /* basicConstraints CA:TRUE */
 	const char *serial;         /* hex */
 	const char *sha256;         /* fingerprint, hex with colons */
+	const unsigned char *der;   /* the whole certificate, DER (TLSA selector 0) */
+	size_t der_len;
+	const unsigned char *spki;  /* its SubjectPublicKeyInfo, DER (TLSA selector 1) */
+	size_t spki_len;
 } sd_cert;
 
 /* What kind of verification problem (so checks need no OpenSSL headers). */

@@ -14,13 +14,13 @@ profiles = os.path.join(SRC, "tests", "profiles")
 r = run("--help")
 t.ok(r.rc == 0 and "--server" in r.out and "--transcript" in r.out and "Exit status" in r.out, "--help", r)
 r = run("--version")
-t.ok(r.rc == 0 and "plugin ABI 1" in r.out, "--version names the plugin ABI", r)
+t.ok(r.rc == 0 and "plugin ABI 2" in r.out, "--version names the plugin ABI", r)
 
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
-t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "ehlo", "relay", "response-time",
-              "starttls", "transaction", "user-enum"],
-     "--list-checks lists the eleven checks", r)
+t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "ehlo", "ptr", "relay",
+              "response-time", "starttls", "transaction", "user-enum"],
+     "--list-checks lists the twelve checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
@@ -91,10 +91,10 @@ usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexis
 # a module built against another ABI: refused with a clear message, the rest still load
 both = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
 r = run("--plugin-dir", both, "--list-checks")
-t.ok(r.rc == 0 and "badabi" in r.out and "REFUSED: built for plugin ABI 2, but this smtp-diag speaks ABI 1" in r.out
+t.ok(r.rc == 0 and "badabi" in r.out and "REFUSED: built for plugin ABI 3, but this smtp-diag speaks ABI 2" in r.out
      and "goodabi" in r.out, "module of another ABI is refused, others load", r)
 usage_error(["--plugin-dir", both, "--server", "127.0.0.1", "--checks", "badabi"],
-            "check 'badabi' is not available: its module was refused: built for plugin ABI 2",
+            "check 'badabi' is not available: its module was refused: built for plugin ABI 3",
             "asking for a refused module says why", warnings=1)
 
 t.done()

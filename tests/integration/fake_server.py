@@ -43,8 +43,8 @@ def case(name, script, want_id, want_rc, *extra, severity=None, timeout="3s"):
 
 # --- the happy path against the fake ---
 r = audit([GREETING] + EHLO_OK)
-t.ok(r.rc == 0 and r.finding_ids() == ["starttls.not_requested"] and not schema_errors(r.json),
-     "clean fake server: nothing to report but 'TLS not tested', exit 0", r)
+t.ok(r.rc == 0 and r.finding_ids() == ["starttls.not_requested", "ptr.not_checked"] and not schema_errors(r.json),
+     "clean fake server: nothing to report but 'TLS not tested' and 'no DNS', exit 0", r)
 t.ok("EHLO" in " ".join(r.received) and r.received[-1] == "QUIT", "the client sends EHLO and ends with QUIT",
      r.received)
 
@@ -244,7 +244,7 @@ r = run("--server", "127.0.0.1", "--port", str(free_port), "--json", "--timeout"
 try:
     ok = r.rc == 2 and r.finding("connect.refused") is not None and not schema_errors(r.json)
     skipped = [c["name"] for c in r.json["checks"] if c["status"] == "skipped"]
-    ok = ok and skipped == ["banner", "ehlo", "starttls", "certificate", "response-time"]
+    ok = ok and skipped == ["banner", "ehlo", "starttls", "certificate", "ptr", "response-time"]
 except Exception as e:
     ok, skipped = False, e
 t.ok(ok, "closed port: connection refused, dependants skipped", "%s\nskipped=%s" % (r, skipped))

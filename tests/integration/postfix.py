@@ -38,6 +38,7 @@ if missing:
 
 
 def stop(*_):
+    subprocess.run([os.path.join(LAB, "dns-down.sh"), "--quiet"], env=env)
     subprocess.run([os.path.join(LAB, "postfix-down.sh"), "--quiet", "--purge"], env=env)
     shutil.rmtree(STATE, ignore_errors=True)
 
@@ -47,6 +48,12 @@ signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
 up = subprocess.run([os.path.join(LAB, "postfix-up.sh")], env=env, capture_output=True, text=True)
 if not t.ok(up.returncode == 0, "lab Postfix starts", up.stdout + up.stderr):
     t.done()
+DNS_PORT = int(os.environ.get("SD_LAB_DNS_PORT", "10053"))
+env["SD_LAB_DNS_PORT"] = str(DNS_PORT)
+up = subprocess.run([os.path.join(LAB, "dns-up.sh")], env=env, capture_output=True, text=True)
+if not t.ok(up.returncode == 0, "lab DNS (dnsmasq) starts", up.stdout + up.stderr):
+    t.done()
+os.environ["SD_TEST_DNS"] = "127.0.0.1:%d" % DNS_PORT   # smtp-diag's lookups go there
 
 
 def audit(*args, env=None):
@@ -59,13 +66,15 @@ def audit(*args, env=None):
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
-t.ok(any(l.startswith("[1/6] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
-     and any(l.startswith("[2/6] SMTP greeting... OK (Postfix") for l in lines)
-     and any(l.startswith("[3/6] EHLO ") for l in lines)
-     and any(l.startswith("[4/6] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
-     and any(l.startswith("[5/6] Certificate... OK (mail.lab.test, ") for l in lines)
-     and any(l.startswith("[6/6] Response times... OK (") for l in lines),
-     "text output shows each phase as [i/6] ... STATUS (detail)", r)
+t.ok(any(l.startswith("[1/7] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/7] SMTP greeting... OK (Postfix") for l in lines)
+     and any(l.startswith("[3/7] EHLO ") for l in lines)
+     and any(l.startswith("[4/7] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
+     and any(l.startswith("[5/7] Certificate... OK (mail.lab.test, ") for l in lines)
+     and any(l.startswith("[6/7] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
+             for l in lines)
+     and any(l.startswith("[7/7] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/7] ... STATUS (detail)", r)
 t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK mail.lab.test port %d: " % MX),
      "text output names Postfix and ends with [RESULT]", r)
 

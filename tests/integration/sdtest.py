@@ -99,10 +99,14 @@ def run(*args, timeout=60, env=None):
     Under 'make check-valgrind', SD_VALGRIND holds the valgrind command line.
     ENV: extra environment variables."""
     wrapper = os.environ.get("SD_VALGRIND", "").split()
+    # DNS never goes to the system resolver from a test: to the lab DNS
+    # server when a test started one (SD_TEST_DNS), else to a closed
+    # loopback port, so a lookup fails at once and stays on the machine
+    full_env = dict(os.environ, SMTPDIAG_DNS_SERVER=os.environ.get("SD_TEST_DNS", "127.0.0.1:9"))
+    full_env.update(env or {})
     try:
         p = subprocess.run(wrapper + [SMTP_DIAG] + list(args), capture_output=True, text=True,
-                           timeout=timeout, errors="replace",
-                           env=dict(os.environ, **env) if env else None)
+                           timeout=timeout, errors="replace", env=full_env)
         if wrapper and p.returncode == 99:
             _valgrind_failures.append("smtp-diag %s\n%s" % (" ".join(args), p.stderr[-3000:]))
         return Result(p.returncode, p.stdout, p.stderr)

@@ -12,5 +12,5 @@ apt-get install -y -qq --no-install-recommends \
   build-essential autoconf automake libtool pkg-config \
   libltdl-dev libssl-dev libyaml-dev libjansson-dev libcmocka-dev \
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db \
-  openssl iproute2 python3 python3-jsonschema valgrind \
+  openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
   >/dev/null

@@ -9,6 +9,8 @@
 #   expired.crt                mail.lab.test, signed by the root, 2020-01-01..2021-01-01
 #   wronghost.crt              wrong.example.invalid, signed by the root, valid now
 #   selfsigned.crt             mail.lab.test, signing itself
+#   mta-sts.crt                mta-sts.<d>.lab.test for every MTA-STS test domain (HTTPS lab)
+#   mta-sts-expired.crt        mta-sts.expired.lab.test, expired
 #   chain-*.pem                key + certificate(s) in smtpd_tls_chain_files order:
 #                              good, expired, wronghost, selfsigned,
 #                              int-full (leaf + intermediate), int-noint (leaf alone)
@@ -17,7 +19,7 @@
 set -euo pipefail
 dir="${1:?usage: make-certs.sh DIR}"
 mkdir -p "$dir"; cd "$dir"
-all=(ca.crt int-ca.crt leaf.key good.crt int-leaf.crt expired.crt wronghost.crt selfsigned.crt
+all=(ca.crt int-ca.crt leaf.key good.crt int-leaf.crt expired.crt wronghost.crt selfsigned.crt mta-sts.crt mta-sts-expired.crt
      chain-good.pem chain-expired.pem chain-wronghost.pem chain-selfsigned.pem chain-int-full.pem chain-int-noint.pem)
 ok=1; for f in "${all[@]}"; do [[ -s $f ]] || ok=0; done
 [[ $ok -eq 1 ]] && exit 0
@@ -67,6 +69,12 @@ csr() { q openssl req -new -key leaf.key -out "$w/$1.csr" -subj "/O=smtpdiag tes
 sign() { q openssl ca -batch -notext -config "$w/ca.cnf" -extensions leaf -in "$w/$1.csr" -out "$2" -startdate "$3" -enddate "$4" "${@:5}"; }
 csr good mail.lab.test "DNS:mail.lab.test,DNS:lab.test"
 csr wrong wrong.example.invalid "DNS:wrong.example.invalid"
+sans=""; for d in lab.test wild.lab.test badmx.lab.test redirect.lab.test big.lab.test ctype.lab.test \
+  syntax.lab.test nopolicy.lab.test twotxt.lab.test badtxt.lab.test multi.lab.test; do sans="$sans,DNS:mta-sts.$d"; done
+csr mtasts mta-sts.lab.test "${sans#,}"
+csr mtastsexp mta-sts.expired.lab.test "DNS:mta-sts.expired.lab.test"
+sign mtasts mta-sts.crt "$now" "$later" -cert ca.crt -keyfile ca.key
+sign mtastsexp mta-sts-expired.crt 20200101000000Z 20210101000000Z -cert ca.crt -keyfile ca.key
 sign good good.crt "$now" "$later" -cert ca.crt -keyfile ca.key
 sign good expired.crt 20200101000000Z 20210101000000Z -cert ca.crt -keyfile ca.key
 sign wrong wronghost.crt "$now" "$later" -cert ca.crt -keyfile ca.key
