@@ -288,7 +288,7 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 
 /* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
 static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
-		      const sd_reporter *rep, int first, int total)
+		      const sd_reporter *rep, int first, int total, const char *blocked)
 {
 	int index = first;
 
@@ -301,7 +301,11 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		r->noverrides = it->noverrides;
 
 		sd_report *dep = blocked_by(res, it->check);
-		if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
+		if (blocked != NULL) {
+			r->state = SD_CHECK_SKIPPED;
+			r->run_status = SD_RUN_FAILED;
+			r->skip_reason = sd_xstrdup(blocked);
+		} else if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
 				    find_report(res, it->check->requires[0]) == NULL)) {
 			r->state = SD_CHECK_SKIPPED;
 			r->run_status = SD_RUN_FAILED;
@@ -353,7 +357,7 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	sd_session_set_kb(s, plan->kb);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
-	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total);
+	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL);
 
 	sd_session_quit(s);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
@@ -403,7 +407,9 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	sd_target_config_copy(&res->cfg, &dcfg);
 	s = sd_session_new(&dcfg, res->transcript);
 	sd_session_set_kb(s, plan->kb);
-	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total);
+	/* a domain that does not exist, or takes no mail, has nothing more to check */
+	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total,
+		  mx->run_status == SD_RUN_DONE ? NULL : "needs mx");
 	sd_session_free(s);
 	finish(res, rep, transcript, t0);
 	d->domain = res;

@@ -979,3 +979,29 @@ size_t sd_session_domain_mx(const sd_session *s, const sd_mx_host **mx)
 	*mx = s->cfg.mx;
 	return s->cfg.nmx;
 }
+
+/* sd_session_ca_file - the trust anchors in use (--ca-file), or NULL: system */
+const char *sd_session_ca_file(const sd_session *s)
+{
+	return s->cfg.ca_file;
+}
+
+/* sd_session_open_host - a new session like S (timeouts, trust, EHLO name,
+ * DNS) to another host: SERVER by name, ADDRESSES (literals, comma-separated)
+ * or NULL to resolve it; plain TCP first, STARTTLS left to the caller */
+sd_session *sd_session_open_host(sd_session *s, const char *server, const char *addresses)
+{
+	sd_target_config c;
+
+	sd_target_config_copy(&c, &s->cfg);
+	free(c.server);
+	free(c.address);
+	c.server = sd_xstrdup(server);
+	c.address = addresses != NULL && addresses[0] != '\0' ? sd_xstrdup(addresses) : NULL;
+	if (c.tls == SD_TLS_STARTTLS)
+		c.tls = SD_TLS_NONE;
+	sd_session *f = sd_session_new(&c, s->transcript);
+	sd_target_config_clear(&c);
+	f->kb = s->kb;
+	return f;
+}

@@ -52,7 +52,7 @@ typedef enum sd_param_type {
 	SD_PARAM_STRING = 1,
 	SD_PARAM_INT,        /* integer, optionally with a sign */
 	SD_PARAM_BOOL,       /* true/false/yes/no */
-	SD_PARAM_DURATION,   /* "250ms", "2s", "1m" or a number of seconds */
+	SD_PARAM_DURATION,   /* "250ms", "2s", "1m", "1h", "7d" or a number of seconds */
 	SD_PARAM_LIST        /* a YAML sequence of strings (or one string) */
 } sd_param_type;
 

@@ -190,6 +190,16 @@ const char *sd_diagnose_reply(const sd_session *s, const char *context, const sd
 /* sd_session_open_fresh - a new, unconnected session to the same target,
  * sharing the transcript; free it with sd_session_free() */
 sd_session *sd_session_open_fresh(sd_session *s);
+/* sd_session_ca_file - the CA file certificates are verified against
+ * (--ca-file), or NULL for the system trust store; for checks that make
+ * their own TLS connections (e.g. HTTPS for MTA-STS) */
+const char *sd_session_ca_file(const sd_session *s);
+/* sd_session_open_host - a new, unconnected session with the same settings
+ * (port, timeouts, trust store, EHLO name, resolver) to another host: SERVER
+ * is its name (for SNI and certificate checks), ADDRESSES its address
+ * literals (comma-separated) or NULL to resolve SERVER. A STARTTLS target
+ * starts in plain text: call sd_session_starttls(). Free with sd_session_free(). */
+sd_session *sd_session_open_host(sd_session *s, const char *server, const char *addresses);
 /* sd_session_free - QUIT if still connected, close, free; NULL is fine */
 void sd_session_free(sd_session *s);
 

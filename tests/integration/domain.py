@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""domain.py - --domain audits against real DNS, HTTPS and SMTP servers on loopback.
+
+Starts its own lab (ports apart from postfix.py's, so both may run at once):
+Postfix (tests/lab/postfix-up.sh), dnsmasq with the test zone (dns-up.sh) and
+the MTA-STS policy web server (mtasts-up.sh), and stops them at the end.
+Every lookup goes to the lab DNS server; every connection to 127.0.0.0/8.
+"""
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from sdtest import BUILD, SRC, Tap, run, schema_errors
+from fakesmtp import FakeSMTP  # noqa: E402 (sdtest puts tests/ on the path)
+
+t = Tap()
+LAB = os.path.join(SRC, "tests", "lab")
+STATE = os.path.join(BUILD, "tests", "lab-state-domain")
+BASE = int(os.environ.get("SD_DOMAIN_LAB_PORT_BASE", "10125"))
+DNS_PORT = BASE + 28          # 10153
+HTTPS_PORT = BASE + 318       # 10443
+CA = os.path.join(STATE, "certs", "ca.crt")
+env = dict(os.environ, SD_LAB_STATE=STATE, SD_LAB_PORT_BASE=str(BASE), SD_LAB_DNS_PORT=str(DNS_PORT),
+           SD_LAB_HTTPS_PORT=str(HTTPS_PORT))
+required = os.environ.get("SD_REQUIRE_LAB") == "1"
+
+missing = None
+if os.geteuid() != 0:
+    missing = "not root (the Postfix master must run as root)"
+elif not os.path.exists("/usr/sbin/postfix"):
+    missing = "postfix is not installed"
+elif not (shutil.which("dnsmasq") or os.path.exists("/usr/sbin/dnsmasq")):
+    missing = "dnsmasq is not installed (apt-get install dnsmasq-base)"
+if missing:
+    if required:
+        print("1..1\nnot ok 1 - domain lab required (SD_REQUIRE_LAB=1) but " + missing)
+        sys.exit(1)
+    t.skip_all(missing)
+
+
+def stop(*_):
+    for script in ("mtasts-down.sh", "dns-down.sh"):
+        subprocess.run([os.path.join(LAB, script), "--quiet"], env=env)
+    subprocess.run([os.path.join(LAB, "postfix-down.sh"), "--quiet", "--purge"], env=env)
+    shutil.rmtree(STATE, ignore_errors=True)
+
+
+atexit.register(stop)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+for script in ("postfix-up.sh", "dns-up.sh", "mtasts-up.sh"):
+    up = subprocess.run([os.path.join(LAB, script)], env=env, capture_output=True, text=True)
+    if not t.ok(up.returncode == 0, "lab: %s" % script, up.stdout + up.stderr):
+        t.done()
+DNS = "127.0.0.1:%d" % DNS_PORT
+os.environ["SD_TEST_DNS"] = DNS
+
+
+def domain(name, *extra):
+    return run("--domain", name, "--dns-server", DNS, "--port", str(BASE), "--ca-file", CA,
+               "--set", "mta-sts.https_port=%d" % HTTPS_PORT, "--json", "--timeout", "10s", *extra)
+
+
+def dcheck(r, name):
+    for c in r.json.get("checks", []):
+        if c["name"] == name:
+            return c
+    return {"facts": {}, "findings": [], "status": "absent"}
+
+
+def findings(r):
+    """every finding of the domain part and of every server: (id, severity)"""
+    out = [(f["id"], f["severity"]) for c in r.json.get("checks", []) for f in c["findings"]]
+    for s in r.json.get("servers", []):
+        out += [(f["id"], f["severity"]) for c in s["checks"] for f in c["findings"]]
+    return out
+
+
+def finding(r, fid):
+    for c in r.json.get("checks", []) + [c for s in r.json.get("servers", []) for c in s["checks"]]:
+        for f in c["findings"]:
+            if f["id"] == fid:
+                return f
+    return None
+
+
+# --- the good domain: MX, MTA-STS enforce, TLS-RPT, DANE 3 1 1, PTR ---
+r = domain("lab.test")
+doc = r.json
+errs = schema_errors(doc)
+t.ok(not errs and "servers" in doc, "domain report validates against the schema (domain_report)", "\n".join(errs) or r)
+t.ok(r.rc == 0 and doc.get("exit_code") == 0 and doc.get("status") in ("ok", "info"), "lab.test: exit 0", r)
+t.ok(doc.get("domain") == {"name": "lab.test", "mx": [{"preference": 10, "host": "mail.lab.test",
+                                                      "addresses": ["127.0.0.1"], "problem": None}]},
+     "MX discovery: 10 mail.lab.test -> 127.0.0.1", doc.get("domain"))
+sts = dcheck(r, "mta-sts")["facts"]
+t.ok(sts.get("mode") == "enforce" and sts.get("id") == "20261123T1" and sts.get("max_age") == 604800
+     and sts.get("mx_patterns") == ["mail.lab.test"] and sts.get("policy_valid") is True
+     and sts.get("policy_http_status") == 200 and sts.get("policy_address") == "127.0.0.1",
+     "MTA-STS: the served policy, fetched over HTTPS via the lab DNS", sts)
+t.ok("valid for mail.lab.test" in sts.get("mx_tls", {}).get("mail.lab.test", ""),
+     "MTA-STS enforce: the MX was connected to and its certificate is valid for its name", sts)
+rpt = dcheck(r, "tls-rpt")
+t.ok(rpt["status"] == "ok" and rpt["facts"].get("rua") == ["mailto:tlsrpt@lab.test"], "TLS-RPT record and rua", rpt)
+srv = doc.get("servers", [{}])[0]
+t.ok(srv.get("target", {}).get("server") == "mail.lab.test" and srv["target"].get("mx_preference") == 10
+     and srv["target"].get("peer") == "127.0.0.1" and srv["target"].get("port") == BASE,
+     "the MX host is audited by name, at the address the lab DNS gave", srv.get("target"))
+ptr = [c for c in srv.get("checks", []) if c["name"] == "ptr"]
+t.ok(ptr and ptr[0]["facts"].get("names") == ["mail.lab.test"] and ptr[0]["facts"].get("forward_confirmed") is True
+     and ptr[0]["status"] == "ok", "ptr: 127.0.0.1 -> mail.lab.test, forward-confirmed", ptr)
+dane = [c for c in srv.get("checks", []) if c["name"] == "dane"]
+dane = dane[0] if dane else {"facts": {}, "findings": []}
+t.ok(dane["facts"].get("tlsa_name") == "_%d._tcp.mail.lab.test" % BASE and dane["facts"].get("records_matching") == 1
+     and dane["facts"].get("dnssec_validated") is False
+     and [f["id"] for f in dane["findings"]] == ["dane.not_validated"] and dane["findings"][0]["severity"] == "info",
+     "DANE: TLSA 3 1 1 matches; not DNSSEC-validated, said plainly", dane)
+
+# text: the domain part, the MX part, one [RESULT]
+r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-file", CA,
+        "--set", "mta-sts.https_port=%d" % HTTPS_PORT, "--timeout", "10s")
+lines = r.out.splitlines()
+t.ok(r.rc == 0 and lines[0].startswith("smtp-diag ") and "domain lab.test" in lines[0]
+     and any(l.startswith("[2/3] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
+     and any(l.startswith("== MX 10 mail.lab.test (127.0.0.1) port %d" % BASE) for l in lines)
+     and [l for l in lines if l.startswith("[RESULT]")] == [lines[-1]]
+     and lines[-1].startswith("[RESULT] OK domain lab.test: 1 MX host audited"),
+     "text: domain checks, then the MX host, one [RESULT] line", r)
+
+# --- every broken policy or record has its own finding ---
+cases = [
+    ("badmx.lab.test", "mta_sts.mx_not_covered", "critical", 2),
+    ("redirect.lab.test", "mta_sts.policy_redirect", "warning", 1),
+    ("big.lab.test", "mta_sts.policy_too_large", "warning", 1),
+    ("ctype.lab.test", "mta_sts.policy_content_type", "warning", 1),
+    ("expired.lab.test", "mta_sts.policy_certificate", "warning", 1),
+    ("syntax.lab.test", "mta_sts.policy_invalid", "warning", 1),
+    ("nopolicy.lab.test", "mta_sts.policy_http_status", "warning", 1),
+    ("twotxt.lab.test", "mta_sts.txt_multiple", "warning", 1),
+    ("badtxt.lab.test", "mta_sts.txt_invalid", "warning", 1),
+    ("nosts.lab.test", "mta_sts.absent", "info", 0),
+    ("badrpt.lab.test", "tls_rpt.multiple", "warning", 1),
+    ("null.lab.test", "mx.null", "info", 0),
+    ("implicit.lab.test", "mx.implicit", "warning", 1),
+    ("missing.lab.test", "mx.nxdomain", "critical", 2),
+    ("danebad.lab.test", "dane.mismatch", "warning", 1),
+]
+for name, fid, sev, rc in cases:
+    r = domain(name)
+    errs = schema_errors(r.json)
+    t.ok((fid, sev) in findings(r) and r.rc == rc and not errs,
+         "%s: %s (%s), exit %d" % (name, fid, sev, rc), "%s\n%s\n%s" % (findings(r), errs, r))
+
+r = domain("syntax.lab.test")
+f = finding(r, "mta_sts.policy_invalid") or {}
+t.ok({"version_invalid", "mode_invalid", "mx_invalid", "max_age_invalid"} <= set(f.get("details", {})),
+     "invalid policy: every problem is named in the details", f)
+r = domain("expired.lab.test")
+f = finding(r, "mta_sts.policy_certificate") or {}
+t.ok("expired" in f.get("summary", ""), "expired policy certificate: says expired", f)
+r = domain("null.lab.test")
+t.ok(r.json.get("servers") == [] and dcheck(r, "mta-sts")["status"] == "skipped",
+     "null MX: nothing to audit, the domain checks are skipped", r)
+r = domain("implicit.lab.test")
+t.ok([s["target"]["server"] for s in r.json.get("servers", [])] == ["implicit.lab.test"],
+     "implicit MX: the domain's own address is audited", r)
+with open(os.path.join(STATE, "mtasts", "mtasts.log")) as fh:
+    log = fh.read()
+t.ok("host=mta-sts.redirect.lab.test" in log and "www.lab.test" not in log,
+     "the policy redirect was reported, not followed", log[-2000:])
+
+# multi: preference order, a host without address, testing mode, wildcard
+r = domain("multi.lab.test")
+t.ok([(m["preference"], m["host"]) for m in r.json.get("domain", {}).get("mx", [])]
+     == [(10, "mail.lab.test"), (20, "mx2.lab.test"), (30, "nowhere.lab.test")]
+     and [s["target"]["server"] for s in r.json.get("servers", [])] == ["mail.lab.test", "mx2.lab.test"],
+     "three MX in preference order; the one without address is not audited", r)
+f = finding(r, "mta_sts.mx_tls_failed") or {}
+t.ok(("mx.no_address", "critical") in findings(r) and f.get("severity") == "warning"
+     and f.get("details", {}).get("host") == "mx2.lab.test" and ("mta_sts.mode_testing", "info") in findings(r),
+     "testing mode: mx2's certificate does not name it: a warning, not critical", findings(r))
+r = domain("wild.lab.test")
+t.ok(("mta_sts.policy_style", "info") in findings(r) and ("mta_sts.max_age_short", "info") in findings(r)
+     and dcheck(r, "mta-sts")["facts"].get("mode") == "testing" and r.rc == 0,
+     "LF line ends and a one-day max_age: usable, remarked", findings(r))
+
+# --- DANE-TA (2 0 1) on the listener whose chain includes the intermediate ---
+r = run("--server", "mail.lab.test", "--port", str(BASE + 9), "--dns-server", DNS, "--ca-file", CA, "--json",
+        "--checks", "dane")
+try:
+    d = r.check("dane")
+except KeyError:
+    d = {"facts": {}}
+t.ok(d["facts"].get("records_matching") == 1 and "trust anchor" in str(d["facts"].get("verdicts")),
+     "DANE-TA 2 0 1: the intermediate CA the server sends signs its certificate", r)
+
+# --- PTR cases: the fake SMTP server on other loopback addresses ---
+ptr_cases = [("127.0.0.2", "ptr.generic"), ("127.0.0.3", "ptr.missing"), ("127.0.0.4", "ptr.not_confirmed")]
+for addr, fid in ptr_cases:
+    try:
+        srv = FakeSMTP([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"),
+                        ("send", b"250 mail.lab.test\r\n")], host=addr)
+    except OSError as e:
+        t.ok(False, "fake server on %s" % addr, e)
+        continue
+    with srv:
+        r = run("--server", "mail.lab.test", "--address", addr, "--port", str(srv.port), "--dns-server", DNS,
+                "--tls", "none", "--json", "--checks", "ptr")
+    f = r.finding(fid) or {}
+    t.ok(f.get("severity") == "warning" and r.rc == 1 and f.get("cause") and f.get("fix"),
+         "ptr on %s: %s (warning, with cause and fix)" % (addr, fid), r)
+
+# --- resolver problems and bad input ---
+t0 = time.monotonic()
+r = run("--domain", "lab.test", "--dns-server", "127.0.0.1:9", "--json")
+t.ok(r.rc == 2 and r.json.get("checks", [{}])[0].get("findings", [{}])[0].get("id") == "mx.dns_failed"
+     and time.monotonic() - t0 < 10, "unreachable DNS server: mx.dns_failed, critical, at once", r)
+import socket  # noqa: E402
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # reads queries, never answers
+silent.bind(("127.0.0.1", 0))
+t0 = time.monotonic()
+r = run("--domain", "lab.test", "--dns-server", "127.0.0.1:%d" % silent.getsockname()[1], "--dns-timeout", "300ms",
+        "--json")
+took = time.monotonic() - t0
+f = finding(r, "mx.dns_failed") or {}
+t.ok(r.rc == 2 and "no answer from 127.0.0.1:%d within 300 ms" % silent.getsockname()[1] in f.get("summary", "")
+     and took < 5, "a DNS server that never answers: the lookup gives up after --dns-timeout (%.2f s)" % took, r)
+silent.close()
+for args, want in [
+        (["--domain", "lab.test", "--dns-server", "dns.example"], "--dns-server: 'dns.example' is not IP[:PORT]"),
+        (["--domain", "lab.test", "--server", "x"], "--domain audits the domain's MX hosts"),
+        (["--domain", "-bad domain"], "--domain: '-bad domain' is not a domain name"),
+        (["--server", "127.0.0.1", "--checks", "mta-sts"], "'mta-sts' looks at a mail domain: give --domain"),
+        (["--domain", "lab.test", "--dns-timeout", "1ms"], "--dns-timeout: '1ms'")]:
+    r = run(*args)
+    t.ok(r.rc == 3 and want in r.err and len(r.err.strip().splitlines()) <= 2, "refused: %s" % " ".join(args), r)
+
+r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-file", CA, "--checks", "connect",
+        "--json", "--transcript")
+events = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "event"]
+t.ok(any(e.startswith("DNS MX lab.test: ok, 1 record") and DNS in e for e in events),
+     "the transcript shows each DNS lookup, its answer and the server asked", events)
+
+t.done()
