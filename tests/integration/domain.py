@@ -197,6 +197,31 @@ except KeyError:
 t.ok(d["facts"].get("records_matching") == 1 and "trust anchor" in str(d["facts"].get("verdicts")),
      "DANE-TA 2 0 1: the intermediate CA the server sends signs its certificate", r)
 
+# --- DANE with a validating resolver (the scripted DNS server sets AD) ---
+import hashlib  # noqa: E402
+from fakedns import FakeDNS, Reply, a, tlsa  # noqa: E402
+spki = subprocess.run(["openssl", "pkey", "-in", os.path.join(STATE, "certs", "leaf.key"), "-pubout", "-outform",
+                       "DER"], capture_output=True).stdout
+good_tlsa = tlsa(3, 1, 1, hashlib.sha256(spki).digest())
+bad_tlsa = tlsa(3, 1, 1, hashlib.sha256(b"another key").digest())
+for rec, want_status, want_ids in [(good_tlsa, "ok", []), (bad_tlsa, "critical", ["dane.mismatch"])]:
+    def signed(qname, qtype, rec=rec):
+        if qname == "mail.lab.test" and qtype == 1:
+            return Reply(records=[(1, a("127.0.0.1"))], ad=True)
+        if qname == "_%d._tcp.mail.lab.test" % BASE and qtype == 52:
+            return Reply(records=[(52, rec)], ad=True)
+        return Reply(rcode=0, ad=True)
+    with FakeDNS(signed) as fdns:
+        r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % fdns.port,
+                "--ca-file", CA, "--json", "--checks", "dane")
+    try:
+        d = r.check("dane")
+    except KeyError:
+        d = {"facts": {}, "findings": [], "status": "absent"}
+    t.ok(d["status"] == want_status and d["facts"].get("dnssec_validated") is True
+         and [f["id"] for f in d["findings"]] == want_ids,
+         "DANE, DNSSEC-validated TLSA %s: %s" % ("matching" if rec == good_tlsa else "for another key", want_status), r)
+
 # --- PTR cases: the fake SMTP server on other loopback addresses ---
 ptr_cases = [("127.0.0.2", "ptr.generic"), ("127.0.0.3", "ptr.missing"), ("127.0.0.4", "ptr.not_confirmed")]
 for addr, fid in ptr_cases:
