@@ -1,7 +1,8 @@
 #!/bin/sh
 # quickstart.sh - on a fresh Debian 12 machine, as root, in a clone of this
 # repository: install the dependencies, build smtpdiag, start a private
-# Postfix on loopback (tests/lab/), audit it, and stop it again.
+# Postfix, DNS server and MTA-STS web server on loopback (tests/lab/), audit
+# them, and stop them again. Every DNS query goes to the lab DNS server.
 set -eu
 cd "$(dirname "$0")"
 tests/lab/install-deps.sh
@@ -11,11 +12,23 @@ make -j"$(nproc)" >/dev/null
 
 STATE="$PWD/tests/lab-state"
 export SD_LAB_STATE="$STATE"
-cleanup() { tests/lab/postfix-down.sh --quiet --purge; rm -rf "$STATE"; }
+cleanup() {
+  tests/lab/mtasts-down.sh --quiet; tests/lab/dns-down.sh --quiet
+  tests/lab/postfix-down.sh --quiet --purge; rm -rf "$STATE"
+}
 trap cleanup EXIT INT TERM
 tests/lab/postfix-up.sh
+tests/lab/dns-up.sh
+tests/lab/mtasts-up.sh
+export SMTPDIAG_DNS_SERVER=127.0.0.1:10053   # the lab DNS (dnsmasq): nothing asks the system resolver
 
 diag() { ./smtp-diag --plugin-dir plugins --profile-dir profiles "$@" || true; }
+echo
+echo "== the mail domain lab.test: MX discovery, MTA-STS, TLS-RPT, then its MX host (DANE, reverse DNS...)"
+diag --domain lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443
+echo
+echo "== a domain whose MTA-STS policy does not list its MX (senders in enforce mode will not deliver)"
+diag --domain badmx.lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443 --quiet
 echo
 echo "== smtp-diag against the lab Postfix (MX listener, 127.0.0.1 port 10025)"
 diag --server mail.lab.test --address 127.0.0.1 --port 10025
