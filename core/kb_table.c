@@ -305,6 +305,31 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("certificate.self_signed", "exchange", NULL,
 	    "Exchange: the default self-signed certificate is for internal use; import a public CA "
 	    "certificate and Enable-ExchangeCertificate -Services SMTP"),
+
+	/* --- DNS: reverse DNS, DANE, MTA-STS in the vendor's words --- */
+	WHY("ptr.name_mismatch", "postfix", NULL,
+	    "Postfix: myhostname is the greeting and the HELO name of outgoing mail; set it to the PTR name "
+	    "('postconf -e myhostname=<PTR name>', 'postfix reload'), or have the PTR changed"),
+	WHY("ptr.name_mismatch", "exchange", NULL,
+	    "Exchange: Set-SendConnector -Fqdn and Set-ReceiveConnector -Fqdn to the PTR name, or have the PTR "
+	    "changed"),
+	WHY("ptr.name_mismatch", "exim", NULL, "Exim: primary_hostname (and smtp_active_hostname) = the PTR name"),
+	WHY("dane.mismatch", "postfix", NULL,
+	    "publish the TLSA record of the key now in smtpd_tls_chain_files (3 1 1: openssl x509 -in cert.pem "
+	    "-noout -pubkey | openssl pkey -pubin -outform DER | sha256sum); for the next renewal publish the new "
+	    "key's record first, wait two TTLs, then switch (certbot --reuse-key keeps key and TLSA valid)"),
+	WHY("dane.mismatch", "exchange", NULL,
+	    "publish the TLSA record of the new certificate's key before Enable-ExchangeCertificate -Services "
+	    "SMTP; keep the old record until the TTL has passed"),
+	WHY("dane.no_tls", "postfix", NULL,
+	    "Postfix: smtpd_tls_security_level = may and smtpd_tls_chain_files with the certificate the TLSA "
+	    "records describe"),
+	WHY("mta_sts.mx_tls_failed", "postfix", NULL,
+	    "Postfix on each MX: smtpd_tls_security_level = may, smtpd_tls_chain_files = key + certificate "
+	    "naming the MX host + intermediates (e.g. Let's Encrypt fullchain.pem)"),
+	WHY("mta_sts.mx_tls_failed", "exchange", NULL,
+	    "Exchange on each MX: a public CA certificate naming the MX host, Enable-ExchangeCertificate "
+	    "-Services SMTP, and the Receive Connector's Fqdn set to that name"),
 };
 
 const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);

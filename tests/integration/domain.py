@@ -161,6 +161,10 @@ t.ok({"version_invalid", "mode_invalid", "mx_invalid", "max_age_invalid"} <= set
 r = domain("expired.lab.test")
 f = finding(r, "mta_sts.policy_certificate") or {}
 t.ok("expired" in f.get("summary", ""), "expired policy certificate: says expired", f)
+r = domain("danebad.lab.test")
+f = finding(r, "dane.mismatch") or {}
+t.ok("smtpd_tls_chain_files" in (f.get("fix") or "") and "certbot --reuse-key" in (f.get("fix") or ""),
+     "dane.mismatch on a Postfix server: the fix in Postfix's words", f)
 r = domain("null.lab.test")
 t.ok(r.json.get("servers") == [] and dcheck(r, "mta-sts")["status"] == "skipped",
      "null MX: nothing to audit, the domain checks are skipped", r)
