@@ -35,4 +35,15 @@ typedef struct sd_json_state {
 } sd_json_state;
 void sd_json_reporter_init(sd_reporter *rep, sd_json_state *state, const sd_json_options *opt);
 
+typedef struct sd_nagios_options {
+	FILE *out;
+	const sd_plan *plan;   /* thresholds for the performance data */
+} sd_nagios_options;
+
+typedef struct sd_nagios_state {
+	sd_nagios_options opt;
+	int failed;
+} sd_nagios_state;
+void sd_nagios_reporter_init(sd_reporter *rep, sd_nagios_state *state, const sd_nagios_options *opt);
+
 #endif

@@ -22,6 +22,8 @@ static const sd_param_spec params[] = {
 	{ "ehlo_crit", SD_PARAM_DURATION, "10s", "EHLO reply slower than this is critical" },
 	{ "tls_warn", SD_PARAM_DURATION, "2s", "TLS handshake slower than this is a warning" },
 	{ "tls_crit", SD_PARAM_DURATION, "10s", "TLS handshake slower than this is critical" },
+	{ "total_warn", SD_PARAM_DURATION, "0", "all phases together slower than this is a warning (0: off; -w)" },
+	{ "total_crit", SD_PARAM_DURATION, "0", "all phases together slower than this is critical (0: off; -c)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -50,7 +52,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	/* make sure the phases were measured, also when run alone */
 	(void)sd_session_ehlo(s);
 
-	double ehlo = sd_session_phase_ms(s, SD_PHASE_EHLO);
+	double ehlo = sd_session_phase_ms(s, SD_PHASE_EHLO), total = 0;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const phase_rule *ru = &rules[i];
 		double ms = sd_session_phase_ms(s, ru->phase);
@@ -60,6 +62,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			continue;
 		snprintf(key, sizeof(key), "%s_ms", sd_phase_name(ru->phase));
 		sd_report_fact_ms(r, key, ms);
+		total += ms;
 		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s %.1f ms", used ? ", " : "",
 					 ru->label, ms);
 		if (used >= sizeof(line))
@@ -96,6 +99,15 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	if (used == 0) {
 		sd_report_finding(r, SD_INFO, "response-time.nothing_measured", "no phase completed; nothing to time");
 		return SD_RUN_DONE;
+	}
+	sd_report_fact_ms(r, "total_ms", total);
+	long long tw = sd_param_duration_ms(p, "total_warn"), tc = sd_param_duration_ms(p, "total_crit");
+	if ((tc > 0 && total >= (double)tc) || (tw > 0 && total >= (double)tw)) {
+		int crit = tc > 0 && total >= (double)tc;
+		sd_finding *f = sd_report_finding(r, crit ? SD_CRIT : SD_WARN, "response-time.total_slow",
+						  "connect to usable session took %.1f ms (%s at %lld ms)", total,
+						  crit ? "critical" : "warning", crit ? tc : tw);
+		sd_finding_cause(f, "the sum of the phases above; see the slowest one");
 	}
 	sd_report_note(r, "%s", line);
 	sd_report_summary(r, "%s", line);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,25 @@ static const char *dirs_or_default(const char *given, const char *env, const cha
 		return given;
 	e = getenv(env);
 	return e != NULL && *e != '\0' ? e : dflt;
+}
+
+/* usage_error - a problem of the invocation: one line on stderr; in
+ * monitoring mode also the UNKNOWN status line a monitoring system reads
+ * from stdout */
+static void usage_error(int nagios, int hint, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void usage_error(int nagios, int hint, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "smtp-diag: %s\n%s", msg, hint ? "Try 'smtp-diag --help'.\n" : "");
+	if (nagios)
+		printf("SMTP UNKNOWN - %s\n", msg);
+	free(msg);
 }
 
 static void list_checks(const sd_registry *reg, FILE *out)
@@ -246,6 +266,21 @@ static void send_requested(sd_cli *cli, sd_profile *p)
 	sd_profile_enable_check(p, "transaction");
 }
 
+/* thresholds_requested - --warning/--critical judge the response-time check:
+ * it joins --checks when those are given */
+static void thresholds_requested(sd_cli *cli, sd_profile *p)
+{
+	if (cli->nchecks > 0) {
+		for (size_t i = 0; i < cli->nchecks; i++)
+			if (strcmp(cli->checks[i], "response-time") == 0)
+				return;
+		cli->checks = sd_xrealloc(cli->checks, (cli->nchecks + 1) * sizeof(char *));
+		cli->checks[cli->nchecks++] = sd_xstrdup("response-time");
+		return;
+	}
+	sd_profile_enable_check(p, "response-time");
+}
+
 /* apply_sets - --set overrides on top of the profile; one that names a
  * check neither the profile nor --checks mentions would do nothing, which
  * is an error rather than a silent surprise */
@@ -285,7 +320,11 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
-		fprintf(stderr, "smtp-diag: %s\nTry 'smtp-diag --help'.\n", err);
+		int nagios = 0;
+		for (int i = 1; i < argc; i++)
+			nagios |= strcmp(argv[i], "--nagios") == 0 || strcmp(argv[i], "--format=nagios") == 0 ||
+				  (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "nagios") == 0);
+		usage_error(nagios, 1, "%s", err);
 		goto out;
 	}
 	if (cli.help) {
@@ -307,7 +346,7 @@ int main(int argc, char **argv)
 	}
 	reg = sd_registry_new();
 	if (sd_registry_load_path(reg, plugin_dirs, &err) != 0) {
-		fprintf(stderr, "smtp-diag: %s\n", err);
+		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
 		goto out;
 	}
 	if (cli.list_checks) {
@@ -319,35 +358,38 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smtp-diag: warning: module %s refused: %s\n", reg->refused[i].path,
 			reg->refused[i].reason);
 	if (cli.domain != NULL && (cli.server != NULL || cli.address != NULL)) {
-		fprintf(stderr, "smtp-diag: --domain audits the domain's MX hosts: it cannot be combined with %s\n",
-			cli.server != NULL ? "--server" : "--address");
+		usage_error(cli.output == SD_OUT_NAGIOS, 0,
+			    "--domain audits the domain's MX hosts: it cannot be combined with %s",
+			    cli.server != NULL ? "--server" : "--address");
 		goto out;
 	}
 	if ((cli.server == NULL || cli.server[0] == '\0') && cli.domain == NULL) {
-		fprintf(stderr, "smtp-diag: no target: give --server NAME or --domain DOMAIN\nTry 'smtp-diag --help'.\n");
+		usage_error(cli.output == SD_OUT_NAGIOS, 1, "no target: give --server NAME or --domain DOMAIN");
 		goto out;
 	}
 	for (size_t i = 0; cli.domain == NULL && i < cli.nchecks; i++) {
 		const sd_check *c = sd_registry_find(reg, cli.checks[i]);
 		if (c != NULL && c->scope == SD_SCOPE_DOMAIN) {
-			fprintf(stderr, "smtp-diag: --checks: '%s' looks at a mail domain: give --domain DOMAIN\n",
-				cli.checks[i]);
+			usage_error(cli.output == SD_OUT_NAGIOS, 0,
+				    "--checks: '%s' looks at a mail domain: give --domain DOMAIN", cli.checks[i]);
 			goto out;
 		}
 	}
 	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
 	if (profile != NULL && cli.send)
 		send_requested(&cli, profile);
+	if (profile != NULL && cli.thresholds)
+		thresholds_requested(&cli, profile);
 	if (profile == NULL || apply_sets(&cli, profile, &err) != 0 || sd_profile_bind(profile, reg, &err) != 0) {
-		fprintf(stderr, "smtp-diag: %s\n", err);
+		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
 		goto out;
 	}
 	if (sd_plan_make(&plan, profile, reg, (const char *const *)cli.checks, cli.nchecks, &err) != 0) {
-		fprintf(stderr, "smtp-diag: %s\n", err);
+		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
 		goto out;
 	}
 	if (target_config(&cli, profile, &cfg, &err) != 0) {
-		fprintf(stderr, "smtp-diag: %s\n", err);
+		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
 		goto out;
 	}
 	if (cfg.domain == NULL)
@@ -356,9 +398,13 @@ int main(int argc, char **argv)
 	sd_reporter rep;
 	sd_text_state ts;
 	sd_json_state js;
+	sd_nagios_state ns;
 	if (cli.output == SD_OUT_JSON) {
 		sd_json_options jo = { .out = stdout };
 		sd_json_reporter_init(&rep, &js, &jo);
+	} else if (cli.output == SD_OUT_NAGIOS) {
+		sd_nagios_options no = { .out = stdout, .plan = &plan };
+		sd_nagios_reporter_init(&rep, &ns, &no);
 	} else {
 		sd_text_options to = { .out = stdout, .quiet = cli.quiet, .verbose = cli.verbose };
 		sd_text_reporter_init(&rep, &ts, &to);
@@ -371,6 +417,10 @@ int main(int argc, char **argv)
 		sd_target_result *res = sd_run_target(&plan, &cfg, profile, &rep, cli.transcript);
 		rc = res->exit_code;
 		sd_target_result_free(res);
+	}
+	if (cli.output == SD_OUT_NAGIOS && ns.failed) {
+		fprintf(stderr, "smtp-diag: cannot write the status line\n");
+		rc = EXIT_UNKNOWN;
 	}
 	if (cli.output == SD_OUT_JSON && js.failed) {
 		fprintf(stderr, "smtp-diag: cannot write the JSON report\n");

@@ -16,6 +16,7 @@ enum {
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
 	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE, OPT_SEND, OPT_FROM, OPT_TO, OPT_HEADER,
 	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
+	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL,
 };
 
 typedef struct option_spec {
@@ -49,6 +50,10 @@ static const option_spec table[] = {
 	{ "body", OPT_BODY, "TEXT", "message body (with --send)" },
 	{ "body-file", OPT_BODY_FILE, "FILE", "message body from FILE (with --send)" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
+	{ "nagios", OPT_NAGIOS, NULL, "monitoring mode: one status line with performance data, as Nagios/Icinga plugins print" },
+	{ "format", OPT_FORMAT, "FORMAT", "text (default), json or nagios" },
+	{ "warning", OPT_WARNING, "DURATION", "warning when connect to usable session takes longer (check_smtp's -w; response-time.total_warn)" },
+	{ "critical", OPT_CRITICAL, "DURATION", "critical when it takes longer (check_smtp's -c; response-time.total_crit)" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
 	{ "verbose", OPT_VERBOSE, NULL, "also print OK findings and every fact" },
 	{ "transcript", OPT_TRANSCRIPT, NULL, "show the SMTP dialogue (credentials redacted)" },
@@ -243,6 +248,33 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			}
 			cli->mail_options++;
 			append(&cli->headers, optarg, "\n");
+			break;
+		}
+		case OPT_NAGIOS:
+			cli->output = SD_OUT_NAGIOS;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				cli->output = SD_OUT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				cli->output = SD_OUT_JSON;
+			else if (strcmp(optarg, "nagios") == 0)
+				cli->output = SD_OUT_NAGIOS;
+			else {
+				*err = sd_asprintf("--format: '%s' is not text, json or nagios", optarg);
+				return -1;
+			}
+			break;
+		case OPT_WARNING:
+		case OPT_CRITICAL: {
+			long long ms;
+			if (sd_parse_duration_ms(optarg, &ms) != 0 || ms <= 0) {
+				*err = sd_asprintf("--%s: '%s' is not a duration such as 2, 1.5s or 500ms",
+						   c == OPT_WARNING ? "warning" : "critical", optarg);
+				return -1;
+			}
+			add_set(cli, sd_asprintf("response-time.total_%s=%lldms", c == OPT_WARNING ? "warn" : "crit", ms));
+			cli->thresholds = 1;
 			break;
 		}
 		case OPT_JSON:

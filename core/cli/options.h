@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { SD_OUT_TEXT, SD_OUT_JSON } sd_output;
+typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS } sd_output;
 
 typedef struct sd_cli {
 	const char *server;
@@ -27,6 +27,7 @@ typedef struct sd_cli {
 	char **sets;                 /* --set and sugar such as --tls-parallel, in order */
 	size_t nsets;
 	int send;                    /* --send: the transaction check runs */
+	int thresholds;              /* --warning/--critical given: response-time runs */
 	int mail_options;            /* --from/--to/--header/--body given */
 	char *to, *headers;          /* collected --to (','), --header ('\n') */
 	long long timeout_ms;        /* 0: from the profile */

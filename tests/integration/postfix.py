@@ -66,15 +66,17 @@ def audit(*args, env=None):
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
-t.ok(any(l.startswith("[1/7] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
-     and any(l.startswith("[2/7] SMTP greeting... OK (Postfix") for l in lines)
-     and any(l.startswith("[3/7] EHLO ") for l in lines)
-     and any(l.startswith("[4/7] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
-     and any(l.startswith("[5/7] Certificate... OK (mail.lab.test, ") for l in lines)
-     and any(l.startswith("[6/7] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
+t.ok(any(l.startswith("[1/8] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/8] SMTP greeting... OK (Postfix") for l in lines)
+     and any(l.startswith("[3/8] EHLO ") for l in lines)
+     and any(l.startswith("[4/8] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
+     and any(l.startswith("[5/8] Certificate... OK (mail.lab.test, ") for l in lines)
+     and any(l.startswith("[6/8] DANE TLSA records at _%d._tcp.mail.lab.test... INFO (1 of 1 TLSA record match, "
+                          "not DNSSEC-validated" % MX) for l in lines)
+     and any(l.startswith("[7/8] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
              for l in lines)
-     and any(l.startswith("[7/7] Response times... OK (") for l in lines),
-     "text output shows each phase as [i/7] ... STATUS (detail)", r)
+     and any(l.startswith("[8/8] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/8] ... STATUS (detail)", r)
 t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK mail.lab.test port %d: " % MX),
      "text output names Postfix and ends with [RESULT]", r)
 
