@@ -531,11 +531,63 @@ static int load_diagnosis(loader *L, yaml_node_t *n)
 	return 0;
 }
 
+static int var_name_ok(const char *n)
+{
+	if (!((*n >= 'a' && *n <= 'z') || *n == '_'))
+		return 0;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '_'))
+			return 0;
+	return 1;
+}
+
+static void put_var(sd_profile *p, const char *name, const char *value, sd_mark mark)
+{
+	for (size_t i = 0; i < p->nvars; i++)
+		if (strcmp(p->vars[i].name, name) == 0) {
+			free(p->vars[i].value);
+			p->vars[i].value = sd_xstrdup(value);
+			p->vars[i].mark = mark;
+			return;
+		}
+	p->vars = sd_xrealloc(p->vars, (p->nvars + 1) * sizeof(*p->vars));
+	p->vars[p->nvars++] = (sd_profile_var){ sd_xstrdup(name), sd_xstrdup(value), mark };
+}
+
+/* load_variables - `variables: { name: default, ... }` */
+static int load_variables(loader *L, yaml_node_t *n)
+{
+	if (expect(L, n, YAML_MAPPING_NODE, "'variables'") != 0)
+		return -1;
+	for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+		yaml_node_t *k = node(L, a->key), *v = node(L, a->value);
+		if (expect(L, k, YAML_SCALAR_NODE, "a variable name") != 0)
+			return -1;
+		if (!var_name_ok(scalar(k)))
+			return fail(L, k, "variable name '%s' must be lower-case letters, digits and '_'", scalar(k));
+		if (expect(L, v, YAML_SCALAR_NODE, "a variable's value (a scalar)") != 0)
+			return -1;
+		put_var(L->p, scalar(k), scalar(v), mark_of(L, v));
+	}
+	return 0;
+}
+
+/* sd_profile_set_var - the run's own variables and --var */
+int sd_profile_set_var(sd_profile *p, const char *name, const char *value, const char *origin, char **err)
+{
+	if (!var_name_ok(name)) {
+		*err = sd_asprintf("%s: variable name '%s' must be lower-case letters, digits and '_'", origin, name);
+		return -1;
+	}
+	put_var(p, name, value, (sd_mark){ origin, 0, 0 });
+	return 0;
+}
+
 /* walk_root - the top-level mapping */
 static int walk_root(loader *L)
 {
 	static const char *const keys[] = { "name", "description", "extends", "target", "checks", "vendor",
-					    "diagnoses", NULL };
+					    "diagnoses", "variables", NULL };
 	yaml_node_t *root = yaml_document_get_root_node(L->doc);
 
 	if (root == NULL)
@@ -569,6 +621,9 @@ static int walk_root(loader *L)
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
 				if (load_diagnosis(L, node(L, *it)) != 0)
 					return -1;
+		} else if (strcmp(k, "variables") == 0) {
+			if (load_variables(L, v) != 0)
+				return -1;
 		} else if (strcmp(k, "target") == 0) {
 			if (load_target(L, v) != 0)
 				return -1;
@@ -872,6 +927,82 @@ int sd_profile_set_param(sd_profile *p, const char *assignment, const char *orig
 }
 
 /* sd_profile_bind - resolve checks and validate parameters */
+/* expand - TEXT with every ${name} replaced by the variable's value;
+ * NULL and *err (at MARK) for an unknown or unterminated one */
+static char *expand(const sd_profile *p, const char *text, const sd_mark *mark, int depth, char **err)
+{
+	char *out = sd_xstrdup("");
+
+	if (depth > 8) {
+		*err = at(mark, "variables refer to each other in a loop (in '%s')", text);
+		free(out);
+		return NULL;
+	}
+
+	for (const char *s = text; *s;) {
+		const char *d = strstr(s, "${");
+		if (d == NULL) {
+			char *n = sd_asprintf("%s%s", out, s);
+			free(out);
+			return n;
+		}
+		const char *end = strchr(d + 2, '}');
+		if (end == NULL) {
+			*err = at(mark, "'${' without a closing '}' in '%s'", text);
+			free(out);
+			return NULL;
+		}
+		char *name = sd_xstrndup(d + 2, (size_t)(end - d - 2));
+		const sd_profile_var *v = NULL;
+		for (size_t i = 0; i < p->nvars; i++)
+			if (strcmp(p->vars[i].name, name) == 0)
+				v = &p->vars[i];
+		if (v == NULL) {
+			char known[256] = "";
+			for (size_t i = 0; i < p->nvars; i++)
+				snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", i ? ", " : "",
+					 p->vars[i].name);
+			*err = at(mark, "variable ${%s} is not set (set: %s; define it under 'variables:' or with --var %s=VALUE)",
+				  name, known[0] ? known : "none", name);
+			free(name);
+			free(out);
+			return NULL;
+		}
+		char *val = expand(p, v->value, mark, depth + 1, err);   /* a value may use others */
+		free(name);
+		if (val == NULL) {
+			free(out);
+			return NULL;
+		}
+		char *n = sd_asprintf("%s%.*s%s", out, (int)(d - s), s, val);
+		free(out);
+		free(val);
+		out = n;
+		s = end + 1;
+	}
+	return out;
+}
+
+/* expand_param - substitute variables in a raw parameter, in place */
+static int expand_param(const sd_profile *p, sd_raw_param *rp, char **err)
+{
+	if (rp->scalar != NULL) {
+		char *v = expand(p, rp->scalar, &rp->mark, 0, err);
+		if (v == NULL)
+			return -1;
+		free(rp->scalar);
+		rp->scalar = v;
+	}
+	for (size_t i = 0; i < rp->nitems; i++) {
+		char *v = expand(p, rp->items[i], &rp->mark, 0, err);
+		if (v == NULL)
+			return -1;
+		free(rp->items[i]);
+		rp->items[i] = v;
+	}
+	return 0;
+}
+
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 {
 	for (size_t i = 0; i < p->nchecks; i++) {
@@ -904,6 +1035,8 @@ int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 					  rp->key, list[0] ? list : "none");
 				return -1;
 			}
+			if (expand_param(p, rp, err) != 0)
+				return -1;
 			if (rp->scalar != NULL && rp->from_cli && sp->type == SD_PARAM_LIST)
 				split_list(rp);
 			int rc = rp->scalar != NULL
@@ -939,6 +1072,11 @@ void sd_profile_free(sd_profile *p)
 			free((char *)f[j]);
 	}
 	free(p->diagnoses);
+	for (size_t i = 0; i < p->nvars; i++) {
+		free(p->vars[i].name);
+		free(p->vars[i].value);
+	}
+	free(p->vars);
 	free(p->vendor);
 	free(p->name);
 	free(p->description);

@@ -11,6 +11,7 @@
 #define SD_PROFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "params.h"
 #include "plugin_loader.h"
@@ -59,6 +60,14 @@ typedef struct sd_profile_target {
 	long long connect_timeout_ms, greeting_timeout_ms, command_timeout_ms;
 } sd_profile_target;
 
+/* A profile variable: `variables:` defaults, then the run's own (domain,
+ * server, port) and --var, the later winning. Used as ${name} in params. */
+typedef struct sd_profile_var {
+	char *name;
+	char *value;
+	sd_mark mark;           /* where it was defined (file "--var" / "built-in" otherwise) */
+} sd_profile_var;
+
 typedef struct sd_profile {
 	char *name;
 	char *description;
@@ -71,6 +80,8 @@ typedef struct sd_profile {
 	sd_profile_target target;
 	sd_profile_check *checks;
 	size_t nchecks;
+	sd_profile_var *vars;
+	size_t nvars;
 } sd_profile;
 
 /* sd_profile_locate - path of profile NAME_OR_PATH: a path if it contains
@@ -89,6 +100,13 @@ sd_profile *sd_profile_load_string(const char *yaml, size_t len, const char *fil
  * if --checks names it. ORIGIN (a static string such as "--set") starts
  * error messages. -1 and *err on a malformed assignment. */
 int sd_profile_set_param(sd_profile *p, const char *assignment, const char *origin, char **err);
+/* sd_profile_set_var - define or override variable NAME (ORIGIN such as
+ * "--var" or "built-in" is kept for messages and --explain-profile); -1
+ * and *err for a name that is not [a-z_][a-z0-9_]* */
+int sd_profile_set_var(sd_profile *p, const char *name, const char *value, const char *origin, char **err);
+/* sd_profile_explain - the resolved profile as YAML, with where each value
+ * comes from (after sd_profile_bind) */
+void sd_profile_explain(const sd_profile *p, FILE *out);
 /* sd_profile_enable_check - make NAME run (added at the end if absent) */
 void sd_profile_enable_check(sd_profile *p, const char *name);
 /* sd_profile_bind - check every entry against REG, build parameters; -1 and *err */

@@ -78,16 +78,27 @@ class FakeDNS:
     def __init__(self, answer, host="127.0.0.1"):
         self.answer = answer
         self.queries = []            # (qname, qtype, "udp"|"tcp")
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((host, 0))
-        self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, self.port))
+        # one port number for UDP and TCP: take a free TCP port, then the
+        # same UDP port; another test's socket may hold it, so try again
+        for _ in range(50):
+            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.tcp.bind((host, 0))
+            self.port = self.tcp.getsockname()[1]
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.udp.bind((host, self.port))
+                break
+            except OSError:
+                self.udp.close()
+                self.tcp.close()
+        else:
+            raise OSError("fakedns: no port free for both UDP and TCP")
         self.tcp.listen(8)
         self._stop = threading.Event()
-        for target in (self._serve_udp, self._serve_tcp):
-            threading.Thread(target=target, daemon=True).start()
+        self._threads = [threading.Thread(target=t, daemon=True) for t in (self._serve_udp, self._serve_tcp)]
+        for th in self._threads:
+            th.start()
 
     def _serve_udp(self):
         self.udp.settimeout(0.2)
@@ -132,7 +143,11 @@ class FakeDNS:
                 c.close()
 
     def close(self):
+        # let the threads leave accept()/recvfrom() first: a socket closed
+        # under a blocked accept() stays bound until that call returns
         self._stop.set()
+        for th in self._threads:
+            th.join(2)
         self.udp.close()
         self.tcp.close()
 

@@ -281,6 +281,33 @@ static void thresholds_requested(sd_cli *cli, sd_profile *p)
 	sd_profile_enable_check(p, "response-time");
 }
 
+/* apply_vars - the run's own variables (domain, server, port), then --var */
+static int apply_vars(const sd_cli *cli, sd_profile *p, char **err)
+{
+	char port[16];
+
+	if (cli->domain != NULL && sd_profile_set_var(p, "domain", cli->domain, "--domain", err) != 0)
+		return -1;
+	if ((cli->server != NULL || cli->domain != NULL) &&
+	    sd_profile_set_var(p, "server", cli->server != NULL ? cli->server : cli->domain,
+			       cli->server != NULL ? "--server" : "--domain", err) != 0)
+		return -1;
+	if (cli->port != 0) {
+		snprintf(port, sizeof(port), "%lld", cli->port);
+		if (sd_profile_set_var(p, "port", port, "--port", err) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cli->nvars; i++) {
+		const char *eq = strchr(cli->vars[i], '=');
+		char *name = sd_xstrndup(cli->vars[i], (size_t)(eq - cli->vars[i]));
+		int rc = sd_profile_set_var(p, name, eq + 1, "--var", err);
+		free(name);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* apply_sets - --set overrides on top of the profile; one that names a
  * check neither the profile nor --checks mentions would do nothing, which
  * is an error rather than a silent surprise */
@@ -354,6 +381,17 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	if (cli.explain_profile != NULL) {
+		profile = sd_profile_load(cli.explain_profile, profile_dirs, &err);
+		if (profile == NULL || apply_vars(&cli, profile, &err) != 0 || apply_sets(&cli, profile, &err) != 0 ||
+		    sd_profile_bind(profile, reg, &err) != 0) {
+			usage_error(0, 0, "%s", err);
+			goto out;
+		}
+		sd_profile_explain(profile, stdout);
+		rc = 0;
+		goto out;
+	}
 	for (size_t i = 0; i < reg->nrefused; i++)
 		fprintf(stderr, "smtp-diag: warning: module %s refused: %s\n", reg->refused[i].path,
 			reg->refused[i].reason);
@@ -380,7 +418,8 @@ int main(int argc, char **argv)
 		send_requested(&cli, profile);
 	if (profile != NULL && cli.thresholds)
 		thresholds_requested(&cli, profile);
-	if (profile == NULL || apply_sets(&cli, profile, &err) != 0 || sd_profile_bind(profile, reg, &err) != 0) {
+	if (profile == NULL || apply_vars(&cli, profile, &err) != 0 || apply_sets(&cli, profile, &err) != 0 ||
+	    sd_profile_bind(profile, reg, &err) != 0) {
 		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
 		goto out;
 	}

@@ -16,7 +16,7 @@ enum {
 	OPT_PROFILE_DIR = 256, OPT_PLUGIN_DIR, OPT_TLS, OPT_LIST_CHECKS, OPT_LIST_PROFILES, OPT_CA_FILE,
 	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE, OPT_SEND, OPT_FROM, OPT_TO, OPT_HEADER,
 	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
-	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL,
+	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 };
 
 typedef struct option_spec {
@@ -40,6 +40,7 @@ static const option_spec table[] = {
 	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
 	{ "set", OPT_SET, "CHECK.PARAM=VALUE", "override a check parameter of the profile (repeatable; lists as a,b,c)" },
+	{ "var", OPT_VAR, "NAME=VALUE", "set a profile variable, used as ${NAME} in parameters (repeatable)" },
 	{ "tls-parallel", OPT_TLS_PARALLEL, "N", "simultaneous TLS probe connections of the cipher check (1-16; same as --set cipher.parallel=N)" },
 	{ "auth-user", OPT_AUTH_USER, "USER", "log in as USER in the auth check (password: --auth-password-file or env SMTPDIAG_PASSWORD)" },
 	{ "auth-password-file", OPT_AUTH_PASSWORD_FILE, "FILE", "read the password from the first line of FILE (never from the command line)" },
@@ -61,6 +62,7 @@ static const option_spec table[] = {
 	{ "plugin-dir", OPT_PLUGIN_DIR, "DIR[:DIR]", "where check modules are loaded from (env SMTPDIAG_PLUGIN_DIR)" },
 	{ "list-checks", OPT_LIST_CHECKS, NULL, "list the available checks and their parameters" },
 	{ "list-profiles", OPT_LIST_PROFILES, NULL, "list the profiles found in the profile directories" },
+	{ "explain-profile", OPT_EXPLAIN_PROFILE, "NAME|FILE", "print the profile as it would run (extends, --set, --var resolved, with origins)" },
 	{ "help", OPT_HELP, NULL, "show this help" },
 	{ "version", OPT_VERSION, NULL, "show the version and the plugin ABI" },
 	{ NULL, 0, NULL, NULL },
@@ -199,6 +201,17 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		case OPT_SET:
 			add_set(cli, sd_xstrdup(optarg));
+			break;
+		case OPT_VAR:
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				*err = sd_asprintf("--var: '%s' is not NAME=VALUE", optarg);
+				return -1;
+			}
+			cli->vars = sd_xrealloc(cli->vars, (cli->nvars + 1) * sizeof(char *));
+			cli->vars[cli->nvars++] = sd_xstrdup(optarg);
+			break;
+		case OPT_EXPLAIN_PROFILE:
+			cli->explain_profile = optarg;
 			break;
 		case OPT_TLS_PARALLEL: {
 			long long par;
@@ -339,6 +352,11 @@ void sd_cli_clear(sd_cli *cli)
 	for (size_t i = 0; i < cli->nsets; i++)
 		free(cli->sets[i]);
 	free(cli->sets);
+	for (size_t i = 0; i < cli->nvars; i++)
+		free(cli->vars[i]);
+	free(cli->vars);
+	cli->vars = NULL;
+	cli->nvars = 0;
 	free(cli->to);
 	free(cli->headers);
 	cli->to = cli->headers = NULL;

@@ -26,6 +26,9 @@ typedef struct sd_cli {
 	size_t nchecks;
 	char **sets;                 /* --set and sugar such as --tls-parallel, in order */
 	size_t nsets;
+	char **vars;                 /* --var NAME=VALUE, in order */
+	size_t nvars;
+	const char *explain_profile; /* --explain-profile NAME */
 	int send;                    /* --send: the transaction check runs */
 	int thresholds;              /* --warning/--critical given: response-time runs */
 	int mail_options;            /* --from/--to/--header/--body given */

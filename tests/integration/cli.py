@@ -97,4 +97,26 @@ usage_error(["--plugin-dir", both, "--server", "127.0.0.1", "--checks", "badabi"
             "check 'badabi' is not available: its module was refused: built for plugin ABI 3",
             "asking for a refused module says why", warnings=1)
 
+# --- --explain-profile: the resolved profile, with origins ---
+TP = os.path.join(SRC, "tests", "profiles")
+r = run("--explain-profile", "submission-implicit")
+lines = r.out.splitlines()
+t.ok(r.rc == 0 and "name: submission-implicit" in lines and any(l.startswith("# read:") for l in lines)
+     and "  port: 465" in lines and "  tls: implicit" in lines
+     and "      require: [ENHANCEDSTATUSCODES, PIPELINING]   # submission-implicit.yaml:11" in lines
+     and "      expect_enforced: true   # submission.yaml:17" in lines
+     and "      crit_days: 14   # default.yaml:29" in lines and "      verify: true   # default" in lines
+     and "  - name: dane   # submission.yaml:23" in lines,
+     "--explain-profile: extends resolved three levels deep, each value with its file:line or 'default'", r)
+r = run("--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domain=lab.test",
+        "--set", "certificate.expect_name=smtp.${domain}")
+lines = r.out.splitlines()
+t.ok(r.rc == 0 and "  domain: lab.test   # --var" in lines and "      expect_hostname: mail.lab.test   # variables.yaml:10"
+     in lines and "      expect_name: smtp.lab.test   # --set" in lines,
+     "--explain-profile with --var and --set: variables expanded, origins kept", r)
+usage_error(["--explain-profile", os.path.join(TP, "bad-variable.yaml")], "bad-variable.yaml:5:24: variable ${domian}",
+            "--explain-profile: an unknown variable is an error at file:line:column")
+usage_error(["--explain-profile", "nonesuch"], "nonesuch", "--explain-profile: unknown profile")
+usage_error(["--server", "x", "--var", "novalue"], "--var: 'novalue' is not NAME=VALUE", "--var needs NAME=VALUE")
+
 t.done()

@@ -161,6 +161,16 @@ t.ok(r.rc == 0 and st.get("implicit") is True and st.get("version") in ("TLSv1.2
      and r.finding("ehlo.auth_cleartext") is None and r.check("ehlo")["facts"].get("over_tls") is True
      and r.check("certificate")["facts"].get("verified") is True,
      "implicit TLS: handshake at connect, AUTH over TLS is not cleartext, certificate verified", r)
+# --- the submission profile: AUTH offered after TLS, no relaying without it ---
+r = audit("--port", str(SUBMISSION), "--profile", "submission")
+a = r.check("auth")["facts"] if r.json.get("checks") else {}
+t.ok(r.rc == 0 and "SCRAM-SHA-256" in str(a.get("mechanisms_after_tls")) and r.finding("relay.open") is None
+     and r.check("relay")["status"] in ("ok", "info") and "dane" not in [c["name"] for c in r.json["checks"]],
+     "submission profile on the submission listener: passes (AUTH after TLS, relay refused)", r)
+r = audit("--port", str(VERIFY), "--profile", "submission")
+t.ok(r.rc == 2 and (r.finding("auth.not_offered") or {}).get("severity") == "critical"
+     and (r.finding("starttls.not_enforced") or {}).get("severity") == "warning",
+     "submission profile on a relay-restricted listener without AUTH: fails (no AUTH, TLS not enforced)", r)
 r = audit("--port", str(SMTPS), "--profile", "submission-implicit")
 t.ok(r.rc == 0 and r.json["target"]["tls"] == "implicit", "submission-implicit profile", r)
 

@@ -94,6 +94,8 @@ static void test_bad_files(void **state)
 		{ "bad-diagnosis-empty.yaml", "bad-diagnosis-empty.yaml:3:5: ", "needs 'cause' or 'fix'" },
 		{ "bad-diagnosis-rule.yaml", "bad-diagnosis-rule.yaml:3:5: ", "a reply rule needs 'context'" },
 		{ "bad-diagnosis-status.yaml", "bad-diagnosis-status.yaml:5:13: ", "'status' must be an enhanced status" },
+		{ "bad-variable.yaml", "bad-variable.yaml:5:24: ", "variable ${domian} is not set" },
+		{ "bad-variable-name.yaml", "bad-variable-name.yaml:3:3: ", "variable name 'Domain' must be lower-case" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -165,6 +167,58 @@ static void test_extends(void **state)
 	sd_profile_free(p);
 }
 
+static void test_variables(void **state)
+{
+	char path[8192], *err = NULL;
+	const char *const *items;
+	(void)state;
+
+	/* the file's defaults */
+	snprintf(path, sizeof(path), "%s/variables.yaml", testdir);
+	sd_profile *p = sd_profile_load(path, dirs, &err);
+	assert_non_null(p);
+	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
+	assert_string_equal(sd_param_string(sd_profile_find_check(p, "banner")->bound, "expect_hostname"),
+			    "mail.example.com");   /* a variable using another */
+	assert_int_equal(sd_param_list(sd_profile_find_check(p, "ehlo")->bound, "forbid", &items), 2);
+	assert_string_equal(items[1], "X-example.com");
+	sd_profile_free(p);
+
+	/* the run's value wins over the default, --set may use variables too */
+	p = sd_profile_load(path, dirs, &err);
+	assert_int_equal(sd_profile_set_var(p, "domain", "lab.test", "--domain", &err), 0);
+	assert_int_equal(sd_profile_set_param(p, "certificate.expect_name=${domain}", "--set", &err), 0);
+	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
+	assert_string_equal(sd_param_string(sd_profile_find_check(p, "banner")->bound, "expect_hostname"),
+			    "mail.lab.test");
+	assert_string_equal(sd_param_string(sd_profile_find_check(p, "certificate")->bound, "expect_name"),
+			    "lab.test");
+	sd_profile_free(p);
+
+	/* --var with a bad name; an unknown variable in --set says where */
+	p = sd_profile_load(path, dirs, &err);
+	assert_int_equal(sd_profile_set_var(p, "Bad-Name", "x", "--var", &err), -1);
+	assert_non_null(strstr(err, "--var: variable name 'Bad-Name'"));
+	free(err);
+	err = NULL;
+	assert_int_equal(sd_profile_set_param(p, "banner.expect_hostname=${nope}", "--set", &err), 0);
+	assert_int_equal(sd_profile_bind(p, reg, &err), -1);
+	assert_non_null(strstr(err, "variable ${nope} is not set (set: domain, mailhost"));
+	free(err);
+	sd_profile_free(p);
+
+	/* variables that refer to each other */
+	p = sd_profile_load(path, dirs, &err);
+	assert_int_equal(sd_profile_set_var(p, "a", "${b}", "--var", &err), 0);
+	assert_int_equal(sd_profile_set_var(p, "b", "x${a}", "--var", &err), 0);
+	assert_int_equal(sd_profile_set_param(p, "banner.expect_hostname=${a}", "--set", &err), 0);
+	err = NULL;
+	assert_int_equal(sd_profile_bind(p, reg, &err), -1);
+	assert_non_null(strstr(err, "loop"));
+	free(err);
+	sd_profile_free(p);
+}
+
 static void test_plan_only(void **state)
 {
 	char *err = NULL;
@@ -228,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_default_profile),
 		cmocka_unit_test(test_extends),
+		cmocka_unit_test(test_variables),
 		cmocka_unit_test(test_plan_only),
 		cmocka_unit_test(test_string_and_names),
 	};
