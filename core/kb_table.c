@@ -324,6 +324,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("dane.no_tls", "postfix", NULL,
 	    "Postfix: smtpd_tls_security_level = may and smtpd_tls_chain_files with the certificate the TLSA "
 	    "records describe"),
+	WHY("ntlm_info.disclosure", "exchange", NULL,
+	    "Exchange: remove Integrated from the internet-facing Receive Connector's authentication "
+	    "(Set-ReceiveConnector '<server>\\Default Frontend <server>' -AuthMechanism 'Tls, BasicAuth, "
+	    "BasicAuthRequireTLS'; keep NTLM only on internal connectors), then restart MSExchangeFrontEndTransport"),
 	WHY("mta_sts.mx_tls_failed", "postfix", NULL,
 	    "Postfix on each MX: smtpd_tls_security_level = may, smtpd_tls_chain_files = key + certificate "
 	    "naming the MX host + intermediates (e.g. Let's Encrypt fullchain.pem)"),

@@ -294,12 +294,13 @@ r = nagios([GREETING] + EHLO_OK)
 t.ok(r.rc == 0 and r.out.startswith("SMTP OK - 127.0.0.1 port ") and len(r.out.splitlines()) == 1
      and [p.split("=")[0] for p in perf(r)] == ["time", "connect", "greeting", "ehlo"]
      and all(PERF.match(p) for p in perf(r)), "--nagios OK: one line, perfdata in plugin format", r)
-r = nagios([("sleep", 0.2), GREETING] + EHLO_OK, "--warning", "100ms")
+r = nagios([("sleep", 0.4), GREETING] + EHLO_OK, "--warning", "100ms")
 lines = r.out.splitlines()
-t.ok(r.rc == 1 and lines[0].startswith("SMTP WARNING - ") and perf(r)[0].startswith("time=0.2")
+took = float(perf(r)[0].split("=")[1].split("s;")[0]) if perf(r) else 0
+t.ok(r.rc == 1 and lines[0].startswith("SMTP WARNING - ") and took > 0.1
      and perf(r)[0].split(";")[1] == "0.1" and lines[1].startswith("WARNING response-time.total_slow: "),
-     "--nagios WARNING: --warning 100ms against a 200 ms greeting; threshold in the perfdata; long output", r)
-r = nagios([("sleep", 0.2), GREETING] + EHLO_OK, "--warning", "50ms", "--critical", "100ms")
+     "--nagios WARNING: --warning 100ms against a 0.4 s greeting pause; threshold in the perfdata; long output", r)
+r = nagios([("sleep", 0.4), GREETING] + EHLO_OK, "--warning", "50ms", "--critical", "100ms")
 t.ok(r.rc == 2 and r.out.startswith("SMTP CRITICAL - ") and perf(r)[0].split(";")[1:3] == ["0.05", "0.1"],
      "--nagios CRITICAL: --critical 100ms", r)
 r = run("--server", "127.0.0.1", "--port", str(free_port), "--nagios", "--timeout", "3s")
@@ -313,5 +314,47 @@ t.ok(r.rc == 3 and r.out.startswith("SMTP UNKNOWN - ") and "no-such-profile" in 
      "--nagios UNKNOWN: a missing profile", r)
 r = run("--server", "127.0.0.1", "--format", "xml")
 t.ok(r.rc == 3 and "--format: 'xml' is not text, json or nagios" in r.err, "--format checks its argument", r)
+
+# --- ntlm-info: what AUTH NTLM gives away (an Exchange-like challenge) ---
+import base64  # noqa: E402
+import struct  # noqa: E402
+
+
+def ntlm_challenge():
+    def w(x):
+        return x.encode("utf-16-le")
+    info = b"".join(struct.pack("<HH", i, len(w(v))) + w(v) for i, v in
+                    [(2, "CORP"), (1, "EXCH01"), (4, "corp.example.local"), (3, "exch01.corp.example.local"),
+                     (5, "example.local")]) + b"\0\0\0\0"
+    target = w("CORP")
+    flags = 0x00000001 | 0x00020000 | 0x00800000 | 0x02000000
+    head = (b"NTLMSSP\0" + struct.pack("<I", 2) + struct.pack("<HHI", len(target), len(target), 56)
+            + struct.pack("<I", flags) + b"\x11" * 8 + b"\0" * 8
+            + struct.pack("<HHI", len(info), len(info), 56 + len(target)) + bytes([10, 0])
+            + struct.pack("<H", 17763) + b"\0\0\0\x0f")
+    return base64.b64encode(head + target + info)
+
+
+NTLM_EHLO = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-AUTH NTLM LOGIN\r\n250-PIPELINING\r\n"
+                                          b"250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n")]
+ntlm_script = [GREETING] + NTLM_EHLO + [("expect", "AUTH NTLM TlRMTVNTUAAB"), ("send", b"334 " + ntlm_challenge() + b"\r\n"),
+                                        ("expect", "*"), ("send", b"501 5.7.3 Authentication cancelled\r\n")]
+r = audit(ntlm_script, "--checks", "ntlm-info")
+f = r.finding("ntlm_info.disclosure") or {}
+facts = r.check("ntlm-info")["facts"] if r.json.get("checks") else {}
+t.ok(r.check("ntlm-info")["status"] == "warning" and f.get("severity") == "warning" and "CORP\\EXCH01, exch01.corp.example.local (forest example.local)"
+     in f.get("summary", "") and "Windows Server 2019 (10.0.17763)" in f.get("summary", "")
+     and facts.get("dns_domain") == "corp.example.local" and not r.script_errors,
+     "ntlm-info: names, forest and Windows build decoded; the exchange cancelled with '*'", r)
+r = audit(ntlm_script, "--profile", "exchange", "--checks", "ntlm-info")
+f = r.finding("ntlm_info.disclosure") or {}
+t.ok("Set-ReceiveConnector" in (f.get("fix") or ""), "ntlm-info with the exchange profile: the fix in Exchange's terms", r)
+r = audit([GREETING] + EHLO_OK, "--checks", "ntlm-info")
+t.ok(r.rc == 0 and r.check("ntlm-info")["summary"] == "AUTH NTLM not offered" and not r.script_errors,
+     "ntlm-info: nothing sent when NTLM is not offered", r)
+r = audit([GREETING] + NTLM_EHLO + [("expect", "AUTH NTLM"), ("send", b"334 bm90IG50bG0=\r\n"), ("expect", "*"),
+                                    ("send", b"501 cancelled\r\n")], "--checks", "ntlm-info")
+t.ok(r.check("ntlm-info")["status"] == "info" and "not an NTLMSSP message" in
+     (r.finding("ntlm_info.malformed") or {}).get("summary", ""), "ntlm-info: a challenge that is not NTLM", r)
 
 t.done()

@@ -525,4 +525,21 @@ f = r.finding("ehlo.vrfy")
 t.ok(r.rc == 2 and f["severity"] == "critical" and f.get("default_severity") == "info",
      "profile severity override makes VRFY critical: exit 2", r)
 
+# --- vendor profiles: the same findings, each fix in the vendor's terms
+# (last: they add relay connections the maillog assertions above count) ---
+r = audit("--port", str(MX), "--profile", "postfix")
+f = r.finding("ehlo.forbidden_present") or {}
+t.ok(r.rc == 1 and "VRFY" in f.get("summary", "") and r.check("relay")["status"] == "ok"
+     and r.check("user-enum")["status"] in ("ok", "info"), "postfix profile on the MX: VRFY forbidden, relay closed", r)
+r = audit("--port", str(RELAY), "--profile", "postfix", "--checks", "relay")
+t.ok("smtpd_relay_restrictions" in ((r.finding("relay.open") or {}).get("fix") or ""),
+     "postfix profile: the open relay's fix names smtpd_relay_restrictions and mynetworks", r)
+r = audit("--port", str(RELAY), "--profile", "exchange", "--checks", "relay,ntlm-info")
+t.ok("Ms-Exch-SMTP-Accept-Any-Recipient" in ((r.finding("relay.open") or {}).get("fix") or "")
+     and r.check("ntlm-info")["summary"] == "AUTH NTLM not offered",
+     "exchange profile: the profile's vendor wins over the banner (Receive Connector permissions)", r)
+r = audit("--port", str(EXPIRED), "--profile", "exchange", "--checks", "certificate")
+t.ok("Enable-ExchangeCertificate" in ((r.finding("certificate.expired") or {}).get("fix") or ""),
+     "exchange profile: an expired certificate's fix is Import/Enable-ExchangeCertificate", r)
+
 t.done()
