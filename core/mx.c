@@ -44,52 +44,6 @@ void sd_mx_sort(sd_mx_host *mx, size_t *n)
 	*n = k;
 }
 
-static const char *dns_problem(const sd_dns_answer *a)
-{
-	switch (a->status) {
-	case SD_DNS_NXDOMAIN:
-		return "the name does not exist (NXDOMAIN)";
-	case SD_DNS_NODATA:
-		return "no A or AAAA record";
-	default:
-		return a->error[0] ? a->error : sd_dns_status_name(a->status);
-	}
-}
-
-/* addresses - AAAA then A of NAME, comma-separated; *problem when none */
-static char *addresses(sd_session *s, const char *name, char **problem, int *all_ad)
-{
-	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
-	char *list = sd_xstrdup("");
-	unsigned char lit[16];
-
-	*problem = NULL;
-	if (inet_pton(AF_INET, name, lit) == 1 || inet_pton(AF_INET6, name, lit) == 1) {
-		free(list);
-		return sd_xstrdup(name);
-	}
-	for (size_t t = 0; t < 2; t++) {
-		sd_dns_answer *a = sd_dns_query(s, name, types[t]);
-		for (size_t i = 0; i < a->n; i++) {
-			char *n = sd_asprintf("%s%s%s", list, list[0] ? "," : "", a->records[i].target);
-			free(list);
-			list = n;
-		}
-		if (a->status == SD_DNS_OK && !a->authenticated)
-			*all_ad = 0;
-		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && *problem == NULL)
-			*problem = sd_xstrdup(dns_problem(a));
-		sd_dns_answer_free(a);
-	}
-	if (list[0] != '\0') {
-		free(*problem);
-		*problem = NULL;
-	} else if (*problem == NULL) {
-		*problem = sd_xstrdup("no A or AAAA record");
-	}
-	return list;
-}
-
 static void add_host(sd_target_config *cfg, unsigned pref, const char *name)
 {
 	cfg->mx = sd_xrealloc(cfg->mx, (cfg->nmx + 1) * sizeof(*cfg->mx));
@@ -166,7 +120,7 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 	for (size_t i = 0; i < cfg->nmx; i++) {
 		sd_mx_host *h = &cfg->mx[i];
 		unsigned char lit[16];
-		h->addresses = addresses(s, h->name, &h->problem, &all_ad);
+		h->addresses = sd_dns_addresses(s, h->name, &h->problem, &all_ad);
 		char *line = sd_asprintf("%u %s -> %s", h->preference, h->name,
 					 h->addresses[0] ? h->addresses : h->problem);
 		sd_report_fact_list_add(r, "hosts", line);

@@ -572,6 +572,117 @@ static int load_variables(loader *L, yaml_node_t *n)
 	return 0;
 }
 
+/* load_compliance - `compliance: {name: ..., source: ...}` */
+static int load_compliance(loader *L, yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "source", NULL };
+
+	if (expect(L, n, YAML_MAPPING_NODE, "'compliance'") != 0 || check_keys(L, n, keys, "'compliance'") != 0)
+		return -1;
+	for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+		const char *k = scalar(node(L, a->key));
+		yaml_node_t *v = node(L, a->value);
+		if (expect(L, v, YAML_SCALAR_NODE, k) != 0)
+			return -1;
+		char **dst = strcmp(k, "name") == 0 ? &L->p->compliance_name : &L->p->compliance_source;
+		free(*dst);
+		*dst = sd_xstrdup(scalar(v));
+	}
+	if (L->p->compliance_name == NULL)
+		return fail(L, n, "'compliance' needs 'name' (the baseline, e.g. \"BSI TR-03108-1\")");
+	return 0;
+}
+
+/* string_list - a scalar or a sequence of scalars into *OUT */
+static int string_list(loader *L, yaml_node_t *v, const char *what, char ***out, size_t *n)
+{
+	if (v->type == YAML_SCALAR_NODE) {
+		*out = sd_xcalloc(1, sizeof(char *));
+		(*out)[0] = sd_xstrdup(scalar(v));
+		*n = 1;
+		return 0;
+	}
+	if (expect(L, v, YAML_SEQUENCE_NODE, what) != 0)
+		return -1;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(L, *it);
+		if (expect(L, e, YAML_SCALAR_NODE, what) != 0)
+			return -1;
+		*out = sd_xrealloc(*out, (*n + 1) * sizeof(char *));
+		(*out)[(*n)++] = sd_xstrdup(scalar(e));
+	}
+	return 0;
+}
+
+static void requirement_clear(sd_requirement *r)
+{
+	free(r->id);
+	free(r->title);
+	free(r->source);
+	for (size_t i = 0; i < r->nchecks; i++)
+		free(r->checks[i]);
+	free(r->checks);
+	for (size_t i = 0; i < r->nfail_on; i++)
+		free(r->fail_on[i]);
+	free(r->fail_on);
+}
+
+/* load_requirement - one entry of `requirements:` */
+static int load_requirement(loader *L, yaml_node_t *n)
+{
+	static const char *const keys[] = { "id", "title", "source", "checks", "fail_on", "fail_at", NULL };
+	sd_requirement r = { .fail_at = -1 };
+
+	if (expect(L, n, YAML_MAPPING_NODE, "a requirement") != 0 || check_keys(L, n, keys, "a requirement") != 0)
+		return -1;
+	r.mark = mark_of(L, n);
+	for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+		const char *k = scalar(node(L, a->key));
+		yaml_node_t *v = node(L, a->value);
+		int rc = 0;
+		if (strcmp(k, "checks") == 0) {
+			rc = string_list(L, v, "'checks' (check names)", &r.checks, &r.nchecks);
+		} else if (strcmp(k, "fail_on") == 0) {
+			rc = string_list(L, v, "'fail_on' (finding ids)", &r.fail_on, &r.nfail_on);
+		} else if (expect(L, v, YAML_SCALAR_NODE, k) != 0) {
+			rc = -1;
+		} else if (strcmp(k, "fail_at") == 0) {
+			static const char *const sev[] = { "ok", "info", "warning", "critical" };
+			for (int i = 1; i < 4; i++)
+				if (strcmp(scalar(v), sev[i]) == 0)
+					r.fail_at = i;
+			if (r.fail_at < 0)
+				rc = fail(L, v, "'fail_at' must be info, warning or critical, got '%s'", scalar(v));
+		} else {
+			char **dst = strcmp(k, "id") == 0 ? &r.id : strcmp(k, "title") == 0 ? &r.title : &r.source;
+			free(*dst);
+			*dst = sd_xstrdup(scalar(v));
+		}
+		if (rc != 0) {
+			requirement_clear(&r);
+			return -1;
+		}
+	}
+	const char *missing = r.id == NULL ? "id" : r.title == NULL ? "title" : r.source == NULL ? "source"
+			      : r.nchecks == 0 ? "checks" : NULL;
+	if (missing == NULL && r.nfail_on == 0 && r.fail_at < 0)
+		missing = "fail_on or fail_at";
+	if (missing != NULL) {
+		requirement_clear(&r);
+		return fail(L, n, "a requirement needs '%s' (every requirement cites its source section)", missing);
+	}
+	sd_profile *p = L->p;
+	for (size_t i = 0; i < p->nrequirements; i++)
+		if (strcmp(p->requirements[i].id, r.id) == 0) {   /* a child profile replaces a parent's */
+			requirement_clear(&p->requirements[i]);
+			p->requirements[i] = r;
+			return 0;
+		}
+	p->requirements = sd_xrealloc(p->requirements, (p->nrequirements + 1) * sizeof(*p->requirements));
+	p->requirements[p->nrequirements++] = r;
+	return 0;
+}
+
 /* sd_profile_set_var - the run's own variables and --var */
 int sd_profile_set_var(sd_profile *p, const char *name, const char *value, const char *origin, char **err)
 {
@@ -587,7 +698,7 @@ int sd_profile_set_var(sd_profile *p, const char *name, const char *value, const
 static int walk_root(loader *L)
 {
 	static const char *const keys[] = { "name", "description", "extends", "target", "checks", "vendor",
-					    "diagnoses", "variables", NULL };
+					    "diagnoses", "variables", "compliance", "requirements", NULL };
 	yaml_node_t *root = yaml_document_get_root_node(L->doc);
 
 	if (root == NULL)
@@ -620,6 +731,15 @@ static int walk_root(loader *L)
 				return -1;
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
 				if (load_diagnosis(L, node(L, *it)) != 0)
+					return -1;
+		} else if (strcmp(k, "compliance") == 0) {
+			if (load_compliance(L, v) != 0)
+				return -1;
+		} else if (strcmp(k, "requirements") == 0) {
+			if (expect(L, v, YAML_SEQUENCE_NODE, "'requirements'") != 0)
+				return -1;
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+				if (load_requirement(L, node(L, *it)) != 0)
 					return -1;
 		} else if (strcmp(k, "variables") == 0) {
 			if (load_variables(L, v) != 0)
@@ -1005,6 +1125,13 @@ static int expand_param(const sd_profile *p, sd_raw_param *rp, char **err)
 
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 {
+	for (size_t i = 0; i < p->nrequirements; i++)
+		for (size_t j = 0; j < p->requirements[i].nchecks; j++)
+			if (sd_registry_find(reg, p->requirements[i].checks[j]) == NULL) {
+				*err = at(&p->requirements[i].mark, "requirement '%s' names unknown check '%s'",
+					  p->requirements[i].id, p->requirements[i].checks[j]);
+				return -1;
+			}
 	for (size_t i = 0; i < p->nchecks; i++) {
 		sd_profile_check *c = &p->checks[i];
 		const sd_check *chk = sd_registry_find(reg, c->name);
@@ -1077,6 +1204,11 @@ void sd_profile_free(sd_profile *p)
 		free(p->vars[i].value);
 	}
 	free(p->vars);
+	for (size_t i = 0; i < p->nrequirements; i++)
+		requirement_clear(&p->requirements[i]);
+	free(p->requirements);
+	free(p->compliance_name);
+	free(p->compliance_source);
 	free(p->vendor);
 	free(p->name);
 	free(p->description);

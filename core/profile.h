@@ -68,6 +68,19 @@ typedef struct sd_profile_var {
 	sd_mark mark;           /* where it was defined (file "--var" / "built-in" otherwise) */
 } sd_profile_var;
 
+/* One requirement of a compliance baseline (`requirements:`). */
+typedef struct sd_requirement {
+	char *id;               /* "TLS-1", as the baseline numbers it or the profile's own */
+	char *title;
+	char *source;           /* section of the published baseline */
+	char **checks;          /* the checks whose results decide it */
+	size_t nchecks;
+	char **fail_on;         /* finding ids (or "prefix*") that fail it */
+	size_t nfail_on;
+	int fail_at;            /* any finding of those checks at this severity or worse fails it; -1: unset */
+	sd_mark mark;
+} sd_requirement;
+
 typedef struct sd_profile {
 	char *name;
 	char *description;
@@ -82,6 +95,10 @@ typedef struct sd_profile {
 	size_t nchecks;
 	sd_profile_var *vars;
 	size_t nvars;
+	char *compliance_name;   /* `compliance: {name, source}`: the baseline, or NULL */
+	char *compliance_source;
+	sd_requirement *requirements;
+	size_t nrequirements;
 } sd_profile;
 
 /* sd_profile_locate - path of profile NAME_OR_PATH: a path if it contains

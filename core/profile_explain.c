@@ -139,6 +139,44 @@ void sd_profile_explain(const sd_profile *p, FILE *out)
 				fprintf(out, "      %s: %s\n", c->overrides[j].id, sev[c->overrides[j].severity]);
 		}
 	}
+	if (p->compliance_name != NULL) {
+		fputs("compliance:\n  name: ", out);
+		put_value(out, p->compliance_name);
+		if (p->compliance_source != NULL) {
+			fputs("\n  source: ", out);
+			put_value(out, p->compliance_source);
+		}
+		fputc('\n', out);
+	}
+	if (p->nrequirements > 0) {
+		fputs("requirements:\n", out);
+		for (size_t i = 0; i < p->nrequirements; i++) {
+			const sd_requirement *r = &p->requirements[i];
+			fputs("  - id: ", out);
+			put_value(out, r->id);
+			put_origin(out, &r->mark);
+			fputs("\n    title: ", out);
+			put_value(out, r->title);
+			fputs("\n    source: ", out);
+			put_value(out, r->source);
+			fputs("\n    checks: [", out);
+			for (size_t j = 0; j < r->nchecks; j++)
+				fprintf(out, "%s%s", j ? ", " : "", r->checks[j]);
+			fputc(']', out);
+			if (r->nfail_on > 0) {
+				fputs("\n    fail_on: [", out);
+				for (size_t j = 0; j < r->nfail_on; j++) {
+					if (j)
+						fputs(", ", out);
+					put_value(out, r->fail_on[j]);
+				}
+				fputc(']', out);
+			}
+			if (r->fail_at > 0)
+				fprintf(out, "\n    fail_at: %s", sev[r->fail_at]);
+			fputc('\n', out);
+		}
+	}
 	if (p->ndiagnoses > 0) {
 		fputs("diagnoses:\n", out);
 		for (size_t i = 0; i < p->ndiagnoses; i++) {

@@ -165,12 +165,45 @@ static void print_transcript(FILE *out, const sd_transcript *t)
 	fputs("--- end of transcript ---\n", out);
 }
 
+/* print_compliance - the requirement table of a compliance profile */
+static void print_compliance(FILE *out, const sd_target_result *res)
+{
+	static const char *const words[] = { "PASS", "FAIL", "N/T " };
+	size_t idw = 2, tw = 5;
+
+	for (size_t i = 0; i < res->ncompliance; i++) {
+		size_t l = strlen(res->compliance[i].req->id), t = strlen(res->compliance[i].req->title);
+		idw = l > idw ? l : idw;
+		tw = t > tw ? t : tw;
+	}
+	if (tw > 48)
+		tw = 48;
+	fprintf(out, "Requirements of profile %s:\n", res->profile_name);
+	for (size_t i = 0; i < res->ncompliance; i++) {
+		const sd_compliance_row *row = &res->compliance[i];
+		fprintf(out, "  %s  %-*s  %-*.*s  ", words[row->status], (int)idw, row->req->id, (int)tw, (int)tw,
+			row->req->title);
+		put_safe(out, row->req->source);
+		fputc('\n', out);
+		for (size_t j = 0; j < row->nevidence; j++) {
+			/* one line each; the JSON report has them whole */
+			char *e = sd_printable(row->evidence[j]);
+			fprintf(out, "  %*s  %.*s%s\n", (int)idw + 4, "", 150, e, strlen(e) > 150 ? "..." : "");
+			free(e);
+		}
+	}
+	fprintf(out, "  => %zu passed, %zu failed, %zu not tested\n", res->req_passed, res->req_failed,
+		res->req_not_tested);
+}
+
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	sd_text_state *st = ctx;
 	FILE *out = st->opt.out;
 
+	if (res->ncompliance > 0 && !st->opt.quiet)
+		print_compliance(out, res);
 	if (res->transcript != NULL && !st->opt.quiet)
 		print_transcript(out, res->transcript);
 	if (res->cfg.domain != NULL) {  /* one part of a --domain run */

@@ -84,6 +84,29 @@ static json_t *transcript_json(const sd_transcript *t)
 	return a;
 }
 
+static json_t *compliance_json(const sd_target_result *res)
+{
+	json_t *o = json_object(), *rows = json_array();
+
+	json_object_set_new(o, "passed", json_integer((json_int_t)res->req_passed));
+	json_object_set_new(o, "failed", json_integer((json_int_t)res->req_failed));
+	json_object_set_new(o, "not_tested", json_integer((json_int_t)res->req_not_tested));
+	for (size_t i = 0; i < res->ncompliance; i++) {
+		const sd_compliance_row *row = &res->compliance[i];
+		json_t *r = json_object(), *ev = json_array();
+		json_object_set_new(r, "id", sd_json_text(row->req->id));
+		json_object_set_new(r, "title", sd_json_text(row->req->title));
+		json_object_set_new(r, "source", sd_json_text(row->req->source));
+		json_object_set_new(r, "status", json_string(sd_req_status_name(row->status)));
+		for (size_t j = 0; j < row->nevidence; j++)
+			json_array_append_new(ev, sd_json_text(row->evidence[j]));
+		json_object_set_new(r, "evidence", ev);
+		json_array_append_new(rows, r);
+	}
+	json_object_set_new(o, "requirements", rows);
+	return o;
+}
+
 /* sd_result_to_json - the documented report shape */
 json_t *sd_result_to_json(const sd_target_result *res)
 {
@@ -130,6 +153,8 @@ json_t *sd_result_to_json(const sd_target_result *res)
 	for (size_t i = 0; i < res->nchecks; i++)
 		json_array_append_new(checks, check_json(res->checks[i]));
 	json_object_set_new(doc, "checks", checks);
+	if (res->ncompliance > 0)
+		json_object_set_new(doc, "compliance", compliance_json(res));
 	if (res->transcript != NULL)
 		json_object_set_new(doc, "transcript", transcript_json(res->transcript));
 	return doc;

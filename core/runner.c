@@ -100,6 +100,7 @@ int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *re
 	for (size_t i = 0; profile != NULL && i < profile->ndiagnoses; i++)
 		sd_kb_add(plan->kb, &profile->diagnoses[i]);
 	plan->vendor = profile != NULL ? profile->vendor : NULL;
+	plan->profile = profile;
 	if (only != NULL && nonly > 0) {
 		for (size_t i = 0; i < nonly; i++) {
 			const sd_check *c = sd_registry_find(reg, only[i]);
@@ -325,8 +326,38 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 	}
 }
 
+/* domain_requirement - does REQ look at the domain (one of its checks is
+ * a domain check of the plan) rather than at each server? */
+static int domain_requirement(const sd_plan *plan, const sd_requirement *req)
+{
+	for (size_t c = 0; c < req->nchecks; c++)
+		for (size_t i = 0; i < plan->n; i++)
+			if (plan->items[i].check->scope == SD_SCOPE_DOMAIN &&
+			    strcmp(plan->items[i].check->name, req->checks[c]) == 0)
+				return 1;
+	return 0;
+}
+
+/* judge_compliance - the profile's requirements that apply to this part */
+static void judge_compliance(const sd_plan *plan, sd_target_result *res)
+{
+	const sd_profile *p = plan->profile;
+
+	for (size_t i = 0; p != NULL && i < p->nrequirements; i++) {
+		const sd_requirement *req = &p->requirements[i];
+		if (domain_requirement(plan, req) != res->is_domain)
+			continue;
+		res->compliance = sd_xrealloc(res->compliance, (res->ncompliance + 1) * sizeof(*res->compliance));
+		sd_compliance_row *row = &res->compliance[res->ncompliance++];
+		sd_compliance_judge(req, res->checks, res->nchecks, row);
+		res->req_passed += row->status == SD_REQ_PASS;
+		res->req_failed += row->status == SD_REQ_FAIL;
+		res->req_not_tested += row->status == SD_REQ_NOT_TESTED;
+	}
+}
+
 /* finish - worst status, exit code, summary, duration; then the reporter */
-static void finish(sd_target_result *res, const sd_reporter *rep, int transcript, double t0)
+static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter *rep, int transcript, double t0)
 {
 	res->worst = SD_OK;
 	for (size_t i = 0; i < res->nchecks; i++) {
@@ -334,8 +365,19 @@ static void finish(sd_target_result *res, const sd_reporter *rep, int transcript
 		if (st > res->worst)
 			res->worst = st;
 	}
-	res->exit_code = sd_exit_code(res->worst);
+	judge_compliance(plan, res);
 	res->summary = summarize(res);
+	if (res->req_failed > 0) {
+		/* a failed requirement is never "OK", whatever the findings' own severity */
+		if (res->worst < SD_WARN)
+			res->worst = SD_WARN;
+		char *n = sd_asprintf("%s: %zu of %zu requirements failed; %s", plan->profile->compliance_name != NULL
+				      ? plan->profile->compliance_name : plan->profile->name, res->req_failed,
+				      res->ncompliance, res->summary);
+		free(res->summary);
+		res->summary = n;
+	}
+	res->exit_code = sd_exit_code(res->worst);
 	res->duration_ms = sd_now_ms() - t0;
 	if (!transcript) {
 		sd_transcript_free(res->transcript);
@@ -366,7 +408,7 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
 	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
 	sd_session_free(s);
-	finish(res, rep, transcript, t0);
+	finish(plan, res, rep, transcript, t0);
 	return res;
 }
 
@@ -411,7 +453,7 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total,
 		  mx->run_status == SD_RUN_DONE ? NULL : "needs mx");
 	sd_session_free(s);
-	finish(res, rep, transcript, t0);
+	finish(plan, res, rep, transcript, t0);
 	d->domain = res;
 
 	d->worst = res->worst;
@@ -472,6 +514,9 @@ void sd_target_result_free(sd_target_result *res)
 	for (size_t i = 0; i < res->nchecks; i++)
 		sd_report_free(res->checks[i]);
 	free(res->checks);
+	for (size_t i = 0; i < res->ncompliance; i++)
+		sd_compliance_row_clear(&res->compliance[i]);
+	free(res->compliance);
 	sd_transcript_free(res->transcript);
 	sd_target_config_clear(&res->cfg);
 	free(res->profile_name);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "compliance.h"
 #include "plugin_loader.h"
 #include "profile.h"
 #include "report_internal.h"
@@ -32,6 +33,7 @@ typedef struct sd_plan {
 	size_t nowned;
 	sd_kb *kb;                      /* built-in knowledge base + the profile's diagnoses */
 	const char *vendor;             /* the profile's `vendor:`, or NULL */
+	const sd_profile *profile;      /* for its compliance requirements (not owned) */
 } sd_plan;
 
 typedef struct sd_target_result {
@@ -51,6 +53,9 @@ typedef struct sd_target_result {
 	char *summary;                  /* one line: the [RESULT] text */
 	int is_domain;                  /* the domain part of a --domain run */
 	int mx_preference;              /* an MX host of a --domain run: its preference, else -1 */
+	sd_compliance_row *compliance;  /* the profile's requirements that apply to this part */
+	size_t ncompliance;
+	size_t req_passed, req_failed, req_not_tested;
 } sd_target_result;
 
 /* A --domain run: the domain's own checks, then one result per MX host. */

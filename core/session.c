@@ -407,32 +407,64 @@ static int start_tls(sd_session *s, int implicit)
 	return 0;
 }
 
-/* resolve_own - the server's AAAA and A records through the session's
- * resolver (--dns-server); the addresses found become the session's, so
- * probe connections opened from it do not ask again */
-static int resolve_own(sd_session *s, double *ms)
+static const char *dns_problem(const sd_dns_answer *a)
 {
-	unsigned char lit[sizeof(struct in6_addr)];
-	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
-	char *list = sd_xstrdup(""), *why = NULL;
-	double t0 = sd_now_ms();
+	switch (a->status) {
+	case SD_DNS_NXDOMAIN:
+		return "the name does not exist (NXDOMAIN)";
+	case SD_DNS_NODATA:
+		return "no A or AAAA record";
+	default:
+		return a->error[0] ? a->error : sd_dns_status_name(a->status);
+	}
+}
 
-	if (inet_pton(AF_INET, s->cfg.server, lit) == 1 || inet_pton(AF_INET6, s->cfg.server, lit) == 1) {
+/* sd_dns_addresses - AAAA then A of NAME, comma-separated (an address
+ * literal is itself); *problem (malloc'ed) when there are none, *all_ad
+ * cleared when an answer was not DNSSEC-validated */
+char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad)
+{
+	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
+	char *list = sd_xstrdup("");
+	unsigned char lit[16];
+
+	*problem = NULL;
+	if (inet_pton(AF_INET, name, lit) == 1 || inet_pton(AF_INET6, name, lit) == 1) {
 		free(list);
-		return 0;
+		return sd_xstrdup(name);
 	}
 	for (size_t t = 0; t < 2; t++) {
-		sd_dns_answer *a = sd_dns_query(s, s->cfg.server, types[t]);
+		sd_dns_answer *a = sd_dns_query(s, name, types[t]);
 		for (size_t i = 0; i < a->n; i++) {
 			char *n = sd_asprintf("%s%s%s", list, list[0] ? "," : "", a->records[i].target);
 			free(list);
 			list = n;
 		}
-		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && why == NULL)
-			why = sd_asprintf("%s", a->status == SD_DNS_NXDOMAIN ? "NXDOMAIN (no such name)"
-					  : a->error[0] ? a->error : sd_dns_status_name(a->status));
+		if (a->status == SD_DNS_OK && !a->authenticated)
+			*all_ad = 0;
+		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && *problem == NULL)
+			*problem = sd_xstrdup(dns_problem(a));
 		sd_dns_answer_free(a);
 	}
+	if (list[0] != '\0') {
+		free(*problem);
+		*problem = NULL;
+	} else if (*problem == NULL) {
+		*problem = sd_xstrdup("no A or AAAA record");
+	}
+	return list;
+}
+
+/* resolve_own - the server's AAAA and A records through the session's
+ * resolver (--dns-server); the addresses found become the session's, so
+ * probe connections opened from it do not ask again */
+static int resolve_own(sd_session *s, double *ms)
+{
+	char *why = NULL;
+	int ad = 1;
+	double t0 = sd_now_ms();
+	char *list = sd_dns_addresses(s, s->cfg.server, &why, &ad);
+
 	*ms = sd_now_ms() - t0;
 	if (list[0] == '\0') {
 		set_error(s, SD_ERR_RESOLVE, "cannot resolve '%s' via %s: %s", s->cfg.server, s->resolver.text,

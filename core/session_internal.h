@@ -47,6 +47,10 @@ int sd_tls_mode_parse(const char *s, sd_tls_mode *out);
 
 /* sd_session_new - an unconnected session; TRANSCRIPT is shared, not owned */
 sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript);
+/* sd_dns_addresses - AAAA then A records of NAME through S's resolver,
+ * comma-separated ("" when none, with *problem saying why; free both);
+ * *all_ad is cleared when an answer was not DNSSEC-validated */
+char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad);
 /* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
 void sd_session_set_kb(sd_session *s, const sd_kb *kb);
 

@@ -102,7 +102,7 @@ static int list_profiles(const char *dirs, FILE *out)
 			if (l > 5 && strcmp(f + l - 5, ".yaml") == 0) {
 				char *name = sd_xstrndup(f, l - 5), *err = NULL;
 				sd_profile *p = sd_profile_load(name, d, &err);
-				fprintf(out, "%-16s %s\n", name,
+				fprintf(out, "%-20s %s\n", name,
 					p != NULL ? (p->description ? p->description : "") : err);
 				sd_profile_free(p);
 				free(err);

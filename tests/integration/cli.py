@@ -25,8 +25,9 @@ t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
 r = run("--list-profiles")
-t.ok(r.rc == 0 and r.out.startswith("default") and "Inbound MX" in r.out and "\nsubmission " in r.out,
-     "--list-profiles", r)
+t.ok(r.rc == 0 and [l.split()[0] for l in r.out.splitlines()] == [
+        "bsi-tr-03108", "default", "exchange", "ncsc-nl", "nist-800-177", "postfix", "submission-implicit",
+        "submission"] and "Inbound MX" in r.out, "--list-profiles: the eight shipped profiles with descriptions", r)
 
 
 def usage_error(args, want, name, warnings=0):
@@ -118,5 +119,14 @@ usage_error(["--explain-profile", os.path.join(TP, "bad-variable.yaml")], "bad-v
             "--explain-profile: an unknown variable is an error at file:line:column")
 usage_error(["--explain-profile", "nonesuch"], "nonesuch", "--explain-profile: unknown profile")
 usage_error(["--server", "x", "--var", "novalue"], "--var: 'novalue' is not NAME=VALUE", "--var needs NAME=VALUE")
+
+# --- the manual page lists every option --help has ---
+import re  # noqa: E402
+r = run("--help")
+with open(os.path.join(SRC, "man", "smtp-diag.1")) as fh:
+    page = fh.read().replace("\\-", "-")
+opts = re.findall(r"--([a-z][a-z-]+)", r.out)
+missing = sorted({o for o in opts if "--" + o not in page})
+t.ok(r.rc == 0 and len(opts) > 30 and not missing, "man/smtp-diag.1 documents every option of --help", missing)
 
 t.done()

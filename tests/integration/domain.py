@@ -273,4 +273,13 @@ events = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "event"
 t.ok(any(e.startswith("DNS MX lab.test: ok, 1 record") and DNS in e for e in events),
      "the transcript shows each DNS lookup, its answer and the server asked", events)
 
+# --- a compliance profile over a domain: domain requirements on the domain part ---
+r = domain("lab.test", "--profile", "nist-800-177")
+dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+srv = {q["id"]: q["status"] for s in r.json.get("servers", []) for q in s.get("compliance", {}).get("requirements", [])}
+t.ok(dom == {"NIST-MTA-STS": "pass"} and srv.get("NIST-DANE") == "fail" and srv.get("NIST-STARTTLS") == "pass"
+     and not schema_errors(r.json),
+     "nist-800-177 --domain: MTA-STS judged once for the domain (pass), DANE per MX (not validated: fail)",
+     "%s\n%s" % (dom, srv))
+
 t.done()

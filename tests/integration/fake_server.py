@@ -357,4 +357,23 @@ r = audit([GREETING] + NTLM_EHLO + [("expect", "AUTH NTLM"), ("send", b"334 bm90
 t.ok(r.check("ntlm-info")["status"] == "info" and "not an NTLMSSP message" in
      (r.finding("ntlm_info.malformed") or {}).get("summary", ""), "ntlm-info: a challenge that is not NTLM", r)
 
+# --- compliance: a requirement table, pass / fail / not tested ---
+TP = os.path.join(SRC, "tests", "profiles")
+VRFY_EHLO = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-VRFY\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                                        b"250 ENHANCEDSTATUSCODES\r\n")]
+r = audit([GREETING] + VRFY_EHLO, "--profile", os.path.join(TP, "compliance-mini.yaml"))
+c = r.json.get("compliance", {})
+st = {q["id"]: q["status"] for q in c.get("requirements", [])}
+t.ok(st == {"MINI-1": "pass", "MINI-2": "fail", "MINI-3": "not_tested"} and c.get("failed") == 1
+     and c.get("not_tested") == 1 and r.rc == 1 and r.json["summary"].startswith("Mini Baseline: 1 of 3 requirements failed")
+     and "cipher did not run" in str(c) and not schema_errors(r.json),
+     "compliance: pass, fail (info finding, still a failure: exit 1), not tested (check not in the plan)", r)
+with FakeSMTP([GREETING] + VRFY_EHLO) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--tls", "none", "--timeout", "3s",
+            "--profile", os.path.join(TP, "compliance-mini.yaml"))
+lines = r.out.splitlines()
+t.ok("Requirements of profile compliance-mini:" in lines and any(l.startswith("  FAIL  MINI-2  no VRFY") for l in lines)
+     and any("ehlo.vrfy: VRFY advertised" in l for l in lines) and "  => 1 passed, 1 failed, 1 not tested" in lines,
+     "compliance table in text mode", r)
+
 t.done()

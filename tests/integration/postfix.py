@@ -542,4 +542,30 @@ r = audit("--port", str(EXPIRED), "--profile", "exchange", "--checks", "certific
 t.ok("Enable-ExchangeCertificate" in ((r.finding("certificate.expired") or {}).get("fix") or ""),
      "exchange profile: an expired certificate's fix is Import/Enable-ExchangeCertificate", r)
 
+# --- compliance profiles: the requirement table against the lab ---
+def req_status(r):
+    return {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+
+
+r = audit("--port", str(MX), "--profile", "bsi-tr-03108")
+st = req_status(r)
+t.ok(st == {"TR-03108-STARTTLS": "pass", "TR-03108-TLS-VERSION": "pass", "TR-03108-PFS": "fail",
+            "TR-03108-SUITES": "fail", "TR-03108-CERT": "fail", "TR-03108-DANE": "fail"}
+     and r.rc == 2 and not schema_errors(r.json),
+     "bsi-tr-03108 on the MX: static RSA, anonymous and CBC-SHA1 suites, a 2048-bit key and no validated DANE fail", st)
+r = audit("--port", str(STRICT), "--profile", "ncsc-nl")
+st = req_status(r)
+t.ok(st == {"NCSC-STARTTLS": "pass", "NCSC-TLS-VERSION": "pass", "NCSC-CIPHERS": "pass", "NCSC-KEY-EXCHANGE": "pass",
+            "NCSC-CERT": "pass", "NCSC-DANE": "fail"} and not schema_errors(r.json),
+     "ncsc-nl on the strict listener: all TLS requirements pass, DANE (no TLSA there) fails", st)
+r = audit("--port", str(LEGACY), "--profile", "ncsc-nl")
+st = req_status(r)
+t.ok(st.get("NCSC-TLS-VERSION") == "fail" and st.get("NCSC-KEY-EXCHANGE") == "fail",
+     "ncsc-nl on the legacy listener: TLS 1.0/1.1 and static RSA fail", st)
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s",
+        "--profile", "nist-800-177")
+lines = r.out.splitlines()
+t.ok(any(l.startswith("  N/T   NIST-MTA-STS") for l in lines) and any("mta-sts did not run" in l for l in lines),
+     "nist-800-177 without --domain: the MTA-STS requirement is 'not tested', and says why", r)
+
 t.done()

@@ -94,6 +94,7 @@ static void test_bad_files(void **state)
 		{ "bad-diagnosis-empty.yaml", "bad-diagnosis-empty.yaml:3:5: ", "needs 'cause' or 'fix'" },
 		{ "bad-diagnosis-rule.yaml", "bad-diagnosis-rule.yaml:3:5: ", "a reply rule needs 'context'" },
 		{ "bad-diagnosis-status.yaml", "bad-diagnosis-status.yaml:5:13: ", "'status' must be an enhanced status" },
+		{ "bad-requirement.yaml", "bad-requirement.yaml:3:5: ", "a requirement needs 'source'" },
 		{ "bad-variable.yaml", "bad-variable.yaml:5:24: ", "variable ${domian} is not set" },
 		{ "bad-variable-name.yaml", "bad-variable-name.yaml:3:3: ", "variable name 'Domain' must be lower-case" },
 	};
