@@ -86,7 +86,18 @@ class Result:
         return None
 
     def __str__(self):
-        return "exit %s\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.out[-4000:], self.err[-2000:])
+        # the findings first: a failing assertion's diagnostics are cut to
+        # 60 lines, and the JSON around them rarely says what went wrong
+        head = ""
+        try:
+            doc = json.loads(self.out)
+            parts = [doc] + doc.get("servers", [])
+            head = "findings: %s\n" % ", ".join(
+                "%s(%s)" % (f["id"], f["severity"]) for d in parts for c in d.get("checks", [])
+                for f in c.get("findings", [])) + "summary: %s\n" % doc.get("summary")
+        except (ValueError, AttributeError, KeyError, TypeError):
+            pass
+        return "exit %s\n%s--- stdout\n%s\n--- stderr\n%s" % (self.rc, head, self.out[-4000:], self.err[-2000:])
 
 
 # runs whose valgrind found errors (exit 99): reported by Tap.done() as a
