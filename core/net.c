@@ -139,7 +139,7 @@ static int numeric_list(const char *address, const char *portstr, struct addrinf
 
 /* sd_net_connect - try every address of the target in order */
 int sd_net_connect(const char *host, const char *address, unsigned port,
-		   int timeout_ms, sd_connect_result *res)
+		   int timeout_ms, const sd_net_gate *gate, sd_connect_result *res)
 {
 	struct addrinfo hints, *list = NULL;
 	char portstr[16];
@@ -173,9 +173,32 @@ int sd_net_connect(const char *host, const char *address, unsigned port,
 		int se = 0;
 
 		sockaddr_text(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr));
+		sd_limiter *lim = gate != NULL ? gate->limiter : NULL;
+		if (lim != NULL) {
+			int owner = gate->owner_peer != NULL && strcmp(gate->owner_peer, addr) == 0;
+			double waited = 0;
+			if (sd_limiter_acquire(lim, addr, owner, sd_now_ms() + gate->slot_wait_ms, &waited) != 0) {
+				char *what = sd_asprintf("no free connection slot after %.0f s (at most %u at once "
+							 "to one address)", waited / 1000.0,
+							 sd_limiter_per_dest(lim));
+				add_attempt(res, addr, what);
+				free(what);
+				last = SD_ERR_TIMEOUT;
+				continue;
+			}
+		}
 		double c0 = sd_now_ms();
 		int fd = try_one(ai, timeout_ms, &e, &se);
+		if (fd < 0 && lim != NULL) {
+			sd_limiter_release(lim, addr);
+			if (e == SD_ERR_REFUSED && sd_limiter_was_ok(lim, addr, port))
+				res->refused_after_ok = 1;
+		}
 		if (fd >= 0) {
+			if (lim != NULL) {
+				res->slot_held = 1;
+				sd_limiter_mark_ok(lim, addr, port);
+			}
 			struct sockaddr_storage ss;
 			socklen_t sl = sizeof(ss);
 

@@ -14,6 +14,8 @@
 
 #include <smtpdiag/session.h>
 
+#include "limiter.h"
+
 #define SD_ADDRSTRLEN (INET6_ADDRSTRLEN + 1)
 
 typedef struct sd_connect_result {
@@ -26,13 +28,24 @@ typedef struct sd_connect_result {
 	char *message;            /* one line describing the failure, or NULL */
 	char **attempts;          /* "address: outcome", one per address tried */
 	size_t nattempts;
+	int slot_held;            /* the gate's limiter slot to PEER is held:
+				     sd_limiter_release() it when the fd closes */
+	int refused_after_ok;     /* refused by an address that accepted earlier in the run */
 } sd_connect_result;
+
+/* What a connection asks before it is opened (see limiter.h). */
+typedef struct sd_net_gate {
+	sd_limiter *limiter;      /* NULL: no limits */
+	const char *owner_peer;   /* the parent session's address (its slot is idle), or NULL */
+	int slot_wait_ms;         /* longest wait for a slot */
+} sd_net_gate;
 
 /* sd_net_connect - connect to HOST (or ADDRESS if not NULL: one or more
  * address literals, comma-separated, tried in order) port PORT,
- * giving each address TIMEOUT_MS; 0 on success, -1 with res->err set */
+ * giving each address TIMEOUT_MS, each connection through GATE (may be
+ * NULL); 0 on success, -1 with res->err set */
 int sd_net_connect(const char *host, const char *address, unsigned port,
-		   int timeout_ms, sd_connect_result *res);
+		   int timeout_ms, const sd_net_gate *gate, sd_connect_result *res);
 /* sd_connect_result_clear - free what sd_net_connect allocated (not the fd) */
 void sd_connect_result_clear(sd_connect_result *res);
 

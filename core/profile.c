@@ -551,7 +551,7 @@ static void put_var(sd_profile *p, const char *name, const char *value, sd_mark 
 			return;
 		}
 	p->vars = sd_xrealloc(p->vars, (p->nvars + 1) * sizeof(*p->vars));
-	p->vars[p->nvars++] = (sd_profile_var){ sd_xstrdup(name), sd_xstrdup(value), mark };
+	p->vars[p->nvars++] = (sd_profile_var){ sd_xstrdup(name), sd_xstrdup(value), mark, 0 };
 }
 
 /* load_variables - `variables: { name: default, ... }` */
@@ -680,6 +680,15 @@ static int load_requirement(loader *L, yaml_node_t *n)
 		}
 	p->requirements = sd_xrealloc(p->requirements, (p->nrequirements + 1) * sizeof(*p->requirements));
 	p->requirements[p->nrequirements++] = r;
+	return 0;
+}
+
+/* sd_profile_uses_var - was ${NAME} substituted by sd_profile_bind()? */
+int sd_profile_uses_var(const sd_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->nvars; i++)
+		if (strcmp(p->vars[i].name, name) == 0)
+			return p->vars[i].used;
 	return 0;
 }
 
@@ -1077,6 +1086,8 @@ static char *expand(const sd_profile *p, const char *text, const sd_mark *mark, 
 		for (size_t i = 0; i < p->nvars; i++)
 			if (strcmp(p->vars[i].name, name) == 0)
 				v = &p->vars[i];
+		if (v != NULL)
+			((sd_profile_var *)v)->used = 1;   /* bookkeeping only: sd_profile_uses_var() */
 		if (v == NULL) {
 			char known[256] = "";
 			for (size_t i = 0; i < p->nvars; i++)

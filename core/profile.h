@@ -66,6 +66,7 @@ typedef struct sd_profile_var {
 	char *name;
 	char *value;
 	sd_mark mark;           /* where it was defined (file "--var" / "built-in" otherwise) */
+	int used;               /* substituted by sd_profile_bind() */
 } sd_profile_var;
 
 /* One requirement of a compliance baseline (`requirements:`). */
@@ -121,6 +122,9 @@ int sd_profile_set_param(sd_profile *p, const char *assignment, const char *orig
  * "--var" or "built-in" is kept for messages and --explain-profile); -1
  * and *err for a name that is not [a-z_][a-z0-9_]* */
 int sd_profile_set_var(sd_profile *p, const char *name, const char *value, const char *origin, char **err);
+/* sd_profile_uses_var - 1 if sd_profile_bind() substituted ${NAME} somewhere
+ * (a fleet run then binds the profile once per target) */
+int sd_profile_uses_var(const sd_profile *p, const char *name);
 /* sd_profile_explain - the resolved profile as YAML, with where each value
  * comes from (after sd_profile_bind) */
 void sd_profile_explain(const sd_profile *p, FILE *out);

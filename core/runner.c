@@ -312,8 +312,17 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_asprintf("needs %s", dep != NULL ? dep->check : it->check->requires[0]);
 		} else {
-			double c0 = sd_now_ms();
+			double c0 = sd_now_ms(), waited0;
+			unsigned b0 = sd_session_backoffs(s, &waited0, NULL);
 			sd_run_status st = it->check->run(s, it->params, r);
+			double waited;
+			const char *why;
+			unsigned b = sd_session_backoffs(s, &waited, &why);
+			if (b > b0)   /* the core backed off during this check: say so, never "not SMTP" */
+				sd_report_finding(r, SD_INFO, "smtp.rate_limited",
+						  "the server rate-limits this client (%s): %u retr%s after %.1f s "
+						  "of back-off", why, b - b0, b - b0 == 1 ? "y" : "ies",
+						  (waited - waited0) / 1000.0);
 			r->duration_ms = sd_now_ms() - c0;
 			r->run_status = st;
 			if (st == SD_RUN_ERROR && sd_report_status(r) != SD_CHECK_ERROR)

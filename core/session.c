@@ -8,8 +8,11 @@
  * every later call fails with SD_ERR_SERVICE_CLOSING.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +68,17 @@ struct sd_session {
 
 	double phases[SD_PHASE_COUNT];
 	sd_resolver resolver;      /* --dns-server or resolv.conf, read-only */
+
+	int slot_held;             /* the limiter slot to PEER, released on close */
+	char *owner_peer;          /* the parent session's address, for the limiter */
+	unsigned backoffs;         /* rate-limit back-offs and their total wait */
+	double backoff_waited_ms;
+	char *backoff_why;
 };
+
+/* how long a connection may wait for the limiter (holders are bounded by
+ * their own timeouts; this only keeps a pathological queue finite) */
+#define SLOT_WAIT_MS (10 * 60 * 1000)
 
 static const char *const error_names[] = {
 	[SD_ERR_NONE] = "none",
@@ -231,12 +244,21 @@ static void event(sd_session *s, const char *fmt, ...)
 	free(msg);
 }
 
+/* close_conn - close the socket and give the limiter its slot back */
+static void close_conn(sd_session *s)
+{
+	sd_conn_free(s->conn);
+	s->conn = NULL;
+	if (s->slot_held && s->cfg.limiter != NULL)
+		sd_limiter_release(s->cfg.limiter, s->peer);
+	s->slot_held = 0;
+}
+
 /* drop_connection - close the socket after a fatal error */
 static void drop_connection(sd_session *s)
 {
 	sd_tls_shutdown(s->tls);
-	sd_conn_free(s->conn);
-	s->conn = NULL;
+	close_conn(s);
 	s->closed = 1;
 }
 
@@ -246,7 +268,7 @@ void sd_session_free(sd_session *s)
 	if (s == NULL)
 		return;
 	sd_session_quit(s);
-	sd_conn_free(s->conn);
+	close_conn(s);
 	for (size_t i = 0; i < s->nreplies; i++)
 		sd_reply_free(s->replies[i]);
 	free(s->replies);
@@ -261,6 +283,8 @@ void sd_session_free(sd_session *s)
 	sd_target_config_clear(&s->cfg);
 	sd_tls_ctx_free(s->probe_ctx);
 	free(s->software);
+	free(s->owner_peer);
+	free(s->backoff_why);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -275,7 +299,41 @@ sd_session *sd_session_open_fresh(sd_session *s)
 	f->kb = s->kb;
 	if (s->software != NULL)
 		f->software = sd_xstrdup(s->software);
+	if (s->slot_held)
+		f->owner_peer = sd_xstrdup(s->peer);
 	return f;
+}
+
+unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why)
+{
+	if (waited_ms != NULL)
+		*waited_ms = s->backoff_waited_ms;
+	if (why != NULL)
+		*why = s->backoff_why != NULL ? s->backoff_why : "";
+	return s->backoffs;
+}
+
+/* back_off - the server rate-limits us: wait before trying again (the n-th
+ * back-off waits backoff_ms * 2^(n-1), with up to a quarter of jitter so
+ * that many targets behind one limit do not come back in step); 0 when a
+ * retry is allowed, -1 when the retries are used up */
+static int back_off(sd_session *s, const char *why)
+{
+	if (s->cfg.rate_retries <= 0 || s->backoffs >= (unsigned)s->cfg.rate_retries)
+		return -1;
+	double ms = (double)(s->cfg.backoff_ms > 0 ? s->cfg.backoff_ms : 1000) * (double)(1u << s->backoffs);
+	unsigned seed = (unsigned)(uintptr_t)s ^ (unsigned)sd_now_ms();
+	ms += ms / 4 * ((double)(rand_r(&seed) % 1000) / 1000.0);
+	s->backoffs++;
+	s->backoff_waited_ms += ms;
+	free(s->backoff_why);
+	s->backoff_why = sd_xstrdup(why);
+	event(s, "rate limited (%s): waiting %.1f s before retry %u of %d", why, ms / 1000.0, s->backoffs,
+	      s->cfg.rate_retries);
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
 }
 
 void sd_session_set_kb(sd_session *s, const sd_kb *kb)
@@ -495,11 +553,21 @@ int sd_session_connect(sd_session *s)
 		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
 		return -1;
 	}
-	if (sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms,
-			   &res) != 0) {
-		set_error(s, res.err, "%s", res.message != NULL ? res.message : "connect failed");
+	sd_net_gate gate = { .limiter = s->cfg.limiter, .owner_peer = s->owner_peer, .slot_wait_ms = SLOT_WAIT_MS };
+	int rc;
+	while ((rc = sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms, &gate,
+				    &res)) != 0 &&
+	       res.refused_after_ok && back_off(s, "connection refused by an address that accepted earlier") == 0)
+		sd_connect_result_clear(&res);
+	if (rc != 0) {
+		if (res.refused_after_ok)
+			set_error(s, res.err, "%s (rate limiting: this address accepted connections earlier in the run)",
+				  res.message != NULL ? res.message : "connect failed");
+		else
+			set_error(s, res.err, "%s", res.message != NULL ? res.message : "connect failed");
 		event(s, "connect failed: %s", s->errmsg);
 	} else {
+		s->slot_held = res.slot_held;
 		s->conn = sd_conn_new(res.fd, s->cfg.line_max);
 		sd_strlcpy(s->peer, res.peer, sizeof(s->peer));
 		sd_strlcpy(s->local, res.local, sizeof(s->local));
@@ -513,6 +581,9 @@ int sd_session_connect(sd_session *s)
 		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
 	else if (s->cfg.address == NULL)
 		s->phases[SD_PHASE_RESOLVE] = res.resolve_ms;
+	for (size_t i = 0; i < s->nattempts; i++)   /* a reconnect after a back-off */
+		free(s->attempts[i]);
+	free(s->attempts);
 	s->attempts = res.attempts;
 	s->nattempts = res.nattempts;
 	res.attempts = NULL;
@@ -635,6 +706,25 @@ const sd_reply *sd_session_greeting(sd_session *s)
 		return NULL;
 	double start = sd_now_ms();
 	const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	while (r != NULL && r->code == 421 && s->cfg.rate_retries > 0) {
+		const char *kind = sd_diagnose_reply(s, "greeting", r);
+		if (kind == NULL || strcmp(kind, "smtp.rate_limited") != 0)
+			break;
+		char *why = sd_asprintf("421 greeting: %.200s", r->nlines > 0 ? r->lines[0] : "");
+		int again = back_off(s, why) == 0;
+		free(why);
+		if (!again)
+			break;
+		close_conn(s);
+		sd_tls_free(s->tls);          /* implicit TLS: a new handshake follows */
+		s->tls = NULL;
+		s->closed = 0;
+		s->connect_tried = 0;
+		if (sd_session_connect(s) != 0 || s->conn == NULL)
+			return NULL;
+		start = sd_now_ms();
+		r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	}
 	if (r == NULL)
 		return NULL;
 	s->greeting = r;

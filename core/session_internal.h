@@ -11,6 +11,7 @@
 #include <smtpdiag/session.h>
 
 #include "kb.h"
+#include "limiter.h"
 #include "transcript.h"
 
 typedef enum { SD_TLS_NONE = 0, SD_TLS_STARTTLS, SD_TLS_IMPLICIT } sd_tls_mode;
@@ -34,6 +35,9 @@ typedef struct sd_target_config {
 	char *domain;             /* --domain being audited, or NULL */
 	sd_mx_host *mx;           /* the domain's MX hosts in preference order */
 	size_t nmx;
+	sd_limiter *limiter;      /* the run's, shared and not owned; NULL: no limits */
+	int rate_retries;         /* reconnects after a rate-limit refusal or 421 */
+	int backoff_ms;           /* first back-off, doubled each retry */
 } sd_target_config;
 
 /* sd_target_config_copy - deep copy */
@@ -53,5 +57,9 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad);
 /* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
 void sd_session_set_kb(sd_session *s, const sd_kb *kb);
+/* sd_session_backoffs - how often S backed off because the server rate-limited
+ * it (421 "too many connections", or a refusal from an address that had
+ * accepted before), the time spent waiting, and the last reason ("" if none) */
+unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why);
 
 #endif

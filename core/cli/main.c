@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fleet.h"
+#include "../limiter.h"
 #include "../params.h"
 #include "../plugin_loader.h"
 #include "../profile.h"
@@ -22,6 +25,7 @@
 #include "../reporters.h"
 #include "../runner.h"
 #include "../session_internal.h"
+#include "../targets.h"
 #include "../util.h"
 #include "options.h"
 
@@ -36,6 +40,10 @@
 #define DEFAULT_CONNECT_MS 10000
 #define DEFAULT_GREETING_MS 60000
 #define DEFAULT_COMMAND_MS 30000
+#define DEFAULT_PARALLEL 32
+#define DEFAULT_PER_ADDRESS 4
+#define DEFAULT_RATE_RETRIES 2
+#define DEFAULT_BACKOFF_MS 1000
 
 static const char *dirs_or_default(const char *given, const char *env, const char *dflt)
 {
@@ -281,22 +289,25 @@ static void thresholds_requested(sd_cli *cli, sd_profile *p)
 	sd_profile_enable_check(p, "response-time");
 }
 
-/* apply_vars - the run's own variables (domain, server, port), then --var */
-static int apply_vars(const sd_cli *cli, sd_profile *p, char **err)
+/* apply_vars - the run's own variables (domain, server, port) for target T,
+ * then --var */
+static int apply_vars(const sd_cli *cli, sd_profile *p, const sd_target_spec *t, char **err)
 {
 	char port[16];
+	const char *origin = t != NULL && t->origin != NULL ? t->origin : "--server";
 
-	if (cli->domain != NULL && sd_profile_set_var(p, "domain", cli->domain, "--domain", err) != 0)
+	if (t == NULL)
+		goto vars;
+	if (t->kind == SD_TARGET_DOMAIN && sd_profile_set_var(p, "domain", t->name, origin, err) != 0)
 		return -1;
-	if ((cli->server != NULL || cli->domain != NULL) &&
-	    sd_profile_set_var(p, "server", cli->server != NULL ? cli->server : cli->domain,
-			       cli->server != NULL ? "--server" : "--domain", err) != 0)
+	if (sd_profile_set_var(p, "server", t->name, origin, err) != 0)
 		return -1;
-	if (cli->port != 0) {
-		snprintf(port, sizeof(port), "%lld", cli->port);
-		if (sd_profile_set_var(p, "port", port, "--port", err) != 0)
+	if (t->port != 0 || cli->port != 0) {
+		snprintf(port, sizeof(port), "%lld", t->port != 0 ? (long long)t->port : cli->port);
+		if (sd_profile_set_var(p, "port", port, t->port != 0 ? origin : "--port", err) != 0)
 			return -1;
 	}
+vars:
 	for (size_t i = 0; i < cli->nvars; i++) {
 		const char *eq = strchr(cli->vars[i], '=');
 		char *name = sd_xstrndup(cli->vars[i], (size_t)(eq - cli->vars[i]));
@@ -335,6 +346,141 @@ static int apply_sets(const sd_cli *cli, sd_profile *p, char **err)
 	return 0;
 }
 
+/* collect_targets - --server, --domain and --targets into one list */
+static int collect_targets(const sd_cli *cli, sd_target_list *l, char **err)
+{
+	for (size_t i = 0; i < cli->nservers; i++)
+		if (sd_target_list_add(l, cli->servers[i], SD_TARGET_SERVER, "--server", err) != 0)
+			return -1;
+	for (size_t i = 0; i < cli->ndomains; i++) {
+		char *e = NULL;
+		if (sd_target_list_add(l, cli->domains[i], SD_TARGET_DOMAIN, "--domain", &e) != 0) {
+			*err = sd_asprintf("--domain: '%s' is not a domain name", cli->domains[i]);
+			free(e);
+			return -1;
+		}
+	}
+	if (cli->targets_file != NULL) {
+		int std = strcmp(cli->targets_file, "-") == 0;
+		FILE *f = std ? stdin : fopen(cli->targets_file, "r");
+		if (f == NULL) {
+			*err = sd_asprintf("--targets: cannot read '%s': %s", cli->targets_file, strerror(errno));
+			return -1;
+		}
+		int rc = sd_target_list_read(l, f, std ? "(stdin)" : cli->targets_file,
+					     cli->target_type_domain ? SD_TARGET_DOMAIN : SD_TARGET_SERVER, err);
+		if (!std)
+			fclose(f);
+		if (rc != 0)
+			return -1;
+		if (l->n == 0) {
+			*err = sd_asprintf("--targets: no target in '%s'", cli->targets_file);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* load_bound - the profile with --send/--warning additions, T's variables
+ * and --set applied, bound to the modules; NULL and *err */
+static sd_profile *load_bound(sd_cli *cli, const char *profile_dirs, const sd_registry *reg,
+			      const sd_target_spec *t, char **err)
+{
+	sd_profile *p = sd_profile_load(cli->profile != NULL ? cli->profile : "default", profile_dirs, err);
+
+	if (p != NULL && cli->send)
+		send_requested(cli, p);
+	if (p != NULL && cli->thresholds)
+		thresholds_requested(cli, p);
+	if (p == NULL || apply_vars(cli, p, t, err) != 0 || apply_sets(cli, p, err) != 0 ||
+	    sd_profile_bind(p, reg, err) != 0) {
+		sd_profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* What a fleet run needs to bind the profile once per target. */
+typedef struct per_target {
+	sd_cli *cli;
+	const char *profile_dirs;
+	const sd_registry *reg;
+	pthread_mutex_t lock;      /* send_requested() & co. may touch the CLI */
+} per_target;
+
+static int prepare_target(void *ctx, const sd_target_spec *t, sd_profile **profile, sd_plan *plan, char **err)
+{
+	per_target *pt = ctx;
+
+	pthread_mutex_lock(&pt->lock);
+	sd_profile *p = load_bound(pt->cli, pt->profile_dirs, pt->reg, t, err);
+	int rc = p != NULL ? sd_plan_make(plan, p, pt->reg, (const char *const *)pt->cli->checks, pt->cli->nchecks,
+					  err)
+			   : -1;
+	pthread_mutex_unlock(&pt->lock);
+	if (rc != 0) {
+		sd_profile_free(p);
+		return -1;
+	}
+	if (t->kind == SD_TARGET_SERVER)
+		sd_plan_drop_domain_checks(plan);
+	*profile = p;
+	return 0;
+}
+
+/* run_fleet - many targets (or JSON Lines): the worker pool of fleet.c */
+static int run_fleet(sd_cli *cli, const char *profile_dirs, const sd_registry *reg, sd_profile *profile,
+		     const sd_target_list *targets, const sd_target_config *cfg)
+{
+	sd_plan server_plan = { 0 }, domain_plan = { 0 };
+	char *err = NULL;
+	int has_domain = 0, rc = EXIT_UNKNOWN;
+	per_target pt = { .cli = cli, .profile_dirs = profile_dirs, .reg = reg };
+
+	pthread_mutex_init(&pt.lock, NULL);
+	for (size_t i = 0; i < targets->n; i++)
+		has_domain |= targets->v[i].kind == SD_TARGET_DOMAIN;
+	if (sd_plan_make(&server_plan, profile, reg, (const char *const *)cli->checks, cli->nchecks, &err) != 0 ||
+	    (has_domain &&
+	     sd_plan_make(&domain_plan, profile, reg, (const char *const *)cli->checks, cli->nchecks, &err) != 0)) {
+		usage_error(0, 0, "%s", err);
+		goto out;
+	}
+	sd_plan_drop_domain_checks(&server_plan);
+	int per_target_vars = sd_profile_uses_var(profile, "server") || sd_profile_uses_var(profile, "domain") ||
+			      sd_profile_uses_var(profile, "port");
+	sd_fleet_job job = {
+		.targets = targets,
+		.tmpl = cfg,
+		.tmpl_tls_explicit = cli->tls != NULL,
+		.profile = profile,
+		.server_plan = &server_plan,
+		.domain_plan = has_domain ? &domain_plan : NULL,
+		.prepare = per_target_vars ? prepare_target : NULL,
+		.free_profile = sd_profile_free,
+		.prepare_ctx = &pt,
+		.parallel = cli->parallel > 0 ? (unsigned)cli->parallel : DEFAULT_PARALLEL,
+		.transcript = cli->transcript,
+		.format = cli->output == SD_OUT_JSON ? SD_FLEET_JSON
+			  : cli->output == SD_OUT_JSONL ? SD_FLEET_JSONL : SD_FLEET_TEXT,
+		.quiet = cli->quiet,
+		.verbose = cli->verbose,
+		.progress = !cli->no_progress && targets->n > 1 && isatty(STDERR_FILENO),
+		.out = stdout,
+		.progress_out = stderr,
+	};
+	sd_fleet_totals totals;
+	rc = sd_fleet_run(&job, &totals);
+	if (totals.write_failed)
+		fprintf(stderr, "smtp-diag: cannot write the report\n");
+out:
+	free(err);
+	sd_plan_clear(&server_plan);
+	sd_plan_clear(&domain_plan);
+	pthread_mutex_destroy(&pt.lock);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	sd_cli cli;
@@ -344,6 +490,8 @@ int main(int argc, char **argv)
 	sd_profile *profile = NULL;
 	sd_plan plan = { 0 };
 	sd_target_config cfg = { 0 };
+	sd_target_list targets = { 0 };
+	sd_limiter *limiter = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
@@ -366,6 +514,7 @@ int main(int argc, char **argv)
 	}
 	const char *plugin_dirs = dirs_or_default(cli.plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
 	const char *profile_dirs = dirs_or_default(cli.profile_dirs, "SMTPDIAG_PROFILE_DIR", SD_PROFILE_DIR);
+	int nagios = cli.output == SD_OUT_NAGIOS;
 
 	if (cli.list_profiles) {
 		rc = list_profiles(profile_dirs, stdout);
@@ -373,7 +522,7 @@ int main(int argc, char **argv)
 	}
 	reg = sd_registry_new();
 	if (sd_registry_load_path(reg, plugin_dirs, &err) != 0) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
+		usage_error(nagios, 0, "%s", err);
 		goto out;
 	}
 	if (cli.list_checks) {
@@ -381,10 +530,15 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	if (collect_targets(&cli, &targets, &err) != 0) {
+		usage_error(nagios, 0, "%s", err);
+		goto out;
+	}
+	const sd_target_spec *first = targets.n > 0 ? &targets.v[0] : NULL;
 	if (cli.explain_profile != NULL) {
-		profile = sd_profile_load(cli.explain_profile, profile_dirs, &err);
-		if (profile == NULL || apply_vars(&cli, profile, &err) != 0 || apply_sets(&cli, profile, &err) != 0 ||
-		    sd_profile_bind(profile, reg, &err) != 0) {
+		cli.profile = cli.explain_profile;
+		profile = load_bound(&cli, profile_dirs, reg, first, &err);
+		if (profile == NULL) {
 			usage_error(0, 0, "%s", err);
 			goto out;
 		}
@@ -395,40 +549,66 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < reg->nrefused; i++)
 		fprintf(stderr, "smtp-diag: warning: module %s refused: %s\n", reg->refused[i].path,
 			reg->refused[i].reason);
-	if (cli.domain != NULL && (cli.server != NULL || cli.address != NULL)) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 0,
-			    "--domain audits the domain's MX hosts: it cannot be combined with %s",
-			    cli.server != NULL ? "--server" : "--address");
+	int fleet = cli.targets_file != NULL || targets.n > 1 || cli.output == SD_OUT_JSONL;
+	if (targets.n == 0) {
+		usage_error(nagios, 1, "no target: give --server NAME, --domain DOMAIN or --targets FILE");
 		goto out;
 	}
-	if ((cli.server == NULL || cli.server[0] == '\0') && cli.domain == NULL) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 1, "no target: give --server NAME or --domain DOMAIN");
+	if (fleet && nagios) {
+		usage_error(nagios, 0, "--nagios reports on one target (give one --server or --domain)");
 		goto out;
 	}
-	for (size_t i = 0; cli.domain == NULL && i < cli.nchecks; i++) {
+	if (fleet && cli.address != NULL) {
+		usage_error(nagios, 0, "--address pins the address of one --server; in a target list write "
+				       "'NAME[:PORT] IP' per target");
+		goto out;
+	}
+	if (!fleet && first->kind == SD_TARGET_DOMAIN && cli.address != NULL) {
+		usage_error(nagios, 0, "--domain audits the domain's MX hosts: it cannot be combined with --address");
+		goto out;
+	}
+	int any_domain = 0;
+	for (size_t i = 0; i < targets.n; i++)
+		any_domain |= targets.v[i].kind == SD_TARGET_DOMAIN;
+	for (size_t i = 0; !any_domain && i < cli.nchecks; i++) {
 		const sd_check *c = sd_registry_find(reg, cli.checks[i]);
 		if (c != NULL && c->scope == SD_SCOPE_DOMAIN) {
-			usage_error(cli.output == SD_OUT_NAGIOS, 0,
-				    "--checks: '%s' looks at a mail domain: give --domain DOMAIN", cli.checks[i]);
+			usage_error(nagios, 0, "--checks: '%s' looks at a mail domain: give --domain DOMAIN", cli.checks[i]);
 			goto out;
 		}
 	}
-	profile = sd_profile_load(cli.profile != NULL ? cli.profile : "default", profile_dirs, &err);
-	if (profile != NULL && cli.send)
-		send_requested(&cli, profile);
-	if (profile != NULL && cli.thresholds)
-		thresholds_requested(&cli, profile);
-	if (profile == NULL || apply_vars(&cli, profile, &err) != 0 || apply_sets(&cli, profile, &err) != 0 ||
-	    sd_profile_bind(profile, reg, &err) != 0) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
+	/* the first target stands for all while the profile is bound; a
+	 * profile that uses ${server}, ${domain} or ${port} is bound again
+	 * per target in a fleet run */
+	if (first->port != 0 && cli.port != 0 && first->port != (unsigned)cli.port && !fleet) {
+		usage_error(nagios, 0, "%s: port %u and --port %lld disagree", first->origin, first->port, cli.port);
+		goto out;
+	}
+	profile = load_bound(&cli, profile_dirs, reg, first, &err);
+	if (profile == NULL) {
+		usage_error(nagios, 0, "%s", err);
+		goto out;
+	}
+	cli.server = first->name;
+	cli.domain = first->kind == SD_TARGET_DOMAIN ? first->name : NULL;
+	if (first->address != NULL)
+		cli.address = first->address;
+	if (!fleet && first->port != 0)
+		cli.port = first->port;
+	if (target_config(&cli, profile, &cfg, &err) != 0) {
+		usage_error(nagios, 0, "%s", err);
+		goto out;
+	}
+	limiter = sd_limiter_new(cli.per_address > 0 ? (unsigned)cli.per_address : DEFAULT_PER_ADDRESS, cli.rate);
+	cfg.limiter = limiter;
+	cfg.rate_retries = cli.rate_retries_set ? (int)cli.rate_retries : DEFAULT_RATE_RETRIES;
+	cfg.backoff_ms = cli.backoff_ms > 0 ? (int)cli.backoff_ms : DEFAULT_BACKOFF_MS;
+	if (fleet) {
+		rc = run_fleet(&cli, profile_dirs, reg, profile, &targets, &cfg);
 		goto out;
 	}
 	if (sd_plan_make(&plan, profile, reg, (const char *const *)cli.checks, cli.nchecks, &err) != 0) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
-		goto out;
-	}
-	if (target_config(&cli, profile, &cfg, &err) != 0) {
-		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
+		usage_error(nagios, 0, "%s", err);
 		goto out;
 	}
 	if (cfg.domain == NULL)
@@ -441,7 +621,7 @@ int main(int argc, char **argv)
 	if (cli.output == SD_OUT_JSON) {
 		sd_json_options jo = { .out = stdout };
 		sd_json_reporter_init(&rep, &js, &jo);
-	} else if (cli.output == SD_OUT_NAGIOS) {
+	} else if (nagios) {
 		sd_nagios_options no = { .out = stdout, .plan = &plan };
 		sd_nagios_reporter_init(&rep, &ns, &no);
 	} else {
@@ -457,7 +637,7 @@ int main(int argc, char **argv)
 		rc = res->exit_code;
 		sd_target_result_free(res);
 	}
-	if (cli.output == SD_OUT_NAGIOS && ns.failed) {
+	if (nagios && ns.failed) {
 		fprintf(stderr, "smtp-diag: cannot write the status line\n");
 		rc = EXIT_UNKNOWN;
 	}
@@ -472,6 +652,8 @@ out:
 	sd_plan_clear(&plan);
 	sd_profile_free(profile);
 	sd_registry_free(reg);
+	sd_limiter_free(limiter);
+	sd_target_list_clear(&targets);
 	sd_cli_clear(&cli);
 	return rc;
 }

@@ -17,6 +17,8 @@ enum {
 	OPT_SET, OPT_TLS_PARALLEL, OPT_AUTH_USER, OPT_AUTH_PASSWORD_FILE, OPT_SEND, OPT_FROM, OPT_TO, OPT_HEADER,
 	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
+	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
+	OPT_JSONL, OPT_NO_PROGRESS,
 };
 
 typedef struct option_spec {
@@ -27,8 +29,15 @@ typedef struct option_spec {
 } option_spec;
 
 static const option_spec table[] = {
-	{ "server", OPT_SERVER, "NAME", "mail server to audit (host name or IP address)" },
-	{ "domain", OPT_DOMAIN, "DOMAIN", "audit a mail domain: its MX hosts in preference order, plus MTA-STS and TLS-RPT" },
+	{ "server", OPT_SERVER, "NAME[:PORT]", "mail server to audit (host name or IP address; repeatable)" },
+	{ "domain", OPT_DOMAIN, "DOMAIN", "audit a mail domain: its MX hosts in preference order, plus MTA-STS and TLS-RPT (repeatable)" },
+	{ "targets", OPT_TARGETS, "FILE", "audit every target listed in FILE ('-': standard input), one per line: [server] NAME[:PORT] [IP] or domain DOMAIN; '#' comments" },
+	{ "target-type", OPT_TARGET_TYPE, "TYPE", "what a bare entry of --targets is: server (default) or domain" },
+	{ "parallel", OPT_PARALLEL, "N", "audit up to N targets at once (1-10000, default 32)" },
+	{ "per-address", OPT_PER_ADDRESS, "N", "at most N connections at once to one IP address, probes included (1-64, default 4)" },
+	{ "rate", OPT_RATE, "N", "at most N new connections per second over the whole run (default: no limit)" },
+	{ "rate-retries", OPT_RATE_RETRIES, "N", "reconnect up to N times when a server rate-limits us (421 too many connections; refusal after an accepted connection; default 2, 0: never)" },
+	{ "backoff", OPT_BACKOFF, "DURATION", "first wait before such a reconnect, doubled each time (default 1s)" },
 	{ "dns-server", OPT_DNS_SERVER, "IP[:PORT]", "send DNS queries here, not to resolv.conf's servers (comma list; IPv6 as [IP]:PORT; env SMTPDIAG_DNS_SERVER)" },
 	{ "dns-timeout", OPT_DNS_TIMEOUT, "DURATION", "limit for one DNS query, retries included (default 5s)" },
 	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (no DNS lookup)" },
@@ -52,7 +61,9 @@ static const option_spec table[] = {
 	{ "body-file", OPT_BODY_FILE, "FILE", "message body from FILE (with --send)" },
 	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
 	{ "nagios", OPT_NAGIOS, NULL, "monitoring mode: one status line with performance data, as Nagios/Icinga plugins print" },
-	{ "format", OPT_FORMAT, "FORMAT", "text (default), json or nagios" },
+	{ "jsonl", OPT_JSONL, NULL, "print JSON Lines: one compact JSON object per target as it finishes, then a summary object" },
+	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl or nagios" },
+	{ "no-progress", OPT_NO_PROGRESS, NULL, "no progress bar on a terminal during a run over many targets" },
 	{ "warning", OPT_WARNING, "DURATION", "warning when connect to usable session takes longer (check_smtp's -w; response-time.total_warn)" },
 	{ "critical", OPT_CRITICAL, "DURATION", "critical when it takes longer (check_smtp's -c; response-time.total_crit)" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
@@ -73,6 +84,7 @@ void sd_cli_usage(FILE *out)
 {
 	fputs("Usage: smtp-diag --server NAME [options]\n"
 	      "       smtp-diag --domain DOMAIN [options]\n"
+	      "       smtp-diag --targets FILE [--parallel N] [--jsonl] [options]\n"
 	      "Audit an SMTP server, or every MX host of a mail domain: reachability, greeting,\n"
 	      "EHLO, TLS, certificates, relay, AUTH, reverse DNS, DANE, MTA-STS, timings.\n\n",
 	      out);
@@ -151,13 +163,74 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		switch (c) {
 		case OPT_SERVER:
-			cli->server = optarg;
+			cli->servers = sd_xrealloc(cli->servers, (cli->nservers + 1) * sizeof(char *));
+			cli->servers[cli->nservers++] = optarg;
+			if (cli->server == NULL)
+				cli->server = optarg;
+			break;
+		case OPT_TARGETS:
+			if (cli->targets_file != NULL) {
+				*err = sd_xstrdup("--targets may be given once");
+				return -1;
+			}
+			cli->targets_file = optarg;
+			break;
+		case OPT_TARGET_TYPE:
+			if (strcmp(optarg, "server") != 0 && strcmp(optarg, "domain") != 0) {
+				*err = sd_asprintf("--target-type: '%s' is not server or domain", optarg);
+				return -1;
+			}
+			cli->target_type_domain = optarg[0] == 'd';
+			break;
+		case OPT_PARALLEL:
+			if (sd_parse_int(optarg, &cli->parallel) != 0 || cli->parallel < 1 || cli->parallel > 10000) {
+				*err = sd_asprintf("--parallel: '%s' is not a number from 1 to 10000", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PER_ADDRESS:
+			if (sd_parse_int(optarg, &cli->per_address) != 0 || cli->per_address < 1 || cli->per_address > 64) {
+				*err = sd_asprintf("--per-address: '%s' is not a number from 1 to 64", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RATE: {
+			char *end;
+			cli->rate = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(cli->rate > 0) || cli->rate > 1e6) {
+				*err = sd_asprintf("--rate: '%s' is not a number of connections per second (> 0)", optarg);
+				return -1;
+			}
+			break;
+		}
+		case OPT_RATE_RETRIES:
+			if (sd_parse_int(optarg, &cli->rate_retries) != 0 || cli->rate_retries < 0 || cli->rate_retries > 10) {
+				*err = sd_asprintf("--rate-retries: '%s' is not a number from 0 to 10", optarg);
+				return -1;
+			}
+			cli->rate_retries_set = 1;
+			break;
+		case OPT_BACKOFF:
+			if (sd_parse_duration_ms(optarg, &cli->backoff_ms) != 0 || cli->backoff_ms < 1 ||
+			    cli->backoff_ms > 600000) {
+				*err = sd_asprintf("--backoff: '%s' is not a duration from 1ms to 10min", optarg);
+				return -1;
+			}
+			break;
+		case OPT_JSONL:
+			cli->output = SD_OUT_JSONL;
+			break;
+		case OPT_NO_PROGRESS:
+			cli->no_progress = 1;
 			break;
 		case OPT_ADDRESS:
 			cli->address = optarg;
 			break;
 		case OPT_DOMAIN:
-			cli->domain = optarg;
+			cli->domains = sd_xrealloc(cli->domains, (cli->ndomains + 1) * sizeof(char *));
+			cli->domains[cli->ndomains++] = optarg;
+			if (cli->domain == NULL)
+				cli->domain = optarg;
 			break;
 		case OPT_DNS_SERVER:
 			cli->dns_server = optarg;
@@ -273,8 +346,10 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				cli->output = SD_OUT_JSON;
 			else if (strcmp(optarg, "nagios") == 0)
 				cli->output = SD_OUT_NAGIOS;
+			else if (strcmp(optarg, "jsonl") == 0)
+				cli->output = SD_OUT_JSONL;
 			else {
-				*err = sd_asprintf("--format: '%s' is not text, json or nagios", optarg);
+				*err = sd_asprintf("--format: '%s' is not text, json, jsonl or nagios", optarg);
 				return -1;
 			}
 			break;
@@ -329,7 +404,8 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		}
 	}
 	if (optind < argc) {
-		*err = sd_asprintf("unexpected argument '%s' (use --server NAME)", argv[optind]);
+		*err = sd_asprintf("unexpected argument '%s' (use --server NAME, --domain DOMAIN or --targets FILE)",
+				   argv[optind]);
 		return -1;
 	}
 	if (cli->mail_options > 0 && !cli->send) {
@@ -357,6 +433,10 @@ void sd_cli_clear(sd_cli *cli)
 	free(cli->vars);
 	cli->vars = NULL;
 	cli->nvars = 0;
+	free(cli->servers);
+	free(cli->domains);
+	cli->servers = cli->domains = NULL;
+	cli->nservers = cli->ndomains = 0;
 	free(cli->to);
 	free(cli->headers);
 	cli->to = cli->headers = NULL;

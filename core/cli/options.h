@@ -10,12 +10,25 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS } sd_output;
+typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS, SD_OUT_JSONL } sd_output;
 
 typedef struct sd_cli {
-	const char *server;
+	const char *server;          /* the first --server */
 	const char *address;
-	const char *domain;          /* --domain: audit the domain's MX hosts */
+	const char *domain;          /* the first --domain: audit the domain's MX hosts */
+	const char **servers;        /* every --server, in order */
+	size_t nservers;
+	const char **domains;        /* every --domain, in order */
+	size_t ndomains;
+	const char *targets_file;    /* --targets FILE ("-": standard input) */
+	int target_type_domain;      /* --target-type domain: bare entries are domains */
+	long long parallel;          /* --parallel: targets at once (0: default) */
+	double rate;                 /* --rate: new connections per second (0: unlimited) */
+	long long per_address;       /* --per-address: connections at once to one IP (0: default) */
+	long long rate_retries;      /* --rate-retries */
+	int rate_retries_set;
+	long long backoff_ms;        /* --backoff (0: default) */
+	int no_progress;             /* --no-progress */
 	const char *dns_server;      /* --dns-server spec */
 	long long dns_timeout_ms;    /* 0: default */
 	long long port;              /* 0: from the profile */

@@ -260,7 +260,7 @@ t.ok(r.rc == 2 and "no answer from 127.0.0.1:%d within 300 ms" % silent.getsockn
 silent.close()
 for args, want in [
         (["--domain", "lab.test", "--dns-server", "dns.example"], "--dns-server: 'dns.example' is not IP[:PORT]"),
-        (["--domain", "lab.test", "--server", "x"], "--domain audits the domain's MX hosts"),
+        (["--domain", "lab.test", "--address", "127.0.0.1"], "--domain audits the domain's MX hosts"),
         (["--domain", "-bad domain"], "--domain: '-bad domain' is not a domain name"),
         (["--server", "127.0.0.1", "--checks", "mta-sts"], "'mta-sts' looks at a mail domain: give --domain"),
         (["--domain", "lab.test", "--dns-timeout", "1ms"], "--dns-timeout: '1ms'")]:
