@@ -449,8 +449,8 @@ static int start_tls(sd_session *s, int implicit)
 	sd_tls *t = s->probe != NULL
 			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
 						 s->probe_hello_only, deadline, &kind, &msg)
-			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, implicit, deadline,
-					   &kind, &msg);
+			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, s->cfg.tls_ctx, implicit,
+					   deadline, &kind, &msg);
 	if (t == NULL) {
 		set_error(s, kind, "%s", msg);
 		event(s, "TLS handshake failed: %s", msg);

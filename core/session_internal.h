@@ -36,6 +36,7 @@ typedef struct sd_target_config {
 	sd_mx_host *mx;           /* the domain's MX hosts in preference order */
 	size_t nmx;
 	sd_limiter *limiter;      /* the run's, shared and not owned; NULL: no limits */
+	struct sd_tls_ctx *tls_ctx; /* the run's verifying TLS context for CA_FILE, not owned; NULL: per handshake */
 	int rate_retries;         /* reconnects after a rate-limit refusal or 421 */
 	int backoff_ms;           /* first back-off, doubled each retry */
 } sd_target_config;

@@ -473,6 +473,45 @@ sd_tls_ctx *sd_tls_probe_ctx_new(void)
 	return c;
 }
 
+/* verify_setup - a context for the session's own handshake: every
+ * version and suite OpenSSL has, the chain verified (and every problem
+ * recorded by verify_cb) against CA_FILE or the system store; 0 or -1 */
+static int verify_setup(SSL_CTX *ctx, const char *ca_file)
+{
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+	SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+	if (ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1)
+			return -1;
+	} else {
+		SSL_CTX_set_default_verify_paths(ctx);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+	return 0;
+}
+
+/* sd_tls_verify_ctx_new - the session context, made once for a run */
+sd_tls_ctx *sd_tls_verify_ctx_new(const char *ca_file, char **err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		*err = sd_xstrdup("cannot create an OpenSSL context");
+		return NULL;
+	}
+	if (verify_setup(ctx, ca_file) != 0) {
+		*err = sd_asprintf("cannot read CA file '%s'", ca_file);
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return NULL;
+	}
+	sd_tls_ctx *c = sd_xcalloc(1, sizeof(*c));
+	c->ctx = ctx;
+	return c;
+}
+
 /* sd_tls_ctx_free - NULL is fine */
 void sd_tls_ctx_free(sd_tls_ctx *c)
 {
@@ -506,9 +545,11 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 	double t0 = sd_now_ms();
 
 	ERR_clear_error();
-	if (probe != NULL && shared != NULL && SSL_CTX_up_ref(shared->ctx) == 1)
+	int configured = 0;
+	if (shared != NULL && SSL_CTX_up_ref(shared->ctx) == 1) {
 		t->ctx = shared->ctx;
-	else if (probe != NULL)
+		configured = 1;
+	} else if (probe != NULL)
 		t->ctx = probe_ctx();
 	else
 		t->ctx = SSL_CTX_new(TLS_client_method());
@@ -518,22 +559,11 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		sd_tls_free(t);
 		return NULL;
 	}
-	if (probe == NULL) {
-		SSL_CTX_set_security_level(t->ctx, 0);
-		SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
-		SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
-		SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
-		if (ca_file != NULL) {
-			if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) {
-				*kind = SD_ERR_STATE;
-				*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
-				sd_tls_free(t);
-				return NULL;
-			}
-		} else {
-			SSL_CTX_set_default_verify_paths(t->ctx);
-		}
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
+	if (probe == NULL && !configured && verify_setup(t->ctx, ca_file) != 0) {
+		*kind = SD_ERR_STATE;
+		*msg = sd_asprintf("cannot read CA file '%s'", ca_file);
+		sd_tls_free(t);
+		return NULL;
 	}
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL) {
@@ -610,10 +640,10 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 }
 
 /* sd_tls_start - a full handshake for the session */
-sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
-		     sd_error *kind, char **msg)
+sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *shared, int implicit,
+		     double deadline, sd_error *kind, char **msg)
 {
-	return start(fd, host, ca_file, implicit, NULL, NULL, 0, deadline, kind, msg);
+	return start(fd, host, ca_file, implicit, NULL, shared, 0, deadline, kind, msg);
 }
 
 /* sd_tls_start_probe - a narrowed handshake for enumeration */

@@ -21,14 +21,21 @@ typedef struct sd_tls_ctx sd_tls_ctx;
  * (on any thread) can share: creating one costs more than a loopback
  * handshake. NULL if OpenSSL cannot make one. */
 sd_tls_ctx *sd_tls_probe_ctx_new(void);
+/* sd_tls_verify_ctx_new - the context of verifying session handshakes
+ * against CA_FILE (NULL: the system store), made once and shared by every
+ * session of a run: loading a trust store per handshake costs more than
+ * the handshake. NULL and *err when the CA file is unusable. */
+sd_tls_ctx *sd_tls_verify_ctx_new(const char *ca_file, char **err);
 /* sd_tls_ctx_free - NULL is fine; handshakes still using it keep it alive */
 void sd_tls_ctx_free(sd_tls_ctx *c);
 
 /* sd_tls_start - handshake on FD; SNI from HOST unless it is an address
- * literal; verify against CA_FILE or the system store. NULL on failure
- * with *kind and a one-line *msg (in words, OpenSSL's text appended). */
-sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, int implicit, double deadline,
-		     sd_error *kind, char **msg);
+ * literal; verify against CA_FILE or the system store, through SHARED
+ * (from sd_tls_verify_ctx_new for the same CA_FILE) when not NULL. NULL
+ * on failure with *kind and a one-line *msg (in words, OpenSSL's text
+ * appended). */
+sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *shared, int implicit,
+		     double deadline, sd_error *kind, char **msg);
 /* sd_tls_start_probe - the same, offering exactly PROBE (one version, the
  * given suites and groups), without verification or chain description.
  * SHARED (may be NULL) supplies the OpenSSL context.

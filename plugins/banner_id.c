@@ -4,6 +4,7 @@
  * Patterns are compiled per call: identification runs once per target and
  * a compiled-once table would be shared mutable state between threads.
  */
+#include <pthread.h>
 #include <regex.h>
 #include <string.h>
 
@@ -54,19 +55,40 @@ static const pattern patterns[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The patterns compiled once per process (they are constants): compiling
+ * them for every greeting cost more CPU than the rest of the banner check
+ * in a fleet run. regexec() on a shared pattern is thread-safe. Freed when
+ * the module is unloaded. */
+#define NPATTERNS (sizeof(patterns) / sizeof(patterns[0]) - 1)
+static regex_t compiled[NPATTERNS];
+static int compiled_ok[NPATTERNS];
+static pthread_once_t compile_once = PTHREAD_ONCE_INIT;
+
+static void compile_all(void)
+{
+	for (size_t i = 0; i < NPATTERNS; i++)
+		compiled_ok[i] = regcomp(&compiled[i], patterns[i].re, REG_EXTENDED | REG_ICASE) == 0;
+}
+
+__attribute__((destructor)) static void free_all(void)
+{
+	for (size_t i = 0; i < NPATTERNS; i++)
+		if (compiled_ok[i]) {
+			regfree(&compiled[i]);
+			compiled_ok[i] = 0;
+		}
+}
+
 /* sd_banner_identify - first matching pattern wins */
 int sd_banner_identify(const char *text, sd_banner_id *id)
 {
 	memset(id, 0, sizeof(*id));
-	for (const pattern *p = patterns; p->re != NULL; p++) {
-		regex_t re;
+	pthread_once(&compile_once, compile_all);
+	for (size_t i = 0; i < NPATTERNS; i++) {
+		const pattern *p = &patterns[i];
 		regmatch_t m[4];
 
-		if (regcomp(&re, p->re, REG_EXTENDED | REG_ICASE) != 0)
-			continue;
-		int hit = regexec(&re, text, 4, m, 0) == 0;
-		regfree(&re);
-		if (!hit)
+		if (!compiled_ok[i] || regexec(&compiled[i], text, 4, m, 0) != 0)
 			continue;
 		id->software = p->software;
 		id->vendor = p->vendor;

@@ -12,7 +12,7 @@ An endpoint is a dict: {"addr": "127.0.40.1", "kind": KIND, ...}:
     refuse     nothing listens: connection refused
     dead       a listener with a full accept queue: SYNs dropped, connect times out
     ratelimit  the first "limited" connections get "421 4.7.0 too many connections", then ok
-    flap       ok, but after its first connection ends the port is closed for "down" seconds
+    flap       ok, but once its first connection is accepted the port is closed for "down" seconds
 
 It counts connections per address and the most that were open at once
 (stats()), which is what a per-destination limit is judged by.
@@ -104,6 +104,8 @@ class FleetSMTP:
         n = self._opened(addr)
         delay = e.get("delay", 0)
         name = e.get("name", "mx.fleet.test")
+        if e["kind"] == "flap" and n == 1:
+            asyncio.ensure_future(self._flap(e))
 
         async def reply(text):
             if delay:
@@ -143,8 +145,6 @@ class FleetSMTP:
                 writer.close()
             except Exception:      # noqa: BLE001 - closing a broken socket
                 pass
-            if e["kind"] == "flap" and n == 1:
-                await self._flap(e)
 
     async def _flap(self, e):
         srv = self._servers.pop(e["addr"], None)

@@ -26,6 +26,7 @@
 #include "../runner.h"
 #include "../session_internal.h"
 #include "../targets.h"
+#include "../tls.h"
 #include "../util.h"
 #include "options.h"
 
@@ -492,6 +493,7 @@ int main(int argc, char **argv)
 	sd_target_config cfg = { 0 };
 	sd_target_list targets = { 0 };
 	sd_limiter *limiter = NULL;
+	sd_tls_ctx *tls_ctx = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
@@ -601,6 +603,12 @@ int main(int argc, char **argv)
 	}
 	limiter = sd_limiter_new(cli.per_address > 0 ? (unsigned)cli.per_address : DEFAULT_PER_ADDRESS, cli.rate);
 	cfg.limiter = limiter;
+	tls_ctx = sd_tls_verify_ctx_new(cfg.ca_file, &err);
+	if (tls_ctx == NULL) {
+		usage_error(nagios, 0, "--ca-file: %s", err);
+		goto out;
+	}
+	cfg.tls_ctx = tls_ctx;
 	cfg.rate_retries = cli.rate_retries_set ? (int)cli.rate_retries : DEFAULT_RATE_RETRIES;
 	cfg.backoff_ms = cli.backoff_ms > 0 ? (int)cli.backoff_ms : DEFAULT_BACKOFF_MS;
 	if (fleet) {
@@ -653,6 +661,7 @@ out:
 	sd_profile_free(profile);
 	sd_registry_free(reg);
 	sd_limiter_free(limiter);
+	sd_tls_ctx_free(tls_ctx);
 	sd_target_list_clear(&targets);
 	sd_cli_clear(&cli);
 	return rc;

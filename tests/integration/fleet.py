@@ -156,11 +156,11 @@ with FleetSMTP(many, port):
          "burst (took %.2f s)" % elapsed, r)
 
 # ---- a refusal from an address that accepted before: back-off, retry ----
-flap = [{"addr": "127.0.44.1", "kind": "flap", "down": 0.5}]
+flap = [{"addr": "127.0.44.1", "kind": "flap", "down": 2.0}]
 port = free_port(["127.0.44.1"])
 with FleetSMTP(flap, port) as srv:
     r = run("--server=one.fleet.test:%d 127.0.44.1" % port, "--server=two.fleet.test:%d 127.0.44.1" % port,
-            "--checks", "connect,banner", "--parallel", "1", "--backoff", "200ms", "--jsonl")
+            "--checks", "connect,banner", "--parallel", "1", "--backoff", "200ms", "--rate-retries", "5", "--jsonl")
     docs, _ = jsonl(r.out)
     two = [d for d in docs if d.get("target", {}).get("server") == "two.fleet.test"]
     t.ok(r.rc == 0 and two and "smtp.rate_limited" in finding_ids(two[0]) and
