@@ -67,6 +67,7 @@ struct sd_session {
 	int ehlo_tried;
 
 	double phases[SD_PHASE_COUNT];
+	double ready_at_ms;        /* connected (and implicit TLS done): the greeting clock starts */
 	sd_resolver resolver;      /* --dns-server or resolv.conf, read-only */
 
 	int slot_held;             /* the limiter slot to PEER, released on close */
@@ -577,6 +578,7 @@ int sd_session_connect(sd_session *s)
 	}
 	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT && start_tls(s, 1) != 0)
 		drop_connection(s);
+	s->ready_at_ms = sd_now_ms();
 	if (resolve_ms >= 0)
 		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
 	else if (s->cfg.address == NULL)
@@ -704,7 +706,10 @@ const sd_reply *sd_session_greeting(sd_session *s)
 		return NULL;
 	if (s->conn == NULL)
 		return NULL;
-	double start = sd_now_ms();
+	/* the server started talking when the connection was made, not when
+	 * the first check asked: a greeting read later is still timed from
+	 * there (and its timeout runs from there too) */
+	double start = s->ready_at_ms;
 	const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
 	while (r != NULL && r->code == 421 && s->cfg.rate_retries > 0) {
 		const char *kind = sd_diagnose_reply(s, "greeting", r);
@@ -722,7 +727,7 @@ const sd_reply *sd_session_greeting(sd_session *s)
 		s->connect_tried = 0;
 		if (sd_session_connect(s) != 0 || s->conn == NULL)
 			return NULL;
-		start = sd_now_ms();
+		start = s->ready_at_ms;
 		r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
 	}
 	if (r == NULL)
