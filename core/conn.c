@@ -102,6 +102,13 @@ size_t sd_conn_pending(const sd_conn *c)
 	return c->end - c->start;
 }
 
+/* sd_conn_peek - look at buffered unread bytes without consuming them */
+size_t sd_conn_peek(const sd_conn *c, const char **data)
+{
+	*data = c->buf + c->start;
+	return c->end - c->start;
+}
+
 /* sd_conn_discard - forget what was read but not consumed */
 size_t sd_conn_discard(sd_conn *c)
 {

@@ -43,6 +43,8 @@ int sd_conn_read_line(sd_conn *c, double deadline, const char **line, size_t *le
 int sd_conn_write(sd_conn *c, const void *buf, size_t n, double deadline);
 /* sd_conn_pending - bytes already buffered and not yet returned */
 size_t sd_conn_pending(const sd_conn *c);
+/* sd_conn_peek - the buffered unread bytes (not NUL-terminated); their count */
+size_t sd_conn_peek(const sd_conn *c, const char **data);
 /* sd_conn_discard - drop buffered unread bytes; returns how many */
 size_t sd_conn_discard(sd_conn *c);
 /* sd_conn_errno - errno of the last SD_ERR_IO/SD_ERR_RESET */

@@ -314,7 +314,20 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		} else {
 			double c0 = sd_now_ms(), waited0;
 			unsigned b0 = sd_session_backoffs(s, &waited0, NULL);
+			unsigned u0 = sd_session_unsolicited(s, NULL);
 			sd_run_status st = it->check->run(s, it->params, r);
+			const char *utext;
+			if (u0 == 0 && sd_session_unsolicited(s, &utext) > 0) {
+				sd_finding *f = sd_report_finding(r, SD_WARN, "smtp.unsolicited_reply",
+								  "the server sent a reply to a command never sent: %s",
+								  utext);
+				sd_finding_cause(f, "the server or a proxy in front of it is out of step with the "
+						    "dialogue: it answers twice, sends replies ahead of commands, or a "
+						    "middlebox injects text. A client that does not check takes it for "
+						    "the answer to its next command");
+				sd_finding_fix(f, "read the transcript (--transcript); test without the proxy or "
+						  "inspection device, and check the server's own logs for the extra reply");
+			}
 			double waited;
 			const char *why;
 			unsigned b = sd_session_backoffs(s, &waited, &why);

@@ -75,6 +75,8 @@ struct sd_session {
 	unsigned backoffs;         /* rate-limit back-offs and their total wait */
 	double backoff_waited_ms;
 	char *backoff_why;
+	unsigned unsolicited;      /* replies that came before their command was sent */
+	char *unsolicited_text;    /* the first of them, cleaned for display */
 };
 
 /* how long a connection may wait for the limiter (holders are bounded by
@@ -286,6 +288,7 @@ void sd_session_free(sd_session *s)
 	free(s->software);
 	free(s->owner_peer);
 	free(s->backoff_why);
+	free(s->unsolicited_text);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -738,6 +741,38 @@ const sd_reply *sd_session_greeting(sd_session *s)
 	return r;
 }
 
+/* unsolicited_check - bytes the server sent after its last reply and before
+ * this command are an answer to nothing: record them and drop them, so the
+ * next reply read is the one to this command (we never pipeline) */
+static void unsolicited_check(sd_session *s, const char *line)
+{
+	const char *data;
+	size_t n = sd_conn_peek(s->conn, &data);
+	int verb = (int)strcspn(line, " ");
+	char text[121];
+	size_t k = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n && k + 1 < sizeof(text) && data[i] != '\r' && data[i] != '\n'; i++)
+		text[k++] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
+	text[k] = '\0';
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_SERVER, text, 0);
+	if (s->unsolicited++ == 0)
+		s->unsolicited_text = sd_asprintf("\"%s\" (%zu bytes, before %.*s)", text, n, verb, line);
+	event(s, "discarded %zu bytes the server sent before we sent %.*s", n, verb, line);
+	sd_conn_discard(s->conn);
+}
+
+/* sd_session_unsolicited - how many times the server sent data nobody asked
+ * for, and the first such text */
+unsigned sd_session_unsolicited(const sd_session *s, const char **first)
+{
+	if (first != NULL)
+		*first = s->unsolicited_text != NULL ? s->unsolicited_text : "";
+	return s->unsolicited;
+}
+
 /* send_line - write a command line; 0 or -1 */
 static int send_line(sd_session *s, const char *line, int secret)
 {
@@ -751,6 +786,7 @@ static int send_line(sd_session *s, const char *line, int secret)
 	}
 	memcpy(buf, line, n);
 	memcpy(buf + n, "\r\n", 2);
+	unsolicited_check(s, line);
 	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, line, secret);
 	int rc = sd_conn_write(s->conn, buf, n + 2, sd_now_ms() + s->cfg.command_timeout_ms);
 	if (rc != 0) {
@@ -908,6 +944,11 @@ const sd_ehlo *sd_session_ehlo(sd_session *s)
 	if (r->code == 250) {
 		s->ehlo = sd_ehlo_parse(r, 1);
 		return s->ehlo;
+	}
+	if (r->code == 0) {   /* not a reply: "2x0", "99", text without a code */
+		set_error(s, SD_ERR_PROTOCOL, "EHLO answered with something that is not an SMTP reply "
+			  "(no three-digit code): \"%.200s\"", r->nlines ? r->lines[0] : "");
+		return NULL;
 	}
 	if (r->code / 100 != 5) {
 		if (s->err == SD_ERR_NONE || r->code != 421)

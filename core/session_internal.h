@@ -62,5 +62,9 @@ void sd_session_set_kb(sd_session *s, const sd_kb *kb);
  * it (421 "too many connections", or a refusal from an address that had
  * accepted before), the time spent waiting, and the last reason ("" if none) */
 unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why);
+/* sd_session_unsolicited - how many times the server sent a reply before the
+ * command it could answer was sent (dropped, so replies stay in step), and
+ * the first one ("" if none) */
+unsigned sd_session_unsolicited(const sd_session *s, const char **first);
 
 #endif

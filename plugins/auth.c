@@ -66,6 +66,16 @@ static const char *challenge(const sd_reply *r)
 	return r != NULL && r->code == 334 && r->nlines > 0 ? r->lines[0] : NULL;
 }
 
+/* b64_valid - does the challenge TEXT decode as base64? */
+static int b64_valid(const char *text)
+{
+	size_t n;
+	unsigned char *v = sasl_unb64(text, &n);
+
+	free(v);
+	return v != NULL;
+}
+
 /* cancel - RFC 4954 4: "*" aborts the exchange */
 static const sd_reply *cancel(sd_session *s)
 {
@@ -88,13 +98,22 @@ static const sd_reply *login(sd_session *s, const char *mech, const char *user, 
 		if (msg != NULL)
 			r = sd_session_command(s, "AUTH PLAIN %s", msg); /* the transcript redacts it */
 	} else if (strcasecmp(mech, "LOGIN") == 0) {
+		/* the prompts ("Username:", "Password:") carry no data, but a
+		 * prompt that is not base64 means we are not talking to a SASL
+		 * server: nothing secret is sent to it */
 		r = sd_session_command(s, "AUTH LOGIN");
-		if (challenge(r) != NULL) {
+		if (challenge(r) != NULL && !b64_valid(challenge(r))) {
+			*why = "the server's LOGIN prompt is not base64";
+			r = cancel(s);
+		} else if (challenge(r) != NULL) {
 			msg = sasl_b64(user, strlen(user));
 			r = msg != NULL ? sd_session_command_secret(s, msg) : cancel(s);
 			sasl_free_secret(msg);
 			msg = NULL;
-			if (challenge(r) != NULL) {
+			if (challenge(r) != NULL && !b64_valid(challenge(r))) {
+				*why = "the server's LOGIN password prompt is not base64";
+				r = cancel(s);
+			} else if (challenge(r) != NULL) {
 				msg = sasl_b64(pass, strlen(pass));
 				r = msg != NULL ? sd_session_command_secret(s, msg) : cancel(s);
 			}
@@ -230,6 +249,16 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	sd_report_fact_int(r, "reply_code", res->code);
 	sd_report_fact_str(r, "reply", "%d %s", res->code, res->nlines ? res->lines[0] : "");
+	if (why != NULL && strstr(why, "not base64") != NULL) {
+		sd_finding *f = sd_report_finding(r, SD_CRIT, "auth.bad_challenge",
+						  "AUTH %s: %s; the exchange was cancelled with '*' before any "
+						  "credential was sent", mech, why);
+		sd_finding_cause(f, "the server's SASL layer is broken, or something that is not a SASL server "
+				    "(a proxy, a filter) answers AUTH");
+		sd_finding_fix(f, "read the transcript (--transcript); test the same mechanism against the "
+				  "server directly");
+		return SD_RUN_DONE;
+	}
 	if (why != NULL) {
 		sd_finding *f = sd_report_finding(r, SD_CRIT, "auth.server_not_verified", "AUTH %s: %s", mech, why);
 		sd_finding_cause(f, "a man in the middle, or a server whose SCRAM data does not match this password");

@@ -175,8 +175,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	const char *first = g->nlines > 0 ? g->lines[0] : "";
 	if (g->code == 0) {
 		const char *what = not_smtp(first);
-		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.not_smtp", "the port does not speak SMTP%s%s",
-						  what != NULL ? ": it looks like " : "", what != NULL ? what : "");
+		sd_finding *f = what != NULL
+			? sd_report_finding(r, SD_CRIT, "banner.not_smtp",
+					    "the port does not speak SMTP: it looks like %s", what)
+			: sd_report_finding(r, SD_CRIT, "banner.not_smtp",
+					    "the port does not speak SMTP: its first line \"%.80s\" is not a reply "
+					    "(SMTP replies start with a three-digit code)", first);
 		sd_finding_cause(f, "another service listens on this port, or the port expects TLS before SMTP");
 		sd_finding_fix(f, "check the port number; for SMTPS (465) use --tls implicit");
 		return SD_RUN_FAILED;

@@ -59,6 +59,17 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 		f = sd_report_finding(r, SD_CRIT, "ehlo.timeout", "no reply to EHLO: %s", msg);
 		sd_finding_cause(f, "the server stalls after the greeting: overload, slow DNS checks of the "
 				    "client or HELO name, or a tarpit");
+	} else if (e == SD_ERR_PROTOCOL) {
+		f = sd_report_finding(r, SD_CRIT, "ehlo.not_smtp", "%s", msg);
+		sd_finding_cause(f, "the server (or a proxy or firewall in front of it) answers EHLO with text "
+				    "that breaks RFC 5321 4.2 reply syntax: a broken SMTP implementation, a filter "
+				    "rewriting replies, or another protocol on this port");
+		sd_finding_fix(f, "look at the transcript (--transcript); talk to the port without a proxy "
+				  "or inspection device in between");
+	} else if (e == SD_ERR_TOO_LONG) {
+		f = sd_report_finding(r, SD_CRIT, "ehlo.too_long", "EHLO reply not accepted: %s", msg);
+		sd_finding_cause(f, "the server sends an endless or absurdly large capability list; smtp-diag "
+				    "stops reading at its caps rather than use unbounded memory");
 	} else {
 		f = sd_report_finding(r, SD_CRIT, "ehlo.failed", "EHLO failed: %s", msg);
 	}
@@ -164,7 +175,10 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				  e->reply->flags & SD_REPLY_BAD_SYNTAX ? " (malformed line)" : "",
 				  e->reply->flags & SD_REPLY_BARE_LF ? " (bare LF line ends)" : "");
 	if (e->reply->flags & SD_REPLY_TRUNCATED)
-		sd_report_finding(r, SD_WARN, "ehlo.too_many_lines", "EHLO reply has more lines than smtp-diag keeps");
+		sd_report_finding(r, SD_WARN, "ehlo.too_many_lines",
+				  "EHLO reply has more than %zu lines: the first %zu are kept, the rest were read "
+				  "and dropped (no real server advertises that many capabilities)",
+				  e->reply->nlines, e->reply->nlines);
 
 	const char *const *want;
 	size_t n = sd_param_list(p, "require", &want);

@@ -176,6 +176,18 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 				  "-Services SMTP for a valid certificate");
 	} else if (e == SD_ERR_SERVICE_CLOSING) {
 		f = sd_report_finding(r, SD_CRIT, "starttls.service_closing", "%s", msg);
+	} else if (sd_session_tls(s) == NULL && last != NULL && last->code != 220 &&
+		   (e == SD_ERR_TIMEOUT || e == SD_ERR_CLOSED || e == SD_ERR_RESET || e == SD_ERR_IO)) {
+		/* the STARTTLS command itself got no answer: no handshake was tried */
+		f = sd_report_finding(r, SD_CRIT, "starttls.no_reply", "no answer to STARTTLS: %s", msg);
+		sd_finding_cause(f, e == SD_ERR_TIMEOUT
+					    ? "the server advertises STARTTLS but does not answer it: overload, or a "
+					      "middlebox that passes EHLO but swallows STARTTLS"
+					    : "the server (or a firewall in front of it) dropped the connection when "
+					      "STARTTLS was sent: a crashing TLS setup (Postfix logs 'fatal' or "
+					      "'warning: TLS library problem'), or an SMTP inspection device");
+		sd_finding_fix(f, "look in the server's log at the time of this test; try from another network "
+				  "to rule out an inspection device");
 	} else if (sd_session_tls(s) != NULL) {
 		f = sd_report_finding(r, SD_CRIT, "starttls.ehlo_after_tls", "EHLO after the TLS handshake failed: %s",
 				      msg);

@@ -10,19 +10,24 @@ A script is a list of steps run for each accepted connection:
     ("flood", b"250-x\r\n", n) write the chunk n times (0: until the peer goes away)
     ("close",)                 close the connection now
     ("hang",)                  keep the connection open, never read or write again
+    ("drain",)                 read whatever bytes have arrived (e.g. a TLS ClientHello), up to 64 KiB
+    ("reset",)                 abort the connection with a TCP reset (SO_LINGER 0)
 After the last step the server answers QUIT with 221 and otherwise 250.
 Listens on 127.0.0.1 (port 0 = any free port); loopback only, by design.
 """
 import socket
+import struct
 import threading
 import time
 
 
 class FakeSMTP:
-    def __init__(self, script, host="127.0.0.1", port=0):
+    def __init__(self, script, host="127.0.0.1", port=0, rcvbuf=None):
         self.script = script
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if rcvbuf:   # inherited by accepted sockets: a peer that never reads fills it quickly
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.bind((host, port))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
@@ -78,6 +83,16 @@ class FakeSMTP:
                         conn.sendall(step[1])
                         n += 1
                 elif op == "close":
+                    return
+                elif op == "drain":
+                    conn.settimeout(2)
+                    try:
+                        conn.recv(65536)
+                    except socket.timeout:
+                        pass
+                    conn.settimeout(None)
+                elif op == "reset":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
                 elif op == "hang":
                     self._stop.wait(3600)

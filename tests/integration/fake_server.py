@@ -95,7 +95,7 @@ t.ok(f is not None and "nonce" in f["summary"] and r.rc == 2 and "*" in r.receiv
 r = audit([GREETING] + EHLO_SCRAM + [("expect", "AUTH SCRAM-SHA-256"), ("send", b"334 !!!not base64!!!\r\n"),
                                      ("expect", "*"), ("send", b"501 5.7.0 Authentication aborted\r\n")],
           "--checks", "auth", "--auth-user", "alice", env={"SMTPDIAG_PASSWORD": "s3cret-pw"})
-t.ok(r.finding("auth.server_not_verified") is not None and r.rc == 2,
+t.ok(r.finding("auth.bad_challenge") is not None and r.rc == 2,
      "auth: a SCRAM challenge that is not base64 is refused", r)
 r = audit([GREETING] + EHLO_SCRAM + [("expect", "AUTH SCRAM-SHA-256"), ("hang",)],
           "--checks", "auth", "--auth-user", "alice", timeout="1s", env={"SMTPDIAG_PASSWORD": "s3cret-pw"})
@@ -115,10 +115,8 @@ f = r.finding("transaction.connection_lost")
 t.ok(f is not None and "end of data" in f["summary"] and r.rc == 2 and took < 15,
      "transaction: a server that never answers the end of data times out (3 x --timeout)", "%.1fs\n%s" % (took, r))
 
-# --- greetings that refuse or are not SMTP ---
-case("421 at greeting is service closing, not 'not SMTP'",
-     [("send", b"421 4.7.0 fake.example Too many connections, try later\r\n"), ("close",)],
-     "banner.service_closing", 2)
+# --- greetings that refuse or are not SMTP (servers that misbehave on
+# purpose: tests/integration/hostile.py) ---
 case("554 at greeting is a session refusal", [("send", b"554 5.7.1 You are blocklisted\r\n"), ("close",)],
      "banner.rejected", 2)
 r = case("SSH on the port is named", [("send", b"SSH-2.0-OpenSSH_9.2p1\r\n"), ("hang",)], "banner.not_smtp", 2)
@@ -126,16 +124,8 @@ t.ok("SSH" in (r.finding("banner.not_smtp") or {}).get("summary", ""), "the not-
 case("TLS bytes on the port point at implicit TLS", [("send", b"\x16\x03\x01\x00\x05hello\n"), ("hang",)],
      "banner.not_smtp", 2)
 case("greeting code 250 is unexpected", [("send", b"250 hello\r\n")], "banner.unexpected_code", 2)
-case("silent server: greeting timeout", [("hang",)], "banner.timeout", 2, timeout="1s")
-case("greeting trickled byte by byte: the deadline covers the whole reply",
-     [("trickle", b"220 slow.example ESMTP a very slow greeting\r\n", 0.2)], "banner.timeout", 2, timeout="1s")
-case("server closes at once", [("close",)], "banner.closed", 2)
-case("1 MiB line without CRLF is capped", [("flood", b"x" * 65536, 16), ("hang",)], "banner.too_long", 2)
 
 # --- protocol violations that still carry a greeting ---
-case("mixed codes in a multi-line greeting",
-     [("send", b"220-fake.example hello\r\n221 fake.example bye\r\n")] + EHLO_OK, "banner.mixed_codes", 1)
-case("bare LF line ends", [("send", b"220 fake.example ESMTP\n")] + EHLO_OK, "banner.bare_lf", 1)
 case("greeting without a host name", [("send", b"220 ESMTP ready\r\n")] + EHLO_OK, "banner.no_hostname", 1)
 case("version in the banner is reported",
      [("send", b"220 fake.example ESMTP Exim 4.96 Mon, 01 Jan 2024\r\n")] + EHLO_OK,
@@ -146,14 +136,9 @@ r = case("EHLO refused, HELO accepted: no ESMTP",
          [GREETING, ("expect", "EHLO"), ("send", b"502 5.5.2 Command not recognized\r\n"),
           ("expect", "HELO"), ("send", b"250 fake.example\r\n")], "ehlo.no_esmtp", 1)
 t.ok(r.check("ehlo")["facts"].get("esmtp") is False, "HELO fallback recorded as esmtp=false", r)
-case("421 at EHLO", [GREETING, ("expect", "EHLO"), ("send", b"421 4.3.2 shutting down\r\n"), ("close",)],
-     "ehlo.service_closing", 2)
 case("EHLO and HELO both refused",
      [GREETING, ("expect", "EHLO"), ("send", b"550 5.7.1 go away\r\n"), ("expect", "HELO"),
       ("send", b"550 5.7.1 go away\r\n")], "ehlo.rejected", 2)
-case("endless multi-line EHLO reply is capped",
-     [GREETING, ("expect", "EHLO"), ("flood", b"250-X" * 1 + b"\r\n", 0)], "ehlo.failed", 2, timeout="5s")
-case("no reply to EHLO", [GREETING, ("expect", "EHLO"), ("hang",)], "ehlo.timeout", 2, timeout="1s")
 r = audit([GREETING, ("expect", "EHLO"),
            ("send", b"250-fake.example\r\n250-pipelining\r\n250-8bitmime\r\n250-starttls\r\n"
                     b"250 enhancedstatuscodes\r\n")])
@@ -182,16 +167,6 @@ t.ok([c["status"] for c in r.json["checks"] if c["name"] == "certificate"] == ["
 case("STARTTLS refused with 454", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
                                    ("send", b"454 4.7.0 TLS not available due to local problem\r\n")],
      "starttls.refused", 2, *NOPROBE)
-r = case("handshake stalls after 220: timeout", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
-                                                  ("send", b"220 2.0.0 go ahead\r\n"), ("hang",)],
-         "starttls.handshake_failed", 2, *NOPROBE, timeout="1s")
-t.ok("stalled" in (r.finding("starttls.handshake_failed") or {}).get("summary", ""), "the stall is named", r)
-r = case("plain text instead of a handshake", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
-                                               ("send", b"220 2.0.0 go ahead\r\n"), ("read",),
-                                               ("send", b"250 this is not TLS at all\r\n"), ("hang",)],
-         "starttls.handshake_failed", 2, *NOPROBE)
-t.ok("did not answer with TLS" in (r.finding("starttls.handshake_failed") or {}).get("summary", ""),
-     "the plain-text answer is named", r)
 r = case("connection cut during the handshake", [GREETING, ("expect", "EHLO"), CAPS_TLS, ("expect", "STARTTLS"),
                                                  ("send", b"220 2.0.0 go ahead\r\n"), ("sleep", 0.2), ("close",)],
          "starttls.handshake_failed", 2, *NOPROBE)
