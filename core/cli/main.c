@@ -56,6 +56,25 @@ static const char *dirs_or_default(const char *given, const char *env, const cha
 	return e != NULL && *e != '\0' ? e : dflt;
 }
 
+/* absolute_dirs - DIRS (':'-separated) with each relative entry prefixed
+ * by the current directory; empty entries dropped (free the result) */
+static char *absolute_dirs(const char *dirs)
+{
+	char cwd[4096];
+	char *copy = sd_xstrdup(dirs), *save = NULL, *out = sd_xstrdup("");
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		cwd[0] = '\0';
+	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+		char *next = d[0] == '/' || cwd[0] == '\0' ? sd_asprintf("%s%s%s", out, *out ? ":" : "", d)
+							      : sd_asprintf("%s%s%s/%s", out, *out ? ":" : "", cwd, d);
+		free(out);
+		out = next;
+	}
+	free(copy);
+	return out;
+}
+
 /* usage_error - a problem of the invocation: one line on stderr; in
  * monitoring mode also the UNKNOWN status line a monitoring system reads
  * from stdout */
@@ -494,6 +513,7 @@ int main(int argc, char **argv)
 	sd_target_list targets = { 0 };
 	sd_limiter *limiter = NULL;
 	sd_tls_ctx *tls_ctx = NULL;
+	char *given_plugin_dirs = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
@@ -514,7 +534,11 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	const char *plugin_dirs = dirs_or_default(cli.plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
+	/* a relative --plugin-dir is the user's explicit choice: anchored here
+	 * to the current directory; SMTPDIAG_PLUGIN_DIR must be absolute */
+	if (cli.plugin_dirs != NULL)
+		given_plugin_dirs = absolute_dirs(cli.plugin_dirs);
+	const char *plugin_dirs = dirs_or_default(given_plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
 	const char *profile_dirs = dirs_or_default(cli.profile_dirs, "SMTPDIAG_PROFILE_DIR", SD_PROFILE_DIR);
 	int nagios = cli.output == SD_OUT_NAGIOS;
 
@@ -656,6 +680,7 @@ int main(int argc, char **argv)
 
 out:
 	free(err);
+	free(given_plugin_dirs);
 	sd_target_config_clear(&cfg);
 	sd_plan_clear(&plan);
 	sd_profile_free(profile);

@@ -5,7 +5,7 @@
 # target, so a regression shows here without clang or libFuzzer.
 top=${SD_TOP_BUILDDIR:-.}
 src=${SD_TOP_SRCDIR:-.}
-targets="reply ehlo profile mta_sts txt banner cert_name dns ntlm"
+targets="reply ehlo profile mta_sts txt banner cert_name dns ntlm elf"
 n=0
 fail=0
 for t in $targets; do

@@ -96,7 +96,7 @@ t.ok(r.rc == 0 and "badabi" in r.out and "REFUSED: built for plugin ABI 3, but t
      and "goodabi" in r.out, "module of another ABI is refused, others load", r)
 usage_error(["--plugin-dir", both, "--server", "127.0.0.1", "--checks", "badabi"],
             "check 'badabi' is not available: its module was refused: built for plugin ABI 3",
-            "asking for a refused module says why", warnings=1)
+            "asking for a refused module says why", warnings=2)
 
 # --- --explain-profile: the resolved profile, with origins ---
 TP = os.path.join(SRC, "tests", "profiles")
