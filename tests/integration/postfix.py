@@ -568,4 +568,66 @@ lines = r.out.splitlines()
 t.ok(any(l.startswith("  N/T   NIST-MTA-STS") for l in lines) and any("mta-sts did not run" in l for l in lines),
      "nist-800-177 without --domain: the MTA-STS requirement is 'not tested', and says why", r)
 
+# --- secrets (issue 9): the password and every encoding of it that goes on
+# the wire appear nowhere: not in text, JSON, JSON Lines or monitoring
+# output, not in the transcript, not on stderr; for every mechanism, for a
+# login that succeeds and one that fails, with AUTH then a real message.
+
+
+def b64_cores(secret):
+    """the base64 of SECRET at each of the three alignments it can take
+    inside a longer base64 text, minus the characters its neighbours share"""
+    cores = set()
+    for pad in range(3):
+        enc = base64.b64encode(b"\0" * pad + secret + b"\0" * 3).decode()
+        start = (pad * 4 + 2) // 3
+        end = ((pad + len(secret)) * 4) // 3
+        cores.add(enc[start:end])
+    return cores
+
+
+def leaks(texts, user, password):
+    pw = password.encode()
+    needles = {password, base64.b64encode(pw).decode(),
+               base64.b64encode(b"\0" + user.encode() + b"\0" + pw).decode(),
+               base64.b64encode(user.encode() + b"\0" + user.encode() + b"\0" + pw).decode()} | b64_cores(pw)
+    return sorted({n for n in needles for x in texts if n in x})
+
+
+secret_pw = "Sekr3t-" + base64.b32encode(os.urandom(10)).decode()   # never the lab's real password
+with tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as pw:
+    pw.write(PASSWORD + "\n")
+with tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as wrong:
+    wrong.write(secret_pw + "\n")
+outputs = {}
+SEND_EXT = ("--send", "--to", "someone@example.net", "--from", "labuser@lab.test")
+for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"):
+    for fmt in (("--json", "--transcript"), ("--verbose", "--transcript"), ("--jsonl",), ("--nagios",)):
+        for pwfile, label in ((pw.name, "right"), (wrong.name, "wrong")):
+            # by name through the lab DNS: --jsonl (a fleet run) takes no --address
+            r = run("--server", "mail.lab.test", "--port", str(SUBMISSION), "--ca-file", CA,
+                    "--timeout", "10s", "--checks", "auth,transaction", "--auth-user", "labuser",
+                    "--auth-password-file", pwfile, "--set", "auth.mechanism=" + mech, *SEND_EXT, *fmt)
+            outputs[(mech, fmt, label)] = r
+ok_runs = [k for k, r in outputs.items() if k[2] == "right" and r.rc == 0]
+t.ok(len(ok_runs) == 20, "secrets: 20 runs logged in and sent a message (5 mechanisms x 4 output formats)",
+     [(k, r.rc, r.out[-300:]) for k, r in outputs.items() if k[2] == "right" and r.rc != 0][:2])
+leaked = {k: leaks([r.out, r.err], "labuser", PASSWORD) for k, r in outputs.items() if k[2] == "right"}
+leaked = {k: v for k, v in leaked.items() if v}
+t.ok(not leaked, "secrets: the password, its base64 and the PLAIN blob appear in no output of any successful run",
+     leaked)
+leaked = {k: leaks([r.out, r.err], "labuser", secret_pw) for k, r in outputs.items() if k[2] == "wrong"}
+leaked = {k: v for k, v in leaked.items() if v}
+t.ok(not leaked and all(r.rc == 2 for k, r in outputs.items() if k[2] == "wrong"),
+     "secrets: a refused password is not echoed either (20 failing runs)", leaked)
+r = outputs[("PLAIN", ("--verbose", "--transcript"), "right")]
+t.ok("AUTH PLAIN ********" in r.out,
+     "secrets: the transcript shows where a secret was sent, as ********", r.out[-2000:])
+r = outputs[("LOGIN", ("--json", "--transcript"), "right")]
+tr = [e.get("line", "") for e in r.json.get("transcript", [])]
+t.ok(tr.count("********") == 2 and any(x == "AUTH LOGIN" for x in tr),
+     "secrets: AUTH LOGIN's user name and password lines are both redacted in the JSON transcript", tr[-20:])
+os.unlink(pw.name)
+os.unlink(wrong.name)
+
 t.done()
