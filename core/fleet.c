@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "fleet.h"
 #include "reporters.h"
+#include "report_html.h"
 #include "result_json.h"
 #include "util.h"
 
@@ -247,14 +248,14 @@ static void run_one(fleet *F, size_t idx)
 		unreachable = d->ntargets > 0;
 		for (size_t i = 0; i < d->ntargets; i++)
 			unreachable &= connect_failed(d->targets[i]);
-		if (job->format != SD_FLEET_TEXT)
+		if (job->format != SD_FLEET_TEXT || job->report_path != NULL)
 			doc = sd_domain_to_json(d);
 	} else {
 		res = sd_run_target(plan, &cfg, profile, repp, job->transcript);
 		worst = res->worst;
 		exit_code = res->exit_code;
 		unreachable = connect_failed(res);
-		if (job->format != SD_FLEET_TEXT)
+		if (job->format != SD_FLEET_TEXT || job->report_path != NULL)
 			doc = sd_result_to_json(res);
 	}
 	if (mem != NULL)
@@ -270,7 +271,7 @@ static void run_one(fleet *F, size_t idx)
 		write_locked(F, line, strlen(line));
 		write_locked(F, "\n", 1);
 	}
-	if (doc != NULL && job->format == SD_FLEET_JSON)
+	if (doc != NULL && (job->format == SD_FLEET_JSON || job->report_path != NULL))
 		json_array_append(F->reports, doc);
 	if (res != NULL)
 		tally_result(F, res);
@@ -372,6 +373,16 @@ static void emit_summary(fleet *F)
 	double ms = sd_now_ms() - F->t0;
 
 	qsort(F->tallies, F->ntallies, sizeof(*F->tallies), by_targets);
+	if (F->job->report_path != NULL) {   /* the same document --json prints, as HTML */
+		json_t *full = json_object();
+		json_object_set_new(full, "schema_version", json_integer(SD_JSON_SCHEMA_VERSION));
+		json_object_set_new(full, "tool", json_pack("{s:s, s:s}", "name", "smtp-diag", "version",
+							    PACKAGE_VERSION));
+		json_object_set_new(full, "fleet", summary_json(F, ms));
+		json_object_set(full, "reports", F->reports);
+		sd_html_report_file(full, F->job->report_path, &F->t.report_error);
+		json_decref(full);
+	}
 	if (F->job->format == SD_FLEET_TEXT) {
 		summary_text(F, ms);
 		return;

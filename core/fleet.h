@@ -43,12 +43,14 @@ typedef struct sd_fleet_job {
 	int progress;                   /* draw the progress bar on PROGRESS_OUT */
 	FILE *out;
 	FILE *progress_out;
+	const char *report_path;        /* --report FILE.html: the whole run as one HTML report */
 } sd_fleet_job;
 
 typedef struct sd_fleet_totals {
 	size_t done, ok, warning, critical, unreachable, error;
 	int exit_code;                  /* the worst target's */
 	int write_failed;
+	char *report_error;             /* --report could not be written (free it) */
 } sd_fleet_totals;
 
 /* sd_fleet_run - audit every target of JOB; fills TOTALS; returns the

@@ -22,7 +22,9 @@
 #include "../plugin_loader.h"
 #include "../profile.h"
 #include "../resolver.h"
+#include "../report_html.h"
 #include "../reporters.h"
+#include "../result_json.h"
 #include "../runner.h"
 #include "../session_internal.h"
 #include "../targets.h"
@@ -73,6 +75,46 @@ static char *absolute_dirs(const char *dirs)
 	}
 	free(copy);
 	return out;
+}
+
+/* render_saved_report - --report-from FILE.json --report FILE.html */
+static int render_saved_report(const sd_cli *cli)
+{
+	json_error_t je;
+	char *err = NULL;
+
+	if (cli->report == NULL) {
+		fprintf(stderr, "smtp-diag: --report-from needs --report FILE.html to write to\n");
+		return EXIT_UNKNOWN;
+	}
+	json_t *doc = json_load_file(cli->report_from, 0, &je);
+	if (doc == NULL) {
+		fprintf(stderr, "smtp-diag: %s:%d:%d: %s\n", cli->report_from, je.line, je.column, je.text);
+		return EXIT_UNKNOWN;
+	}
+	int rc = sd_html_report_file(doc, cli->report, &err);
+	json_decref(doc);
+	if (rc != 0) {
+		fprintf(stderr, "smtp-diag: %s: %s\n", cli->report_from, err);
+		free(err);
+		return EXIT_UNKNOWN;
+	}
+	return 0;
+}
+
+/* write_report - --report after a single-target or domain run; 0 or -1 */
+static int write_report(const char *path, sd_target_result *res, sd_domain_result *d)
+{
+	char *err = NULL;
+	json_t *doc = d != NULL ? sd_domain_to_json(d) : sd_result_to_json(res);
+	int rc = sd_html_report_file(doc, path, &err);
+
+	json_decref(doc);
+	if (rc != 0) {
+		fprintf(stderr, "smtp-diag: %s\n", err);
+		free(err);
+	}
+	return rc;
 }
 
 /* usage_error - a problem of the invocation: one line on stderr; in
@@ -489,10 +531,16 @@ static int run_fleet(sd_cli *cli, const char *profile_dirs, const sd_registry *r
 		.out = stdout,
 		.progress_out = stderr,
 	};
+	job.report_path = cli->report;
 	sd_fleet_totals totals;
 	rc = sd_fleet_run(&job, &totals);
 	if (totals.write_failed)
 		fprintf(stderr, "smtp-diag: cannot write the report\n");
+	if (totals.report_error != NULL) {
+		fprintf(stderr, "smtp-diag: %s\n", totals.report_error);
+		free(totals.report_error);
+		rc = EXIT_UNKNOWN;
+	}
 out:
 	free(err);
 	sd_plan_clear(&server_plan);
@@ -538,6 +586,10 @@ int main(int argc, char **argv)
 	 * to the current directory; SMTPDIAG_PLUGIN_DIR must be absolute */
 	if (cli.plugin_dirs != NULL)
 		given_plugin_dirs = absolute_dirs(cli.plugin_dirs);
+	if (cli.report_from != NULL) {
+		rc = render_saved_report(&cli);
+		goto out;
+	}
 	const char *plugin_dirs = dirs_or_default(given_plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
 	const char *profile_dirs = dirs_or_default(cli.profile_dirs, "SMTPDIAG_PROFILE_DIR", SD_PROFILE_DIR);
 	int nagios = cli.output == SD_OUT_NAGIOS;
@@ -663,10 +715,14 @@ int main(int argc, char **argv)
 	if (cfg.domain != NULL) {
 		sd_domain_result *d = sd_run_domain(&plan, &cfg, profile, &rep, cli.transcript);
 		rc = d->exit_code;
+		if (cli.report != NULL && write_report(cli.report, NULL, d) != 0)
+			rc = EXIT_UNKNOWN;
 		sd_domain_result_free(d);
 	} else {
 		sd_target_result *res = sd_run_target(&plan, &cfg, profile, &rep, cli.transcript);
 		rc = res->exit_code;
+		if (cli.report != NULL && write_report(cli.report, res, NULL) != 0)
+			rc = EXIT_UNKNOWN;
 		sd_target_result_free(res);
 	}
 	if (nagios && ns.failed) {

@@ -18,7 +18,7 @@ enum {
 	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
-	OPT_JSONL, OPT_NO_PROGRESS,
+	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM,
 };
 
 typedef struct option_spec {
@@ -64,6 +64,8 @@ static const option_spec table[] = {
 	{ "jsonl", OPT_JSONL, NULL, "print JSON Lines: one compact JSON object per target as it finishes, then a summary object" },
 	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl or nagios" },
 	{ "no-progress", OPT_NO_PROGRESS, NULL, "no progress bar on a terminal during a run over many targets" },
+	{ "report", OPT_REPORT, "FILE.html", "also write a self-contained HTML report of the run (one target, a domain or many)" },
+	{ "report-from", OPT_REPORT_FROM, "FILE.json", "audit nothing: render a JSON report saved from --json into --report FILE.html" },
 	{ "warning", OPT_WARNING, "DURATION", "warning when connect to usable session takes longer (check_smtp's -w; response-time.total_warn)" },
 	{ "critical", OPT_CRITICAL, "DURATION", "critical when it takes longer (check_smtp's -c; response-time.total_crit)" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
@@ -222,6 +224,12 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		case OPT_NO_PROGRESS:
 			cli->no_progress = 1;
+			break;
+		case OPT_REPORT:
+			cli->report = optarg;
+			break;
+		case OPT_REPORT_FROM:
+			cli->report_from = optarg;
 			break;
 		case OPT_ADDRESS:
 			cli->address = optarg;

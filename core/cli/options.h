@@ -29,6 +29,8 @@ typedef struct sd_cli {
 	int rate_retries_set;
 	long long backoff_ms;        /* --backoff (0: default) */
 	int no_progress;             /* --no-progress */
+	const char *report;          /* --report FILE.html */
+	const char *report_from;     /* --report-from FILE.json: render only */
 	const char *dns_server;      /* --dns-server spec */
 	long long dns_timeout_ms;    /* 0: default */
 	long long port;              /* 0: from the profile */
