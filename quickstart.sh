@@ -25,7 +25,8 @@ export SMTPDIAG_DNS_SERVER=127.0.0.1:10053   # the lab DNS (dnsmasq): nothing as
 diag() { ./smtp-diag --plugin-dir plugins --profile-dir profiles "$@" || true; }
 echo
 echo "== the mail domain lab.test: MX discovery, MTA-STS, TLS-RPT, then its MX host (DANE, reverse DNS...)"
-diag --domain lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443
+diag --domain lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443 \
+  --report lab-report.html
 echo
 echo "== a domain whose MTA-STS policy does not list its MX (senders in enforce mode will not deliver)"
 diag --domain badmx.lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443 --quiet
@@ -41,3 +42,5 @@ diag --server mail.lab.test --address 127.0.0.1 --port 10030 --quiet
 echo
 echo "== the deliberately open relay (port 10026): relay battery, MAIL/RCPT/RSET only, nothing is sent"
 diag --server mail.lab.test --address 127.0.0.1 --port 10026 --checks relay
+echo
+echo "The HTML report of the lab.test audit: $PWD/lab-report.html (open it in a browser)"
