@@ -656,7 +656,10 @@ with tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as wrong:
     wrong.write(secret_pw + "\n")
 outputs = {}
 SEND_EXT = ("--send", "--to", "someone@example.net", "--from", "labuser@lab.test")
-for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"):
+# under valgrind (ten times slower) two mechanisms: the redaction is the same code
+MECHS = ("PLAIN", "SCRAM-SHA-256") if os.environ.get("SD_VALGRIND") else \
+    ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256")
+for mech in MECHS:
     for fmt in (("--json", "--transcript"), ("--verbose", "--transcript"), ("--jsonl",), ("--nagios",)):
         for pwfile, label in ((pw.name, "right"), (wrong.name, "wrong")):
             # by name through the lab DNS: --jsonl (a fleet run) takes no --address
@@ -665,7 +668,8 @@ for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"):
                     "--auth-password-file", pwfile, "--set", "auth.mechanism=" + mech, *SEND_EXT, *fmt)
             outputs[(mech, fmt, label)] = r
 ok_runs = [k for k, r in outputs.items() if k[2] == "right" and r.rc == 0]
-t.ok(len(ok_runs) == 20, "secrets: 20 runs logged in and sent a message (5 mechanisms x 4 output formats)",
+t.ok(len(ok_runs) == 4 * len(MECHS), "secrets: %d runs logged in and sent a message (%d mechanisms x 4 output "
+     "formats)" % (4 * len(MECHS), len(MECHS)),
      [(k, r.rc, r.out[-300:]) for k, r in outputs.items() if k[2] == "right" and r.rc != 0][:2])
 leaked = {k: leaks([r.out, r.err], "labuser", PASSWORD) for k, r in outputs.items() if k[2] == "right"}
 leaked = {k: v for k, v in leaked.items() if v}
@@ -674,14 +678,15 @@ t.ok(not leaked, "secrets: the password, its base64 and the PLAIN blob appear in
 leaked = {k: leaks([r.out, r.err], "labuser", secret_pw) for k, r in outputs.items() if k[2] == "wrong"}
 leaked = {k: v for k, v in leaked.items() if v}
 t.ok(not leaked and all(r.rc == 2 for k, r in outputs.items() if k[2] == "wrong"),
-     "secrets: a refused password is not echoed either (20 failing runs)", leaked)
+     "secrets: a refused password is not echoed either (%d failing runs)" % (4 * len(MECHS)), leaked)
 r = outputs[("PLAIN", ("--verbose", "--transcript"), "right")]
 t.ok("AUTH PLAIN ********" in r.out,
      "secrets: the transcript shows where a secret was sent, as ********", r.out[-2000:])
-r = outputs[("LOGIN", ("--json", "--transcript"), "right")]
-tr = [e.get("line", "") for e in r.json.get("transcript", [])]
-t.ok(tr.count("********") == 2 and any(x == "AUTH LOGIN" for x in tr),
-     "secrets: AUTH LOGIN's user name and password lines are both redacted in the JSON transcript", tr[-20:])
+r = outputs.get(("LOGIN", ("--json", "--transcript"), "right"))
+if r is not None:
+    tr = [e.get("line", "") for e in r.json.get("transcript", [])]
+    t.ok(tr.count("********") == 2 and any(x == "AUTH LOGIN" for x in tr),
+         "secrets: AUTH LOGIN's user name and password lines are both redacted in the JSON transcript", tr[-20:])
 os.unlink(pw.name)
 os.unlink(wrong.name)
 
