@@ -203,7 +203,8 @@ int sd_net_connect(const char *host, const char *address, unsigned port,
 			socklen_t sl = sizeof(ss);
 
 			res->fd = fd;
-			res->connect_ms = sd_now_ms() - c0;
+			res->connected_at_ms = sd_now_ms();
+			res->connect_ms = res->connected_at_ms - c0;
 			sd_strlcpy(res->peer, addr, sizeof(res->peer));
 			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 				sockaddr_text((struct sockaddr *)&ss, sl, res->local, sizeof(res->local));

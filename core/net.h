@@ -24,6 +24,7 @@ typedef struct sd_connect_result {
 	char local[SD_ADDRSTRLEN];/* our source address */
 	double resolve_ms;        /* 0 when an address literal was given */
 	double connect_ms;        /* TCP handshake of the winning address */
+	double connected_at_ms;   /* sd_now_ms() when it completed */
 	sd_error err;             /* SD_ERR_NONE on success */
 	char *message;            /* one line describing the failure, or NULL */
 	char **attempts;          /* "address: outcome", one per address tried */

@@ -579,9 +579,14 @@ int sd_session_connect(sd_session *s)
 		choose_ehlo_name(s);
 		event(s, "connected to %s port %u from %s", s->peer, s->cfg.port, s->local);
 	}
-	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT && start_tls(s, 1) != 0)
-		drop_connection(s);
-	s->ready_at_ms = sd_now_ms();
+	/* the greeting clock starts when the handshake completed (as near to
+	 * the event as we measured it), or after implicit TLS */
+	s->ready_at_ms = s->conn != NULL ? res.connected_at_ms : sd_now_ms();
+	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT) {
+		if (start_tls(s, 1) != 0)
+			drop_connection(s);
+		s->ready_at_ms = sd_now_ms();
+	}
 	if (resolve_ms >= 0)
 		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
 	else if (s->cfg.address == NULL)

@@ -104,9 +104,13 @@ with FleetSMTP(endpoints, port) as srv:
                       for d in dead), "dropped SYNs: connect.timeout within the connect timeout",
          json.dumps(dead[:1])[:1500])
     slow = kind_docs("slow")
-    t.ok(slow and all(d["status"] in ("ok", "info", "warning") and d["timings"]["greeting_ms"] >= 290
-                      for d in slow), "slow servers are audited fully, their greeting measured (>= 300 ms)",
-         json.dumps(slow[:1])[:1500])
+    # valgrind runs one thread at a time: a worker may get the CPU back well
+    # after its connect completed, and its clock starts late
+    floor = 200 if os.environ.get("SD_VALGRIND") else 290
+    short = [d for d in slow if d["timings"]["greeting_ms"] < floor]
+    t.ok(slow and all(d["status"] in ("ok", "info", "warning") for d in slow) and not short,
+         "slow servers are audited fully, their greeting measured (>= %d ms of the 300 ms pause)" % floor,
+         json.dumps(short[:1] or slow[:1])[:1500])
     limited = kind_docs("ratelimit")
     t.ok(limited and all("smtp.rate_limited" in finding_ids(d) and "banner.service_closing" not in finding_ids(d)
                          and d["status"] != "critical" for d in limited),
