@@ -372,7 +372,8 @@ static void emit_summary(fleet *F)
 {
 	double ms = sd_now_ms() - F->t0;
 
-	qsort(F->tallies, F->ntallies, sizeof(*F->tallies), by_targets);
+	if (F->ntallies > 1)   /* qsort(NULL, 0, ...) is undefined: a fleet with no finding at all */
+		qsort(F->tallies, F->ntallies, sizeof(*F->tallies), by_targets);
 	if (F->job->report_path != NULL) {   /* the same document --json prints, as HTML */
 		json_t *full = json_object();
 		json_object_set_new(full, "schema_version", json_integer(SD_JSON_SCHEMA_VERSION));

@@ -28,7 +28,8 @@ void sd_mx_sort(sd_mx_host *mx, size_t *n)
 {
 	size_t k = 0;
 
-	qsort(mx, *n, sizeof(*mx), by_preference);
+	if (*n > 1)
+		qsort(mx, *n, sizeof(*mx), by_preference);
 	for (size_t i = 0; i < *n; i++) {
 		int dup = 0;
 		for (size_t j = 0; j < k && !dup; j++)
