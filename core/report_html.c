@@ -313,7 +313,6 @@ static void value_html(FILE *o, const json_t *v, const marks *bad, int depth)
 
 typedef struct {
 	const json_t *finding;
-	const char *check;
 	size_t order;
 } found;
 
@@ -338,7 +337,7 @@ static void findings_table(FILE *o, const json_t *checks)
 				cap = cap ? cap * 2 : 16;
 				all = sd_xrealloc(all, cap * sizeof(*all));
 			}
-			all[n] = (found){ f, str(c, "name"), n };
+			all[n] = (found){ f, n };
 			n++;
 		}
 	}
