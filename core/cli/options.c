@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../params.h"
-#include "../util.h"
+#include "engine/params.h"
+#include "base/util.h"
 #include "options.h"
 
 enum {

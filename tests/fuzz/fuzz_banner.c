@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 
-#include "banner_id.h"
+#include "banner/banner_id.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,7 +2,7 @@
  * fuzz_dns.c - the DNS answer parser (names with compression pointers,
  * every record type the checks ask for) and the answer/question matcher.
  */
-#include "dns_wire.h"
+#include "dns/dns_wire.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,9 +1,9 @@
 /*
  * fuzz_ehlo.c - the EHLO capability parser over any parsed reply.
  */
-#include "ehlo_parser.h"
+#include "smtp/ehlo_parser.h"
 #include "fuzz.h"
-#include "reply_parser.h"
+#include "smtp/reply_parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
  * every offset comes from the file).
  */
 #include "fuzz.h"
-#include "plugin_elf.h"
+#include "engine/plugin_elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
  * mx pattern matcher over every pattern it returns.
  */
 #include "fuzz.h"
-#include "mta_sts_parse.h"
+#include "mta_sts/mta_sts_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

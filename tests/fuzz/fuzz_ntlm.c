@@ -3,7 +3,7 @@
  * (offsets and lengths are the server's: every one must be checked).
  */
 #include "fuzz.h"
-#include "ntlm_parse.h"
+#include "auth/ntlm_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

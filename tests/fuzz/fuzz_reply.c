@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "reply_parser.h"
+#include "smtp/reply_parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "banner_id.h"
+#include "banner/banner_id.h"
 
 static void test_rows(void **state)
 {

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "dns_wire.h"
-#include "ptr_name.h"
-#include "resolver.h"
+#include "dns/dns_wire.h"
+#include "ptr/ptr_name.h"
+#include "dns/resolver.h"
 
 /* a message builder: header, the question, then answer records */
 typedef struct msg {

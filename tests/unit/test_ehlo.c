@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "ehlo_parser.h"
-#include "reply_parser.h"
+#include "smtp/ehlo_parser.h"
+#include "smtp/reply_parser.h"
 
 static sd_reply *parse(const char *text)
 {

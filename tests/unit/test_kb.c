@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "kb.h"
+#include "diagnosis/kb.h"
 
 static const char *classify(const sd_kb *kb, const char *ctx, int code, const char *status, const char *text)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "mta_sts_parse.h"
+#include "mta_sts/mta_sts_parse.h"
 
 static int has_problem(const sd_sts_problem *p, size_t n, const char *id)
 {

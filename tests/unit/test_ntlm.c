@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "ntlm_parse.h"
+#include "auth/ntlm_parse.h"
 
 typedef struct buf {
 	unsigned char b[1024];

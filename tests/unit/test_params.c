@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "params.h"
+#include "engine/params.h"
 
 static void test_durations(void **state)
 {

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "plugin_loader.h"
+#include "engine/plugin_loader.h"
 
 static char testplugins[4096];
 

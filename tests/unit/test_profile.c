@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "plugin_loader.h"
-#include "profile.h"
-#include "runner.h"
+#include "engine/plugin_loader.h"
+#include "engine/profile.h"
+#include "engine/runner.h"
 
 static sd_registry *reg;
 static char dirs[4096];       /* shipped profiles */

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "reply_parser.h"
+#include "smtp/reply_parser.h"
 
 typedef struct row {
 	const char *name;

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "report_html.h"
+#include "report/report_html.h"
 
 static char *render(json_t *doc)
 {

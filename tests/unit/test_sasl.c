@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sasl.h"
+#include "auth/sasl.h"
 
 static void test_plain(void **state)
 {

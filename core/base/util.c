@@ -1,0 +1,128 @@
+/*
+ * util.c - small string helpers shared by the core (no SMTP knowledge).
+ *
+ * Out-of-memory is the one condition the tool does not try to survive: the
+ * x-allocators print a line and abort rather than let every caller invent
+ * a half-working path.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+static void oom(void)
+{
+	fputs("smtp-diag: out of memory\n", stderr);
+	abort();
+}
+
+/* sd_xstrdup - strdup or abort */
+char *sd_xstrdup(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	if (d == NULL)
+		oom();
+	return d;
+}
+
+/* sd_xstrndup - strndup or abort */
+char *sd_xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (d == NULL)
+		oom();
+	return d;
+}
+
+/* sd_xcalloc - calloc or abort */
+void *sd_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n != 0 ? n : 1, size != 0 ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* sd_xrealloc - realloc or abort */
+void *sd_xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size != 0 ? size : 1);
+
+	if (q == NULL)
+		oom();
+	return q;
+}
+
+/* sd_vasprintf - format into a new string or abort */
+char *sd_vasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+/* sd_asprintf - format into a new string or abort */
+char *sd_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* sd_strlcpy - bounded, always-terminated copy */
+size_t sd_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size > 0) {
+		size_t c = n < size - 1 ? n : size - 1;
+
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+/* sd_printable - escape control bytes and DEL as \xNN for terminals */
+char *sd_printable(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = sd_xcalloc(n * 4 + 1, 1);
+	char *o = out;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* sd_format_ms - human duration: sub-ms with one decimal, seconds past 10 s */
+const char *sd_format_ms(double ms, char *buf, size_t size)
+{
+	if (ms < 0)
+		snprintf(buf, size, "n/a");
+	else if (ms < 10)
+		snprintf(buf, size, "%.1f ms", ms);
+	else if (ms < 10000)
+		snprintf(buf, size, "%.0f ms", ms);
+	else
+		snprintf(buf, size, "%.2f s", ms / 1000.0);
+	return buf;
+}

@@ -1,0 +1,339 @@
+/*
+ * kb_table.c - the built-in diagnosis knowledge base (data only).
+ *
+ * Reply rules (context/code/status/text -> kind) first, then explanations
+ * (kind [+ vendor] -> cause, fix). The most specific rule wins: text over
+ * enhanced status over code. Vendor words are matched in the software name
+ * the banner check reports ("Postfix", "Microsoft Exchange", "Exim", ...).
+ * Kinds are stable identifiers: profiles override them by name
+ * (docs/profiles.md, `diagnoses:`).
+ */
+#include "diagnosis/kb.h"
+
+#define RULE(kind, ctx, code, status, text) { kind, ctx, code, status, text, NULL, NULL, NULL }
+#define WHY(kind, vendor, cause, fix) { kind, NULL, NULL, NULL, NULL, vendor, cause, fix }
+
+const sd_kb_entry sd_kb_builtin[] = {
+	/* --- relaying --- */
+	RULE("smtp.relay_denied", "rcpt", "5xx", "5.7.1", "relay"),
+	RULE("smtp.relay_denied", "rcpt", "5xx", NULL, "relay access denied"),
+	RULE("smtp.relay_denied", "rcpt", "5xx", NULL, "relaying denied"),
+	RULE("smtp.relay_denied", "rcpt", "5xx", NULL, "relay not permitted"),
+	RULE("smtp.relay_denied", "rcpt", "5xx", "5.7.54", NULL),  /* Exchange: unable to relay */
+	RULE("smtp.relay_denied", "rcpt", "5xx", "5.7.64", NULL),  /* Exchange Online: relay access denied */
+	RULE("smtp.relay_denied_temporary", "rcpt", "4xx", "4.7.1", "relay"),
+	RULE("smtp.relay_denied_temporary", "rcpt", "4xx", NULL, "relay access denied"),
+	RULE("smtp.policy_rejected", "rcpt", "5xx", "5.7.1", NULL),
+	RULE("smtp.auth_required", "*", "530", NULL, NULL),
+	RULE("smtp.auth_required", "*", "5xx", "5.7.0", "authentication required"),
+	RULE("smtp.auth_required", "*", "5xx", NULL, "authentication required"),
+	RULE("smtp.starttls_required", "*", "530", NULL, "starttls"),
+	RULE("smtp.starttls_required", "*", "5xx", "5.7.0", "starttls"),
+	RULE("smtp.starttls_required", "*", "5xx", NULL, "must issue a starttls"),
+	RULE("smtp.encryption_required", "auth", "538", NULL, NULL),
+	RULE("smtp.encryption_required", "*", "5xx", "5.7.11", NULL),
+	RULE("smtp.greylisted", "*", "45x", NULL, "greylist"),
+	RULE("smtp.greylisted", "*", "45x", NULL, "graylist"),
+	RULE("smtp.greylisted", "*", "45x", NULL, "try again later"),
+	RULE("smtp.rate_limited", "*", "4xx", NULL, "too many"),
+	RULE("smtp.rate_limited", "*", "4xx", NULL, "rate limit"),
+	RULE("smtp.rate_limited", "*", "421", "4.7.0", NULL),
+	RULE("smtp.service_closing", "*", "421", NULL, NULL),
+	RULE("smtp.temporary", "*", "4xx", NULL, NULL),
+	RULE("smtp.mailbox_unknown", "rcpt", "55x", "5.1.1", NULL),
+	RULE("smtp.mailbox_unknown", "rcpt", "55x", NULL, "user unknown"),
+	RULE("smtp.mailbox_unknown", "rcpt", "55x", NULL, "unknown user"),
+	RULE("smtp.mailbox_unknown", "rcpt", "55x", NULL, "no such user"),
+	RULE("smtp.mailbox_unavailable", "rcpt", "55x", "5.2", NULL),
+	RULE("smtp.sender_rejected", "mail", "5xx", NULL, NULL),
+	RULE("smtp.sender_domain_unknown", "mail", "5xx", "5.1.8", NULL),
+	RULE("smtp.sender_domain_unknown", "mail", "5xx", NULL, "domain not found"),
+	RULE("smtp.sender_not_permitted", "*", "5xx", "5.7.60", NULL), /* Exchange: send-as */
+	RULE("smtp.sender_not_permitted", "*", "5xx", NULL, "does not have permissions to send as"),
+	RULE("smtp.sender_not_permitted", "*", "5xx", NULL, "not owned by user"),
+	RULE("smtp.blocklisted", "*", "5xx", NULL, "blocked using"),
+	RULE("smtp.blocklisted", "*", "5xx", NULL, "blacklist"),
+	RULE("smtp.blocklisted", "*", "5xx", NULL, "blocklist"),
+	RULE("smtp.blocklisted", "*", "5xx", NULL, "spamhaus"),
+	RULE("smtp.message_too_big", "*", "552", NULL, NULL),
+	RULE("smtp.message_too_big", "*", "5xx", "5.3.4", NULL),
+	RULE("smtp.bad_sequence", "*", "503", NULL, NULL),
+	RULE("smtp.syntax", "*", "50x", "5.5.2", NULL),
+	RULE("smtp.syntax", "*", "501", NULL, NULL),
+	/* --- authentication --- */
+	RULE("smtp.auth_failed", "auth", "535", NULL, NULL),
+	RULE("smtp.auth_failed", "auth", "5xx", "5.7.8", NULL),
+	RULE("smtp.auth_mechanism_too_weak", "auth", "534", NULL, NULL),
+	RULE("smtp.auth_mechanism_too_weak", "auth", "5xx", "5.7.9", NULL),
+	RULE("smtp.auth_mechanism_unknown", "auth", "504", NULL, NULL),
+	RULE("smtp.auth_mechanism_unknown", "auth", "5xx", "5.5.4", NULL),
+	RULE("smtp.auth_temporary", "auth", "454", NULL, NULL),
+	RULE("smtp.auth_temporary", "auth", "4xx", "4.7.0", NULL),
+	RULE("smtp.auth_disabled", "auth", "503", NULL, NULL),
+	RULE("smtp.auth_disabled", "auth", "5xx", NULL, "authentication not enabled"),
+	RULE("smtp.auth_disabled", "auth", "502", NULL, NULL),
+	RULE("smtp.auth_disabled", "auth", "500", NULL, NULL),
+
+	/* --- what they mean --- */
+	WHY("smtp.relay_denied", NULL,
+	    "the server refuses to pass mail on to a domain it does not serve: this client's IP address is not "
+	    "trusted for relaying, the client did not authenticate, or the relay policy excludes this "
+	    "sender/recipient",
+	    "to send mail out through this server, submit on port 587 with STARTTLS and AUTH as a user of the "
+	    "server; or add the sending host's address to the server's trusted networks (only for hosts you "
+	    "control)"),
+	WHY("smtp.relay_denied", "postfix", NULL,
+	    "Postfix: authenticate (smtpd_sasl_auth_enable = yes, permit_sasl_authenticated), or add the client "
+	    "to mynetworks; check smtpd_relay_restrictions and mynetworks in main.cf ('postconf -n')"),
+	WHY("smtp.relay_denied", "exchange", NULL,
+	    "Exchange: authenticate, or give the client's address its own Receive Connector with the "
+	    "'Externally Secured' / Ms-Exch-SMTP-Accept-Any-Recipient permission; check the Receive Connector's "
+	    "permission groups (Get-ReceiveConnector | fl Name,PermissionGroups,RemoteIPRanges)"),
+	WHY("smtp.relay_denied", "exim", NULL,
+	    "Exim: authenticate, or add the client to relay_from_hosts; check the RCPT ACL (acl_smtp_rcpt)"),
+	WHY("smtp.relay_denied", "sendmail", NULL,
+	    "Sendmail: authenticate, or add the client to /etc/mail/access with RELAY (then makemap); check "
+	    "relay-domains"),
+	WHY("smtp.relay_denied_temporary", NULL,
+	    "the server denies relaying but answers with a temporary code (4xx), so clients will retry: often "
+	    "a test setting (Postfix soft_bounce or defer_unauth_destination)",
+	    "once the relay policy is settled, reject with 5xx; same remedies as a permanent relay denial "
+	    "(authenticate, or trust the client's network)"),
+	WHY("smtp.relay_denied_temporary", "postfix", NULL,
+	    "Postfix: soft_bounce = no, and reject_unauth_destination rather than defer_unauth_destination in "
+	    "smtpd_relay_restrictions"),
+	WHY("smtp.policy_rejected", NULL,
+	    "a policy rule refused the recipient (access map, sender/recipient restriction, content policy)",
+	    "read the reply text for the rule; look the client up in the server's access rules"),
+	WHY("smtp.auth_required", NULL,
+	    "the server only accepts this from authenticated clients",
+	    "authenticate (AUTH) before MAIL FROM, over TLS, with an account of this server; for mail "
+	    "submission use port 587"),
+	WHY("smtp.auth_required", "postfix", NULL,
+	    "Postfix: the client must AUTH (smtpd_sasl_auth_enable = yes on this service); if this listener "
+	    "should take mail from other servers, remove the reject in smtpd_client/recipient_restrictions"),
+	WHY("smtp.auth_required", "exchange", NULL,
+	    "Exchange: the Receive Connector lacks the 'Anonymous users' permission group; add it for an "
+	    "inbound MX connector, or authenticate on a client connector"),
+	WHY("smtp.starttls_required", NULL,
+	    "the server requires TLS before this command (RFC 3207): the client sent it in clear text",
+	    "issue STARTTLS after EHLO, then EHLO again and repeat the command; in a mail client choose "
+	    "STARTTLS on port 587 (or SSL/TLS on 465)"),
+	WHY("smtp.starttls_required", "postfix", NULL,
+	    "Postfix enforces TLS here (smtpd_tls_security_level = encrypt, or smtpd_tls_auth_only = yes for "
+	    "AUTH): the client must use STARTTLS; configure the client, not the server"),
+	WHY("smtp.starttls_required", "exchange", NULL,
+	    "Exchange requires TLS on this Receive Connector (RequireTLS or the Basic-after-TLS auth setting): "
+	    "the client must use STARTTLS"),
+	WHY("smtp.encryption_required", NULL,
+	    "the chosen AUTH mechanism is only allowed over an encrypted connection (RFC 4954 538)",
+	    "use STARTTLS (or port 465) before AUTH"),
+	WHY("smtp.greylisted", NULL,
+	    "greylisting: the server defers the first attempt from an unknown client/sender/recipient triple "
+	    "and accepts a retry after a few minutes",
+	    "nothing to fix for real senders (they retry); for tests, retry after the greylist delay or "
+	    "whitelist the test client"),
+	WHY("smtp.rate_limited", NULL,
+	    "the server limits how many connections or messages this client may send",
+	    "slow down (fewer parallel connections), or raise the limit for this client if you run the server"),
+	WHY("smtp.rate_limited", "postfix", NULL,
+	    "Postfix: smtpd_client_connection_count_limit / smtpd_client_connection_rate_limit / "
+	    "smtpd_client_message_rate_limit (anvil); exempt trusted hosts with smtpd_client_event_limit_exceptions"),
+	WHY("smtp.rate_limited", "exchange", NULL,
+	    "Exchange: MaxInboundConnectionPerSource and MessageRateLimit on the Receive Connector"),
+	WHY("smtp.service_closing", NULL,
+	    "the server is closing the connection (overload, shutdown, or a limit for this client)",
+	    "retry later; if it persists, look at the server's load and connection limits"),
+	WHY("smtp.temporary", NULL,
+	    "a temporary failure: the server may accept a later retry (resources, lookups, policy services)",
+	    "retry later; if it persists, look at the server's log for the reason"),
+	WHY("smtp.mailbox_unknown", NULL,
+	    "the recipient address does not exist on this server",
+	    "check the address for typos; on the server, check the mailbox/alias exists"),
+	WHY("smtp.mailbox_unknown", "postfix", NULL,
+	    "Postfix: check local_recipient_maps / virtual_mailbox_maps / virtual_alias_maps for the address"),
+	WHY("smtp.mailbox_unavailable", NULL,
+	    "the mailbox exists but cannot take mail (full, disabled, or over quota)",
+	    "ask the recipient's administrator to free space or enable the mailbox"),
+	WHY("smtp.sender_rejected", NULL,
+	    "the server refused the envelope sender (MAIL FROM)",
+	    "use a sender address in a domain that resolves and that this client may use"),
+	WHY("smtp.sender_domain_unknown", NULL,
+	    "the sender's domain does not resolve (no MX or A record), so bounces could not be delivered",
+	    "use a sender address in a real domain; publish MX/A records for the sending domain"),
+	WHY("smtp.sender_domain_unknown", "postfix", NULL,
+	    "Postfix rejects it with reject_unknown_sender_domain; use a resolvable sender domain"),
+	WHY("smtp.sender_not_permitted", NULL,
+	    "the authenticated user may not send with this sender address",
+	    "send as an address the account owns, or grant the account send-as rights"),
+	WHY("smtp.sender_not_permitted", "exchange", NULL,
+	    "Exchange: grant 'Send As' (Add-ADPermission / Add-RecipientPermission) or use the mailbox's own "
+	    "address"),
+	WHY("smtp.sender_not_permitted", "postfix", NULL,
+	    "Postfix: the sender is checked against smtpd_sender_login_maps (reject_sender_login_mismatch); add "
+	    "the address for this login"),
+	WHY("smtp.blocklisted", NULL,
+	    "the server refused this client because its IP address is on a DNS blocklist or in a local block "
+	    "list",
+	    "look the sending IP up on the named list and follow its delisting procedure; fix the cause "
+	    "(compromised host, open relay) first"),
+	WHY("smtp.message_too_big", NULL,
+	    "the message is larger than the server accepts",
+	    "send a smaller message, or raise the server's size limit"),
+	WHY("smtp.message_too_big", "postfix", NULL, "Postfix: message_size_limit in main.cf"),
+	WHY("smtp.message_too_big", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -MaxMessageSize and Set-TransportConfig -MaxReceiveSize"),
+	WHY("smtp.bad_sequence", NULL,
+	    "a command arrived out of order (e.g. RCPT before MAIL, AUTH twice)",
+	    "a client bug: follow the SMTP command order of RFC 5321"),
+	WHY("smtp.syntax", NULL,
+	    "the server did not accept the command's syntax (an address without <>, a bad parameter)",
+	    "a client bug or a strict server: use RFC 5321 syntax"),
+	WHY("smtp.auth_failed", NULL,
+	    "authentication failed: wrong user name or password, the account is locked or not allowed to use "
+	    "SMTP AUTH, or the wrong mechanism or realm (some servers want user@domain)",
+	    "check the credentials (log in elsewhere with them); try the full address as user name; check that "
+	    "SMTP AUTH is enabled for the account"),
+	WHY("smtp.auth_failed", "postfix", NULL,
+	    "Postfix: see the 'SASL ... authentication failed' line in the mail log for the reason; check the "
+	    "SASL backend (Dovecot auth or Cyrus saslauthd/sasldb) and smtpd_sasl_local_domain"),
+	WHY("smtp.auth_failed", "exchange", NULL,
+	    "Exchange/Microsoft 365: SMTP AUTH must be enabled for the mailbox (Set-CASMailbox "
+	    "-SmtpClientAuthenticationDisabled $false); accounts with MFA need an app password or OAuth"),
+	WHY("smtp.auth_mechanism_too_weak", NULL,
+	    "the server wants a stronger mechanism than the one tried (RFC 4954 534)",
+	    "use a stronger mechanism the server advertises, or AUTH over TLS"),
+	WHY("smtp.auth_mechanism_unknown", NULL,
+	    "the server does not support the mechanism asked for",
+	    "use a mechanism from the EHLO AUTH line"),
+	WHY("smtp.auth_temporary", NULL,
+	    "a temporary authentication failure: the server's authentication backend did not answer",
+	    "retry; on the server, check the authentication service (Dovecot auth, saslauthd, LDAP/AD)"),
+	WHY("smtp.auth_disabled", NULL,
+	    "AUTH is not enabled on this port or service",
+	    "authenticate on the submission port (587) or enable AUTH for this service"),
+	WHY("smtp.auth_disabled", "postfix", NULL,
+	    "Postfix: smtpd_sasl_auth_enable = yes (usually only on the submission service in master.cf)"),
+
+	/* --- the relay check's findings --- */
+	WHY("relay.open", NULL,
+	    "the server passes mail from anyone to any domain: spammers find such servers within hours, and "
+	    "its address ends up on blocklists, so even legitimate mail from it bounces",
+	    "allow relaying only to authenticated users (SMTP AUTH on 587) and your own networks; then check "
+	    "the server's IP on the blocklists"),
+	WHY("relay.open", "postfix", NULL,
+	    "Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, "
+	    "reject_unauth_destination; mynetworks must list only your own networks (never 0.0.0.0/0); "
+	    "'postconf -n | grep -E \"mynetworks|relay\"'"),
+	WHY("relay.open", "exchange", NULL,
+	    "Exchange: remove 'Ms-Exch-SMTP-Accept-Any-Recipient' for Anonymous Logon from the Receive "
+	    "Connector (Get-ADPermission), and narrow RemoteIPRanges of any relay connector"),
+	WHY("relay.open", "exim", NULL,
+	    "Exim: relay_from_hosts must list only your networks, and acl_smtp_rcpt must end with "
+	    "'require verify = recipient' / deny for non-local domains"),
+	WHY("relay.open", "sendmail", NULL,
+	    "Sendmail: remove RELAY entries for foreign networks from /etc/mail/access and "
+	    "FEATURE(promiscuous_relay) / FEATURE(relay_local_from) from the .mc file"),
+	WHY("relay.inconclusive", NULL,
+	    "the server accepts any recipient at its own domain (a catch-all, or no recipient verification), "
+	    "so an address form that ends at its own name proves nothing by being accepted",
+	    "verify recipients at RCPT time so undeliverable mail is refused rather than bounced "
+	    "(backscatter); to settle the question, send a real test with the transaction check to an external "
+	    "mailbox you control"),
+	WHY("relay.inconclusive", "postfix", NULL,
+	    "Postfix: set local_recipient_maps (or virtual_mailbox_maps) so unknown users are rejected at RCPT; "
+	    "allow_percent_hack and swap_bangpath decide how odd local parts are read"),
+
+	/* --- the user-enum check --- */
+	WHY("user_enum.vrfy", "postfix", NULL, "Postfix: disable_vrfy_command = yes in main.cf, then 'postfix reload'"),
+	WHY("user_enum.vrfy", "sendmail", NULL, "Sendmail: define(`confPRIVACY_FLAGS', `goaway') (or novrfy) in the .mc file"),
+	WHY("user_enum.vrfy", "exim", NULL, "Exim: remove acl_smtp_vrfy (Exim refuses VRFY without it)"),
+	WHY("user_enum.vrfy", "exchange", NULL,
+	    "Exchange answers VRFY with 252 by default: check for a third-party gateway in front of it"),
+	WHY("user_enum.expn", "sendmail", NULL, "Sendmail: PrivacyOptions noexpn (or goaway)"),
+	WHY("user_enum.expn", "exim", NULL, "Exim: remove acl_smtp_expn and smtp_expn_hosts"),
+	WHY("user_enum.rcpt", "postfix", NULL,
+	    "Postfix: keep reject_unlisted_recipient; slow harvesters with smtpd_client_recipient_rate_limit, "
+	    "smtpd_hard_error_limit and postscreen"),
+
+	/* --- connection failures (finding ids of the connect check) --- */
+	WHY("connect.timeout", NULL,
+	    "no answer to the TCP handshake: a firewall drops the packets (many ISPs block outbound port 25), "
+	    "the host is down, or the address or port is wrong",
+	    "test from another network; open port {port} in the host and network firewalls; check that the "
+	    "address is the server's. Mail clients should submit on port 587 (STARTTLS + AUTH), which ISPs do "
+	    "not block"),
+	WHY("connect.refused", NULL,
+	    "the host answered but nothing listens on port {port}: the mail service is stopped, listens on "
+	    "another port or address, or a firewall rejects with RST",
+	    "start the mail service and make it listen on this address and port; check the service's bindings "
+	    "and the host firewall"),
+	WHY("connect.refused", "postfix", NULL,
+	    "Postfix: 'postfix status'; inet_interfaces in main.cf and the smtp/submission lines in master.cf"),
+	WHY("connect.unreachable", NULL,
+	    "no route to the host from here (network or host unreachable)",
+	    "check routing and addressing, and whether this machine has connectivity for the address family "
+	    "used (IPv4/IPv6)"),
+	WHY("connect.no_address", NULL,
+	    "the server name does not resolve to an address",
+	    "check the name's A/AAAA records, or give the address with --address"),
+
+	/* --- certificates: vendor words for installing one --- */
+	WHY("certificate.expired", "postfix", NULL,
+	    "renew the certificate, put key and full chain in smtpd_tls_chain_files (main.cf), then "
+	    "'postfix reload'"),
+	WHY("certificate.expired", "exchange", NULL,
+	    "renew the certificate, import it (Import-ExchangeCertificate) and bind it with "
+	    "Enable-ExchangeCertificate -Services SMTP, then restart MSExchangeTransport"),
+	WHY("certificate.expiring", "postfix", NULL,
+	    "renew now and check the renewal job's deploy hook runs 'postfix reload'"),
+	WHY("certificate.hostname_mismatch", "postfix", NULL,
+	    "Postfix: install a certificate whose subjectAltName holds the MX name {server} "
+	    "(smtpd_tls_chain_files), and set myhostname to that name"),
+	WHY("certificate.hostname_mismatch", "exchange", NULL,
+	    "Exchange: a certificate with {server} in its subjectAltName, enabled for SMTP "
+	    "(Enable-ExchangeCertificate -Services SMTP), and Set-ReceiveConnector -Fqdn {server}"),
+	WHY("certificate.missing_intermediate", "postfix", NULL,
+	    "Postfix: smtpd_tls_chain_files must list the key, the server certificate and then the "
+	    "intermediate(s) (e.g. Let's Encrypt fullchain.pem), then 'postfix reload'"),
+	WHY("certificate.missing_intermediate", "exchange", NULL,
+	    "Exchange: import the intermediate CA into the computer's Intermediate Certification Authorities "
+	    "store, then restart MSExchangeTransport"),
+	WHY("certificate.self_signed", "postfix", NULL,
+	    "Postfix: replace the snakeoil certificate (smtpd_tls_chain_files) with one from a public CA, e.g. "
+	    "via certbot, then 'postfix reload'"),
+	WHY("certificate.self_signed", "exchange", NULL,
+	    "Exchange: the default self-signed certificate is for internal use; import a public CA "
+	    "certificate and Enable-ExchangeCertificate -Services SMTP"),
+
+	/* --- DNS: reverse DNS, DANE, MTA-STS in the vendor's words --- */
+	WHY("ptr.name_mismatch", "postfix", NULL,
+	    "Postfix: myhostname is the greeting and the HELO name of outgoing mail; set it to the PTR name "
+	    "('postconf -e myhostname=<PTR name>', 'postfix reload'), or have the PTR changed"),
+	WHY("ptr.name_mismatch", "exchange", NULL,
+	    "Exchange: Set-SendConnector -Fqdn and Set-ReceiveConnector -Fqdn to the PTR name, or have the PTR "
+	    "changed"),
+	WHY("ptr.name_mismatch", "exim", NULL, "Exim: primary_hostname (and smtp_active_hostname) = the PTR name"),
+	WHY("dane.mismatch", "postfix", NULL,
+	    "publish the TLSA record of the key now in smtpd_tls_chain_files (3 1 1: openssl x509 -in cert.pem "
+	    "-noout -pubkey | openssl pkey -pubin -outform DER | sha256sum); for the next renewal publish the new "
+	    "key's record first, wait two TTLs, then switch (certbot --reuse-key keeps key and TLSA valid)"),
+	WHY("dane.mismatch", "exchange", NULL,
+	    "publish the TLSA record of the new certificate's key before Enable-ExchangeCertificate -Services "
+	    "SMTP; keep the old record until the TTL has passed"),
+	WHY("dane.no_tls", "postfix", NULL,
+	    "Postfix: smtpd_tls_security_level = may and smtpd_tls_chain_files with the certificate the TLSA "
+	    "records describe"),
+	WHY("ntlm_info.disclosure", "exchange", NULL,
+	    "Exchange: remove Integrated from the internet-facing Receive Connector's authentication "
+	    "(Set-ReceiveConnector '<server>\\Default Frontend <server>' -AuthMechanism 'Tls, BasicAuth, "
+	    "BasicAuthRequireTLS'; keep NTLM only on internal connectors), then restart MSExchangeFrontEndTransport"),
+	WHY("mta_sts.mx_tls_failed", "postfix", NULL,
+	    "Postfix on each MX: smtpd_tls_security_level = may, smtpd_tls_chain_files = key + certificate "
+	    "naming the MX host + intermediates (e.g. Let's Encrypt fullchain.pem)"),
+	WHY("mta_sts.mx_tls_failed", "exchange", NULL,
+	    "Exchange on each MX: a public CA certificate naming the MX host, Enable-ExchangeCertificate "
+	    "-Services SMTP, and the Receive Connector's Fqdn set to that name"),
+};
+
+const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);

@@ -1,0 +1,548 @@
+/*
+ * runner.c - order the checks, run them on one target, collect results.
+ *
+ * Ordering is the profile's order, with every check's prerequisites moved
+ * in front of it (depth first). A check whose prerequisite did not
+ * establish what it needs (SD_RUN_FAILED, skipped, or an error) is skipped
+ * with "needs X", so a dead port gives one critical finding, not six.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "engine/mx.h"
+#include "engine/runner.h"
+#include "smtp/session_internal.h"
+#include "base/util.h"
+
+/* sd_exit_code - documented mapping, monitoring-plugins compatible */
+int sd_exit_code(sd_severity worst)
+{
+	switch (worst) {
+	case SD_OK:
+	case SD_INFO:
+		return 0;
+	case SD_WARN:
+		return 1;
+	case SD_CRIT:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static int plan_has(const sd_plan *plan, const sd_check *c)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->items[i].check == c)
+			return 1;
+	return 0;
+}
+
+/* add - append C after its prerequisites; STACK detects require loops */
+static int add(sd_plan *plan, const sd_profile *profile, const sd_registry *reg, const sd_check *c,
+	       int prerequisite, const sd_check **stack, int depth, char **err)
+{
+	if (plan_has(plan, c))
+		return 0;
+	for (int i = 0; i < depth; i++)
+		if (stack[i] == c) {
+			*err = sd_asprintf("checks '%s' and '%s' require each other", stack[depth - 1]->name,
+					   c->name);
+			return -1;
+		}
+	if (depth >= 64) {
+		*err = sd_asprintf("check '%s': prerequisites nested too deep", c->name);
+		return -1;
+	}
+	stack[depth] = c;
+	for (const char *const *r = c->requires; r != NULL && *r != NULL; r++) {
+		const sd_check *dep = sd_registry_find(reg, *r);
+		if (dep == NULL) {
+			*err = sd_asprintf("check '%s' requires check '%s', which is not loaded", c->name, *r);
+			return -1;
+		}
+		if (dep->scope != c->scope) {
+			*err = sd_asprintf("check '%s' requires check '%s', which looks at %s, not at %s", c->name,
+					   *r, dep->scope == SD_SCOPE_DOMAIN ? "the mail domain" : "one server",
+					   c->scope == SD_SCOPE_DOMAIN ? "the mail domain" : "one server");
+			return -1;
+		}
+		if (add(plan, profile, reg, dep, 1, stack, depth + 1, err) != 0)
+			return -1;
+	}
+	sd_plan_item it = { .check = c, .added_as_prerequisite = prerequisite };
+	sd_profile_check *pc = profile != NULL ? sd_profile_find_check(profile, c->name) : NULL;
+	if (pc != NULL && pc->bound != NULL) {
+		it.params = pc->bound;
+		it.overrides = pc->overrides;
+		it.noverrides = pc->noverrides;
+	} else {
+		sd_params *p = sd_params_new(c->params);
+		plan->owned = sd_xrealloc(plan->owned, (plan->nowned + 1) * sizeof(*plan->owned));
+		plan->owned[plan->nowned++] = p;
+		it.params = p;
+	}
+	plan->items = sd_xrealloc(plan->items, (plan->n + 1) * sizeof(*plan->items));
+	plan->items[plan->n++] = it;
+	return 0;
+}
+
+/* sd_plan_make - ordered checks with prerequisites */
+int sd_plan_make(sd_plan *plan, const sd_profile *profile, const sd_registry *reg,
+		 const char *const *only, size_t nonly, char **err)
+{
+	const sd_check *stack[64];
+
+	memset(plan, 0, sizeof(*plan));
+	plan->kb = sd_kb_new();
+	for (size_t i = 0; profile != NULL && i < profile->ndiagnoses; i++)
+		sd_kb_add(plan->kb, &profile->diagnoses[i]);
+	plan->vendor = profile != NULL ? profile->vendor : NULL;
+	plan->profile = profile;
+	if (only != NULL && nonly > 0) {
+		for (size_t i = 0; i < nonly; i++) {
+			const sd_check *c = sd_registry_find(reg, only[i]);
+			if (c == NULL) {
+				const char *why = sd_registry_refusal(reg, only[i]);
+				*err = why != NULL
+					? sd_asprintf("--checks: check '%s' is not available: its module was refused: %s",
+						      only[i], why)
+					: sd_asprintf("--checks: unknown check '%s' (see --list-checks)", only[i]);
+				sd_plan_clear(plan);
+				return -1;
+			}
+			if (add(plan, profile, reg, c, 0, stack, 0, err) != 0) {
+				sd_plan_clear(plan);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	for (size_t i = 0; profile != NULL && i < profile->nchecks; i++) {
+		const sd_profile_check *pc = &profile->checks[i];
+		if (pc->disabled)
+			continue;
+		if (pc->check == NULL) {
+			*err = sd_asprintf("profile check '%s' was not bound to a module", pc->name);
+			sd_plan_clear(plan);
+			return -1;
+		}
+		if (add(plan, profile, reg, pc->check, 0, stack, 0, err) != 0) {
+			sd_plan_clear(plan);
+			return -1;
+		}
+	}
+	if (plan->n == 0) {
+		*err = sd_xstrdup("nothing to run: the profile enables no checks");
+		return -1;
+	}
+	return 0;
+}
+
+/* sd_plan_drop_domain_checks - without --domain there is no domain to look at */
+void sd_plan_drop_domain_checks(sd_plan *plan)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->items[i].check->scope != SD_SCOPE_DOMAIN)
+			plan->items[k++] = plan->items[i];
+	plan->n = k;
+}
+
+/* sd_plan_clear - free the plan */
+void sd_plan_clear(sd_plan *plan)
+{
+	for (size_t i = 0; i < plan->nowned; i++)
+		sd_params_free(plan->owned[i]);
+	free(plan->owned);
+	free(plan->items);
+	sd_kb_free(plan->kb);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static sd_report *find_report(sd_target_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		if (strcmp(res->checks[i]->check, name) == 0)
+			return res->checks[i];
+	return NULL;
+}
+
+/* blocked_by - the first prerequisite that did not succeed, or NULL */
+static sd_report *blocked_by(sd_target_result *res, const sd_check *c)
+{
+	for (const char *const *r = c->requires; r != NULL && *r != NULL; r++) {
+		sd_report *dep = find_report(res, *r);
+		if (dep == NULL || dep->state == SD_CHECK_SKIPPED || dep->run_status != SD_RUN_DONE)
+			return dep;
+	}
+	return NULL;
+}
+
+/* summarize - the one-line result shown as [RESULT] and in JSON */
+static char *summarize(const sd_target_result *res)
+{
+	size_t crit = 0, warn = 0, err = 0;
+	const sd_finding *worst = NULL;
+
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const sd_report *r = res->checks[i];
+		for (size_t j = 0; j < r->nfindings; j++) {
+			const sd_finding *f = r->findings[j];
+			crit += f->severity == SD_CRIT;
+			warn += f->severity == SD_WARN;
+			err += f->severity == SD_CHECK_ERROR;
+			if (worst == NULL || f->severity > worst->severity)
+				worst = f;
+		}
+	}
+	if (worst != NULL && worst->severity >= SD_WARN) {
+		char counts[128];
+		snprintf(counts, sizeof(counts), "%zu critical, %zu warning%s%s", crit, warn,
+			 warn == 1 ? "" : "s", err ? ", check errors" : "");
+		return sd_asprintf("%s (%s)", worst->summary, counts);
+	}
+	char *out = sd_xstrdup("");
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const sd_report *r = res->checks[i];
+		if (r->summary == NULL || r->state != SD_CHECK_RAN)
+			continue;
+		char *n = sd_asprintf("%s%s%s", out, out[0] ? "; " : "", r->summary);
+		free(out);
+		out = n;
+	}
+	if (out[0] == '\0') {
+		free(out);
+		out = sd_xstrdup("no problems found");
+	}
+	return out;
+}
+
+/* diagnose - the knowledge base's cause and fix for each finding of R, in
+ * the vendor's words (the profile's vendor:, else the banner's software) */
+static void diagnose(const sd_plan *plan, const sd_session *s, sd_report *r)
+{
+	const char *vendor = plan->vendor != NULL ? plan->vendor : sd_session_software(s);
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		sd_finding *f = r->findings[i];
+		const char *cause, *fix;
+		if (!sd_kb_explain(plan->kb, f->kind != NULL ? f->kind : f->id, vendor, &cause, &fix))
+			continue;
+		if (cause != NULL) {
+			free(f->cause);
+			f->cause = sd_kb_expand(cause, sd_session_server(s), sd_session_port(s));
+		}
+		if (fix != NULL) {
+			free(f->fix);
+			f->fix = sd_kb_expand(fix, sd_session_server(s), sd_session_port(s));
+		}
+	}
+}
+
+static size_t count_scope(const sd_plan *plan, sd_check_scope scope)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		n += plan->items[i].check->scope == scope;
+	return n;
+}
+
+static sd_target_result *result_new(const sd_plan *plan, const sd_target_config *cfg,
+				    const sd_profile *profile, int transcript)
+{
+	sd_target_result *res = sd_xcalloc(1, sizeof(*res));
+
+	sd_target_config_copy(&res->cfg, cfg);
+	res->profile_name = sd_xstrdup(profile != NULL ? profile->name : "");
+	res->profile_path = sd_xstrdup(profile != NULL ? profile->path : "");
+	res->started = time(NULL);
+	res->transcript = sd_transcript_new(transcript);
+	res->checks = sd_xcalloc(plan->n + 1, sizeof(sd_report *));
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		res->phases[i] = -1;
+	res->mx_preference = -1;
+	for (size_t i = 0; cfg->domain != NULL && i < cfg->nmx; i++)
+		if (strcmp(cfg->mx[i].name, cfg->server) == 0)
+			res->mx_preference = (int)cfg->mx[i].preference;
+	return res;
+}
+
+static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, const char *name,
+			     const char *title, int index, int total)
+{
+	sd_report *r = sd_report_new(name, title);
+
+	r->index = index;
+	r->total = total;
+	if (rep != NULL) {
+		r->on_phase = rep->check_phase;
+		r->on_phase_ctx = rep->ctx;
+	}
+	res->checks[res->nchecks++] = r;
+	return r;
+}
+
+/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
+static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
+		      const sd_reporter *rep, int first, int total, const char *blocked)
+{
+	int index = first;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const sd_plan_item *it = &plan->items[i];
+		if (it->check->scope != scope)
+			continue;
+		sd_report *r = report_for(res, rep, it->check->name, it->check->title, index++, total);
+		r->overrides = it->overrides;
+		r->noverrides = it->noverrides;
+
+		sd_report *dep = blocked_by(res, it->check);
+		if (blocked != NULL) {
+			r->state = SD_CHECK_SKIPPED;
+			r->run_status = SD_RUN_FAILED;
+			r->skip_reason = sd_xstrdup(blocked);
+		} else if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
+				    find_report(res, it->check->requires[0]) == NULL)) {
+			r->state = SD_CHECK_SKIPPED;
+			r->run_status = SD_RUN_FAILED;
+			r->skip_reason = sd_asprintf("needs %s", dep != NULL ? dep->check : it->check->requires[0]);
+		} else {
+			double c0 = sd_now_ms(), waited0;
+			unsigned b0 = sd_session_backoffs(s, &waited0, NULL);
+			unsigned u0 = sd_session_unsolicited(s, NULL);
+			sd_run_status st = it->check->run(s, it->params, r);
+			const char *utext;
+			if (u0 == 0 && sd_session_unsolicited(s, &utext) > 0) {
+				sd_finding *f = sd_report_finding(r, SD_WARN, "smtp.unsolicited_reply",
+								  "the server sent a reply to a command never sent: %s",
+								  utext);
+				sd_finding_cause(f, "the server or a proxy in front of it is out of step with the "
+						    "dialogue: it answers twice, sends replies ahead of commands, or a "
+						    "middlebox injects text. A client that does not check takes it for "
+						    "the answer to its next command");
+				sd_finding_fix(f, "read the transcript (--transcript); test without the proxy or "
+						  "inspection device, and check the server's own logs for the extra reply");
+			}
+			double waited;
+			const char *why;
+			unsigned b = sd_session_backoffs(s, &waited, &why);
+			if (b > b0)   /* the core backed off during this check: say so, never "not SMTP" */
+				sd_report_finding(r, SD_INFO, "smtp.rate_limited",
+						  "the server rate-limits this client (%s): %u retr%s after %.1f s "
+						  "of back-off", why, b - b0, b - b0 == 1 ? "y" : "ies",
+						  (waited - waited0) / 1000.0);
+			r->duration_ms = sd_now_ms() - c0;
+			r->run_status = st;
+			if (st == SD_RUN_ERROR && sd_report_status(r) != SD_CHECK_ERROR)
+				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
+						  "check '%s' could not run", it->check->name);
+			diagnose(plan, s, r);
+		}
+		if (rep != NULL && rep->check_end != NULL)
+			rep->check_end(rep->ctx, r);
+	}
+}
+
+/* domain_requirement - does REQ look at the domain (one of its checks is
+ * a domain check of the plan) rather than at each server? */
+static int domain_requirement(const sd_plan *plan, const sd_requirement *req)
+{
+	for (size_t c = 0; c < req->nchecks; c++)
+		for (size_t i = 0; i < plan->n; i++)
+			if (plan->items[i].check->scope == SD_SCOPE_DOMAIN &&
+			    strcmp(plan->items[i].check->name, req->checks[c]) == 0)
+				return 1;
+	return 0;
+}
+
+/* judge_compliance - the profile's requirements that apply to this part */
+static void judge_compliance(const sd_plan *plan, sd_target_result *res)
+{
+	const sd_profile *p = plan->profile;
+
+	for (size_t i = 0; p != NULL && i < p->nrequirements; i++) {
+		const sd_requirement *req = &p->requirements[i];
+		if (domain_requirement(plan, req) != res->is_domain)
+			continue;
+		res->compliance = sd_xrealloc(res->compliance, (res->ncompliance + 1) * sizeof(*res->compliance));
+		sd_compliance_row *row = &res->compliance[res->ncompliance++];
+		sd_compliance_judge(req, res->checks, res->nchecks, row);
+		res->req_passed += row->status == SD_REQ_PASS;
+		res->req_failed += row->status == SD_REQ_FAIL;
+		res->req_not_tested += row->status == SD_REQ_NOT_TESTED;
+	}
+}
+
+/* finish - worst status, exit code, summary, duration; then the reporter */
+static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter *rep, int transcript, double t0)
+{
+	res->worst = SD_OK;
+	for (size_t i = 0; i < res->nchecks; i++) {
+		sd_severity st = sd_report_status(res->checks[i]);
+		if (st > res->worst)
+			res->worst = st;
+	}
+	judge_compliance(plan, res);
+	res->summary = summarize(res);
+	if (res->req_failed > 0) {
+		/* a failed requirement is never "OK", whatever the findings' own severity */
+		if (res->worst < SD_WARN)
+			res->worst = SD_WARN;
+		char *n = sd_asprintf("%s: %zu of %zu requirements failed; %s", plan->profile->compliance_name != NULL
+				      ? plan->profile->compliance_name : plan->profile->name, res->req_failed,
+				      res->ncompliance, res->summary);
+		free(res->summary);
+		res->summary = n;
+	}
+	res->exit_code = sd_exit_code(res->worst);
+	res->duration_ms = sd_now_ms() - t0;
+	if (!transcript) {
+		sd_transcript_free(res->transcript);
+		res->transcript = NULL;
+	}
+	if (rep != NULL && rep->target_end != NULL)
+		rep->target_end(rep->ctx, res);
+}
+
+/* sd_run_target - one session, every server check of the plan in order */
+sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	double t0 = sd_now_ms();
+	sd_target_result *res = result_new(plan, cfg, profile, transcript);
+	size_t total = count_scope(plan, SD_SCOPE_SERVER);
+
+	sd_session *s = sd_session_new(cfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, total);
+	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL);
+
+	sd_session_quit(s);
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		res->phases[i] = sd_session_phase_ms(s, (sd_phase)i);
+	sd_strlcpy(res->ehlo_name, sd_session_ehlo_name(s), sizeof(res->ehlo_name));
+	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
+	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
+	sd_session_free(s);
+	finish(plan, res, rep, transcript, t0);
+	return res;
+}
+
+/* sd_run_domain - MX discovery, the domain checks, then every MX host */
+sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	double t0 = sd_now_ms();
+	sd_domain_result *d = sd_xcalloc(1, sizeof(*d));
+	sd_target_config dcfg;
+
+	sd_target_config_copy(&dcfg, cfg);
+	free(dcfg.server);
+	dcfg.server = sd_xstrdup(cfg->domain);
+	free(dcfg.address);
+	dcfg.address = NULL;
+
+	sd_target_result *res = result_new(plan, &dcfg, profile, transcript);
+	size_t total = count_scope(plan, SD_SCOPE_DOMAIN) + 1;
+	sd_session *s = sd_session_new(&dcfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	res->is_domain = 1;
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, total);
+
+	/* MX discovery is the core's: the server checks need its answer */
+	sd_report *mx = report_for(res, rep, "mx", "MX records", 1, (int)total);
+	double m0 = sd_now_ms();
+	mx->run_status = sd_mx_discover(s, &dcfg, mx);
+	mx->duration_ms = sd_now_ms() - m0;
+	diagnose(plan, s, mx);
+	if (rep != NULL && rep->check_end != NULL)
+		rep->check_end(rep->ctx, mx);
+	sd_session_free(s);
+
+	/* the domain checks see the MX list */
+	sd_target_config_clear(&res->cfg);
+	sd_target_config_copy(&res->cfg, &dcfg);
+	s = sd_session_new(&dcfg, res->transcript);
+	sd_session_set_kb(s, plan->kb);
+	/* a domain that does not exist, or takes no mail, has nothing more to check */
+	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total,
+		  mx->run_status == SD_RUN_DONE ? NULL : "needs mx");
+	sd_session_free(s);
+	finish(plan, res, rep, transcript, t0);
+	d->domain = res;
+
+	d->worst = res->worst;
+	for (size_t i = 0; i < dcfg.nmx; i++) {
+		if (dcfg.mx[i].addresses == NULL || dcfg.mx[i].addresses[0] == '\0')
+			continue;
+		sd_target_config tcfg;
+		sd_target_config_copy(&tcfg, &dcfg);
+		free(tcfg.server);
+		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
+		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
+		sd_target_result *t = sd_run_target(plan, &tcfg, profile, rep, transcript);
+		sd_target_config_clear(&tcfg);
+		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
+		d->targets[d->ntargets++] = t;
+		if (t->worst > d->worst)
+			d->worst = t->worst;
+	}
+	sd_target_config_clear(&dcfg);
+	d->exit_code = sd_exit_code(d->worst);
+	const sd_target_result *worst = d->domain;
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (d->targets[i]->worst > worst->worst)
+			worst = d->targets[i];
+	if (d->ntargets == 0)
+		d->summary = sd_asprintf("no MX host to audit; %s", d->domain->summary);
+	else if (worst->worst >= SD_WARN)
+		d->summary = sd_asprintf("%zu MX host%s audited; %s%s%s", d->ntargets, d->ntargets == 1 ? "" : "s",
+					 worst->is_domain ? "" : worst->cfg.server, worst->is_domain ? "" : ": ",
+					 worst->summary);
+	else
+		d->summary = sd_asprintf("%zu MX host%s audited, no problems found", d->ntargets,
+					 d->ntargets == 1 ? "" : "s");
+	d->duration_ms = sd_now_ms() - t0;
+	if (rep != NULL && rep->domain_end != NULL)
+		rep->domain_end(rep->ctx, d);
+	return d;
+}
+
+/* sd_domain_result_free - NULL is fine */
+void sd_domain_result_free(sd_domain_result *d)
+{
+	if (d == NULL)
+		return;
+	sd_target_result_free(d->domain);
+	for (size_t i = 0; i < d->ntargets; i++)
+		sd_target_result_free(d->targets[i]);
+	free(d->targets);
+	free(d->summary);
+	free(d);
+}
+
+/* sd_target_result_free - free the result and its reports */
+void sd_target_result_free(sd_target_result *res)
+{
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < res->nchecks; i++)
+		sd_report_free(res->checks[i]);
+	free(res->checks);
+	for (size_t i = 0; i < res->ncompliance; i++)
+		sd_compliance_row_clear(&res->compliance[i]);
+	free(res->compliance);
+	sd_transcript_free(res->transcript);
+	sd_target_config_clear(&res->cfg);
+	free(res->profile_name);
+	free(res->profile_path);
+	free(res->summary);
+	free(res);
+}

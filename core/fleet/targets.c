@@ -1,0 +1,235 @@
+/*
+ * targets.c - parse target entries and target files (see targets.h).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet/targets.h"
+#include "base/util.h"
+
+#define LINE_MAX_BYTES 1024
+
+static int is_ip(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* host_ok - letters, digits, '-', '.', '_' (a DNS name as admins write it) */
+static int host_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+			return 0;
+	return strstr(s, "..") == NULL;
+}
+
+static int parse_port(const char *s, unsigned *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* split_host_port - NAME[:PORT], [V6]:PORT, [V6] or a bare V6 literal */
+static int split_host_port(const char *w, char **name, unsigned *port, char **err)
+{
+	*port = 0;
+	if (w[0] == '[') {
+		const char *close = strchr(w, ']');
+		if (close == NULL) {
+			*err = sd_asprintf("'%s': '[' without ']'", w);
+			return -1;
+		}
+		*name = sd_xstrndup(w + 1, (size_t)(close - w - 1));
+		if (close[1] == ':' && parse_port(close + 2, port) != 0) {
+			*err = sd_asprintf("'%s': the port must be a number from 1 to 65535", w);
+			goto bad;
+		}
+		if (close[1] != '\0' && close[1] != ':') {
+			*err = sd_asprintf("'%s': unexpected text after ']'", w);
+			goto bad;
+		}
+		unsigned char buf[16];
+		if (inet_pton(AF_INET6, *name, buf) != 1) {
+			*err = sd_asprintf("'%s': brackets hold an IPv6 address", w);
+			goto bad;
+		}
+		return 0;
+	}
+	const char *colon = strchr(w, ':');
+	if (colon != NULL && strchr(colon + 1, ':') == NULL) {     /* exactly one: NAME:PORT */
+		*name = sd_xstrndup(w, (size_t)(colon - w));
+		if (parse_port(colon + 1, port) != 0) {
+			*err = sd_asprintf("'%s': the port must be a number from 1 to 65535", w);
+			goto bad;
+		}
+	} else {
+		*name = sd_xstrdup(w);     /* a name, or an IPv6 literal without a port */
+	}
+	if (!is_ip(*name) && !host_ok(*name)) {
+		*err = sd_asprintf("'%s' is not a host name or IP address", *name);
+		goto bad;
+	}
+	return 0;
+bad:
+	free(*name);
+	*name = NULL;
+	return -1;
+}
+
+/* address_list_ok - one or more IP literals separated by commas */
+static int address_list_ok(const char *s)
+{
+	char *copy = sd_xstrdup(s), *save = NULL;
+	int n = 0, ok = 1;
+
+	for (char *a = strtok_r(copy, ",", &save); a != NULL && ok; a = strtok_r(NULL, ",", &save), n++)
+		ok = is_ip(a);
+	free(copy);
+	return ok && n > 0 && s[0] != ',' && s[strlen(s) - 1] != ',';
+}
+
+int sd_target_parse(const char *text, sd_target_kind dflt, sd_target_spec *out, char **err)
+{
+	char *copy = sd_xstrdup(text), *save = NULL;
+	char *words[4];
+	size_t n = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+		if (n == 4) {
+			*err = sd_asprintf("too many words in '%s' (expected [server] NAME[:PORT] [ADDRESS] "
+					   "or domain DOMAIN)", text);
+			goto out;
+		}
+		words[n++] = w;
+	}
+	if (n == 0) {
+		*err = sd_xstrdup("empty target");
+		goto out;
+	}
+	size_t i = 0;
+	out->kind = dflt;
+	if (strcmp(words[0], "server") == 0 || strcmp(words[0], "domain") == 0) {
+		out->kind = words[0][0] == 's' ? SD_TARGET_SERVER : SD_TARGET_DOMAIN;
+		i = 1;
+		if (n == 1) {
+			*err = sd_asprintf("'%s' needs a name after it", words[0]);
+			goto out;
+		}
+	}
+	if (out->kind == SD_TARGET_DOMAIN) {
+		char *d = words[i];
+		size_t l = strlen(d);
+		if (n - i != 1) {
+			*err = sd_asprintf("a domain entry is one name: '%s'", text);
+			goto out;
+		}
+		if (l > 1 && d[l - 1] == '.')
+			d[l - 1] = '\0';
+		if (!host_ok(d) || is_ip(d)) {
+			*err = sd_asprintf("'%s' is not a domain name", words[i]);
+			goto out;
+		}
+		out->name = sd_xstrdup(d);
+		rc = 0;
+		goto out;
+	}
+	if (n - i > 2) {
+		*err = sd_asprintf("too many words in '%s' (expected [server] NAME[:PORT] [ADDRESS])", text);
+		goto out;
+	}
+	if (split_host_port(words[i], &out->name, &out->port, err) != 0)
+		goto out;
+	if (n - i == 2) {
+		if (!address_list_ok(words[i + 1])) {
+			*err = sd_asprintf("'%s' is not an IP address (or a comma-separated list of them)", words[i + 1]);
+			free(out->name);
+			out->name = NULL;
+			goto out;
+		}
+		out->address = sd_xstrdup(words[i + 1]);
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt, const char *origin, char **err)
+{
+	sd_target_spec t;
+	char *e = NULL;
+
+	if (sd_target_parse(text, dflt, &t, &e) != 0) {
+		*err = sd_asprintf("%s: %s", origin, e);
+		free(e);
+		return -1;
+	}
+	t.origin = sd_xstrdup(origin);
+	l->v = sd_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = t;
+	return 0;
+}
+
+int sd_target_list_read(sd_target_list *l, FILE *f, const char *fname, sd_target_kind dflt, char **err)
+{
+	char line[LINE_MAX_BYTES + 2];
+	unsigned lineno = 0;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			*err = sd_asprintf("%s:%u: line longer than %d bytes", fname, lineno, LINE_MAX_BYTES);
+			return -1;
+		}
+		char *hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			continue;
+		char *origin = sd_asprintf("%s:%u", fname, lineno);
+		int rc = sd_target_list_add(l, p, dflt, origin, err);
+		free(origin);
+		if (rc != 0)
+			return -1;
+	}
+	if (ferror(f)) {
+		*err = sd_asprintf("%s: read error", fname);
+		return -1;
+	}
+	return 0;
+}
+
+void sd_target_list_clear(sd_target_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].address);
+		free(l->v[i].origin);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

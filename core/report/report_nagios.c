@@ -1,0 +1,190 @@
+/*
+ * report_nagios.c - monitoring mode (--nagios): the monitoring-plugins
+ * output format, so smtp-diag can stand in for check_smtp.
+ *
+ *   SMTP WARNING - mail.example.com port 25: certificate expires in 20 days | time=0.041s;2;5;0; ...
+ *   WARNING certificate.expiring: certificate expires in 20 days      <- long output
+ *
+ * One status line, performance data (seconds, with the profile's
+ * warning/critical thresholds; cert_days with "N:" ranges since fewer days
+ * is worse), then one line per warning or critical finding. The exit
+ * status is the usual 0/1/2/3.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/reporters.h"
+#include "base/util.h"
+
+static const char *const state_words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+/* plan_params - the parameters the plan runs check NAME with, or NULL */
+static const sd_params *plan_params(const sd_plan *plan, const char *name)
+{
+	for (size_t i = 0; plan != NULL && i < plan->n; i++)
+		if (strcmp(plan->items[i].check->name, name) == 0)
+			return plan->items[i].params;
+	return NULL;
+}
+
+static const sd_report *report_of(const sd_target_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		if (strcmp(res->checks[i]->check, name) == 0 && res->checks[i]->state == SD_CHECK_RAN)
+			return res->checks[i];
+	return NULL;
+}
+
+/* put_text - server text on a status line: printable, and no '|' (it starts perfdata) */
+static void put_text(FILE *out, const char *s)
+{
+	char *p = sd_printable(s);
+	for (char *c = p; *c; c++)
+		if (*c == '|')
+			*c = '/';
+	fputs(p, out);
+	free(p);
+}
+
+/* threshold - a duration parameter in seconds for perfdata, "" when unset or off */
+static void threshold(char *out, size_t size, const sd_params *p, const char *name)
+{
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	long long ms = sd_param_duration_ms(p, name);
+	if (ms > 0)
+		snprintf(out, size, "%g", (double)ms / 1000.0);
+}
+
+static void perf_time(FILE *out, const char *prefix, const char *label, double ms, const sd_params *rt,
+		      const char *warn, const char *crit)
+{
+	char w[32], c[32];
+
+	if (ms < 0)
+		return;
+	threshold(w, sizeof(w), rt, warn);
+	threshold(c, sizeof(c), rt, crit);
+	fprintf(out, " %s%s=%.6fs;%s;%s;0;", prefix, label, ms / 1000.0, w, c);
+}
+
+/* perfdata - one target's measurements; PREFIX tells MX hosts of a domain apart */
+static void perfdata(FILE *out, const sd_plan *plan, const sd_target_result *res, const char *prefix)
+{
+	const sd_params *rt = plan_params(plan, "response-time");
+	double total = 0;
+	int any = 0;
+	static const struct {
+		sd_phase phase;
+		const char *label, *warn, *crit;
+	} phases[] = {
+		{ SD_PHASE_CONNECT, "connect", "connect_warn", "connect_crit" },
+		{ SD_PHASE_GREETING, "greeting", "greeting_warn", "greeting_crit" },
+		{ SD_PHASE_EHLO, "ehlo", "ehlo_warn", "ehlo_crit" },
+		{ SD_PHASE_STARTTLS, "starttls", "ehlo_warn", "ehlo_crit" },
+		{ SD_PHASE_TLS, "tls", "tls_warn", "tls_crit" },
+		{ SD_PHASE_EHLO_TLS, "ehlo_tls", "ehlo_warn", "ehlo_crit" },
+	};
+
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (res->phases[phases[i].phase] >= 0) {
+			total += res->phases[phases[i].phase];
+			any = 1;
+		}
+	if (any)
+		perf_time(out, prefix, "time", total, rt, "total_warn", "total_crit");
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		perf_time(out, prefix, phases[i].label, res->phases[phases[i].phase], rt, phases[i].warn,
+			  phases[i].crit);
+
+	const sd_report *cert = report_of(res, "certificate");
+	json_t *days = cert != NULL ? json_object_get(cert->facts, "days_left") : NULL;
+	if (json_is_integer(days)) {
+		const sd_params *cp = plan_params(plan, "certificate");
+		long long w = cp != NULL ? sd_param_int(cp, "warn_days") : 0, c = cp != NULL ? sd_param_int(cp, "crit_days") : 0;
+		fprintf(out, " %scert_days=%lld;%lld:;%lld:;;", prefix, (long long)json_integer_value(days), w, c);
+	}
+}
+
+/* perf_section - " | label=value..." for each result, nothing when none measured */
+static void perf_section(FILE *out, const sd_plan *plan, const sd_target_result *const *res, size_t n,
+			 int prefixed)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char prefix[300] = "";
+		if (prefixed)
+			snprintf(prefix, sizeof(prefix), "%s_", res[i]->cfg.server);
+		perfdata(m, plan, res[i], prefix);
+	}
+	fclose(m);
+	if (len > 0)
+		fprintf(out, " |%s", buf);
+	free(buf);
+}
+
+static void long_output(FILE *out, const sd_target_result *res, const char *host)
+{
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const sd_report *r = res->checks[i];
+		for (size_t j = 0; j < r->nfindings; j++) {
+			const sd_finding *f = r->findings[j];
+			if (f->severity < SD_WARN)
+				continue;
+			fprintf(out, "%s %s%s%s: ", f->severity == SD_CHECK_ERROR ? "UNKNOWN" : state_words[f->severity],
+				host != NULL ? host : "", host != NULL ? " " : "", f->id);
+			put_text(out, f->summary);
+			fputc('\n', out);
+		}
+	}
+}
+
+static void target_end(void *ctx, const sd_target_result *res)
+{
+	sd_nagios_state *st = ctx;
+	FILE *out = st->opt.out;
+
+	if (res->cfg.domain != NULL)   /* a --domain run: one line at the end */
+		return;
+	fprintf(out, "SMTP %s - ", state_words[res->worst]);
+	put_text(out, res->cfg.server);
+	fprintf(out, " port %u: ", res->cfg.port);
+	put_text(out, res->summary);
+	perf_section(out, st->opt.plan, &res, 1, 0);
+	fputc('\n', out);
+	long_output(out, res, NULL);
+	if (fflush(out) != 0)
+		st->failed = 1;
+}
+
+static void domain_end(void *ctx, const sd_domain_result *d)
+{
+	sd_nagios_state *st = ctx;
+	FILE *out = st->opt.out;
+
+	fprintf(out, "SMTP %s - domain ", state_words[d->worst]);
+	put_text(out, d->domain->cfg.domain);
+	fputs(": ", out);
+	put_text(out, d->summary);
+	perf_section(out, st->opt.plan, (const sd_target_result *const *)d->targets, d->ntargets, 1);
+	fputc('\n', out);
+	long_output(out, d->domain, NULL);
+	for (size_t i = 0; i < d->ntargets; i++)
+		long_output(out, d->targets[i], d->targets[i]->cfg.server);
+	if (fflush(out) != 0)
+		st->failed = 1;
+}
+
+/* sd_nagios_reporter_init - only the ends of targets and domains print */
+void sd_nagios_reporter_init(sd_reporter *rep, sd_nagios_state *state, const sd_nagios_options *opt)
+{
+	state->opt = *opt;
+	state->failed = 0;
+	*rep = (sd_reporter){ NULL, NULL, NULL, target_end, state, domain_end };
+}

@@ -1,0 +1,114 @@
+/*
+ * ehlo_parser.c - turn a 250 EHLO reply into a capability table.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtp/ehlo_parser.h"
+#include "base/util.h"
+
+typedef struct owned_ehlo {
+	sd_ehlo pub;
+	sd_capability *caps;
+	char *domain;
+} owned_ehlo;
+
+static void split_args(sd_capability *c)
+{
+	const char **args = NULL;
+	size_t n = 0;
+	const char *s = c->params;
+
+	while (*s != '\0' && n < SD_EHLO_MAX_ARGS) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		const char *e = s;
+		while (*e != '\0' && *e != ' ' && *e != '\t')
+			e++;
+		args = sd_xrealloc(args, (n + 1) * sizeof(char *));
+		args[n++] = sd_xstrndup(s, (size_t)(e - s));
+		s = e;
+	}
+	c->nargs = n;
+	c->args = args;
+}
+
+/* sd_ehlo_parse - one capability per line after the first */
+sd_ehlo *sd_ehlo_parse(const sd_reply *reply, int with_caps)
+{
+	owned_ehlo *o = sd_xcalloc(1, sizeof(*o));
+	size_t first_word;
+
+	o->pub.reply = reply;
+	if (reply->nlines > 0) {
+		const char *l0 = reply->lines[0];
+
+		first_word = strcspn(l0, " \t");
+		o->domain = sd_xstrndup(l0, first_word);
+	} else {
+		o->domain = sd_xstrdup("");
+	}
+	o->pub.domain = o->domain;
+	if (reply->nlines > 1 && with_caps)
+		o->caps = sd_xcalloc(reply->nlines - 1, sizeof(sd_capability));
+	for (size_t i = 1; with_caps && i < reply->nlines; i++) {
+		const char *l = reply->lines[i];
+		while (*l == ' ')
+			l++;
+		size_t kl = strcspn(l, " \t");
+		if (kl == 0)
+			continue;
+		char *kw = sd_xstrndup(l, kl);
+		for (char *k = kw; *k != '\0'; k++)
+			*k = (char)toupper((unsigned char)*k);
+		const char *params = l + kl;
+		while (*params == ' ' || *params == '\t')
+			params++;
+		for (size_t j = 0; j < o->pub.ncaps; j++)
+			if (strcmp(o->caps[j].keyword, kw) == 0) {
+				o->pub.duplicate_keywords++;
+				break;
+			}
+		sd_capability *c = &o->caps[o->pub.ncaps++];
+		c->keyword = kw;
+		c->params = sd_xstrdup(params);
+		split_args(c);
+	}
+	o->pub.caps = o->caps;
+	return &o->pub;
+}
+
+/* sd_ehlo_free - free the table */
+void sd_ehlo_free(sd_ehlo *e)
+{
+	owned_ehlo *o = (owned_ehlo *)e;
+
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < o->pub.ncaps; i++) {
+		sd_capability *c = &o->caps[i];
+		for (size_t j = 0; j < c->nargs; j++)
+			free((char *)c->args[j]);
+		free((void *)c->args);
+		free((char *)c->keyword);
+		free((char *)c->params);
+	}
+	free(o->caps);
+	free(o->domain);
+	free(o);
+}
+
+/* sd_ehlo_find - capability by keyword, case-insensitive */
+const sd_capability *sd_ehlo_find(const sd_ehlo *e, const char *keyword)
+{
+	if (e == NULL)
+		return NULL;
+	for (size_t i = 0; i < e->ncaps; i++)
+		if (strcasecmp(e->caps[i].keyword, keyword) == 0)
+			return &e->caps[i];
+	return NULL;
+}

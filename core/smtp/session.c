@@ -1,0 +1,1180 @@
+/*
+ * session.c - one SMTP conversation with a target, shared by the checks.
+ *
+ * The session owns the connection, every reply it read (so pointers handed
+ * to checks stay valid until the session is freed), the greeting and EHLO
+ * results, and the phase timings. It never pipelines: one command, one
+ * reply. A 421 at any point marks the session closed by the server and
+ * every later call fails with SD_ERR_SERVICE_CLOSING.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <smtpdiag/session.h>
+
+#include "base/clock.h"
+#include "wire/conn.h"
+#include "smtp/ehlo_parser.h"
+#include "wire/net.h"
+#include "smtp/reply_parser.h"
+#include "smtp/session_internal.h"
+#include "wire/tls.h"
+#include "dns/resolver.h"
+#include "base/util.h"
+
+#define SD_COMMAND_MAX 510     /* RFC 5321 4.5.3.1.4: 512 with CRLF */
+#define SD_QUIT_TIMEOUT_MS 5000
+
+struct sd_session {
+	sd_target_config cfg;
+	sd_transcript *transcript;
+	unsigned conn_id;
+	sd_conn *conn;
+	sd_tls *tls;             /* non-NULL once a handshake succeeded */
+	const sd_tls_probe *probe; /* set on probe sessions: narrows the handshake */
+	int probe_hello_only;      /* ... and stops it at the server's choice */
+	sd_tls_ctx *probe_ctx;     /* made once, shared by the probes opened from here */
+	sd_tls_ctx *borrowed_ctx;  /* a probe session's: its parent's probe_ctx */
+	pthread_mutex_t lock;      /* probes run on several threads */
+	const sd_kb *kb;           /* shared, read-only */
+	char *software;            /* named by the banner check */
+	int tls_attempted;       /* a handshake was started (probe outcome) */
+	sd_ehlo *ehlo_plain;     /* EHLO from before STARTTLS */
+	char peer[SD_ADDRSTRLEN];
+	char local[SD_ADDRSTRLEN];
+	char *ehlo_name;
+	char **attempts;
+	size_t nattempts;
+
+	int connect_tried;
+	int closed;              /* the server is gone or said 421 */
+	sd_error err;
+	char *errmsg;
+
+	sd_reply **replies;      /* every reply read, freed with the session */
+	size_t nreplies;
+	const sd_reply *last;
+	const sd_reply *greeting;
+	sd_ehlo *ehlo;
+	int ehlo_tried;
+
+	double phases[SD_PHASE_COUNT];
+	double ready_at_ms;        /* connected (and implicit TLS done): the greeting clock starts */
+	sd_resolver resolver;      /* --dns-server or resolv.conf, read-only */
+
+	int slot_held;             /* the limiter slot to PEER, released on close */
+	char *owner_peer;          /* the parent session's address, for the limiter */
+	unsigned backoffs;         /* rate-limit back-offs and their total wait */
+	double backoff_waited_ms;
+	char *backoff_why;
+	unsigned unsolicited;      /* replies that came before their command was sent */
+	char *unsolicited_text;    /* the first of them, cleaned for display */
+};
+
+/* how long a connection may wait for the limiter (holders are bounded by
+ * their own timeouts; this only keeps a pathological queue finite) */
+#define SLOT_WAIT_MS (10 * 60 * 1000)
+
+static const char *const error_names[] = {
+	[SD_ERR_NONE] = "none",
+	[SD_ERR_RESOLVE] = "resolve",
+	[SD_ERR_REFUSED] = "refused",
+	[SD_ERR_UNREACHABLE] = "unreachable",
+	[SD_ERR_TIMEOUT] = "timeout",
+	[SD_ERR_RESET] = "reset",
+	[SD_ERR_CLOSED] = "closed",
+	[SD_ERR_PROTOCOL] = "protocol",
+	[SD_ERR_TOO_LONG] = "too_long",
+	[SD_ERR_SERVICE_CLOSING] = "service_closing",
+	[SD_ERR_IO] = "io",
+	[SD_ERR_STATE] = "state",
+	[SD_ERR_TLS] = "tls",
+};
+
+static const char *const phase_names[SD_PHASE_COUNT] = {
+	[SD_PHASE_RESOLVE] = "resolve",
+	[SD_PHASE_CONNECT] = "connect",
+	[SD_PHASE_GREETING_FIRST] = "greeting_first_byte",
+	[SD_PHASE_GREETING] = "greeting",
+	[SD_PHASE_EHLO] = "ehlo",
+	[SD_PHASE_QUIT] = "quit",
+	[SD_PHASE_STARTTLS] = "starttls",
+	[SD_PHASE_TLS] = "tls_handshake",
+	[SD_PHASE_EHLO_TLS] = "ehlo_tls",
+};
+
+/* sd_error_name - stable identifier for an error kind */
+const char *sd_error_name(sd_error e)
+{
+	if ((size_t)e < sizeof(error_names) / sizeof(error_names[0]))
+		return error_names[e];
+	return "unknown";
+}
+
+/* sd_phase_name - stable identifier for a phase */
+const char *sd_phase_name(sd_phase p)
+{
+	return (unsigned)p < SD_PHASE_COUNT ? phase_names[p] : "unknown";
+}
+
+/* sd_tls_mode_name - word used in profiles and JSON */
+const char *sd_tls_mode_name(sd_tls_mode m)
+{
+	switch (m) {
+	case SD_TLS_STARTTLS:
+		return "starttls";
+	case SD_TLS_IMPLICIT:
+		return "implicit";
+	default:
+		return "none";
+	}
+}
+
+/* sd_tls_mode_parse - profile/CLI word to mode */
+int sd_tls_mode_parse(const char *s, sd_tls_mode *out)
+{
+	if (strcmp(s, "none") == 0 || strcmp(s, "plain") == 0)
+		*out = SD_TLS_NONE;
+	else if (strcmp(s, "starttls") == 0)
+		*out = SD_TLS_STARTTLS;
+	else if (strcmp(s, "implicit") == 0)
+		*out = SD_TLS_IMPLICIT;
+	else
+		return -1;
+	return 0;
+}
+
+/* sd_target_config_copy - deep copy of a target configuration */
+void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
+{
+	*dst = *src;
+	dst->server = sd_xstrdup(src->server);
+	dst->address = src->address != NULL ? sd_xstrdup(src->address) : NULL;
+	dst->ehlo_name = src->ehlo_name != NULL ? sd_xstrdup(src->ehlo_name) : NULL;
+	dst->ca_file = src->ca_file != NULL ? sd_xstrdup(src->ca_file) : NULL;
+	dst->auth_user = src->auth_user != NULL ? sd_xstrdup(src->auth_user) : NULL;
+	dst->auth_password = src->auth_password != NULL ? sd_xstrdup(src->auth_password) : NULL;
+	dst->dns_servers = src->dns_servers != NULL ? sd_xstrdup(src->dns_servers) : NULL;
+	dst->domain = src->domain != NULL ? sd_xstrdup(src->domain) : NULL;
+	dst->mx = src->nmx > 0 ? sd_xcalloc(src->nmx, sizeof(*dst->mx)) : NULL;
+	for (size_t i = 0; i < src->nmx; i++) {
+		dst->mx[i].preference = src->mx[i].preference;
+		dst->mx[i].name = sd_xstrdup(src->mx[i].name);
+		dst->mx[i].addresses = sd_xstrdup(src->mx[i].addresses);
+		dst->mx[i].problem = src->mx[i].problem != NULL ? sd_xstrdup(src->mx[i].problem) : NULL;
+	}
+}
+
+/* sd_target_config_clear - free the strings of a configuration */
+void sd_target_config_clear(sd_target_config *c)
+{
+	free(c->server);
+	free(c->address);
+	free(c->ehlo_name);
+	free(c->ca_file);
+	free(c->auth_user);
+	if (c->auth_password != NULL) {
+		explicit_bzero(c->auth_password, strlen(c->auth_password));
+		free(c->auth_password);
+	}
+	free(c->dns_servers);
+	free(c->domain);
+	for (size_t i = 0; i < c->nmx; i++) {
+		free(c->mx[i].name);
+		free(c->mx[i].addresses);
+		free(c->mx[i].problem);
+	}
+	free(c->mx);
+	c->mx = NULL;
+	c->nmx = 0;
+	c->server = c->address = c->ehlo_name = c->ca_file = c->auth_user = c->auth_password = NULL;
+	c->dns_servers = c->domain = NULL;
+}
+
+/* sd_session_new - a session that has not connected yet */
+sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript)
+{
+	sd_session *s = sd_xcalloc(1, sizeof(*s));
+
+	sd_target_config_copy(&s->cfg, cfg);
+	if (s->cfg.line_max == 0)
+		s->cfg.line_max = 8192;
+	s->transcript = transcript;
+	char *err = NULL;
+	if (s->cfg.dns_servers == NULL ||
+	    sd_resolver_parse(&s->resolver, s->cfg.dns_servers, s->cfg.dns_timeout_ms, &err) != 0)
+		sd_resolver_system(&s->resolver, NULL, s->cfg.dns_timeout_ms);
+	free(err);
+	pthread_mutex_init(&s->lock, NULL);
+	for (int i = 0; i < SD_PHASE_COUNT; i++)
+		s->phases[i] = -1;
+	return s;
+}
+
+static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(s->errmsg);
+	va_start(ap, fmt);
+	s->errmsg = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	s->err = e;
+}
+
+static void event(sd_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void event(sd_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_EVENT, msg, 0);
+	free(msg);
+}
+
+/* close_conn - close the socket and give the limiter its slot back */
+static void close_conn(sd_session *s)
+{
+	sd_conn_free(s->conn);
+	s->conn = NULL;
+	if (s->slot_held && s->cfg.limiter != NULL)
+		sd_limiter_release(s->cfg.limiter, s->peer);
+	s->slot_held = 0;
+}
+
+/* drop_connection - close the socket after a fatal error */
+static void drop_connection(sd_session *s)
+{
+	sd_tls_shutdown(s->tls);
+	close_conn(s);
+	s->closed = 1;
+}
+
+/* sd_session_free - QUIT, close, free */
+void sd_session_free(sd_session *s)
+{
+	if (s == NULL)
+		return;
+	sd_session_quit(s);
+	close_conn(s);
+	for (size_t i = 0; i < s->nreplies; i++)
+		sd_reply_free(s->replies[i]);
+	free(s->replies);
+	sd_ehlo_free(s->ehlo);
+	sd_ehlo_free(s->ehlo_plain);
+	sd_tls_free(s->tls);
+	for (size_t i = 0; i < s->nattempts; i++)
+		free(s->attempts[i]);
+	free(s->attempts);
+	free(s->ehlo_name);
+	free(s->errmsg);
+	sd_target_config_clear(&s->cfg);
+	sd_tls_ctx_free(s->probe_ctx);
+	free(s->software);
+	free(s->owner_peer);
+	free(s->backoff_why);
+	free(s->unsolicited_text);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* sd_session_open_fresh - same target, new connection, shared transcript */
+sd_session *sd_session_open_fresh(sd_session *s)
+{
+	sd_session *f = sd_session_new(&s->cfg, s->transcript);
+
+	if (s->ehlo_name != NULL)
+		f->ehlo_name = sd_xstrdup(s->ehlo_name);
+	f->kb = s->kb;
+	if (s->software != NULL)
+		f->software = sd_xstrdup(s->software);
+	if (s->slot_held)
+		f->owner_peer = sd_xstrdup(s->peer);
+	return f;
+}
+
+unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why)
+{
+	if (waited_ms != NULL)
+		*waited_ms = s->backoff_waited_ms;
+	if (why != NULL)
+		*why = s->backoff_why != NULL ? s->backoff_why : "";
+	return s->backoffs;
+}
+
+/* back_off - the server rate-limits us: wait before trying again (the n-th
+ * back-off waits backoff_ms * 2^(n-1), with up to a quarter of jitter so
+ * that many targets behind one limit do not come back in step); 0 when a
+ * retry is allowed, -1 when the retries are used up */
+static int back_off(sd_session *s, const char *why)
+{
+	if (s->cfg.rate_retries <= 0 || s->backoffs >= (unsigned)s->cfg.rate_retries)
+		return -1;
+	double ms = (double)(s->cfg.backoff_ms > 0 ? s->cfg.backoff_ms : 1000) * (double)(1u << s->backoffs);
+	unsigned seed = (unsigned)(uintptr_t)s ^ (unsigned)sd_now_ms();
+	ms += ms / 4 * ((double)(rand_r(&seed) % 1000) / 1000.0);
+	s->backoffs++;
+	s->backoff_waited_ms += ms;
+	free(s->backoff_why);
+	s->backoff_why = sd_xstrdup(why);
+	event(s, "rate limited (%s): waiting %.1f s before retry %u of %d", why, ms / 1000.0, s->backoffs,
+	      s->cfg.rate_retries);
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+void sd_session_set_kb(sd_session *s, const sd_kb *kb)
+{
+	s->kb = kb;
+}
+
+/* sd_session_set_software - named by the banner check */
+void sd_session_set_software(sd_session *s, const char *software)
+{
+	free(s->software);
+	s->software = software != NULL && *software != '\0' ? sd_xstrdup(software) : NULL;
+}
+
+const char *sd_session_software(const sd_session *s)
+{
+	return s->software;
+}
+
+/* sd_diagnose_reply - the knowledge base's kind for REPLY */
+const char *sd_diagnose_reply(const sd_session *s, const char *context, const sd_reply *reply)
+{
+	return sd_kb_classify(s->kb, context, reply);
+}
+
+const char *sd_session_server(const sd_session *s)
+{
+	return s->cfg.server;
+}
+
+unsigned sd_session_port(const sd_session *s)
+{
+	return s->cfg.port;
+}
+
+const char *sd_session_peer(const sd_session *s)
+{
+	return s->peer;
+}
+
+const char *sd_session_local(const sd_session *s)
+{
+	return s->local;
+}
+
+size_t sd_session_attempts(const sd_session *s, const char *const **lines)
+{
+	*lines = (const char *const *)s->attempts;
+	return s->nattempts;
+}
+
+sd_error sd_session_error(const sd_session *s, const char **message)
+{
+	if (message != NULL)
+		*message = s->errmsg != NULL ? s->errmsg : "no error";
+	return s->err;
+}
+
+double sd_session_phase_ms(const sd_session *s, sd_phase p)
+{
+	return (unsigned)p < SD_PHASE_COUNT ? s->phases[p] : -1;
+}
+
+const sd_reply *sd_session_last_reply(const sd_session *s)
+{
+	return s->last;
+}
+
+/* choose_ehlo_name - profile's name, else an FQDN hostname, else [address] */
+static void choose_ehlo_name(sd_session *s)
+{
+	char host[256];
+
+	if (s->ehlo_name != NULL)
+		return;
+	if (s->cfg.ehlo_name != NULL && s->cfg.ehlo_name[0] != '\0') {
+		s->ehlo_name = sd_xstrdup(s->cfg.ehlo_name);
+		return;
+	}
+	memset(host, 0, sizeof(host)); /* a truncated name leaves the last byte set */
+	if (gethostname(host, sizeof(host)) == 0 && host[sizeof(host) - 1] == '\0' &&
+	    strchr(host, '.') != NULL && host[strlen(host) - 1] != '.') {
+		s->ehlo_name = sd_xstrdup(host);
+		return;
+	}
+	/* RFC 5321 4.1.4: an address literal when no meaningful name exists */
+	if (strchr(s->local, ':') != NULL)
+		s->ehlo_name = sd_asprintf("[IPv6:%s]", s->local);
+	else if (s->local[0] != '\0')
+		s->ehlo_name = sd_asprintf("[%s]", s->local);
+	else
+		s->ehlo_name = sd_xstrdup("[127.0.0.1]");
+}
+
+const char *sd_session_ehlo_name(const sd_session *s)
+{
+	if (s->ehlo_name != NULL)
+		return s->ehlo_name;
+	return s->cfg.ehlo_name != NULL ? s->cfg.ehlo_name : "";
+}
+
+/* start_tls - handshake on the connected socket; 0 or -1 with the error set */
+static int start_tls(sd_session *s, int implicit)
+{
+	sd_error kind = SD_ERR_TLS;
+	char *msg = NULL;
+	size_t stale = sd_conn_discard(s->conn);
+
+	if (stale > 0)
+		/* bytes sent before the handshake must never be read as if protected */
+		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
+	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
+	sd_tls *t = s->probe != NULL
+			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
+						 s->probe_hello_only, deadline, &kind, &msg)
+			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, s->cfg.tls_ctx, implicit,
+					   deadline, &kind, &msg);
+	if (t == NULL) {
+		set_error(s, kind, "%s", msg);
+		event(s, "TLS handshake failed: %s", msg);
+		free(msg);
+		return -1;
+	}
+	s->tls = t;
+	sd_conn_set_io(s->conn, &sd_tls_io, t);
+	const sd_tls_info *i = sd_tls_get_info(t);
+	s->phases[SD_PHASE_TLS] = i->handshake_ms;
+	event(s, "TLS established: %s %s%s%s", i->version, i->cipher, i->group[0] ? " " : "", i->group);
+	return 0;
+}
+
+static const char *dns_problem(const sd_dns_answer *a)
+{
+	switch (a->status) {
+	case SD_DNS_NXDOMAIN:
+		return "the name does not exist (NXDOMAIN)";
+	case SD_DNS_NODATA:
+		return "no A or AAAA record";
+	default:
+		return a->error[0] ? a->error : sd_dns_status_name(a->status);
+	}
+}
+
+/* sd_dns_addresses - AAAA then A of NAME, comma-separated (an address
+ * literal is itself); *problem (malloc'ed) when there are none, *all_ad
+ * cleared when an answer was not DNSSEC-validated */
+char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad)
+{
+	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
+	char *list = sd_xstrdup("");
+	unsigned char lit[16];
+
+	*problem = NULL;
+	if (inet_pton(AF_INET, name, lit) == 1 || inet_pton(AF_INET6, name, lit) == 1) {
+		free(list);
+		return sd_xstrdup(name);
+	}
+	for (size_t t = 0; t < 2; t++) {
+		sd_dns_answer *a = sd_dns_query(s, name, types[t]);
+		for (size_t i = 0; i < a->n; i++) {
+			char *n = sd_asprintf("%s%s%s", list, list[0] ? "," : "", a->records[i].target);
+			free(list);
+			list = n;
+		}
+		if (a->status == SD_DNS_OK && !a->authenticated)
+			*all_ad = 0;
+		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && *problem == NULL)
+			*problem = sd_xstrdup(dns_problem(a));
+		sd_dns_answer_free(a);
+	}
+	if (list[0] != '\0') {
+		free(*problem);
+		*problem = NULL;
+	} else if (*problem == NULL) {
+		*problem = sd_xstrdup("no A or AAAA record");
+	}
+	return list;
+}
+
+/* resolve_own - the server's AAAA and A records through the session's
+ * resolver (--dns-server); the addresses found become the session's, so
+ * probe connections opened from it do not ask again */
+static int resolve_own(sd_session *s, double *ms)
+{
+	char *why = NULL;
+	int ad = 1;
+	double t0 = sd_now_ms();
+	char *list = sd_dns_addresses(s, s->cfg.server, &why, &ad);
+
+	*ms = sd_now_ms() - t0;
+	if (list[0] == '\0') {
+		set_error(s, SD_ERR_RESOLVE, "cannot resolve '%s' via %s: %s", s->cfg.server, s->resolver.text,
+			  why != NULL ? why : "no A or AAAA record");
+		event(s, "connect failed: %s", s->errmsg);
+		free(list);
+		free(why);
+		return -1;
+	}
+	free(why);
+	s->cfg.address = list;
+	return 0;
+}
+
+/* sd_session_connect - TCP connect once; later calls report the first result */
+int sd_session_connect(sd_session *s)
+{
+	sd_connect_result res;
+
+	if (s->conn != NULL)
+		return 0;
+	if (s->connect_tried)
+		return -1;
+	s->connect_tried = 1;
+	s->conn_id = sd_transcript_next_conn(s->transcript);
+	double resolve_ms = -1;
+	if (s->cfg.address == NULL && s->cfg.dns_servers != NULL && resolve_own(s, &resolve_ms) != 0) {
+		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
+		return -1;
+	}
+	sd_net_gate gate = { .limiter = s->cfg.limiter, .owner_peer = s->owner_peer, .slot_wait_ms = SLOT_WAIT_MS };
+	int rc;
+	while ((rc = sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms, &gate,
+				    &res)) != 0 &&
+	       res.refused_after_ok && back_off(s, "connection refused by an address that accepted earlier") == 0)
+		sd_connect_result_clear(&res);
+	if (rc != 0) {
+		if (res.refused_after_ok)
+			set_error(s, res.err, "%s (rate limiting: this address accepted connections earlier in the run)",
+				  res.message != NULL ? res.message : "connect failed");
+		else
+			set_error(s, res.err, "%s", res.message != NULL ? res.message : "connect failed");
+		event(s, "connect failed: %s", s->errmsg);
+	} else {
+		s->slot_held = res.slot_held;
+		s->conn = sd_conn_new(res.fd, s->cfg.line_max);
+		sd_strlcpy(s->peer, res.peer, sizeof(s->peer));
+		sd_strlcpy(s->local, res.local, sizeof(s->local));
+		s->phases[SD_PHASE_CONNECT] = res.connect_ms;
+		choose_ehlo_name(s);
+		event(s, "connected to %s port %u from %s", s->peer, s->cfg.port, s->local);
+	}
+	/* the greeting clock starts when the handshake completed (as near to
+	 * the event as we measured it), or after implicit TLS */
+	s->ready_at_ms = s->conn != NULL ? res.connected_at_ms : sd_now_ms();
+	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT) {
+		if (start_tls(s, 1) != 0)
+			drop_connection(s);
+		s->ready_at_ms = sd_now_ms();
+	}
+	if (resolve_ms >= 0)
+		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
+	else if (s->cfg.address == NULL)
+		s->phases[SD_PHASE_RESOLVE] = res.resolve_ms;
+	for (size_t i = 0; i < s->nattempts; i++)   /* a reconnect after a back-off */
+		free(s->attempts[i]);
+	free(s->attempts);
+	s->attempts = res.attempts;
+	s->nattempts = res.nattempts;
+	res.attempts = NULL;
+	res.nattempts = 0;
+	sd_connect_result_clear(&res);
+	return s->conn != NULL ? 0 : -1;
+}
+
+static const char *io_verb(sd_error e)
+{
+	switch (e) {
+	case SD_ERR_TIMEOUT:
+		return "timed out";
+	case SD_ERR_CLOSED:
+		return "connection closed by the server";
+	case SD_ERR_RESET:
+		return "connection reset by the server";
+	case SD_ERR_TOO_LONG:
+		return "reply line too long";
+	default:
+		return "I/O error";
+	}
+}
+
+/* keep_reply - the session owns every reply it hands out */
+static const sd_reply *keep_reply(sd_session *s, sd_reply *r)
+{
+	s->replies = sd_xrealloc(s->replies, (s->nreplies + 1) * sizeof(*s->replies));
+	s->replies[s->nreplies++] = r;
+	s->last = r;
+	return r;
+}
+
+/* read_reply - read one complete reply before DEADLINE; START is when the
+ * wait began (for elapsed times). NULL when no reply could be read. */
+static const sd_reply *read_reply(sd_session *s, double start, double deadline, const char *what)
+{
+	sd_reply_parser p;
+	double first = -1;
+
+	sd_reply_parser_init(&p, SD_REPLY_MAX_LINES);
+	for (;;) {
+		const char *line;
+		size_t len;
+		unsigned fl;
+		double fb;
+		int rc = sd_conn_read_line(s->conn, deadline, &line, &len, &fl, &fb);
+
+		if (rc != 0) {
+			int timeout_ms = (int)(deadline - start + 0.5);
+			if (rc == SD_ERR_TIMEOUT)
+				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms%s", what,
+					  timeout_ms, p.seen_lines > 0 ? " (reply started, never finished)" : "");
+			else if (rc == SD_ERR_TOO_LONG)
+				set_error(s, SD_ERR_TOO_LONG, "reply to %s has a line longer than %zu bytes",
+					  what, s->cfg.line_max);
+			else
+				set_error(s, (sd_error)rc, "%s while waiting for the reply to %s",
+					  io_verb((sd_error)rc), what);
+			event(s, "%s", s->errmsg);
+			sd_reply_parser_clear(&p);
+			drop_connection(s);
+			return NULL;
+		}
+		if (first < 0 && fb >= 0)
+			first = fb;
+		sd_transcript_add(s->transcript, s->conn_id, SD_DIR_SERVER, line, 0);
+		sd_parse_status st = sd_reply_parser_feed(&p, line, len, fl);
+		if (st == SD_PARSE_OVERFLOW) {
+			set_error(s, SD_ERR_TOO_LONG, "reply to %s exceeds %d lines or %d bytes", what,
+				  SD_REPLY_HARD_LINES, SD_REPLY_MAX_BYTES);
+			event(s, "%s", s->errmsg);
+			sd_reply_parser_clear(&p);
+			drop_connection(s);
+			return NULL;
+		}
+		if (st == SD_PARSE_DONE)
+			break;
+	}
+	sd_reply *r = sd_reply_parser_take(&p);
+	double now = sd_now_ms();
+	r->elapsed_ms = now - start;
+	r->first_byte_ms = (first >= 0 ? first : now) - start;
+	keep_reply(s, r);
+	if (r->code == 0) {
+		char *shown = sd_printable(r->nlines > 0 ? r->lines[0] : "");
+		set_error(s, SD_ERR_PROTOCOL, "reply to %s is not SMTP: \"%.80s\"", what, shown);
+		free(shown);
+		drop_connection(s);
+	} else if (r->code == 421) {
+		set_error(s, SD_ERR_SERVICE_CLOSING,
+			  "server answered 421 to %s (service not available, closing channel): %.200s",
+			  what, r->nlines > 0 ? r->lines[0] : "");
+		drop_connection(s);
+	}
+	return r;
+}
+
+/* usable - 0 when the session can talk, else -1 with the error kept */
+static int usable(sd_session *s, const char *what)
+{
+	if (s->conn != NULL)
+		return 0;
+	if (s->closed) {
+		if (s->err == SD_ERR_NONE)
+			set_error(s, SD_ERR_CLOSED, "connection already closed; cannot send %s", what);
+		return -1;
+	}
+	return sd_session_connect(s);
+}
+
+/* sd_session_greeting - read the 220 (or whatever the server says first) */
+const sd_reply *sd_session_greeting(sd_session *s)
+{
+	if (s->greeting != NULL)
+		return s->greeting;
+	if (s->conn == NULL && sd_session_connect(s) != 0)
+		return NULL;
+	if (s->conn == NULL)
+		return NULL;
+	/* the server started talking when the connection was made, not when
+	 * the first check asked: a greeting read later is still timed from
+	 * there (and its timeout runs from there too) */
+	double start = s->ready_at_ms;
+	const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	while (r != NULL && r->code == 421 && s->cfg.rate_retries > 0) {
+		const char *kind = sd_diagnose_reply(s, "greeting", r);
+		if (kind == NULL || strcmp(kind, "smtp.rate_limited") != 0)
+			break;
+		char *why = sd_asprintf("421 greeting: %.200s", r->nlines > 0 ? r->lines[0] : "");
+		int again = back_off(s, why) == 0;
+		free(why);
+		if (!again)
+			break;
+		close_conn(s);
+		sd_tls_free(s->tls);          /* implicit TLS: a new handshake follows */
+		s->tls = NULL;
+		s->closed = 0;
+		s->connect_tried = 0;
+		if (sd_session_connect(s) != 0 || s->conn == NULL)
+			return NULL;
+		start = s->ready_at_ms;
+		r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	}
+	if (r == NULL)
+		return NULL;
+	s->greeting = r;
+	s->phases[SD_PHASE_GREETING_FIRST] = r->first_byte_ms;
+	s->phases[SD_PHASE_GREETING] = r->elapsed_ms;
+	return r;
+}
+
+/* unsolicited_check - bytes the server sent after its last reply and before
+ * this command are an answer to nothing: record them and drop them, so the
+ * next reply read is the one to this command (we never pipeline) */
+static void unsolicited_check(sd_session *s, const char *line)
+{
+	const char *data;
+	size_t n = sd_conn_peek(s->conn, &data);
+	int verb = (int)strcspn(line, " ");
+	char text[121];
+	size_t k = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n && k + 1 < sizeof(text) && data[i] != '\r' && data[i] != '\n'; i++)
+		text[k++] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
+	text[k] = '\0';
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_SERVER, text, 0);
+	if (s->unsolicited++ == 0)
+		s->unsolicited_text = sd_asprintf("\"%s\" (%zu bytes, before %.*s)", text, n, verb, line);
+	event(s, "discarded %zu bytes the server sent before we sent %.*s", n, verb, line);
+	sd_conn_discard(s->conn);
+}
+
+/* sd_session_unsolicited - how many times the server sent data nobody asked
+ * for, and the first such text */
+unsigned sd_session_unsolicited(const sd_session *s, const char **first)
+{
+	if (first != NULL)
+		*first = s->unsolicited_text != NULL ? s->unsolicited_text : "";
+	return s->unsolicited;
+}
+
+/* send_line - write a command line; 0 or -1 */
+static int send_line(sd_session *s, const char *line, int secret)
+{
+	char buf[SD_COMMAND_MAX + 3];
+	size_t n = strlen(line);
+
+	if (n > SD_COMMAND_MAX || strpbrk(line, "\r\n") != NULL) {
+		set_error(s, SD_ERR_STATE, "refusing to send a command longer than %d bytes or with a line break",
+			  SD_COMMAND_MAX);
+		return -1;
+	}
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 2);
+	unsolicited_check(s, line);
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, line, secret);
+	int rc = sd_conn_write(s->conn, buf, n + 2, sd_now_ms() + s->cfg.command_timeout_ms);
+	if (rc != 0) {
+		set_error(s, (sd_error)rc, "%s while sending %.*s", io_verb((sd_error)rc),
+			  (int)strcspn(line, " "), line);
+		event(s, "%s", s->errmsg);
+		drop_connection(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* command - send LINE and read its reply */
+static const sd_reply *command_as(sd_session *s, const char *line, const char *what, int secret)
+{
+	if (usable(s, what) != 0)
+		return NULL;
+	double start = sd_now_ms();
+	if (send_line(s, line, secret) != 0)
+		return NULL;
+	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+}
+
+static const sd_reply *command(sd_session *s, const char *line, const char *what)
+{
+	if (usable(s, what) != 0)
+		return NULL;
+	double start = sd_now_ms();
+	if (send_line(s, line, 0) != 0)
+		return NULL;
+	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+}
+
+/* sd_session_command - one command, one reply; the greeting comes first, so
+ * it can never be taken for the reply to the command */
+const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *verb;
+	const sd_reply *r;
+
+	if (s->greeting == NULL && sd_session_greeting(s) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	line = sd_vasprintf(fmt, ap);
+	va_end(ap);
+	verb = sd_xstrndup(line, strcspn(line, " "));
+	r = command(s, line, verb);
+	free(verb);
+	free(line);
+	return r;
+}
+
+/* sd_session_send_message - after 354: the message, dot-stuffed, then "." */
+const sd_reply *sd_session_send_message(sd_session *s, const char *message)
+{
+	if (usable(s, "the message") != 0)
+		return NULL;
+	size_t len = strlen(message), cap = len + len / 8 + 8, n = 0, lines = 0;
+	char *buf = sd_xrealloc(NULL, cap);
+	int bol = 1;
+
+	/* RFC 5321 4.5.2: a line starting with '.' gets one more; every line
+	 * ends in CRLF whatever the input used; then CRLF.CRLF */
+	for (const char *p = message; *p != '\0'; p++) {
+		if (n + 4 > cap) {
+			cap *= 2;
+			buf = sd_xrealloc(buf, cap);
+		}
+		if (bol && *p == '.')
+			buf[n++] = '.';
+		bol = 0;
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if (*p == '\n' || *p == '\r') {
+			buf[n++] = '\r';
+			buf[n++] = '\n';
+			bol = 1;
+			lines++;
+			continue;
+		}
+		buf[n++] = *p;
+	}
+	if (n + 8 > cap)
+		buf = sd_xrealloc(buf, cap = n + 8);
+	if (!bol) {
+		buf[n++] = '\r';
+		buf[n++] = '\n';
+		lines++;
+	}
+	memcpy(buf + n, ".\r\n", 3);
+	n += 3;
+	event(s, "message sent: %zu lines, %zu bytes (not shown)", lines, n);
+	double start = sd_now_ms();
+	int rc = sd_conn_write(s->conn, buf, n, start + s->cfg.command_timeout_ms);
+	free(buf);
+	if (rc != 0) {
+		set_error(s, (sd_error)rc, "%s while sending the message", io_verb((sd_error)rc));
+		drop_connection(s);
+		return NULL;
+	}
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, ".", 0);
+	/* RFC 5321 4.5.3.2.6 allows 10 minutes for the end-of-data reply (content
+	 * filters run now); give three command timeouts, at most that */
+	double limit = 3.0 * s->cfg.command_timeout_ms;
+	if (limit > 600000)
+		limit = 600000;
+	return read_reply(s, start, start + limit, "end of data");
+}
+
+/* sd_session_command_secret - a line the transcript must not show */
+const sd_reply *sd_session_command_secret(sd_session *s, const char *line)
+{
+	if (s->greeting == NULL && sd_session_greeting(s) == NULL)
+		return NULL;
+	return command_as(s, line, "AUTH", 1);
+}
+
+/* sd_session_credentials - what --auth-user / the password source gave */
+int sd_session_credentials(const sd_session *s, const char **user, const char **password)
+{
+	*user = s->cfg.auth_user;
+	*password = s->cfg.auth_password;
+	return s->cfg.auth_user != NULL && s->cfg.auth_password != NULL;
+}
+
+/* sd_session_ehlo - EHLO; HELO if EHLO is refused with 5xx */
+const sd_ehlo *sd_session_ehlo(sd_session *s)
+{
+	if (s->ehlo != NULL)
+		return s->ehlo;
+	if (s->ehlo_tried) {
+		if (s->err == SD_ERR_NONE)
+			set_error(s, SD_ERR_STATE, "EHLO already failed");
+		return NULL;
+	}
+	s->ehlo_tried = 1;
+	const sd_reply *g = sd_session_greeting(s);
+	if (g == NULL || s->conn == NULL)
+		return NULL;
+	if (g->code != 220) {
+		set_error(s, SD_ERR_STATE, "server did not accept the session (greeting %d); EHLO not sent",
+			  g->code);
+		return NULL;
+	}
+	choose_ehlo_name(s);
+
+	char *line = sd_asprintf("EHLO %s", s->ehlo_name);
+	const sd_reply *r = command(s, line, "EHLO");
+	free(line);
+	if (r == NULL)
+		return NULL;
+	sd_phase ph = s->tls != NULL && !sd_tls_get_info(s->tls)->implicit ? SD_PHASE_EHLO_TLS : SD_PHASE_EHLO;
+	s->phases[ph] = r->elapsed_ms;
+	if (r->code == 250) {
+		s->ehlo = sd_ehlo_parse(r, 1);
+		return s->ehlo;
+	}
+	if (r->code == 0) {   /* not a reply: "2x0", "99", text without a code */
+		set_error(s, SD_ERR_PROTOCOL, "EHLO answered with something that is not an SMTP reply "
+			  "(no three-digit code): \"%.200s\"", r->nlines ? r->lines[0] : "");
+		return NULL;
+	}
+	if (r->code / 100 != 5) {
+		if (s->err == SD_ERR_NONE || r->code != 421)
+			set_error(s, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_STATE,
+				  "EHLO answered %d %.200s", r->code, r->nlines ? r->lines[0] : "");
+		return NULL;
+	}
+	/* RFC 5321 3.2: a server without ESMTP refuses EHLO; try HELO */
+	const sd_reply *refusal = r;
+	line = sd_asprintf("HELO %s", s->ehlo_name);
+	r = command(s, line, "HELO");
+	free(line);
+	if (r == NULL)
+		return NULL;
+	s->phases[ph] = r->elapsed_ms;
+	if (r->code != 250) {
+		set_error(s, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_STATE,
+			  "EHLO answered %d and HELO %d %.200s", refusal->code, r->code,
+			  r->nlines ? r->lines[0] : "");
+		return NULL;
+	}
+	s->ehlo = sd_ehlo_parse(r, 0); /* HELO replies carry no capabilities */
+	s->ehlo->helo_fallback = 1;
+	s->ehlo->ehlo_refusal = refusal;
+	return s->ehlo;
+}
+
+/* sd_session_tls_mode - the mode asked for */
+const char *sd_session_tls_mode(const sd_session *s)
+{
+	return sd_tls_mode_name(s->cfg.tls);
+}
+
+/* sd_session_tls - handshake description, or NULL while plain */
+const sd_tls_info *sd_session_tls(const sd_session *s)
+{
+	return s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
+}
+
+/* sd_session_ehlo_plain - EHLO from before STARTTLS */
+const sd_ehlo *sd_session_ehlo_plain(const sd_session *s)
+{
+	return s->ehlo_plain;
+}
+
+/* sd_session_starttls - RFC 3207: STARTTLS, 220, handshake, EHLO again */
+int sd_session_starttls(sd_session *s)
+{
+	if (s->tls != NULL)
+		return 0;
+	const sd_ehlo *e = sd_session_ehlo(s);
+	if (e == NULL)
+		return -1;
+	if (sd_ehlo_find(e, "STARTTLS") == NULL) {
+		set_error(s, SD_ERR_STATE, "STARTTLS is not advertised in the EHLO reply");
+		return -1;
+	}
+	const sd_reply *r = command(s, "STARTTLS", "STARTTLS");
+	if (r == NULL)
+		return -1;
+	s->phases[SD_PHASE_STARTTLS] = r->elapsed_ms;
+	if (r->code != 220) {
+		/* judged by the code only: the text after 220 varies by server */
+		if (r->code != 421)
+			set_error(s, SD_ERR_STATE, "STARTTLS refused: %d %.200s", r->code,
+				  r->nlines ? r->lines[0] : "");
+		return -1;
+	}
+	s->tls_attempted = 1;
+	if (start_tls(s, 0) != 0) {
+		drop_connection(s);
+		return -1;
+	}
+	if (s->probe != NULL)
+		return 0; /* a probe only wanted the handshake */
+	/* RFC 3207 4.2: forget everything learned before; EHLO again */
+	s->ehlo_plain = s->ehlo;
+	s->ehlo = NULL;
+	s->ehlo_tried = 0;
+	return sd_session_ehlo(s) != NULL ? 0 : -1;
+}
+
+/* probe_outcome - fill OUT from a failed probe session F */
+static void probe_outcome(sd_session *f, sd_tls_probe_result *out)
+{
+	const char *msg;
+	const sd_reply *last = sd_session_last_reply(f);
+
+	out->error = sd_session_error(f, &msg);
+	snprintf(out->message, sizeof(out->message), "%s", msg);
+	/* the target answered before, so a refusal or a 421 now is the server
+	 * limiting us, never an answer about TLS */
+	out->rate_limited = out->error == SD_ERR_REFUSED || out->error == SD_ERR_SERVICE_CLOSING ||
+			    (last != NULL && last->code == 421);
+	out->refused_by_server = f->tls_attempted && (out->error == SD_ERR_TLS);
+}
+
+/* tls_probe - one narrowed handshake on a fresh connection */
+static int tls_probe(sd_session *s, const sd_tls_probe *probe, int hello_only, sd_tls_probe_result *out)
+{
+	sd_session *f = sd_session_open_fresh(s);
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	if (s->probe_ctx == NULL)
+		s->probe_ctx = sd_tls_probe_ctx_new(); /* NULL: each probe makes its own */
+	f->borrowed_ctx = s->probe_ctx;
+	pthread_mutex_unlock(&s->lock);
+	f->probe = probe;
+	f->probe_hello_only = hello_only;
+	if (f->cfg.tls == SD_TLS_IMPLICIT) {
+		f->tls_attempted = 1;
+		if (sd_session_connect(f) != 0)
+			rc = -1;
+	} else if (sd_session_starttls(f) != 0) {
+		rc = -1;
+	}
+	if (rc == 0 && f->tls != NULL) {
+		const sd_tls_info *i = sd_tls_get_info(f->tls);
+		out->accepted = 1;
+		out->version = i->version_number;
+		snprintf(out->cipher, sizeof(out->cipher), "%s", i->cipher);
+		snprintf(out->group, sizeof(out->group), "%s", i->group);
+	} else {
+		probe_outcome(f, out);
+	}
+	/* no QUIT: it would cost a round trip per probe and, after a stopped
+	 * handshake, there is no usable TLS channel to send it on */
+	drop_connection(f);
+	sd_session_free(f);
+	/* a clean "no" from the server is a result, not a failure to probe */
+	return out->accepted || out->refused_by_server ? 0 : -1;
+}
+
+/* sd_session_tls_probe - a complete narrowed handshake */
+int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+{
+	return tls_probe(s, probe, 0, out);
+}
+
+/* sd_session_tls_hello_probe - stop at the server's choice */
+int sd_session_tls_hello_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
+{
+	return tls_probe(s, probe, 1, out);
+}
+
+/* sd_session_quit - QUIT with a short deadline if the line is still up */
+void sd_session_quit(sd_session *s)
+{
+	if (s->conn == NULL)
+		return;
+	double start = sd_now_ms();
+	int saved = s->err;
+	char *saved_msg = s->errmsg != NULL ? sd_xstrdup(s->errmsg) : NULL;
+	int t = s->cfg.command_timeout_ms < SD_QUIT_TIMEOUT_MS ? s->cfg.command_timeout_ms
+							       : SD_QUIT_TIMEOUT_MS;
+	if (send_line(s, "QUIT", 0) == 0) {
+		const sd_reply *r = read_reply(s, start, start + t, "QUIT");
+		if (r != NULL)
+			s->phases[SD_PHASE_QUIT] = r->elapsed_ms;
+	}
+	/* a failed QUIT is not the target's problem worth reporting */
+	free(s->errmsg);
+	s->errmsg = saved_msg;
+	s->err = (sd_error)saved;
+	drop_connection(s);
+}
+
+/* sd_dns_query - through the session's resolver, noted in the transcript */
+sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type)
+{
+	sd_dns_answer *a = sd_resolver_query(&s->resolver, name, type);
+
+	event(s, "DNS %s %s: %s, %zu record%s%s (%.1f ms, %s)", sd_dns_type_name(type), name,
+	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->authenticated ? ", AD" : "",
+	      a->ms, a->server);
+	return a;
+}
+
+/* sd_dns_resolver - the servers, for reports */
+const char *sd_dns_resolver(sd_session *s)
+{
+	return s->resolver.text;
+}
+
+/* sd_session_domain - the --domain under audit, or NULL */
+const char *sd_session_domain(const sd_session *s)
+{
+	return s->cfg.domain;
+}
+
+/* sd_session_domain_mx - the domain's MX hosts, preference order */
+size_t sd_session_domain_mx(const sd_session *s, const sd_mx_host **mx)
+{
+	*mx = s->cfg.mx;
+	return s->cfg.nmx;
+}
+
+/* sd_session_ca_file - the trust anchors in use (--ca-file), or NULL: system */
+const char *sd_session_ca_file(const sd_session *s)
+{
+	return s->cfg.ca_file;
+}
+
+/* sd_session_open_host - a new session like S (timeouts, trust, EHLO name,
+ * DNS) to another host: SERVER by name, ADDRESSES (literals, comma-separated)
+ * or NULL to resolve it; plain TCP first, STARTTLS left to the caller */
+sd_session *sd_session_open_host(sd_session *s, const char *server, const char *addresses)
+{
+	sd_target_config c;
+
+	sd_target_config_copy(&c, &s->cfg);
+	free(c.server);
+	free(c.address);
+	c.server = sd_xstrdup(server);
+	c.address = addresses != NULL && addresses[0] != '\0' ? sd_xstrdup(addresses) : NULL;
+	if (c.tls == SD_TLS_STARTTLS)
+		c.tls = SD_TLS_NONE;
+	sd_session *f = sd_session_new(&c, s->transcript);
+	sd_target_config_clear(&c);
+	f->kb = s->kb;
+	return f;
+}

@@ -1,0 +1,70 @@
+/*
+ * session_internal.h - creating sessions (the core's side of session.h).
+ *
+ * Checks only see the calls in <smtpdiag/session.h>; the runner creates
+ * the session from a target configuration and a transcript.
+ */
+#ifndef SD_SESSION_INTERNAL_H
+#define SD_SESSION_INTERNAL_H
+
+#include <smtpdiag/dns.h>
+#include <smtpdiag/session.h>
+
+#include "diagnosis/kb.h"
+#include "wire/limiter.h"
+#include "smtp/transcript.h"
+
+typedef enum { SD_TLS_NONE = 0, SD_TLS_STARTTLS, SD_TLS_IMPLICIT } sd_tls_mode;
+
+/* Everything a session needs to know about its target. */
+typedef struct sd_target_config {
+	char *server;             /* name as given, also used for SNI/relay later */
+	char *address;            /* IP literal to connect to instead, or NULL */
+	unsigned port;
+	sd_tls_mode tls;
+	char *ehlo_name;          /* NULL: FQDN hostname, else [local address] */
+	char *ca_file;            /* trust anchors for verification; NULL: system store */
+	int connect_timeout_ms;
+	int greeting_timeout_ms;
+	int command_timeout_ms;
+	size_t line_max;          /* longest reply line accepted */
+	char *auth_user;          /* --auth-user, or NULL */
+	char *auth_password;      /* never printed, logged or reported; wiped on clear */
+	char *dns_servers;        /* --dns-server spec (validated), or NULL: resolv.conf */
+	int dns_timeout_ms;       /* per DNS query, retries included; 0: default */
+	char *domain;             /* --domain being audited, or NULL */
+	sd_mx_host *mx;           /* the domain's MX hosts in preference order */
+	size_t nmx;
+	sd_limiter *limiter;      /* the run's, shared and not owned; NULL: no limits */
+	struct sd_tls_ctx *tls_ctx; /* the run's verifying TLS context for CA_FILE, not owned; NULL: per handshake */
+	int rate_retries;         /* reconnects after a rate-limit refusal or 421 */
+	int backoff_ms;           /* first back-off, doubled each retry */
+} sd_target_config;
+
+/* sd_target_config_copy - deep copy */
+void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src);
+/* sd_target_config_clear - free the strings */
+void sd_target_config_clear(sd_target_config *c);
+/* sd_tls_mode_name - "none", "starttls", "implicit" */
+const char *sd_tls_mode_name(sd_tls_mode m);
+/* sd_tls_mode_parse - 0 and *out on success, -1 for an unknown word */
+int sd_tls_mode_parse(const char *s, sd_tls_mode *out);
+
+/* sd_session_new - an unconnected session; TRANSCRIPT is shared, not owned */
+sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcript);
+/* sd_dns_addresses - AAAA then A records of NAME through S's resolver,
+ * comma-separated ("" when none, with *problem saying why; free both);
+ * *all_ad is cleared when an answer was not DNSSEC-validated */
+char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad);
+/* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
+void sd_session_set_kb(sd_session *s, const sd_kb *kb);
+/* sd_session_backoffs - how often S backed off because the server rate-limited
+ * it (421 "too many connections", or a refusal from an address that had
+ * accepted before), the time spent waiting, and the last reason ("" if none) */
+unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why);
+/* sd_session_unsolicited - how many times the server sent a reply before the
+ * command it could answer was sent (dropped, so replies stay in step), and
+ * the first one ("" if none) */
+unsigned sd_session_unsolicited(const sd_session *s, const char **first);
+
+#endif
