@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fleet/fleet.h"
 #include "wire/limiter.h"
@@ -77,7 +78,105 @@ static char *absolute_dirs(const char *dirs)
 	return out;
 }
 
-/* render_saved_report - --report-from FILE.json --report FILE.html */
+/* report_path_usable - --report's file can be written (its directory
+ * exists and is writable; the report is written to a temporary name there
+ * and renamed): checked before the audit, so a typo does not cost a whole
+ * run and its exit status; 0 or -1 and *err */
+static int report_path_usable(const char *path, char **err)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? sd_xstrdup(".") : slash == path ? sd_xstrdup("/")
+									: sd_xstrndup(path, (size_t)(slash - path));
+	int rc = -1;
+
+	if (path[0] == '\0' || (slash != NULL && slash[1] == '\0'))
+		*err = sd_asprintf("--report: '%s' is not a file name", path);
+	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		*err = sd_asprintf("--report: '%s' is a directory", path);
+	else if (stat(dir, &st) != 0)
+		*err = sd_asprintf("--report: cannot write '%s': directory '%s': %s", path, dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		*err = sd_asprintf("--report: cannot write '%s': '%s' is not a directory", path, dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		*err = sd_asprintf("--report: cannot write '%s': directory '%s': %s", path, dir, strerror(errno));
+	else
+		rc = 0;
+	free(dir);
+	return rc;
+}
+
+/* fleet_from_lines - the --json fleet document rebuilt from JSON Lines
+ * (--jsonl: one report per line, then the fleet summary line); a run cut
+ * short has no summary: one is counted from the reports. NULL and *err
+ * naming FILE:LINE when a line is not a JSON object. */
+static json_t *fleet_from_lines(FILE *f, const char *file, char **err)
+{
+	json_t *reports = json_array(), *summary = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+
+	while ((len = getline(&line, &cap, f)) != -1) {
+		json_error_t je;
+		lineno++;
+		if (strspn(line, " \t\r\n") == (size_t)len)
+			continue;
+		json_t *o = json_loadb(line, (size_t)len, 0, &je);
+		if (o == NULL || !json_is_object(o)) {
+			*err = sd_asprintf("%s:%ld: not a JSON object (%s): neither a --json document nor --jsonl lines",
+					   file, lineno, o == NULL ? je.text : "another JSON value");
+			json_decref(o);
+			goto fail;
+		}
+		if (json_is_object(json_object_get(o, "fleet"))) {
+			json_decref(summary);
+			summary = json_incref(json_object_get(o, "fleet"));
+			json_decref(o);
+		} else if (json_object_get(o, "target") != NULL || json_object_get(o, "domain") != NULL) {
+			json_array_append_new(reports, o);
+		} else {
+			*err = sd_asprintf("%s:%ld: a JSON object that is neither a target report nor a fleet summary",
+					   file, lineno);
+			json_decref(o);
+			goto fail;
+		}
+	}
+	free(line);
+	line = NULL;
+	if (json_array_size(reports) == 0) {
+		*err = sd_asprintf("%s: no target report in it", file);
+		goto fail;
+	}
+	if (summary == NULL) {   /* cut short: count what is there */
+		json_int_t n[4] = { 0 }, worst = 0;
+		size_t i;
+		json_t *r;
+		json_array_foreach(reports, i, r) {
+			json_int_t e = json_integer_value(json_object_get(r, "exit_code"));
+			n[e >= 0 && e <= 3 ? e : 3]++;
+			worst = e > worst ? e : worst;
+		}
+		summary = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[]}", "targets",
+				    (json_int_t)json_array_size(reports), "ok", n[0], "warning", n[1], "critical", n[2],
+				    "unreachable", (json_int_t)0, "error", n[3], "exit_code", worst, "top_findings");
+		json_object_set_new(summary, "verdict", json_string(sd_verdict_name((int)worst)));
+		json_object_set_new(summary, "note", json_string("no summary line: the run was cut short"));
+	}
+	json_t *doc = json_pack("{s:I, s:{s:s, s:s}, s:o, s:o}", "schema_version", (json_int_t)SD_JSON_SCHEMA_VERSION,
+				"tool", "name", "smtp-diag", "version", PACKAGE_VERSION, "fleet", summary, "reports",
+				reports);
+	return doc;
+fail:
+	free(line);
+	json_decref(reports);
+	json_decref(summary);
+	return NULL;
+}
+
+/* render_saved_report - --report-from FILE --report FILE.html: FILE is a
+ * --json document or --jsonl lines */
 static int render_saved_report(const sd_cli *cli)
 {
 	json_error_t je;
@@ -87,9 +186,29 @@ static int render_saved_report(const sd_cli *cli)
 		fprintf(stderr, "smtp-diag: --report-from needs --report FILE.html to write to\n");
 		return EXIT_UNKNOWN;
 	}
-	json_t *doc = json_load_file(cli->report_from, 0, &je);
+	FILE *f = fopen(cli->report_from, "r");
+	if (f == NULL) {
+		fprintf(stderr, "smtp-diag: --report-from: cannot read '%s': %s\n", cli->report_from, strerror(errno));
+		return EXIT_UNKNOWN;
+	}
+	json_t *doc = json_loadf(f, 0, &je);
+	if (doc == NULL && je.line > 1 && strstr(je.text, "end of file expected") != NULL) {
+		rewind(f);
+		doc = fleet_from_lines(f, cli->report_from, &err);
+	} else if (doc == NULL) {
+		err = sd_asprintf("%s:%d:%d: not a smtp-diag JSON report: %s", cli->report_from, je.line, je.column,
+				  je.text);
+	} else if (!json_is_object(doc) || (json_object_get(doc, "target") == NULL &&
+					    json_object_get(doc, "domain") == NULL && json_object_get(doc, "fleet") == NULL)) {
+		/* one line of --jsonl alone is a target report, handled above */
+		err = sd_asprintf("%s: not an smtp-diag report (no target, domain or fleet member)", cli->report_from);
+		json_decref(doc);
+		doc = NULL;
+	}
+	fclose(f);
 	if (doc == NULL) {
-		fprintf(stderr, "smtp-diag: %s:%d:%d: %s\n", cli->report_from, je.line, je.column, je.text);
+		fprintf(stderr, "smtp-diag: --report-from: %s\n", err);
+		free(err);
 		return EXIT_UNKNOWN;
 	}
 	int rc = sd_html_report_file(doc, cli->report, &err);
@@ -130,9 +249,16 @@ static void usage_error(int nagios, int hint, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = sd_vasprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "smtp-diag: %s\n%s", msg, hint ? "Try 'smtp-diag --help'.\n" : "");
+	/* a message of several lines (every bad line of a --targets file)
+	 * gets the prefix on each; a monitoring status line takes the first */
+	for (char *line = msg, *nl; line != NULL; line = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		fprintf(stderr, "smtp-diag: %.*s\n", nl != NULL ? (int)(nl - line) : (int)strlen(line), line);
+	}
+	if (hint)
+		fputs("Try 'smtp-diag --help'.\n", stderr);
 	if (nagios)
-		printf("SMTP UNKNOWN - %s\n", msg);
+		printf("SMTP UNKNOWN - %.*s\n", (int)strcspn(msg, "\n"), msg);
 	free(msg);
 }
 
@@ -586,6 +712,10 @@ int main(int argc, char **argv)
 	 * to the current directory; SMTPDIAG_PLUGIN_DIR must be absolute */
 	if (cli.plugin_dirs != NULL)
 		given_plugin_dirs = absolute_dirs(cli.plugin_dirs);
+	if (cli.report != NULL && report_path_usable(cli.report, &err) != 0) {
+		usage_error(cli.output == SD_OUT_NAGIOS, 0, "%s", err);
+		goto out;
+	}
 	if (cli.report_from != NULL) {
 		rc = render_saved_report(&cli);
 		goto out;

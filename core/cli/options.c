@@ -65,7 +65,7 @@ static const option_spec table[] = {
 	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl or nagios" },
 	{ "no-progress", OPT_NO_PROGRESS, NULL, "no progress bar on a terminal during a run over many targets" },
 	{ "report", OPT_REPORT, "FILE.html", "also write a self-contained HTML report of the run (one target, a domain or many)" },
-	{ "report-from", OPT_REPORT_FROM, "FILE.json", "audit nothing: render a JSON report saved from --json into --report FILE.html" },
+	{ "report-from", OPT_REPORT_FROM, "FILE", "audit nothing: render a report saved from --json, or the lines of --jsonl, into --report FILE.html" },
 	{ "warning", OPT_WARNING, "DURATION", "warning when connect to usable session takes longer (check_smtp's -w; response-time.total_warn)" },
 	{ "critical", OPT_CRITICAL, "DURATION", "critical when it takes longer (check_smtp's -c; response-time.total_crit)" },
 	{ "quiet", OPT_QUIET, NULL, "print only the [RESULT] line" },
@@ -138,12 +138,54 @@ static void append(char **dst, const char *item, const char *sep)
 	free(old);
 }
 
-/* sd_cli_parse - getopt_long over the table */
+/* repeatable - options that may be given more than once (they add up);
+ * every other option taking a value is refused the second time, so that a
+ * script's mistake never silently picks one of two values */
+static int repeatable(int id)
+{
+	switch (id) {
+	case OPT_SERVER: case OPT_DOMAIN: case OPT_SET: case OPT_VAR: case OPT_TO: case OPT_HEADER:
+	case OPT_CHECKS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* option_name - "--name" of option ID as the table spells it */
+static const char *option_name(int id)
+{
+	for (const option_spec *o = table; o->name != NULL; o++)
+		if (o->id == id)
+			return o->name;
+	return "?";
+}
+
+/* output_option - the output format option ID (with ARG for --format) asks
+ * for, or -1 when ID is no output option */
+static int output_option(int id, const char *arg)
+{
+	switch (id) {
+	case OPT_JSON: return SD_OUT_JSON;
+	case OPT_JSONL: return SD_OUT_JSONL;
+	case OPT_NAGIOS: return SD_OUT_NAGIOS;
+	case OPT_FORMAT:
+		return strcmp(arg, "json") == 0 ? SD_OUT_JSON : strcmp(arg, "jsonl") == 0 ? SD_OUT_JSONL
+		       : strcmp(arg, "nagios") == 0 ? SD_OUT_NAGIOS : strcmp(arg, "text") == 0 ? SD_OUT_TEXT : -1;
+	default:
+		return -1;
+	}
+}
+
+/* sd_cli_parse - getopt_long over the table; conflicting or repeated
+ * single-valued options are refused with one line */
 int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 {
 	struct option longs[sizeof(table) / sizeof(table[0])];
 	char shorts[64] = ":";
 	size_t n = 0;
+	const char *given[OPT_REPORT_FROM + 1] = { 0 };   /* value (or "") of each option seen */
+	char *output_by = NULL;                             /* the option that chose the format */
 
 	memset(cli, 0, sizeof(*cli));
 	for (const option_spec *o = table; o->name != NULL; o++, n++) {
@@ -163,6 +205,26 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		int c = getopt_long(argc, argv, shorts, longs, NULL);
 		if (c == -1)
 			break;
+		if (c > 0 && c <= OPT_REPORT_FROM && c != ':' && c != '?') {
+			const char *name = option_name(c);
+			int out = optarg != NULL || c != OPT_FORMAT ? output_option(c, optarg) : -1;
+			if (out >= 0) {
+				char *by = c == OPT_FORMAT ? sd_asprintf("--format %s", optarg) : sd_asprintf("--%s", name);
+				if (output_by != NULL && (int)cli->output != out) {
+					*err = sd_asprintf("%s and %s ask for different output formats: give one", output_by, by);
+					free(by);
+					free(output_by);
+					return -1;
+				}
+				free(output_by);
+				output_by = by;
+			} else if (optarg != NULL && !repeatable(c) && given[c] != NULL) {
+				*err = sd_asprintf("--%s given twice ('%s', then '%s'): give it once", name, given[c], optarg);
+				free(output_by);
+				return -1;
+			}
+			given[c] = optarg != NULL ? optarg : "";
+		}
 		switch (c) {
 		case OPT_SERVER:
 			cli->servers = sd_xrealloc(cli->servers, (cli->nservers + 1) * sizeof(char *));
@@ -410,6 +472,15 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			*err = sd_asprintf("unknown option '%s'", argv[optind - 1]);
 			return -1;
 		}
+	}
+	free(output_by);
+	if (cli->quiet && cli->verbose) {
+		*err = sd_xstrdup("--quiet and --verbose contradict each other: give one");
+		return -1;
+	}
+	if (given[OPT_BODY] != NULL && given[OPT_BODY_FILE] != NULL) {
+		*err = sd_xstrdup("--body and --body-file both give the message body: give one");
+		return -1;
 	}
 	if (optind < argc) {
 		*err = sd_asprintf("unexpected argument '%s' (use --server NAME, --domain DOMAIN or --targets FILE)",

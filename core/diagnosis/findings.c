@@ -79,6 +79,7 @@ void sd_report_free(sd_report *r)
 	json_decref(r->facts);
 	free(r->check);
 	free(r->title);
+	free(r->step);
 	free(r->summary);
 	free(r->skip_reason);
 	free(r);
@@ -102,14 +103,18 @@ const sd_finding *sd_report_worst(const sd_report *r)
 	return w;
 }
 
-/* sd_report_phase - set the progress line and let the reporter show it */
+/* sd_report_phase - the first call titles the check (the progress line,
+ * and its title in JSON and HTML); later calls are sub-steps, kept in
+ * r->step, so a check that goes on to probe each MX host is still titled
+ * by what it checks */
 void sd_report_phase(sd_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	replace(&r->title, fmt, ap);
+	replace(r->title_set ? &r->step : &r->title, fmt, ap);
 	va_end(ap);
+	r->title_set = 1;
 	if (r->on_phase != NULL && !r->title_shown)
 		r->on_phase(r->on_phase_ctx, r);
 }

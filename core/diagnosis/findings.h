@@ -40,7 +40,9 @@ typedef enum {
 
 struct sd_report {
 	char *check;          /* check name */
-	char *title;          /* progress line text */
+	char *title;          /* progress line text: the default, then the check's first phase */
+	int title_set;        /* the check's first sd_report_phase() named it: later ones are steps */
+	char *step;           /* the latest later phase (a sub-step; never replaces the title) */
 	int title_shown;      /* the reporter printed the progress line already */
 	char *summary;
 	char **notes;

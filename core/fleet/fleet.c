@@ -336,12 +336,12 @@ static json_t *summary_json(const fleet *F, double ms)
 						     sd_severity_name(F->tallies[i].severity), "targets",
 						     (json_int_t)F->tallies[i].targets, "example",
 						     sd_json_text(F->tallies[i].example)));
-	return json_pack("{s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:o}", "targets",
+	return json_pack("{s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:o}", "targets",
 			 (json_int_t)F->job->targets->n, "parallel", (json_int_t)F->workers, "duration_ms", ms,
 			 "targets_per_second", ms > 0 ? (double)t->done * 1000.0 / ms : 0.0, "ok", (json_int_t)t->ok,
 			 "warning", (json_int_t)t->warning, "critical", (json_int_t)t->critical, "unreachable",
 			 (json_int_t)t->unreachable, "error", (json_int_t)t->error, "exit_code", t->exit_code,
-			 "top_findings", top);
+			 "verdict", sd_verdict_name(t->exit_code), "top_findings", top);
 }
 
 static void summary_text(fleet *F, double ms)

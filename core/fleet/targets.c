@@ -9,6 +9,7 @@
 #include "fleet/targets.h"
 #include "base/util.h"
 
+#define TARGETS_MAX_ERRORS 20   /* bad lines reported one by one */
 #define LINE_MAX_BYTES 1024
 
 static int is_ip(const char *s)
@@ -190,33 +191,61 @@ int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt,
 
 int sd_target_list_read(sd_target_list *l, FILE *f, const char *fname, sd_target_kind dflt, char **err)
 {
-	char line[LINE_MAX_BYTES + 2];
+	char *line = NULL, *errors = NULL;
+	size_t cap = 0, nbad = 0;
+	ssize_t len;
 	unsigned lineno = 0;
 
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while ((len = getline(&line, &cap, f)) != -1) {
+		char *e = NULL;
 		lineno++;
-		size_t len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			*err = sd_asprintf("%s:%u: line longer than %d bytes", fname, lineno, LINE_MAX_BYTES);
-			return -1;
+		if (len > LINE_MAX_BYTES + 1) {
+			e = sd_asprintf("%s:%u: line longer than %d bytes", fname, lineno, LINE_MAX_BYTES);
+		} else if (memchr(line, '\0', (size_t)len) != NULL) {
+			e = sd_asprintf("%s:%u: the line holds a NUL byte (a binary file?)", fname, lineno);
+		} else {
+			char *hash = strchr(line, '#');
+			if (hash != NULL)
+				*hash = '\0';
+			line[strcspn(line, "\r\n")] = '\0';
+			const char *p = line;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0')
+				continue;
+			char *origin = sd_asprintf("%s:%u", fname, lineno);
+			char *why = NULL;
+			if (sd_target_list_add(l, p, dflt, origin, &why) != 0) {
+				e = sd_printable(why);   /* the line's own bytes, control bytes escaped */
+				free(why);
+			}
+			free(origin);
 		}
-		char *hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
-		const char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
+		if (e == NULL)
 			continue;
-		char *origin = sd_asprintf("%s:%u", fname, lineno);
-		int rc = sd_target_list_add(l, p, dflt, origin, err);
-		free(origin);
-		if (rc != 0)
-			return -1;
+		/* every bad line is reported (a file is fixed in one go), up to
+		 * TARGETS_MAX_ERRORS, then their number */
+		if (nbad++ < TARGETS_MAX_ERRORS) {
+			char *joined = errors != NULL ? sd_asprintf("%s\n%s", errors, e) : sd_xstrdup(e);
+			free(errors);
+			errors = joined;
+		}
+		free(e);
 	}
+	free(line);
 	if (ferror(f)) {
+		free(errors);
 		*err = sd_asprintf("%s: read error", fname);
+		return -1;
+	}
+	if (nbad > 0) {
+		if (nbad > TARGETS_MAX_ERRORS) {
+			char *joined = sd_asprintf("%s\n%s: %zu more bad lines not shown (%zu in all)", errors, fname,
+						   nbad - TARGETS_MAX_ERRORS, nbad);
+			free(errors);
+			errors = joined;
+		}
+		*err = errors;
 		return -1;
 	}
 	return 0;

@@ -127,6 +127,42 @@ static const char *sev_class(const char *s)
 	}
 }
 
+/* verdict_word - a target's verdict in the one vocabulary of every output
+ * (OK / WARNING / CRITICAL / UNKNOWN, as the text [RESULT] line and
+ * monitoring plugins say it): from its "verdict", else its exit code */
+static const char *verdict_word(const json_t *doc)
+{
+	static const char *const words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	const char *v = str(doc, "verdict");
+	if (v != NULL)
+		return v;
+	double e = num(doc, "exit_code", 3);
+	return words[e >= 0 && e <= 3 ? (int)e : 3];
+}
+
+/* verdict_class - the badge colour of a verdict word */
+static const char *verdict_class(const char *v)
+{
+	return v == NULL ? "skip" : strcmp(v, "OK") == 0 ? "ok" : strcmp(v, "WARNING") == 0 ? "warn"
+		: strcmp(v, "CRITICAL") == 0 ? "crit" : "err";
+}
+
+/* verdict_rank - worse first, for sorting and the run's verdict */
+static int verdict_rank(const char *v)
+{
+	return v == NULL ? 9 : strcmp(v, "CRITICAL") == 0 ? 0 : strcmp(v, "UNKNOWN") == 0 ? 1
+		: strcmp(v, "WARNING") == 0 ? 2 : strcmp(v, "OK") == 0 ? 3 : 9;
+}
+
+/* verdict_badge - a target's verdict as a badge */
+static void verdict_badge(FILE *o, const json_t *doc)
+{
+	const char *v = verdict_word(doc);
+	fprintf(o, "<span class=\"b %s\">", verdict_class(v));
+	esc(o, v);
+	fputs("</span>", o);
+}
+
 static void badge(FILE *o, const char *status)
 {
 	fprintf(o, "<span class=\"b %s\">", sev_class(status));
@@ -609,7 +645,7 @@ static void target_name(FILE *o, const json_t *doc)
 static void server_section(FILE *o, const json_t *doc, const char *anchor, int level)
 {
 	fprintf(o, "<section id=\"%s\">\n<h%d>", anchor, level);
-	badge(o, str(doc, "status"));
+	verdict_badge(o, doc);
 	fputs(" ", o);
 	target_name(o, doc);
 	fprintf(o, "</h%d>\n<p>", level);
@@ -646,7 +682,7 @@ static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 	const json_t *d = json_object_get(doc, "domain");
 
 	fprintf(o, "<section id=\"%s\">\n<h2>", anchor);
-	badge(o, str(doc, "status"));
+	verdict_badge(o, doc);
 	fputs(" domain ", o);
 	esc(o, str(d, "name"));
 	fputs("</h2>\n<p>", o);
@@ -687,7 +723,9 @@ typedef struct {
 static int entry_cmp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
-	int r = sev_rank(str(x->doc, "status")) - sev_rank(str(y->doc, "status"));
+	int r = verdict_rank(verdict_word(x->doc)) - verdict_rank(verdict_word(y->doc));
+	if (r == 0)
+		r = sev_rank(str(x->doc, "status")) - sev_rank(str(y->doc, "status"));
 	if (r != 0)
 		return r;
 	double dx = num(x->doc, "duration_ms", 0), dy = num(y->doc, "duration_ms", 0);
@@ -775,7 +813,7 @@ static void fleet_html(FILE *o, const json_t *doc)
 	      "<th>Summary</th></tr></thead><tbody>\n", o);
 	for (i = 0; i < n; i++) {
 		fputs("<tr><td>", o);
-		badge(o, str(order[i].doc, "status"));
+		verdict_badge(o, order[i].doc);
 		fprintf(o, "</td><td><a href=\"#t%zu\">", order[i].index + 1);
 		target_name(o, order[i].doc);
 		fprintf(o, "</a></td><td>%.0f ms</td><td class=\"wrap\">", num(order[i].doc, "duration_ms", 0));
@@ -817,13 +855,13 @@ int sd_html_report(const json_t *doc, FILE *o, char **err)
 		profile = json_object_get(doc, "profile");
 	else if (first != NULL)
 		profile = json_object_get(first, "profile");
-	const char *status = fleet ? NULL : str(doc, "status");
-	if (fleet) {   /* the worst target's status is the run's */
+	const char *status = fleet ? NULL : verdict_word(doc);
+	if (fleet) {   /* the worst target's verdict is the run's */
 		size_t i;
 		json_t *r;
 		json_array_foreach(json_object_get(doc, "reports"), i, r)
-			if (status == NULL || sev_rank(str(r, "status")) < sev_rank(status))
-				status = str(r, "status");
+			if (status == NULL || verdict_rank(verdict_word(r)) < verdict_rank(status))
+				status = verdict_word(r);
 	}
 
 	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
@@ -839,12 +877,17 @@ int sd_html_report(const json_t *doc, FILE *o, char **err)
 	else
 		target_name(o, doc);
 	fputs("</h1>\n<table class=\"kv\">\n<tr><th>verdict</th><td>", o);
-	fprintf(o, "<span class=\"b verdict %s\">", sev_class(status));
+	fprintf(o, "<span class=\"b verdict %s\">", verdict_class(status));
 	esc(o, status != NULL ? status : "none");
 	fputs("</span>", o);
 	if (!fleet && str(doc, "summary") != NULL) {   /* in full with the findings below */
 		fputs(" ", o);
 		clipped(o, str(doc, "summary"), 180);
+	} else if (fleet) {   /* the run in one sentence */
+		const json_t *f = json_object_get(doc, "fleet");
+		fprintf(o, " %lld targets: %lld OK, %lld WARNING, %lld CRITICAL, %lld unreachable, %lld UNKNOWN", (long long)num(f, "targets", 0), (long long)num(f, "ok", 0),
+			(long long)num(f, "warning", 0), (long long)num(f, "critical", 0),
+			(long long)num(f, "unreachable", 0), (long long)num(f, "error", 0));
 	}
 	fputs("</td></tr>\n<tr><th>started</th><td>", o);
 	esc(o, first != NULL && str(first, "started") != NULL ? str(first, "started") : "?");

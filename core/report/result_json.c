@@ -108,6 +108,13 @@ static json_t *compliance_json(const sd_target_result *res)
 }
 
 /* sd_result_to_json - the documented report shape */
+/* sd_verdict_name - OK / WARNING / CRITICAL / UNKNOWN from an exit code */
+const char *sd_verdict_name(int exit_code)
+{
+	static const char *const words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	return words[exit_code >= 0 && exit_code <= 2 ? exit_code : 3];
+}
+
 json_t *sd_result_to_json(const sd_target_result *res)
 {
 	json_t *doc = json_object(), *tool = json_object(), *target = json_object(), *profile = json_object(),
@@ -140,6 +147,7 @@ json_t *sd_result_to_json(const sd_target_result *res)
 	json_object_set_new(doc, "started", json_string(when));
 	json_object_set_new(doc, "duration_ms", ms_value(res->duration_ms));
 	json_object_set_new(doc, "status", json_string(sd_severity_name(res->worst)));
+	json_object_set_new(doc, "verdict", json_string(sd_verdict_name(res->exit_code)));
 	json_object_set_new(doc, "exit_code", json_integer(res->exit_code));
 	json_object_set_new(doc, "summary", sd_json_text(res->summary));
 
@@ -186,6 +194,7 @@ json_t *sd_domain_to_json(const sd_domain_result *d)
 	json_object_set_new(doc, "domain", dom);
 	json_object_set_new(doc, "duration_ms", ms_value(d->duration_ms));
 	json_object_set_new(doc, "status", json_string(sd_severity_name(d->worst)));
+	json_object_set_new(doc, "verdict", json_string(sd_verdict_name(d->exit_code)));
 	json_object_set_new(doc, "exit_code", json_integer(d->exit_code));
 	json_object_set_new(doc, "summary", sd_json_text(d->summary));
 	for (size_t i = 0; i < d->ntargets; i++)

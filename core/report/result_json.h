@@ -13,6 +13,10 @@
 
 #define SD_JSON_SCHEMA_VERSION 1
 
+/* sd_verdict_name - a run's verdict from its EXIT_CODE: "OK" (0), "WARNING"
+ * (1), "CRITICAL" (2), "UNKNOWN" (3 or anything else): the words of the
+ * text [RESULT] line and of monitoring plugins, in JSON and HTML too */
+const char *sd_verdict_name(int exit_code);
 /* sd_result_to_json - new reference to the document */
 json_t *sd_result_to_json(const sd_target_result *res);
 /* sd_domain_to_json - one document for a --domain run (docs/json.md) */

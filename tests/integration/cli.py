@@ -89,6 +89,56 @@ usage_error(["--server", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"], "--ca
             "unreadable --ca-file")
 usage_error(["--server", "127.0.0.1", "--plugin-dir", "/nonexistent"], "/nonexistent", "missing plugin directory")
 
+# --- contradictions are refused, never settled silently ---
+r = run("--server", "x", "--json", "--nagios")
+t.ok(r.rc == 3 and "--json and --nagios ask for different output formats" in r.err
+     and r.out.startswith("SMTP UNKNOWN - --json and --nagios"),
+     "--json with --nagios: one line, exit 3, the UNKNOWN line a monitor reads (not 'last wins')", r)
+usage_error(["--server", "x", "--format", "jsonl", "--json"], "--format jsonl and --json ask for different output",
+            "--format with another format option")
+usage_error(["--server", "x", "--quiet", "--verbose"], "--quiet and --verbose contradict each other",
+            "--quiet with --verbose")
+usage_error(["--server", "x", "--address", "127.0.0.1", "--address", "127.0.0.2"],
+            "--address given twice ('127.0.0.1', then '127.0.0.2')", "a single-valued option given twice")
+usage_error(["--server", "x", "--port", "25", "-p", "587"], "--port given twice", "long and short form of one option")
+usage_error(["--server", "x", "--send", "--to", "a@example.net", "--body", "b", "--body-file", "/dev/null"],
+            "--body and --body-file both give the message body", "--body with --body-file")
+r = run("--server", "x", "--json", "--format", "json", "--nagios")
+t.ok(r.rc == 3 and "--format json and --nagios" in r.err and r.out.startswith("SMTP UNKNOWN"),
+     "the same format twice is fine; a third that differs is refused (UNKNOWN line for a monitor)", r)
+
+# --- --report is checked before the audit, not after it ---
+r = run("--server", "127.0.0.1", "--port", "9", "--report", "/nonexistent/dir/r.html", "--timeout", "30s")
+t.ok(r.rc == 3 and r.out == "" and "cannot write '/nonexistent/dir/r.html'" in r.err
+     and "/nonexistent/dir" in r.err and len(r.err.splitlines()) == 1,
+     "--report into a missing directory: refused before any connection, one line", r)
+r = run("--server", "127.0.0.1", "--report", "/tmp")
+t.ok(r.rc == 3 and "'/tmp' is a directory" in r.err, "--report naming a directory is refused", r)
+if os.geteuid() != 0:
+    r = run("--server", "127.0.0.1", "--report", "/proc/r.html")
+    t.ok(r.rc == 3 and "cannot write" in r.err, "--report into an unwritable directory is refused", r)
+
+# --- a --targets file: every bad line, escaped, as FILE:LINE ---
+import tempfile  # noqa: E402
+with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as tf:
+    tf.write(b"good.example\n# comment\nbad name here x y\nok.example 192.0.2.1\nx.example 999.1.1.1\n"
+             b"evil\x1b[31m.example a b c d\nnul\x00.example\n")
+    tname = tf.name
+r = run("--targets", tname)
+errs = [l for l in r.err.splitlines() if l.startswith("smtp-diag:")]
+t.ok(r.rc == 3 and r.out == "" and len(errs) == 4 and errs[0].startswith("smtp-diag: %s:3: " % tname)
+     and errs[1].startswith("smtp-diag: %s:5: '999.1.1.1'" % tname) and "%s:6: " % tname in errs[2]
+     and "\\x1b[31m" in errs[2] and "\x1b" not in r.err and "%s:7: the line holds a NUL byte" % tname in errs[3],
+     "--targets: each bad line reported as FILE:LINE, control bytes escaped, NUL named", r)
+with open(tname, "w") as f:
+    f.write("".join("bad name %d x y\n" % i for i in range(30)))
+r = run("--targets", tname)
+errs = [l for l in r.err.splitlines() if l.startswith("smtp-diag:")]
+t.ok(r.rc == 3 and len(errs) == 21 and errs[19].startswith("smtp-diag: %s:20:" % tname)
+     and errs[20].endswith("10 more bad lines not shown (30 in all)"),
+     "--targets with 30 bad lines: the first 20, then the count", r)
+os.unlink(tname)
+
 # a module built against another ABI: refused with a clear message, the rest still load
 both = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
 r = run("--plugin-dir", both, "--list-checks")

@@ -93,6 +93,11 @@ doc = r.json
 errs = schema_errors(doc)
 t.ok(not errs and "servers" in doc, "domain report validates against the schema (domain_report)", "\n".join(errs) or r)
 t.ok(r.rc == 0 and doc.get("exit_code") == 0 and doc.get("status") in ("ok", "info"), "lab.test: exit 0", r)
+t.ok(doc.get("verdict") == "OK" and all(s.get("verdict") == "OK" for s in doc.get("servers", [])),
+     "the verdict is OK for the domain and its MX (status 'info' is a severity, not a verdict)", doc.get("verdict"))
+t.ok(dcheck(r, "mta-sts").get("title") == "MTA-STS policy of lab.test",
+     "the MTA-STS check keeps its title; probing the MX later is a sub-step, not a new title",
+     dcheck(r, "mta-sts").get("title"))
 t.ok(doc.get("domain") == {"name": "lab.test", "mx": [{"preference": 10, "host": "mail.lab.test",
                                                       "addresses": ["127.0.0.1"], "problem": None}]},
      "MX discovery: 10 mail.lab.test -> 127.0.0.1", doc.get("domain"))

@@ -10,6 +10,7 @@ parser) and use only the elements and attributes of a report: no script, no
 event handler, no external resource. Hostile server strings come out inert.
 """
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -153,6 +154,35 @@ with open(bad, "w") as f:
     f.write('{"hello": "world"}\n')
 r = run("--report-from", bad, "--report", os.path.join(OUT, "x.html"))
 t.ok(r.rc == 3 and "not an smtp-diag report" in r.err, "JSON that is not a report is refused", r)
+# --- JSON Lines (--jsonl, the fleet format docs/fleet.md recommends) ---
+fleet_doc = json.load(open(os.path.join(GOLDEN, "report-fleet.json")))
+lines = os.path.join(OUT, "fleet.jsonl")
+with open(lines, "w") as f:
+    for rep in fleet_doc["reports"]:
+        f.write(json.dumps(rep, separators=(",", ":")) + "\n")
+    f.write(json.dumps({"schema_version": 1, "tool": fleet_doc["tool"], "fleet": fleet_doc["fleet"]}) + "\n")
+out = os.path.join(OUT, "from-jsonl.html")
+r = run("--report-from", lines, "--report", out)
+got = open(out, "rb").read() if os.path.exists(out) else b""
+t.ok(r.rc == 0 and got == open(os.path.join(GOLDEN, "report-fleet.html"), "rb").read(),
+     "--report-from FILE.jsonl renders the same report as the --json document of the same run", r)
+with open(lines, "w") as f:   # cut short: no summary line
+    for rep in fleet_doc["reports"][:2]:
+        f.write(json.dumps(rep) + "\n")
+r = run("--report-from", lines, "--report", out)
+html = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+t.ok(r.rc == 0 and "SMTP audit: 2 targets" in html and html.count('<section id="t') == 2,
+     "--report-from JSON Lines of a run cut short (no summary line): a report of what is there", r)
+with open(lines, "w") as f:
+    f.write(json.dumps(fleet_doc["reports"][0]) + "\n{broken\n")
+r = run("--report-from", lines, "--report", os.path.join(OUT, "y.html"))
+t.ok(r.rc == 3 and "fleet.jsonl:2: not a JSON object" in r.err and len(r.err.splitlines()) == 1
+     and not os.path.exists(os.path.join(OUT, "y.html")), "a bad line in JSON Lines: FILE:LINE and why, one line", r)
+html = open(os.path.join(OUT, "report-fleet.html"), encoding="utf-8").read()
+head = html[:html.index("</header>")]
+t.ok('verdict crit">CRITICAL</span>' in head and "targets: " in head and " OK, " in head
+     and ">info<" not in html.split("Targets, worst first")[1].split("</table>")[0],
+     "the verdict in the words of every output (OK/WARNING/CRITICAL/UNKNOWN) with a summary sentence", head[-600:])
 r = run("--report-from", os.path.join(GOLDEN, "report-server.json"), "--report", "/nonexistent/dir/r.html")
 t.ok(r.rc == 3 and "/nonexistent/dir/r.html" in r.err, "an unwritable --report path: one line, exit 3", r)
 t.done()
