@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -127,25 +128,88 @@ static void clear_progress(fleet *F)
 	}
 }
 
+/* terminal_columns - the width of the terminal behind OUT, asked again at
+ * every redraw (four times a second), so a resized window (SIGWINCH) is
+ * followed without a signal handler or any global state; 80 when unknown */
+static unsigned terminal_columns(FILE *out)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* progress_line - the status line for a terminal COLS wide into BUF: the
+ * longest form that fits in COLS - 1 (the last column would wrap on some
+ * terminals), shorter forms drop detail, the last resort is cut */
+static void progress_line(fleet *F, unsigned cols, char *buf, size_t size)
+{
+	size_t n = F->job->targets->n, done = F->t.done, left = n - done;
+	double elapsed = (sd_now_ms() - F->t0) / 1000.0;
+	char eta[32] = "--:--", bar[64];
+	size_t width = cols > 1 ? cols - 1 : 1;
+
+	if (done == n) {
+		snprintf(eta, sizeof(eta), "0:00");
+	} else if (left <= F->running) {
+		/* what is left is in flight: its time is its servers' (up to the
+		 * timeouts), not the average so far, which would say 0:00 */
+		snprintf(eta, sizeof(eta), "last %zu", left);
+	} else if (done > 0) {
+		long sec = (long)(elapsed / (double)done * (double)left + 0.5);
+		sec = sec < 1 ? 1 : sec;
+		snprintf(eta, sizeof(eta), "%ld:%02ld", sec / 60, sec % 60);
+	}
+	for (int form = 0; form < 5; form++) {
+		char tail[160];
+		switch (form) {
+		case 0:
+			snprintf(tail, sizeof(tail), " %zu/%zu  %zu running  ok %zu  warn %zu  crit %zu  unreachable %zu  "
+				 "%.0fs  ETA %s", done, n, F->running, F->t.ok, F->t.warning, F->t.critical,
+				 F->t.unreachable, elapsed, eta);
+			break;
+		case 1:
+			snprintf(tail, sizeof(tail), " %zu/%zu ok %zu warn %zu crit %zu unr %zu ETA %s", done, n,
+				 F->t.ok, F->t.warning, F->t.critical, F->t.unreachable, eta);
+			break;
+		case 2:
+			snprintf(tail, sizeof(tail), " %zu/%zu ETA %s", done, n, eta);
+			break;
+		default:
+			snprintf(tail, sizeof(tail), "%zu/%zu", done, n);
+			break;
+		}
+		size_t tl = strlen(tail);
+		/* a bar of 10 to 30 cells when it fits beside the text */
+		if (form < 3 && width >= tl + 12) {
+			size_t cells = width - tl - 2 > 30 ? 30 : width - tl - 2;
+			size_t fill = n > 0 ? done * cells / n : cells;
+			if (cells >= 10) {
+				for (size_t i = 0; i < cells; i++)
+					bar[i] = i < fill ? '#' : '.';
+				bar[cells] = '\0';
+				snprintf(buf, size, "[%s]%s", bar, tail);
+				return;
+			}
+		}
+		if (form >= 1 && tl <= width) {
+			snprintf(buf, size, "%s", tail[0] == ' ' ? tail + 1 : tail);
+			return;
+		}
+	}
+	char d[32];   /* a terminal narrower than "d/n": as much of d as fits */
+	snprintf(d, sizeof(d), "%zu", done);
+	snprintf(buf, size, "%.*s", (int)width, d);
+}
+
 static void draw_progress(fleet *F)
 {
-	size_t n = F->job->targets->n, done = F->t.done;
-	double elapsed = (sd_now_ms() - F->t0) / 1000.0;
-	char bar[31], eta[32] = "--:--";
-	size_t fill = n > 0 ? done * 30 / n : 30;
+	char line[512];
+	unsigned cols = terminal_columns(F->job->progress_out);
 
-	for (size_t i = 0; i < 30; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[30] = '\0';
-	if (done > 0 && done < n) {
-		long s = (long)(elapsed / (double)done * (double)(n - done) + 0.5);
-		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
-	} else if (done == n) {
-		snprintf(eta, sizeof(eta), "0:00");
-	}
-	fprintf(F->job->progress_out,
-		"\r\033[K[%s] %zu/%zu  %zu running  ok %zu  warn %zu  crit %zu  unreachable %zu  %.0fs  ETA %s", bar,
-		done, n, F->running, F->t.ok, F->t.warning, F->t.critical, F->t.unreachable, elapsed, eta);
+	progress_line(F, cols > sizeof(line) ? (unsigned)sizeof(line) : cols, line, sizeof(line));
+	fprintf(F->job->progress_out, "\r\033[K%s", line);
 	fflush(F->job->progress_out);
 	F->progress_shown = 1;
 }

@@ -13,5 +13,5 @@ apt-get install -y -qq --no-install-recommends \
   libltdl-dev libssl-dev libyaml-dev libjansson-dev libcmocka-dev \
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db \
   openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
-  libxml2-utils chromium \
+  libxml2-utils chromium tmux \
   >/dev/null
