@@ -126,3 +126,21 @@ const char *sd_format_ms(double ms, char *buf, size_t size)
 		snprintf(buf, size, "%.2f s", ms / 1000.0);
 	return buf;
 }
+
+/* sd_word_prefix - longest prefix of at most MAX bytes ending between words */
+size_t sd_word_prefix(const char *s, size_t max)
+{
+	size_t len = strlen(s), best = 0;
+
+	if (len <= max)
+		return len;
+	for (size_t i = 1; i <= max; i++)
+		if (s[i] == ' ' || s[i - 1] == ',' || s[i - 1] == ';')
+			best = i;
+	if (best > max / 3)
+		return best;
+	best = max;   /* one long token: cut it, but not inside a UTF-8 character */
+	while (best > 0 && ((unsigned char)s[best] & 0xC0) == 0x80)
+		best--;
+	return best;
+}

@@ -21,6 +21,11 @@ char *sd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1,
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* sd_strlcpy - bounded copy that always terminates; returns strlen(src) */
 size_t sd_strlcpy(char *dst, const char *src, size_t size);
+/* sd_word_prefix - the length of the longest prefix of S of at most MAX bytes
+ * that ends between words (before a space, or after a ',' or ';'), so a
+ * value is never cut in the middle; MAX when S has no such point early
+ * enough (one word longer than MAX), and never inside a UTF-8 sequence */
+size_t sd_word_prefix(const char *s, size_t max);
 /* sd_printable - copy S into a new string with control bytes shown as \xNN */
 char *sd_printable(const char *s);
 /* sd_format_ms - "0.4 ms", "12 ms", "3.20 s" into BUF */

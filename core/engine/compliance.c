@@ -64,6 +64,17 @@ void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, si
 				}
 			}
 		}
+	if (out->status != SD_REQ_PASS)
+		return;
+	/* a pass shows what passed: each deciding check's own summary (what
+	 * it saw), so an auditor reads the evidence, not just "none" */
+	for (size_t c = 0; c < req->nchecks; c++)
+		for (size_t i = 0; i < nchecks; i++)
+			if (strcmp(checks[i]->check, req->checks[c]) == 0)
+				add(out, sd_asprintf("%s: %s", req->checks[c],
+						     checks[i]->summary != NULL && checks[i]->summary[0] != '\0'
+							     ? checks[i]->summary
+							     : "ran, no finding that fails this requirement"));
 }
 
 void sd_compliance_row_clear(sd_compliance_row *row)

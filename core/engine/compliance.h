@@ -16,7 +16,8 @@ typedef enum { SD_REQ_PASS = 0, SD_REQ_FAIL, SD_REQ_NOT_TESTED } sd_req_status;
 typedef struct sd_compliance_row {
 	const sd_requirement *req;   /* owned by the profile */
 	sd_req_status status;
-	char **evidence;             /* FAIL: "id: summary" per finding; NOT_TESTED: the reason */
+	char **evidence;             /* FAIL: "id: summary" per finding; NOT_TESTED: the reason;
+	                                PASS: "check: summary" of each deciding check */
 	size_t nevidence;
 } sd_compliance_row;
 

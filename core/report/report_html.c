@@ -198,6 +198,21 @@ static const char STYLE[] =
 	"table.findings{table-layout:fixed}table.findings th:nth-child(1){width:84px}"
 	"table.findings th:nth-child(2){width:205px}table.findings th:nth-child(3){width:34%}\n"
 	"table.findings td:nth-child(2) code{white-space:nowrap}\n"
+	"table.compliance{table-layout:fixed}table.compliance th:nth-child(1){width:30%}"
+	"table.compliance th:nth-child(2){width:92px}table.compliance th:nth-child(3){width:22%}\n"
+	"table.compliance.targets th:nth-child(1){width:14%}table.compliance.targets th:nth-child(2){width:26%}"
+	"table.compliance.targets th:nth-child(3){width:92px}table.compliance.targets th:nth-child(4){width:18%}\n"
+	"details.fold{display:inline;margin:0}details.fold>summary{color:inherit;list-style-position:inside}"
+	"details.fold[open]>summary{display:none}\n"
+	"div.summary{margin:6px 0 10px}\n"
+	".cert{display:grid;grid-template-columns:210px 1fr;gap:4px 12px;margin:6px 0 12px}"
+	".cert>div:nth-child(odd){color:#4a5568;font-weight:600}\n"
+	"svg.validity{display:block;margin:3px 0}\n"
+	"table.matrix td.y{text-align:center;color:#2e7d32;font-weight:700}table.matrix td.n{text-align:center;"
+	"color:#b7c0cd}table.matrix th.v{width:70px;text-align:center}\n"
+	".pill{display:inline-block;border-radius:10px;padding:0 8px;margin:0 6px 4px 0;font-size:12px;"
+	"border:1px solid #d5dbe5}.pill.y{background:#e7f4e8;border-color:#9bd19f}.pill.bad{background:#fdecea;"
+	"border-color:#f1a9a0}\n"
 	"@media print{body{background:#fff}section,header{border:none;padding:0}}\n";
 
 /* ---- facts -------------------------------------------------------------- */
@@ -260,6 +275,7 @@ static int mentioned(const marks *m, const char *s)
 }
 
 static void value_html(FILE *o, const json_t *v, const marks *bad, int depth);
+static void folded(FILE *o, const char *s, size_t max);
 
 static void scalar_html(FILE *o, const json_t *v, const marks *bad)
 {
@@ -307,12 +323,17 @@ static void value_html(FILE *o, const json_t *v, const marks *bad, int depth)
 		json_array_foreach(v, i, x)
 			if (json_is_object(x) || json_is_array(x))
 				simple = 0;
-		if (simple && json_array_size(v) <= 40) {
+		if (simple) {   /* a long list folds away behind its count */
+			int fold = json_array_size(v) > 12;
+			if (fold)
+				fprintf(o, "<details><summary>%zu entries</summary>", json_array_size(v));
 			json_array_foreach(v, i, x) {
 				if (i > 0)
 					fputs(", ", o);
 				scalar_html(o, x, bad);
 			}
+			if (fold)
+				fputs("</details>", o);
 			return;
 		}
 		fputs("<ul class=\"facts\">", o);
@@ -392,7 +413,7 @@ static void findings_table(FILE *o, const json_t *checks)
 		fputs("</td><td><code>", o);
 		esc(o, str(x, "id"));
 		fputs("</code></td><td class=\"wrap\">", o);
-		esc(o, str(x, "summary"));
+		folded(o, str(x, "summary"), 150);   /* a list of 16 suites folds behind its start */
 		fputs("</td><td class=\"wrap\">", o);
 		if (str(x, "cause") != NULL)
 			esc(o, str(x, "cause"));
@@ -417,21 +438,52 @@ typedef struct {
 	int kind;   /* 0 session phase, 1 check */
 } bar;
 
-/* clipped - at most MAX characters of S (UTF-8 aware), then an ellipsis */
-static void clipped(FILE *o, const char *s, size_t max)
+/* clip_point - bytes of S to show for at most MAX characters, ending
+ * between words (a suite name or a date is never cut in half); all of S
+ * when it fits */
+static size_t clip_point(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t chars = 0, i = 0, n = strlen((const char *)p);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0, i = 0, n = strlen(s);
 
 	while (i < n && chars < max) {
 		size_t len = utf8_len(p + i, n - i);
 		i += len > 0 ? len : 1;
 		chars++;
 	}
-	char *cut = sd_xstrndup((const char *)p, i);
+	return i >= n ? n : sd_word_prefix(s, i);
+}
+
+/* clipped - at most MAX characters of S, ended between words, then an
+ * ellipsis: for labels whose whole text is in a tooltip beside them */
+static void clipped(FILE *o, const char *s, size_t max)
+{
+	s = s != NULL ? s : "";
+	size_t i = clip_point(s, max);
+	char *cut = sd_xstrndup(s, i);
 	esc(o, cut);
-	if (i < n)
+	if (i < strlen(s))
 		fputs("&#8230;", o);
+	free(cut);
+}
+
+/* folded - S in full; when longer than MAX characters its start (ended
+ * between words) is shown and the whole folds out behind it: a value is
+ * never cut, a long one never floods the page */
+static void folded(FILE *o, const char *s, size_t max)
+{
+	s = s != NULL ? s : "";
+	size_t i = clip_point(s, max);
+	if (i >= strlen(s)) {
+		esc(o, s);
+		return;
+	}
+	char *cut = sd_xstrndup(s, i);
+	fputs("<details class=\"fold\"><summary>", o);
+	esc(o, cut);
+	fprintf(o, " &#8230; <span class=\"muted\">(%zu more characters)</span></summary>", strlen(s) - i);
+	esc(o, s);
+	fputs("</details>", o);
 	free(cut);
 }
 
@@ -525,38 +577,413 @@ static void waterfall(FILE *o, const json_t *doc)
 
 /* ---- one target ----------------------------------------------------------- */
 
-static void compliance_table(FILE *o, const json_t *comp)
+/* compliance_tables - the requirements of a compliance profile for N
+ * targets in one table (a domain: its own rows, then each MX host's, with
+ * a Target column): result, source, and the evidence either way (the
+ * findings that failed it, or what the deciding checks saw when it
+ * passed), each folded when long */
+static void compliance_tables(FILE *o, const json_t *const *comps, const char *const *labels, size_t n)
 {
-	size_t i;
-	json_t *r;
+	size_t i, j, k;
+	json_t *r, *e;
+	long long passed = 0, failed = 0, untested = 0;
+	size_t present = 0;
 
-	if (!json_is_object(comp))
+	for (k = 0; k < n; k++) {
+		if (!json_is_object(comps[k]))
+			continue;
+		present++;
+		passed += (long long)num(comps[k], "passed", 0);
+		failed += (long long)num(comps[k], "failed", 0);
+		untested += (long long)num(comps[k], "not_tested", 0);
+	}
+	if (present == 0)
 		return;
-	fprintf(o, "<h3>Compliance: %lld passed, %lld failed, %lld not tested</h3>\n",
-		(long long)num(comp, "passed", 0), (long long)num(comp, "failed", 0),
-		(long long)num(comp, "not_tested", 0));
-	fputs("<table><thead><tr><th>Requirement</th><th>Result</th><th>Source</th><th>Evidence</th></tr></thead>"
-	      "<tbody>\n", o);
-	json_array_foreach(json_object_get(comp, "requirements"), i, r) {
-		const char *st = str(r, "status");
-		const char *cls = st != NULL && strcmp(st, "pass") == 0 ? "ok"
-				  : st != NULL && strcmp(st, "fail") == 0 ? "crit" : "skip";
-		fputs("<tr><td><code>", o);
-		esc(o, str(r, "id"));
-		fputs("</code> ", o);
-		esc(o, str(r, "title"));
-		fprintf(o, "</td><td><span class=\"b %s\">", cls);
-		esc(o, st != NULL && strcmp(st, "not_tested") == 0 ? "not tested" : st);
-		fputs("</span></td><td class=\"wrap\">", o);
-		esc(o, str(r, "source"));
-		fputs("</td><td class=\"wrap\">", o);
-		value_html(o, json_object_get(r, "evidence"), NULL, 1);
-		fputs("</td></tr>\n", o);
+	int with_target = n > 1;
+	fprintf(o, "<h3>Compliance: %lld passed, %lld failed, %lld not tested</h3>\n", passed, failed, untested);
+	fprintf(o, "<table class=\"compliance%s\"><thead><tr>%s<th>Requirement</th><th>Result</th><th>Source</th>"
+		   "<th>Evidence</th></tr></thead><tbody>\n", with_target ? " targets" : "",
+		with_target ? "<th>Target</th>" : "");
+	for (k = 0; k < n; k++) {
+		json_array_foreach(json_object_get(comps[k], "requirements"), i, r) {
+			const char *st = str(r, "status");
+			const char *cls = st != NULL && strcmp(st, "pass") == 0 ? "ok"
+					  : st != NULL && strcmp(st, "fail") == 0 ? "crit" : "skip";
+			fputs("<tr>", o);
+			if (with_target) {
+				fputs("<td>", o);
+				esc(o, labels[k]);
+				fputs("</td>", o);
+			}
+			fputs("<td><code>", o);
+			esc(o, str(r, "id"));
+			fputs("</code> ", o);
+			esc(o, str(r, "title"));
+			fprintf(o, "</td><td><span class=\"b %s\">", cls);
+			esc(o, st != NULL && strcmp(st, "not_tested") == 0 ? "not tested" : st);
+			fputs("</span></td><td>", o);
+			esc(o, str(r, "source"));
+			fputs("</td><td class=\"wrap\">", o);
+			const json_t *ev = json_object_get(r, "evidence");
+			if (json_array_size(ev) == 0)
+				fputs("<span class=\"muted\">&#8212;</span>", o);
+			json_array_foreach(ev, j, e) {
+				fputs("<div>", o);
+				folded(o, json_string_value(e), 110);
+				fputs("</div>", o);
+			}
+			fputs("</td></tr>\n", o);
+		}
 	}
 	fputs("</tbody></table>\n", o);
 }
 
-static void checks_html(FILE *o, const json_t *checks)
+/* compliance_table - one target's requirements */
+static void compliance_table(FILE *o, const json_t *comp)
+{
+	const char *label = "";
+	compliance_tables(o, &comp, &label, 1);
+}
+
+/* ---- facts for people ------------------------------------------------------ */
+
+/* fact_label - a fact's key in words: "dnssec_validated" -> "DNSSEC
+ * validated", "handshake_ms" -> "handshake (ms)". Keys that are data
+ * (capability keywords, protocol names, host names) are left alone; the
+ * raw key stays in the tooltip, for whoever reads the JSON next. */
+static void fact_label(FILE *o, const char *key)
+{
+	static const struct {
+		const char *word, *shown;
+	} words[] = {
+		{ "tls", "TLS" }, { "dnssec", "DNSSEC" }, { "mx", "MX" }, { "ehlo", "EHLO" }, { "sni", "SNI" },
+		{ "alpn", "ALPN" }, { "iana", "(IANA names)" }, { "sha256", "SHA-256 fingerprint" }, { "dh", "DH" },
+		{ "ip", "IP" }, { "id", "ID" }, { "url", "URL" }, { "http", "HTTP" }, { "txt", "TXT record" },
+		{ "tlsa", "TLSA" }, { "rua", "reporting URIs (rua)" }, { "sans", "subject alternative names" },
+		{ "ptr", "PTR" }, { "dns", "DNS" }, { "smtp", "SMTP" }, { "esmtp", "ESMTP" }, { "ntlm", "NTLM" },
+		{ "tlsv1", "TLS 1.0" }, { "tlsv1_1", "TLS 1.1" }, { "tlsv1_2", "TLS 1.2" }, { "tlsv1_3", "TLS 1.3" },
+		{ "ms", "(ms)" }, { "rdns", "reverse DNS" }, { "fcrdns", "forward-confirmed reverse DNS" },
+		{ "auth", "AUTH" }, { "vrfy", "VRFY" }, { "expn", "EXPN" }, { "rcpt", "RCPT" }, { "utf8", "UTF-8" },
+	};
+	int plain = key[0] != '\0';
+
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			plain = 0;
+	fputs("<th title=\"", o);
+	esc(o, key);
+	fputs("\">", o);
+	if (!plain) {
+		esc(o, key);
+		fputs("</th>", o);
+		return;
+	}
+	char *copy = sd_xstrdup(key), *save = NULL;
+	int first = 1;
+	/* "tlsv1_2_suites": the version is one word of two tokens */
+	for (char *w = strtok_r(copy, "_", &save); w != NULL; w = strtok_r(NULL, "_", &save)) {
+		char joined[32];
+		const char *shown = NULL;
+		if (strcmp(w, "tlsv1") == 0 && save != NULL && *save >= '1' && *save <= '3' &&
+		    (save[1] == '_' || save[1] == '\0')) {
+			snprintf(joined, sizeof(joined), "tlsv1_%c", *save);
+			save += save[1] == '_' ? 2 : 1;
+			w = joined;
+		}
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && shown == NULL; i++)
+			if (strcmp(w, words[i].word) == 0)
+				shown = words[i].shown;
+		if (!first)
+			fputc(' ', o);
+		if (shown != NULL) {
+			esc(o, shown);
+		} else {
+			if (first && w[0] >= 'a' && w[0] <= 'z')
+				w[0] = (char)(w[0] - 'a' + 'A');
+			esc(o, w);
+		}
+		first = 0;
+	}
+	free(copy);
+	fputs("</th>", o);
+}
+
+/* caps_html - EHLO capabilities as keyword pills, each with its parameters */
+static void caps_html(FILE *o, const json_t *caps)
+{
+	const char *k;
+	json_t *x;
+
+	json_object_foreach((json_t *)caps, k, x) {
+		fputs("<span class=\"pill\"><code>", o);
+		esc(o, k);
+		if (json_is_string(x) && json_string_value(x)[0] != '\0') {
+			fputs(" ", o);
+			esc(o, json_string_value(x));
+		}
+		fputs("</code></span>", o);
+	}
+}
+
+/* facts_table - one row per fact not in SKIP (a NULL-terminated list) */
+static void facts_table(FILE *o, const json_t *facts, const marks *m, const char *const *skip)
+{
+	const char *k;
+	json_t *x;
+	int rows = 0;
+
+	json_object_foreach((json_t *)facts, k, x) {
+		int skipped = 0;
+		for (const char *const *s = skip; s != NULL && *s != NULL && !skipped; s++)
+			skipped = strcmp(*s, k) == 0;
+		if (skipped)
+			continue;
+		if (rows++ == 0)
+			fputs("<table class=\"kv\">", o);
+		fputs("<tr>", o);
+		fact_label(o, k);
+		fputs("<td class=\"wrap\">", o);
+		if (json_is_object(x) && strncmp(k, "capabilities", 12) == 0)
+			caps_html(o, x);
+		else
+			value_html(o, x, m, 1);
+		fputs("</td></tr>", o);
+	}
+	if (rows > 0)
+		fputs("</table>", o);
+}
+
+/* ehlo_facts - the capabilities once: the offered keywords with their
+ * parameters, then in one line the well-known ones that are not offered
+ * (the check also states each as a yes/no fact for JSON readers) */
+static void ehlo_facts(FILE *o, const json_t *facts, const marks *m)
+{
+	const char *k;
+	json_t *x;
+	const char **skip = sd_xcalloc(json_object_size(facts) + 1, sizeof(char *));
+	size_t n = 0, missing = 0;
+
+	json_object_foreach((json_t *)facts, k, x) {
+		int keyword = k[0] != '\0';
+		for (const char *p = k; *p && keyword; p++)
+			keyword = (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-';
+		if (keyword && json_is_boolean(x))
+			skip[n++] = k;
+	}
+	facts_table(o, facts, m, skip);
+	for (size_t i = 0; i < n; i++)
+		if (json_is_false(json_object_get(facts, skip[i])))
+			missing++;
+	if (missing > 0) {
+		fputs("<p><span class=\"muted\">Not offered:</span> ", o);
+		for (size_t i = 0, shown = 0; i < n; i++)
+			if (json_is_false(json_object_get(facts, skip[i]))) {
+				fprintf(o, "%s<code>", shown++ ? ", " : "");
+				esc(o, skip[i]);
+				fputs("</code>", o);
+			}
+		fputs("</p>", o);
+	}
+	free(skip);
+}
+
+/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date */
+static long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* day_number - "YYYY-MM-DD..." as a day number; 0 and -1 if it is not one */
+static int day_number(const char *s, long *out)
+{
+	int y, m, d;
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*out = days_from_civil(y, m, d);
+	return 0;
+}
+
+/* certificate_facts - the certificate as a card: subject, issuer, a
+ * validity bar with the audit day marked, key, names, chain, verification;
+ * everything else the check stated below it */
+static void certificate_facts(FILE *o, const json_t *facts, const marks *m, const char *started)
+{
+	static const char *const shown[] = { "subject", "issuer", "not_before", "not_after", "days_left",
+					     "key_type", "key_bits", "signature_algorithm", "sans", "chain",
+					     "verified", "name_matches", "checked_name", NULL };
+	long from, to, now;
+
+	fputs("<div class=\"cert\"><div>Subject</div><div>", o);
+	value_html(o, json_object_get(facts, "subject"), m, 1);
+	fputs("</div><div>Issuer</div><div>", o);
+	value_html(o, json_object_get(facts, "issuer"), m, 1);
+	fputs("</div><div>Validity</div><div>", o);
+	esc(o, str(facts, "not_before"));
+	fputs(" &#8594; ", o);
+	scalar_html(o, json_object_get(facts, "not_after"), m);
+	if (json_is_integer(json_object_get(facts, "days_left")))
+		fprintf(o, " <span class=\"muted\">(%lld days left on the audit day)</span>",
+			(long long)json_integer_value(json_object_get(facts, "days_left")));
+	if (day_number(str(facts, "not_before"), &from) == 0 && day_number(str(facts, "not_after"), &to) == 0 &&
+	    day_number(started, &now) == 0 && to > from) {
+		double used = (double)(now - from) / (double)(to - from);
+		long left = to - now;
+		const char *colour = left < 0 ? "#c62828" : left < 14 ? "#c62828" : left < 30 ? "#ef8f00" : "#2e7d32";
+		used = used < 0 ? 0 : used > 1 ? 1 : used;
+		/* the whole period, the part behind the audit day darker, the day marked */
+		fprintf(o, "<svg class=\"validity\" role=\"img\" aria-label=\"validity period, audit day marked\" "
+			   "xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"16\" viewBox=\"0 0 520 16\">"
+			   "<rect x=\"0\" y=\"3\" width=\"520\" height=\"10\" rx=\"5\" fill=\"%s\" opacity=\"0.3\"/>"
+			   "<rect x=\"0\" y=\"3\" width=\"%.1f\" height=\"10\" rx=\"5\" fill=\"%s\" opacity=\"0.6\"/>"
+			   "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"16\" stroke=\"#1d2330\"/></svg>",
+			colour, 520 * used, colour, 520 * used, 520 * used);
+	}
+	fputs("</div><div>Key</div><div>", o);
+	esc(o, str(facts, "key_type"));
+	if (json_is_integer(json_object_get(facts, "key_bits")))
+		fprintf(o, " %lld bits", (long long)json_integer_value(json_object_get(facts, "key_bits")));
+	if (str(facts, "signature_algorithm") != NULL) {
+		fputs(", signed with ", o);
+		esc(o, str(facts, "signature_algorithm"));
+	}
+	fputs("</div><div>Names (SAN)</div><div>", o);
+	value_html(o, json_object_get(facts, "sans"), m, 1);
+	fputs("</div><div>Verification</div><div>", o);
+	const json_t *ver = json_object_get(facts, "verified"), *nm = json_object_get(facts, "name_matches");
+	fprintf(o, "<span class=\"pill %s\">chain %s</span>", json_is_true(ver) ? "y" : "bad",
+		json_is_true(ver) ? "trusted" : "not trusted");
+	fprintf(o, "<span class=\"pill %s\">", json_is_true(nm) ? "y" : "bad");
+	fputs(json_is_true(nm) ? "names " : "does not name ", o);
+	esc(o, str(facts, "checked_name") != NULL ? str(facts, "checked_name") : "the server");
+	fputs("</span></div><div>Chain as sent</div><div>", o);
+	const json_t *chain = json_object_get(facts, "chain");
+	size_t i;
+	json_t *c;
+	if (json_array_size(chain) == 0)
+		fputs("<span class=\"muted\">&#8212;</span>", o);
+	fputs("<ul class=\"facts\">", o);
+	json_array_foreach(chain, i, c) {   /* "N: subject (issuer; key; signature; until)" */
+		fputs("<li>", o);
+		scalar_html(o, c, m);
+		fputs("</li>", o);
+	}
+	fputs("</ul></div></div>\n", o);
+	facts_table(o, facts, m, shown);
+}
+
+/* cipher_facts - the protocol versions as pills, then the matrix of
+ * accepted suites (rows, IANA name with OpenSSL's beside it) by version
+ * (columns), the suites a finding names marked; a long matrix folds away
+ * behind its count */
+static void cipher_facts(FILE *o, const json_t *facts, const marks *m)
+{
+	static const struct {
+		const char *version, *key, *iana;
+	} cols[] = {
+		{ "TLSv1.3", "tlsv1_3_suites", "tlsv1_3_suites_iana" },
+		{ "TLSv1.2", "tlsv1_2_suites", "tlsv1_2_suites_iana" },
+		{ "TLSv1.1", "tlsv1_1_suites", "tlsv1_1_suites_iana" },
+		{ "TLSv1", "tlsv1_suites", "tlsv1_suites_iana" },
+	};
+	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+	const json_t *protocols = json_object_get(facts, "protocols");
+	const char *k;
+	json_t *x;
+	size_t i;
+	int present[NCOLS] = { 0 };
+	json_t *rows = json_array();   /* [iana, openssl, mask] */
+	json_t *index = json_object();
+
+	fputs("<p>", o);
+	json_object_foreach((json_t *)protocols, k, x) {
+		const char *v = json_string_value(x);
+		int yes = v != NULL && strcmp(v, "accepted") == 0;
+		int mark = yes && mentioned(m, k);
+		fprintf(o, "<span class=\"pill %s\" title=\"", mark ? "bad" : yes ? "y" : "");
+		esc(o, v);
+		fputs("\">", o);
+		esc(o, k);
+		fputs(yes ? " &#10003;" : " &#8212;", o);
+		fputs("</span>", o);
+	}
+	fputs("</p>\n", o);
+	for (int c = 0; c < NCOLS; c++) {
+		const json_t *names = json_object_get(facts, cols[c].key), *iana = json_object_get(facts, cols[c].iana);
+		json_array_foreach(names, i, x) {
+			const char *name = json_string_value(x);
+			const char *in = json_string_value(json_array_get(iana, i));
+			const char *key = in != NULL && in[0] != '\0' ? in : name;
+			if (key == NULL)
+				continue;
+			json_t *row = json_object_get(index, key);
+			if (row == NULL) {
+				row = json_pack("[s, s, i]", key, name != NULL ? name : "", 0);
+				json_array_append_new(rows, row);
+				json_object_set(index, key, row);
+			}
+			json_array_set_new(row, 2, json_integer(json_integer_value(json_array_get(row, 2)) | (1 << c)));
+			present[c] = 1;
+		}
+	}
+	size_t n = json_array_size(rows), bad = 0;
+	json_array_foreach(rows, i, x)
+		if (mentioned(m, json_string_value(json_array_get(x, 0))) ||
+		    mentioned(m, json_string_value(json_array_get(x, 1))))
+			bad++;
+	if (n > 0) {
+		int fold = n > 16;
+		if (fold)
+			fprintf(o, "<details><summary>%zu cipher suites accepted%s", n,
+				bad > 0 ? ": " : ", none named by a finding</summary>");
+		if (bad > 0)
+			fprintf(o, "%s<span class=\"bad\">%zu marked</span> %s named by a finding%s", fold ? "" : "<p>", bad,
+				bad == 1 ? "is" : "are", fold ? "" : "</p>");
+		if (fold && bad > 0)
+			fputs("</summary>", o);
+		fputs("<table class=\"matrix\"><thead><tr><th>Cipher suite (IANA)</th><th>OpenSSL name</th>", o);
+		for (int c = 0; c < NCOLS; c++)
+			if (present[c])
+				fprintf(o, "<th class=\"v\">%s</th>", cols[c].version);
+		fputs("</tr></thead><tbody>\n", o);
+		json_array_foreach(rows, i, x) {
+			const char *in = json_string_value(json_array_get(x, 0));
+			const char *os = json_string_value(json_array_get(x, 1));
+			int mark = mentioned(m, in) || mentioned(m, os);
+			long long mask = json_integer_value(json_array_get(x, 2));
+			fprintf(o, "<tr><td><code%s>", mark ? " class=\"bad\"" : "");
+			esc(o, in);
+			fputs("</code></td><td><code class=\"muted\">", o);
+			esc(o, os);
+			fputs("</code></td>", o);
+			for (int c = 0; c < NCOLS; c++)
+				if (present[c])
+					fprintf(o, "<td class=\"%s\">%s</td>", mask & (1 << c) ? "y" : "n",
+						mask & (1 << c) ? "&#10003;" : "&#183;");
+			fputs("</tr>\n", o);
+		}
+		fputs("</tbody></table>", o);
+		if (fold)
+			fputs("</details>", o);
+		fputc('\n', o);
+	}
+	json_decref(rows);
+	json_decref(index);
+	/* every other fact (groups, DH size, server order, grade, counts) */
+	static const char *const skip[] = { "protocols", "tlsv1_3_suites", "tlsv1_3_suites_iana", "tlsv1_2_suites",
+					    "tlsv1_2_suites_iana", "tlsv1_1_suites", "tlsv1_1_suites_iana",
+					    "tlsv1_suites", "tlsv1_suites_iana", NULL };
+	facts_table(o, facts, m, skip);
+}
+
+/* checks_html - each check: verdict, title, summary, facts (in their
+ * own layout for the certificate, the cipher suites and EHLO), notes;
+ * STARTED is the audit's date, for the certificate's validity bar */
+static void checks_html(FILE *o, const json_t *checks, const char *started)
 {
 	size_t i, j;
 	json_t *c, *f;
@@ -583,8 +1010,17 @@ static void checks_html(FILE *o, const json_t *checks)
 			fputs("</p>\n", o);
 		}
 		const json_t *facts = json_object_get(c, "facts");
-		if (json_is_object(facts) && json_object_size(facts) > 0)
-			value_html(o, facts, &m, 0);
+		const char *name = str(c, "name") != NULL ? str(c, "name") : "";
+		if (!json_is_object(facts) || json_object_size(facts) == 0)
+			;
+		else if (strcmp(name, "certificate") == 0 && str(facts, "subject") != NULL)
+			certificate_facts(o, facts, &m, started);
+		else if (strcmp(name, "cipher") == 0 && json_is_object(json_object_get(facts, "protocols")))
+			cipher_facts(o, facts, &m);
+		else if (strcmp(name, "ehlo") == 0)
+			ehlo_facts(o, facts, &m);
+		else
+			facts_table(o, facts, &m, NULL);
 		const json_t *notes = json_object_get(c, "notes");
 		if (json_array_size(notes) > 0) {
 			fputs("<details><summary>notes</summary><ul class=\"facts\">", o);
@@ -648,9 +1084,9 @@ static void server_section(FILE *o, const json_t *doc, const char *anchor, int l
 	verdict_badge(o, doc);
 	fputs(" ", o);
 	target_name(o, doc);
-	fprintf(o, "</h%d>\n<p>", level);
-	clipped(o, str(doc, "summary"), 180);
-	fprintf(o, " <span class=\"muted\">(%.0f ms)</span></p>\n", num(doc, "duration_ms", 0));
+	fprintf(o, "</h%d>\n<div class=\"summary\">", level);
+	folded(o, str(doc, "summary"), 180);
+	fprintf(o, " <span class=\"muted\">(%.0f ms)</span></div>\n", num(doc, "duration_ms", 0));
 	const json_t *t = json_object_get(doc, "target");
 	if (json_is_object(t)) {
 		fputs("<table class=\"kv\">", o);
@@ -662,15 +1098,16 @@ static void server_section(FILE *o, const json_t *doc, const char *anchor, int l
 		esc(o, str(t, "ehlo_name"));
 		fputs(")</td></tr></table>\n", o);
 	}
+	/* a compliance profile is run to answer its requirements: they lead */
+	compliance_table(o, json_object_get(doc, "compliance"));
 	if (json_is_object(json_object_get(doc, "timings"))) {   /* a slow phase, at a glance */
 		fputs("<h3>Timing</h3>\n", o);
 		waterfall(o, doc);
 	}
 	fputs("<h3>Findings</h3>\n", o);
 	findings_table(o, json_object_get(doc, "checks"));
-	compliance_table(o, json_object_get(doc, "compliance"));
 	fputs("<h3>Checks and facts</h3>\n", o);
-	checks_html(o, json_object_get(doc, "checks"));
+	checks_html(o, json_object_get(doc, "checks"), str(doc, "started"));
 	transcript_html(o, json_object_get(doc, "transcript"));
 	fputs("</section>\n", o);
 }
@@ -685,9 +1122,26 @@ static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 	verdict_badge(o, doc);
 	fputs(" domain ", o);
 	esc(o, str(d, "name"));
-	fputs("</h2>\n<p>", o);
-	esc(o, str(doc, "summary"));
-	fputs("</p>\n<h3>MX hosts</h3>\n<table><thead><tr><th>Preference</th><th>Host</th><th>Addresses</th>"
+	fputs("</h2>\n<div class=\"summary\">", o);
+	folded(o, str(doc, "summary"), 180);
+	fputs("</div>\n", o);
+	/* a compliance profile's answer leads: the domain's requirements and
+	 * every MX host's in one table (each host's section repeats its own) */
+	const json_t *servers = json_object_get(doc, "servers");
+	size_t ncomp = 1 + json_array_size(servers);
+	const json_t **comps = sd_xcalloc(ncomp, sizeof(*comps));
+	const char **labels = sd_xcalloc(ncomp, sizeof(*labels));
+	comps[0] = json_object_get(doc, "compliance");
+	labels[0] = str(d, "name") != NULL ? str(d, "name") : "domain";
+	json_array_foreach(servers, i, s) {
+		comps[i + 1] = json_object_get(s, "compliance");
+		labels[i + 1] = str(json_object_get(s, "target"), "server") != NULL
+					? str(json_object_get(s, "target"), "server") : "MX host";
+	}
+	compliance_tables(o, comps, labels, ncomp);
+	free(comps);
+	free(labels);
+	fputs("<h3>MX hosts</h3>\n<table><thead><tr><th>Preference</th><th>Host</th><th>Addresses</th>"
 	      "<th>Problem</th></tr></thead><tbody>\n", o);
 	json_array_foreach(json_object_get(d, "mx"), i, mx) {
 		fprintf(o, "<tr><td>%lld</td><td>", (long long)num(mx, "preference", 0));
@@ -701,9 +1155,8 @@ static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 	}
 	fputs("</tbody></table>\n<h3>Domain findings</h3>\n", o);
 	findings_table(o, json_object_get(doc, "checks"));
-	compliance_table(o, json_object_get(doc, "compliance"));
 	fputs("<h3>Domain checks</h3>\n", o);
-	checks_html(o, json_object_get(doc, "checks"));
+	checks_html(o, json_object_get(doc, "checks"), str(doc, "started"));
 	transcript_html(o, json_object_get(doc, "transcript"));
 	fputs("</section>\n", o);
 	json_array_foreach(json_object_get(doc, "servers"), i, s) {
@@ -754,12 +1207,12 @@ static void histogram(FILE *o, const json_t *reports)
 		if (++counts[b] > most)
 			most = counts[b];
 	}
-	const int w = 56, hmax = 140, top = 20, left = 40;
+	const int w = 56, hmax = 140, top = 36, left = 40;   /* top: caption, then the tallest count */
 	int width = left + NBINS * w + 10, height = top + hmax + 40;
 	fprintf(o, "<svg class=\"histogram\" role=\"img\" aria-label=\"audit time per target\" "
 		   "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
 		width, height, width, height);
-	fprintf(o, "<text x=\"0\" y=\"12\" font-weight=\"600\">targets per audit time</text>\n");
+	fprintf(o, "<text x=\"0\" y=\"13\" font-weight=\"600\">targets per audit time</text>\n");
 	for (int b = 0; b < NBINS; b++) {
 		int h = most > 0 ? (int)(hmax * (double)counts[b] / (double)most + 0.5) : 0;
 		int x = left + b * w;
@@ -809,7 +1262,7 @@ static void fleet_html(FILE *o, const json_t *doc)
 	json_array_foreach(reports, i, r)
 		order[i] = (entry){ r, i };
 	qsort(order, n, sizeof(*order), entry_cmp);
-	fputs("<h3>Targets, worst first</h3>\n<table><thead><tr><th>Status</th><th>Target</th><th>Time</th>"
+	fputs("<h3>Targets, worst first</h3>\n<table><thead><tr><th>Verdict</th><th>Target</th><th>Time</th>"
 	      "<th>Summary</th></tr></thead><tbody>\n", o);
 	for (i = 0; i < n; i++) {
 		fputs("<tr><td>", o);
@@ -880,9 +1333,9 @@ int sd_html_report(const json_t *doc, FILE *o, char **err)
 	fprintf(o, "<span class=\"b verdict %s\">", verdict_class(status));
 	esc(o, status != NULL ? status : "none");
 	fputs("</span>", o);
-	if (!fleet && str(doc, "summary") != NULL) {   /* in full with the findings below */
+	if (!fleet && str(doc, "summary") != NULL) {   /* folded: the findings below have it all */
 		fputs(" ", o);
-		clipped(o, str(doc, "summary"), 180);
+		folded(o, str(doc, "summary"), 180);
 	} else if (fleet) {   /* the run in one sentence */
 		const json_t *f = json_object_get(doc, "fleet");
 		fprintf(o, " %lld targets: %lld OK, %lld WARNING, %lld CRITICAL, %lld unreachable, %lld UNKNOWN", (long long)num(f, "targets", 0), (long long)num(f, "ok", 0),

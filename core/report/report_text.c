@@ -181,14 +181,33 @@ static void print_compliance(FILE *out, const sd_target_result *res)
 	fprintf(out, "Requirements of profile %s:\n", res->profile_name);
 	for (size_t i = 0; i < res->ncompliance; i++) {
 		const sd_compliance_row *row = &res->compliance[i];
-		fprintf(out, "  %s  %-*s  %-*.*s  ", words[row->status], (int)idw, row->req->id, (int)tw, (int)tw,
-			row->req->title);
+		const char *title = row->req->title;
+		/* a title longer than the column goes on under it, split between
+		 * words, never cut */
+		size_t first = strlen(title) <= tw ? strlen(title) : sd_word_prefix(title, tw);
+		fprintf(out, "  %s  %-*s  %-*.*s  ", words[row->status], (int)idw, row->req->id, (int)tw, (int)first,
+			title);
 		put_safe(out, row->req->source);
 		fputc('\n', out);
+		for (const char *rest = title + first; *rest != '\0';) {
+			while (*rest == ' ')
+				rest++;
+			size_t n = strlen(rest) <= tw ? strlen(rest) : sd_word_prefix(rest, tw);
+			if (n == 0)
+				break;
+			fprintf(out, "  %*s  %.*s\n", (int)idw + 4, "", (int)n, rest);
+			rest += n;
+		}
 		for (size_t j = 0; j < row->nevidence; j++) {
-			/* one line each; the JSON report has them whole */
+			/* one line each, ended between words (the JSON report has them
+			 * whole); a long list ends with how much was left out */
 			char *e = sd_printable(row->evidence[j]);
-			fprintf(out, "  %*s  %.*s%s\n", (int)idw + 4, "", 150, e, strlen(e) > 150 ? "..." : "");
+			size_t len = strlen(e), n = len <= 150 ? len : sd_word_prefix(e, 150);
+			if (n < len)
+				fprintf(out, "  %*s  %.*s ... (%zu more characters; --json has it whole)\n", (int)idw + 4, "",
+					(int)n, e, len - n);
+			else
+				fprintf(out, "  %*s  %s\n", (int)idw + 4, "", e);
 			free(e);
 		}
 	}

@@ -29,9 +29,10 @@ update = os.environ.get("SD_UPDATE_GOLDEN") == "1"
 
 ALLOWED = {"html", "head", "meta", "title", "style", "body", "main", "header", "section", "h1", "h2", "h3", "p",
            "table", "thead", "tbody", "tr", "th", "td", "span", "code", "ul", "li", "details", "summary", "pre",
-           "a", "svg", "text", "line", "rect"}
+           "a", "svg", "text", "line", "rect", "div"}
 ALLOWED_ATTRS = {"lang", "charset", "name", "content", "class", "id", "href", "role", "aria-label", "width", "height",
-                 "viewBox", "x", "y", "x1", "y1", "x2", "y2", "rx", "fill", "stroke", "text-anchor", "font-weight"}
+                 "viewBox", "x", "y", "x1", "y1", "x2", "y2", "rx", "fill", "stroke", "text-anchor", "font-weight",
+                 "title", "opacity"}
 
 
 def inert_problems(path):
@@ -98,7 +99,7 @@ t.ok("cipher.forbidden_anonymous" in html and "smtpd_tls_exclude_ciphers" in htm
      "server report: findings sorted by severity, with the fix in the vendor's terms")
 t.ok('class="waterfall"' in html and "TLS handshake" in html and "Protocols and cipher suites" in html,
      "server report: a timing waterfall with the session phases and the checks (cipher probes included)")
-t.ok('<span class="bad">TLS_DH_anon_WITH_AES_256_GCM_SHA384</span>' in html,
+t.ok('<code class="bad">TLS_DH_anon_WITH_AES_256_GCM_SHA384</code>' in html,
      "server report: offending suites are marked in the accepted list")
 html = open(os.path.join(OUT, "report-fleet.html"), encoding="utf-8").read()
 rows = html[html.index("Targets, worst first"):]
@@ -110,6 +111,47 @@ t.ok("MX hosts" in html and "Compliance:" in html and "NIST" in html,
 html = open(os.path.join(OUT, "report-submission.html"), encoding="utf-8").read()
 t.ok("SMTP transcript" in html and "AUTH SCRAM-SHA-256 ********" in html and "labpass" not in html,
      "submission report: the transcript folded away, the credential redacted")
+
+# --- read by an auditor (issue 21): nothing cut, dedicated layouts, labels ---
+html = open(os.path.join(OUT, "report-server.html"), encoding="utf-8").read()
+import re  # noqa: E402
+import html as htmllib  # noqa: E402
+folds = re.findall(r'<details class="fold"><summary>(.*?) &#8230; <span class="muted">\((\d+) more characters\)'
+                   r'</span></summary>(.*?)</details>', html, flags=re.S)
+bad = []
+for shown, more, full in folds:
+    s, f = htmllib.unescape(shown), htmllib.unescape(full)
+    if not f.startswith(s) or len(f) - len(s) != int(more) or not (f[len(s)] == " " or s[-1] in ",;"):
+        bad.append((s[-40:], f[len(s):len(s) + 20]))
+t.ok(len(folds) >= 3 and not bad and "ADH-AES1&#8230;" not in html,
+     "no value is cut mid-token: a long summary shows its start up to a word boundary, then folds out whole",
+     "%d folds; cut inside a word: %s" % (len(folds), bad[:5]))
+t.ok('(606 more characters)</span></summary>12 anonymous suites accepted: TLS_DH_anon_WITH_AES_256_GCM_SHA384' in html,
+     "the folded summary holds the whole text", html[:0])
+t.ok('<table class="matrix">' in html and '<code class="bad">TLS_DH_anon_WITH_AES_256_GCM_SHA384</code>' in html
+     and '<th class="v">TLSv1.3</th><th class="v">TLSv1.2</th>' in html and "59 cipher suites accepted" in html,
+     "cipher suites as a matrix (suite x version), weak ones marked, folded behind the count")
+t.ok('<div class="cert"><div>Subject</div>' in html and 'class="validity"' in html and "chain trusted" in html
+     and "names mail.lab.test" in html and "Names (SAN)" in html,
+     "the certificate as a card: subject, issuer, validity bar, key, names, verification, chain")
+ehlo = html[html.index("EHLO [127.0.0.1] <span") if "EHLO [127.0.0.1] <span" in html else 0:]
+ehlo = ehlo[:ehlo.index("<h3>", 10)] if "<h3>" in ehlo[10:] else ehlo
+t.ok(ehlo.count(">STARTTLS<") == 1 and "Not offered:" in ehlo and ">REQUIRETLS</code>" in ehlo,
+     "EHLO capabilities shown once (pills), the well-known ones not offered in one line", ehlo[:2000])
+t.ok('<th title="dnssec_validated">DNSSEC validated</th>' in open(os.path.join(OUT, "report-domain.html")).read()
+     and '<th title="handshake_ms">Handshake (ms)</th>' in html and "<th>connect_ms</th>" not in html,
+     "facts have labels in words (the raw key in the tooltip)")
+dom = open(os.path.join(OUT, "report-domain.html"), encoding="utf-8").read()
+sec = dom[dom.index('<section id="t'):] if '<section id="t' in dom else dom[dom.index("<section"):]
+t.ok(sec.index("Compliance: 3 passed, 2 failed") < sec.index("MX hosts") < sec.index("Domain findings")
+     and "<th>Target</th>" in sec and "<td>mail.lab.test</td><td><code>NIST-TLS</code>" in sec,
+     "a compliance profile's table leads, the domain's and each MX host's requirements in one table")
+fl = open(os.path.join(OUT, "report-fleet.html"), encoding="utf-8").read()
+svg = fl[fl.index('<svg class="histogram"'):fl.index("</svg>", fl.index('<svg class="histogram"'))]
+ys = [int(y) for y in re.findall(r'<text x="\d+" y="(\d+)" text-anchor="middle">\d+</text>', svg)]
+cap = int(re.search(r'<text x="0" y="(\d+)" font-weight="600">targets per audit time', svg).group(1))
+t.ok(ys and min(ys) - 11 > cap, "fleet histogram: the tallest count sits below the caption (no overlap)",
+     "caption baseline %d, counts at %s" % (cap, ys))
 
 # --- hostile strings -------------------------------------------------------------
 html = open(os.path.join(OUT, "report-hostile.html"), encoding="utf-8").read()
