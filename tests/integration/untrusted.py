@@ -7,14 +7,16 @@ time taken and, where the issue was memory, the peak memory. No root, no
 lab, loopback only; the system resolver is never asked.
 """
 import os
-import resource
+import shutil
 import struct
 import subprocess
+import tempfile
 import time
 
 from sdtest import SMTP_DIAG, Tap, run
 from fakedns import FakeDNS, Reply, a, mx, txt  # noqa: E402 (sdtest puts tests/ on the path)
 from fakesmtp import FakeSMTP  # noqa: E402
+from fakehttps import FakeHTTPS  # noqa: E402
 
 t = Tap()
 WRAPPED = bool(os.environ.get("SD_VALGRIND")) or os.environ.get("SD_SANITIZERS") == "yes"
@@ -147,4 +149,144 @@ else:
     t.ok(rc == 0 and b"mx.hosts_not_audited" in out and mib < 40,
          "1,000 MX answered: peak memory %.1f MiB (bound 40)" % mib, out[-2000:])
 
+
+# --- certificates, made here with openssl: a CA and leaves signed by it ---
+WORK = tempfile.mkdtemp(prefix="sd-untrusted-")
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=WORK)
+
+
+def leaf(name, san):
+    """NAME.crt/.key for SAN (an openssl subjectAltName value), signed by the test CA"""
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
+    with open(os.path.join(WORK, name + ".ext"), "w") as f:
+        f.write("subjectAltName=%s\n" % san)
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-out", name + ".crt", "-extfile", name + ".ext")
+    return os.path.join(WORK, name + ".crt"), os.path.join(WORK, name + ".key")
+
+
+openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+        "-out", "ca.crt", "-days", "2", "-subj", "/CN=smtpdiag untrusted.py CA")
+CA = os.path.join(WORK, "ca.crt")
+POLICY_CERT = leaf("mta-sts.x.test", "DNS:mta-sts.x.test")
+MAIL_CERT = leaf("mail.x.test", "DNS:mail.x.test")
+
+
+def tls_audit(srv, *extra):
+    return timed("--server", "mail.x.test", "--address", "127.0.0.1", "--port", str(srv.port), "--tls", "implicit",
+                 "--ca-file", CA, "--checks", "certificate", "--json", "--timeout", "5s", *extra)
+
+
+# --- 3. a 50-certificate chain is reported, not cut to 16 without a word ---
+chain50 = os.path.join(WORK, "chain50.pem")
+with open(chain50, "w") as out:
+    out.write(open(MAIL_CERT[0]).read() + open(CA).read() * 49)
+with FakeHTTPS(("smtp",), cert=chain50, key=MAIL_CERT[1]) as srv:
+    r = tls_audit(srv)
+c = next((c for c in r.json.get("checks", []) if c["name"] == "certificate"), {"facts": {}})
+t.ok(has(r, "certificate.chain_too_long", "warning") and c["facts"].get("chain_length") == 50
+     and "50 certificates" in has(r, "certificate.chain_too_long", "warning")["summary"],
+     "a 50-certificate chain: certificate.chain_too_long, chain_length 50", r)
+
+# --- 2. a NUL in a certificate name: a finding, shown escaped ---
+der = b"mail.x.test\x00.evil.test"
+san = "DER:" + ":".join("%02x" % b for b in b"\x30" + bytes([len(der) + 2]) + b"\x82" + bytes([len(der)]) + der)
+NUL_CERT = leaf("nul", san)
+with FakeHTTPS(("smtp",), cert=NUL_CERT[0], key=NUL_CERT[1]) as srv:
+    r = tls_audit(srv)
+c = next((c for c in r.json.get("checks", []) if c["name"] == "certificate"), {"facts": {}})
+t.ok(has(r, "certificate.name_nul", "critical") and c["facts"].get("sans") == ["DNS:mail.x.test\\x00.evil.test"]
+     and c["facts"].get("name_matches") is False,
+     "a DNS SAN with a NUL: certificate.name_nul (critical), shown as \\x00, matches nothing", r)
+
+
+# --- MTA-STS and TLS-RPT against a hostile DNS and policy server ---
+POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mail.x.test\r\nmax_age: 604800\r\n"
+
+
+def sts_zone(sts_txt=b"v=STSv1; id=abc", rpt_txt=b"v=TLSRPTv1; rua=mailto:tls@x.test", policy_hosts=("127.0.0.1",)):
+    def answer(qname, qtype):
+        if qname == "x.test" and qtype == 15:
+            return Reply(records=[(15, mx(10, "mail.x.test"))])
+        if qname == "mail.x.test" and qtype == 1:
+            return Reply(records=[(1, a("127.0.0.1"))])
+        if qname == "_mta-sts.x.test" and qtype == 16:
+            return Reply(records=[(16, bytes([len(sts_txt)]) + sts_txt)])
+        if qname == "_smtp._tls.x.test" and qtype == 16:
+            return Reply(records=[(16, bytes([len(rpt_txt)]) + rpt_txt)])
+        if qname == "mta-sts.x.test" and qtype == 1:
+            return Reply(records=[(1, a(h)) for h in policy_hosts])
+        return Reply(rcode=0)
+    return answer
+
+
+def sts(dns, port, *extra, check="mta-sts"):
+    return timed("--domain", "x.test", "--dns-server", dns_arg(dns), "--checks", check, "--json", "--port", "9",
+                 "--ca-file", CA, "--set", "mta-sts.https_port=%d" % port, "--set", "mta-sts.check_mx_tls=false",
+                 "--dns-timeout", "2s", *extra)
+
+
+def sts_facts(r, check="mta-sts"):
+    return next((c for c in r.json.get("checks", []) if c["name"] == check), {"facts": {}})["facts"]
+
+
+# 2. a NUL inside the _mta-sts record: invalid, shown escaped, no id taken from it
+with FakeDNS(sts_zone(sts_txt=b"v=STSv1; id=abc\x00garbage; x")) as dns, \
+        FakeHTTPS(("policy", POLICY, [(b"Content-Type", b"text/plain")]), *POLICY_CERT) as web:
+    r = sts(dns, web.port)
+f = has(r, "mta_sts.txt_invalid", "warning")
+t.ok(f is not None and "NUL" in f["summary"] and sts_facts(r).get("txt") == ["v=STSv1; id=abc\\x00garbage; x"]
+     and "id" not in sts_facts(r), "_mta-sts TXT with a NUL: mta_sts.txt_invalid, shown as \\x00, no id", r)
+with FakeDNS(sts_zone(rpt_txt=b"v=TLSRPTv1; rua=mailto:tls@x.test\x00,ftp://x.test/")) as dns:
+    r = sts(dns, 9, check="tls-rpt")
+f = has(r, "tls_rpt.invalid", "warning")
+t.ok(f is not None and "NUL" in f["summary"] and "\\x00,ftp://x.test/" in sts_facts(r, "tls-rpt").get("txt", [""])[0],
+     "TLS-RPT TXT with a NUL: tls_rpt.invalid, the part after the NUL shown", r)
+
+# 2. a NUL in an HTTP header of the policy server: never cut to a value it is not
+with FakeDNS(sts_zone()) as dns, FakeHTTPS(("policy", POLICY, [(b"Content-Type", b"text/plain\x00; x=evil")]),
+                                              *POLICY_CERT) as web:
+    r = sts(dns, web.port)
+f = has(r, "mta_sts.policy_fetch_failed", "warning")
+t.ok(f is not None and "Nul byte in header" in f["summary"] and "policy_content_type" not in sts_facts(r),
+     "a NUL in the policy's Content-Type: the fetch fails and says so (libcurl refuses the header)", r)
+
+# 3. 100 mx lines, the real MX last: covered (the parser keeps 64, coverage reads them all)
+big = b"version: STSv1\r\nmode: enforce\r\nmax_age: 604800\r\n" + \
+    b"".join(b"mx: other%d.example.net\r\n" % i for i in range(99)) + b"mx: mail.x.test\r\n"
+with FakeDNS(sts_zone()) as dns, FakeHTTPS(("policy", big, [(b"Content-Type", b"text/plain")]), *POLICY_CERT) as web:
+    r = sts(dns, web.port)
+t.ok(r.rc == 0 and not has(r, "mta_sts.mx_not_covered", "critical") and sts_facts(r).get("policy_valid") is True
+     and sts_facts(r).get("mx_patterns_total") == 100, "a policy of 100 mx lines, the real MX last: covered", r)
+with FakeDNS(sts_zone()) as dns, FakeHTTPS(("policy", big.replace(b"mx: mail.x.test", b"mx: mail.y.test"),
+                                              [(b"Content-Type", b"text/plain")]), *POLICY_CERT) as web:
+    r = sts(dns, web.port)
+t.ok(has(r, "mta_sts.mx_not_covered", "critical"), "... and when no line covers it, mx_not_covered still", r)
+
+# 5. TLS failures of the policy fetch named for what they are
+for behaviour, fid, word, why in [
+        (("plain", POLICY), "mta_sts.policy_not_tls", "does not speak TLS", "plain HTTP on the HTTPS port"),
+        (("reset",), "mta_sts.policy_tls_reset", "reset", "a TCP reset after the ClientHello"),
+        (("alert", "UNRECOGNIZED_NAME"), "mta_sts.policy_tls_alert", "unrecognized name", "a TLS alert")]:
+    with FakeDNS(sts_zone()) as dns, FakeHTTPS(behaviour, *POLICY_CERT) as web:
+        r = sts(dns, web.port)
+    f = has(r, fid, "warning")
+    t.ok(f is not None and word in f["summary"] and not has(r, "mta_sts.policy_certificate", "warning"),
+         "%s: %s, not a certificate problem" % (why, fid), r)
+with FakeDNS(sts_zone()) as dns, FakeHTTPS(("policy", POLICY, []), *MAIL_CERT) as web:
+    r = sts(dns, web.port)
+t.ok(has(r, "mta_sts.policy_certificate", "warning"), "a certificate for another name: still policy_certificate", r)
+
+# 6. mta-sts.timeout is a total: 8 addresses that all stall, timeout 3s, about 3 s (was 24 s)
+hosts = tuple("127.0.0.%d" % i for i in range(2, 10))
+with FakeDNS(sts_zone(policy_hosts=hosts)) as dns, FakeHTTPS(("stall",), *POLICY_CERT, addresses=hosts) as web:
+    r = sts(dns, web.port, "--set", "mta-sts.timeout=3s")
+f = has(r, "mta_sts.policy_fetch_failed", "warning")
+t.ok(f is not None and r.secs < 3 + 2 * SLOW, "8 stalling policy addresses, mta-sts.timeout=3s: %.1f s in all" % r.secs, r)
+
+shutil.rmtree(WORK, ignore_errors=True)
 t.done()
