@@ -232,9 +232,9 @@ void sd_dns_parse_answer(const unsigned char *m, size_t len, sd_dns_type type, s
 		return;
 	}
 	nchain = 1;
-	for (int grew = 1; grew && type != SD_DNS_CNAME && nchain < SD_DNS_MAX_CHAIN;) {
+	for (int grew = 1; grew && type != SD_DNS_CNAME;) {
 		grew = 0;
-		for (int i = 0; i < count && nchain < SD_DNS_MAX_CHAIN; i++) {
+		for (int i = 0; i < count; i++) {
 			char target[NS_MAXDNAME];
 			if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
 				bad(a, "answer record does not parse");
@@ -245,6 +245,11 @@ void sd_dns_parse_answer(const unsigned char *m, size_t len, sd_dns_type type, s
 			    rdata_name(&msg, ns_rr_rdata(rr), ns_rr_rdata(rr) + ns_rr_rdlen(rr), target,
 				       sizeof(target)) != 0 || in_chain(chain, nchain, target))
 				continue;
+			if (nchain == SD_DNS_MAX_CHAIN) {
+				/* never a silent cut: the records past it would look like "no data" */
+				bad(a, "CNAME chain longer than " SD_DNS_MAX_CHAIN_TEXT " names");
+				return;
+			}
 			memcpy(chain[nchain++], target, sizeof(target));
 			grew = 1;
 			break;

@@ -14,7 +14,9 @@
 #include <smtpdiag/dns.h>
 
 #define SD_DNS_UDP_SIZE 1232   /* EDNS0 buffer size (DNS flag day 2020) */
-#define SD_DNS_MAX_CHAIN 16    /* names followed from the question through CNAMEs (BIND follows 16) */
+#define SD_DNS_MAX_CHAIN 16    /* names followed from the question through CNAMEs (BIND follows 16);
+				* a longer chain is a bad reply, never cut silently */
+#define SD_DNS_MAX_CHAIN_TEXT "16"
 
 /* sd_dns_build_query - a recursive query for NAME/TYPE with id ID, EDNS0
  * with the DO bit and AD set (so a validating resolver reports it);
