@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from sdtest import SMTP_DIAG, Tap, run
+from sdtest import SMTP_DIAG, Tap, run, schema_errors
 from fakedns import FakeDNS, Reply, a, mx, txt  # noqa: E402 (sdtest puts tests/ on the path)
 from fakesmtp import FakeSMTP  # noqa: E402
 from fakehttps import FakeHTTPS  # noqa: E402
@@ -138,6 +138,16 @@ with FakeDNS(many(1000, answer_a=False)) as dns:
 t.ok(r.rc == 2 and r.secs < 2 + 3 * SLOW and has(r, "mx.deadline", "warning", "mx")
      and has(r, "mx.hosts_not_audited", "info", "mx") and r.json.get("servers") == [],
      "1,000 MX, addresses never answered, --domain-deadline 2s: done in %.1f s with mx.deadline" % r.secs, r)
+
+# hosts that answer slowly: the deadline stops the audit between hosts (domain.deadline)
+SLOW_SMTP = [("sleep", 3.0), ("send", b"220 mail.x.test ESMTP\r\n"), ("expect", "EHLO"), ("send", b"250 x\r\n")]
+with FakeDNS(many(3)) as dns, FakeSMTP(SLOW_SMTP) as smtp:
+    r = timed("--domain", "x.test", "--dns-server", dns_arg(dns), "--port", str(smtp.port), "--checks", "banner",
+              "--json", "--timeout", "2s", "--domain-deadline", "1s", timeout=60)
+late = [s for s in r.json.get("servers", []) if any(c["name"] == "deadline" for c in s["checks"])]
+t.ok(len(r.json.get("servers", [])) == 3 and len(late) == 2 and has(r, "domain.deadline", "warning")
+     and r.secs < 1 + 2 + 4 * SLOW and not schema_errors(r.json),
+     "3 slow MX hosts, --domain-deadline 1s: the first audited, 2 reported domain.deadline (%.1f s)" % r.secs, r)
 
 # memory linear in the MX count: 1,000 MX (the issue: 128 MiB, quadratic) in little memory
 if WRAPPED:
