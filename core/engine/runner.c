@@ -516,6 +516,9 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 		free(tcfg.server);
 		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
 		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
+		/* a host started in time runs its checks with their own timeouts: its DNS
+		 * lookups (PTR, TLSA) cut short by the domain's deadline would be false findings */
+		tcfg.deadline = 0;
 		sd_target_result *t = sd_now_ms() >= dcfg.deadline
 			? deadline_result(plan, &tcfg, profile, rep, transcript, budget)
 			: sd_run_target(plan, &tcfg, profile, rep, transcript);
