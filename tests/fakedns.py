@@ -12,7 +12,8 @@ with garbage, SERVFAIL, or not at all.
         ...
 
 Reply(records, rcode=0, ad=False, truncate_udp=False, spoof_first=False,
-      raw=None, drop=False). Loopback only, by design.
+      raw=None, drop=False). A record is (type, rdata) owned by the question's
+name, or (type, rdata, "owner.name"). Loopback only, by design.
 """
 import socket
 import struct
@@ -69,8 +70,10 @@ def build(q, reply, truncated=False, wrong_id=False):
     if truncated:
         flags |= 0x0200
     out = struct.pack("!HHHHHH", qid, flags, 1, len(records), 0, 0) + question
-    for rtype, rdata in records:
-        out += struct.pack("!HHHIH", 0xc00c, rtype, 1, 300, len(rdata)) + rdata
+    for rec in records:
+        rtype, rdata = rec[0], rec[1]
+        owner = name(rec[2]) if len(rec) > 2 else b"\xc0\x0c"   # another owner, or the question's
+        out += owner + struct.pack("!HHIH", rtype, 1, 300, len(rdata)) + rdata
     return out
 
 

@@ -113,6 +113,22 @@ char *sd_printable(const char *s)
 	return out;
 }
 
+/* sd_escape - length-counted bytes as printable text, NUL shown as \x00 */
+char *sd_escape(const void *data, size_t len)
+{
+	const unsigned char *d = data;
+	char *out = sd_xcalloc(len * 4 + 1, 1), *o = out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] < 0x20 || d[i] == 0x7f || d[i] == '\\')
+			o += sprintf(o, "\\x%02x", d[i]);
+		else
+			*o++ = (char)d[i];
+	}
+	*o = '\0';
+	return out;
+}
+
 /* sd_format_ms - human duration: sub-ms with one decimal, seconds past 10 s */
 const char *sd_format_ms(double ms, char *buf, size_t size)
 {

@@ -28,6 +28,9 @@ size_t sd_strlcpy(char *dst, const char *src, size_t size);
 size_t sd_word_prefix(const char *s, size_t max);
 /* sd_printable - copy S into a new string with control bytes shown as \xNN */
 char *sd_printable(const char *s);
+/* sd_escape - LEN bytes of network data as a new string: control bytes,
+ * NUL included, DEL and backslash shown as \xNN, never cut at a NUL */
+char *sd_escape(const void *data, size_t len);
 /* sd_format_ms - "0.4 ms", "12 ms", "3.20 s" into BUF */
 const char *sd_format_ms(double ms, char *buf, size_t size);
 

@@ -423,6 +423,8 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
 		cfg->dns_servers = sd_xstrdup(dns);
 	}
 	cfg->dns_timeout_ms = (int)cli->dns_timeout_ms;
+	cfg->mx_limit = (unsigned)cli->mx_limit;
+	cfg->domain_deadline_ms = (int)cli->domain_deadline_ms;
 	if (cli->domain != NULL) {
 		char *d = sd_xstrdup(cli->domain);
 		size_t l = strlen(d);

@@ -18,7 +18,7 @@ enum {
 	OPT_BODY, OPT_BODY_FILE, OPT_DOMAIN, OPT_DNS_SERVER, OPT_DNS_TIMEOUT,
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
-	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM,
+	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM, OPT_MX_LIMIT, OPT_DOMAIN_DEADLINE,
 };
 
 typedef struct option_spec {
@@ -31,6 +31,8 @@ typedef struct option_spec {
 static const option_spec table[] = {
 	{ "server", OPT_SERVER, "NAME[:PORT]", "mail server to audit (host name or IP address; repeatable)" },
 	{ "domain", OPT_DOMAIN, "DOMAIN", "audit a mail domain: its MX hosts in preference order, plus MTA-STS and TLS-RPT (repeatable)" },
+	{ "mx-limit", OPT_MX_LIMIT, "N", "audit at most the first N MX hosts of a domain in preference order (1-100, default 5, as Postfix's smtp_mx_address_limit); the rest are reported as not audited" },
+	{ "domain-deadline", OPT_DOMAIN_DEADLINE, "DURATION", "total time for one --domain audit: MX and address lookups, domain checks, and no MX host started after it (default 5m)" },
 	{ "targets", OPT_TARGETS, "FILE", "audit every target listed in FILE ('-': standard input), one per line: [server] NAME[:PORT] [IP] or domain DOMAIN; '#' comments" },
 	{ "target-type", OPT_TARGET_TYPE, "TYPE", "what a bare entry of --targets is: server (default) or domain" },
 	{ "parallel", OPT_PARALLEL, "N", "audit up to N targets at once (1-10000, default 32)" },
@@ -309,6 +311,19 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			if (sd_parse_duration_ms(optarg, &cli->dns_timeout_ms) != 0 || cli->dns_timeout_ms < 100 ||
 			    cli->dns_timeout_ms > 60000) {
 				*err = sd_asprintf("--dns-timeout: '%s' is not a duration from 100ms to 60s", optarg);
+				return -1;
+			}
+			break;
+		case OPT_MX_LIMIT:
+			if (sd_parse_int(optarg, &cli->mx_limit) != 0 || cli->mx_limit < 1 || cli->mx_limit > 100) {
+				*err = sd_asprintf("--mx-limit: '%s' is not a number from 1 to 100", optarg);
+				return -1;
+			}
+			break;
+		case OPT_DOMAIN_DEADLINE:
+			if (sd_parse_duration_ms(optarg, &cli->domain_deadline_ms) != 0 || cli->domain_deadline_ms < 100 ||
+			    cli->domain_deadline_ms > 24LL * 3600 * 1000) {
+				*err = sd_asprintf("--domain-deadline: '%s' is not a duration from 100ms to 24h", optarg);
 				return -1;
 			}
 			break;

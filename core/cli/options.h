@@ -33,6 +33,8 @@ typedef struct sd_cli {
 	const char *report_from;     /* --report-from FILE.json: render only */
 	const char *dns_server;      /* --dns-server spec */
 	long long dns_timeout_ms;    /* 0: default */
+	long long mx_limit;          /* --mx-limit (0: default) */
+	long long domain_deadline_ms; /* --domain-deadline (0: default) */
 	long long port;              /* 0: from the profile */
 	const char *profile;
 	const char *profile_dirs;

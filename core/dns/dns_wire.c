@@ -119,6 +119,15 @@ static int rdata_name(const ns_msg *msg, const unsigned char *at, const unsigned
 	return n < 0 || at + n != end ? -1 : 0;
 }
 
+/* in_chain - is NAME one of the N names of CHAIN (case-insensitive)? */
+static int in_chain(char chain[][NS_MAXDNAME], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(chain[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* parse_record - the type-specific part; 0, or -1 with *why */
 static int parse_record(const ns_msg *msg, const ns_rr *rr, sd_dns_record *out, const char **why)
 {
@@ -186,6 +195,7 @@ void sd_dns_parse_answer(const unsigned char *m, size_t len, sd_dns_type type, s
 
 	sd_dns_answer_reset(a);
 	a->error[0] = '\0';
+	a->foreign = 0;
 	*truncated = 0;
 	if (ns_initparse(m, (int)len, &msg) < 0) {
 		bad(a, "header or sections do not parse");
@@ -211,7 +221,40 @@ void sd_dns_parse_answer(const unsigned char *m, size_t len, sd_dns_type type, s
 			 : rcode == ns_r_notimpl ? "NOTIMP" : "error", rcode);
 		return;
 	}
+	/* RFC 1034 3.6.2, 4.3.2: the answer holds records of the name asked
+	 * for, or of the names its CNAME chain leads to; anything else is not
+	 * ours to use (a hostile or broken server slipping in other owners) */
+	char chain[SD_DNS_MAX_CHAIN][NS_MAXDNAME];
+	size_t nchain = 0;
 	int count = ns_msg_count(msg, ns_s_an);
+	if (dn_expand(m, m + len, m + NS_HFIXEDSZ, chain[0], sizeof(chain[0])) < 0) {
+		bad(a, "question does not parse");
+		return;
+	}
+	nchain = 1;
+	for (int grew = 1; grew && type != SD_DNS_CNAME;) {
+		grew = 0;
+		for (int i = 0; i < count; i++) {
+			char target[NS_MAXDNAME];
+			if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
+				bad(a, "answer record does not parse");
+				return;
+			}
+			if (ns_rr_type(rr) != ns_t_cname || ns_rr_class(rr) != ns_c_in ||
+			    strcasecmp(ns_rr_name(rr), chain[nchain - 1]) != 0 ||
+			    rdata_name(&msg, ns_rr_rdata(rr), ns_rr_rdata(rr) + ns_rr_rdlen(rr), target,
+				       sizeof(target)) != 0 || in_chain(chain, nchain, target))
+				continue;
+			if (nchain == SD_DNS_MAX_CHAIN) {
+				/* never a silent cut: the records past it would look like "no data" */
+				bad(a, "CNAME chain longer than " SD_DNS_MAX_CHAIN_TEXT " names");
+				return;
+			}
+			memcpy(chain[nchain++], target, sizeof(target));
+			grew = 1;
+			break;
+		}
+	}
 	for (int i = 0; i < count; i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
 			bad(a, "answer record does not parse");
@@ -219,6 +262,10 @@ void sd_dns_parse_answer(const unsigned char *m, size_t len, sd_dns_type type, s
 		}
 		if ((int)ns_rr_type(rr) != (int)type || ns_rr_class(rr) != ns_c_in)
 			continue;
+		if (!in_chain(chain, nchain, ns_rr_name(rr))) {
+			a->foreign++;
+			continue;
+		}
 		a->records = sd_xrealloc(a->records, (a->n + 1) * sizeof(*a->records));
 		sd_dns_record *r = &a->records[a->n++];
 		memset(r, 0, sizeof(*r));

@@ -14,6 +14,9 @@
 #include <smtpdiag/dns.h>
 
 #define SD_DNS_UDP_SIZE 1232   /* EDNS0 buffer size (DNS flag day 2020) */
+#define SD_DNS_MAX_CHAIN 16    /* names followed from the question through CNAMEs (BIND follows 16);
+				* a longer chain is a bad reply, never cut silently */
+#define SD_DNS_MAX_CHAIN_TEXT "16"
 
 /* sd_dns_build_query - a recursive query for NAME/TYPE with id ID, EDNS0
  * with the DO bit and AD set (so a validating resolver reports it);
@@ -24,7 +27,9 @@ int sd_dns_build_query(uint16_t id, const char *name, sd_dns_type type, unsigned
 int sd_dns_matches_query(const unsigned char *query, size_t qlen, const unsigned char *msg,
 			 size_t len);
 /* sd_dns_parse_answer - fill A from the answer MSG to a query for TYPE:
- * status from the RCODE, AD bit, the records of TYPE; *truncated gets TC */
+ * status from the RCODE, AD bit, the records of TYPE owned by the name of
+ * the question or of its CNAME chain (others counted in A->foreign);
+ * *truncated gets TC */
 void sd_dns_parse_answer(const unsigned char *msg, size_t len, sd_dns_type type, sd_dns_answer *a,
 			 int *truncated);
 /* sd_dns_answer_reset - free the records of A, keep the rest */

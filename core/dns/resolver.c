@@ -297,6 +297,12 @@ static uint16_t query_id(void)
 /* sd_resolver_query - UDP to each server in turn, TCP on truncation */
 sd_dns_answer *sd_resolver_query(const sd_resolver *r, const char *name, sd_dns_type type)
 {
+	return sd_resolver_query_by(r, name, type, 0);
+}
+
+/* sd_resolver_query_by - as sd_resolver_query, cut short at DEADLINE */
+sd_dns_answer *sd_resolver_query_by(const sd_resolver *r, const char *name, sd_dns_type type, double deadline)
+{
 	sd_dns_answer *a = sd_xcalloc(1, sizeof(*a));
 	unsigned char q[512];
 	unsigned char *buf = sd_xcalloc(1, TCP_MAX);
@@ -312,18 +318,23 @@ sd_dns_answer *sd_resolver_query(const sd_resolver *r, const char *name, sd_dns_
 	}
 	size_t tries = ROUNDS * r->n;
 	double deadline_all = t0 + r->timeout_ms;
+	int cut = 0;
+	if (deadline > 0 && deadline < deadline_all) {
+		deadline_all = deadline;
+		cut = 1;
+	}
 	for (size_t t = 0; t < tries; t++) {
 		const struct sockaddr_storage *ss = &r->addr[t % r->n];
 		socklen_t sl = r->addrlen[t % r->n];
 		double now = sd_now_ms();
 		if (now >= deadline_all)
 			break;
-		double deadline = now + (deadline_all - now) / (double)(tries - t);
+		double try_deadline = now + (deadline_all - now) / (double)(tries - t);
 		size_t len = 0;
 		int e = 0, trunc = 0;
 
 		addr_text(ss, a->server, sizeof(a->server));
-		int rc = try_udp(ss, sl, q, (size_t)ql, buf, TCP_MAX, &len, deadline, &e);
+		int rc = try_udp(ss, sl, q, (size_t)ql, buf, TCP_MAX, &len, try_deadline, &e);
 		if (rc == 1) {
 			sd_dns_parse_answer(buf, len, type, a, &trunc);
 			if (trunc) {
@@ -349,7 +360,10 @@ sd_dns_answer *sd_resolver_query(const sd_resolver *r, const char *name, sd_dns_
 	}
 	free(buf);
 	a->ms = sd_now_ms() - t0;
-	if (timeouts > 0 || last_errno == 0) {
+	if (cut && (timeouts > 0 || last_errno == 0)) {
+		a->status = SD_DNS_TIMEOUT;
+		snprintf(a->error, sizeof(a->error), "no answer from %s before the deadline of the audit", r->text);
+	} else if (timeouts > 0 || last_errno == 0) {
 		a->status = SD_DNS_TIMEOUT;
 		snprintf(a->error, sizeof(a->error), "no answer from %s within %d ms", r->text, r->timeout_ms);
 	} else {

@@ -30,5 +30,9 @@ int sd_resolver_parse(sd_resolver *r, const char *spec, int timeout_ms, char **e
 void sd_resolver_system(sd_resolver *r, const char *resolv_conf, int timeout_ms);
 /* sd_resolver_query - one lookup, never NULL */
 sd_dns_answer *sd_resolver_query(const sd_resolver *r, const char *name, sd_dns_type type);
+/* sd_resolver_query_by - the same, ending by DEADLINE (sd_now_ms()) when
+ * that comes before the resolver's timeout; 0: no deadline. After it, a
+ * timeout at once, nothing sent */
+sd_dns_answer *sd_resolver_query_by(const sd_resolver *r, const char *name, sd_dns_type type, double deadline);
 
 #endif

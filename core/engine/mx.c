@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
 #include "engine/mx.h"
 #include "base/util.h"
 
@@ -83,6 +84,16 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 		return SD_RUN_FAILED;
 	}
 	sd_report_fact_bool(r, "dnssec_validated", a->authenticated);
+	if (a->foreign > 0) {
+		sd_report_fact_int(r, "foreign_records", (long long)a->foreign);
+		f = sd_report_finding(r, SD_WARN, "mx.foreign_records",
+				      "the MX answer for %s carried %zu MX record%s of other names: ignored", domain,
+				      a->foreign, a->foreign == 1 ? "" : "s");
+		sd_finding_cause(f, "an answer holds records of the name asked for (or its CNAME chain) only (RFC 1034 4.3.2); %s added others, a broken or hostile resolver or authority",
+				 a->server);
+		sd_finding_fix(f, "check the resolver (--dns-server) and the domain's authoritative servers: dig MX %s @server",
+			       domain);
+	}
 
 	if (a->status == SD_DNS_NODATA) {
 		implicit = 1;
@@ -117,10 +128,20 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 	}
 	sd_mx_sort(cfg->mx, &cfg->nmx);
 
-	size_t usable = 0;
+	size_t usable = 0, limit = cfg->mx_limit > 0 ? cfg->mx_limit : SD_MX_LIMIT_DEFAULT, skipped = 0, late = 0;
 	for (size_t i = 0; i < cfg->nmx; i++) {
 		sd_mx_host *h = &cfg->mx[i];
 		unsigned char lit[16];
+		if (i >= limit || (cfg->deadline > 0 && sd_now_ms() >= cfg->deadline)) {
+			/* not looked up, not audited: a hostile domain's size or slowness must not hold the run */
+			h->addresses = sd_xstrdup("");
+			h->problem = i >= limit ? sd_asprintf("not audited: beyond the first %zu MX hosts (--mx-limit)", limit)
+				: sd_xstrdup("not audited: the deadline of the domain audit (--domain-deadline) passed");
+			skipped += i >= limit;
+			late += i < limit;
+			sd_report_fact_list_add(r, "hosts_not_audited", h->name);
+			continue;
+		}
 		h->addresses = sd_dns_addresses(s, h->name, &h->problem, &all_ad);
 		char *line = sd_asprintf("%u %s -> %s", h->preference, h->name,
 					 h->addresses[0] ? h->addresses : h->problem);
@@ -143,6 +164,22 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 		}
 	}
 	sd_report_fact_int(r, "hosts_usable", (long long)usable);
+	sd_report_fact_int(r, "hosts_total", (long long)cfg->nmx);
+	if (skipped > 0) {
+		f = sd_report_finding(r, SD_INFO, "mx.hosts_not_audited",
+				      "%zu of %zu MX hosts not audited: only the first %zu in preference order are", skipped,
+				      cfg->nmx, limit);
+		sd_finding_cause(f, "senders try a bounded number of MX hosts too (Postfix: smtp_mx_address_limit = 5); a domain with more gains nothing from them, and auditing them all would let one domain hold the run");
+		sd_finding_fix(f, "publish fewer MX records; to audit more hosts use --mx-limit N (at most %d)", SD_MX_LIMIT_MAX);
+		sd_finding_detail(f, "not_audited", "%zu", skipped);
+	}
+	if (late > 0) {
+		f = sd_report_finding(r, SD_WARN, "mx.deadline",
+				      "%zu MX host%s not looked up: the deadline of the domain audit passed", late,
+				      late == 1 ? "" : "s");
+		sd_finding_cause(f, "the DNS lookups of the domain took longer than --domain-deadline allows (servers that do not answer)");
+		sd_finding_fix(f, "make the domain's DNS servers answer (dig +trace), or raise --domain-deadline");
+	}
 	if (!implicit)
 		sd_report_fact_bool(r, "addresses_dnssec_validated", all_ad && usable > 0);
 	if (implicit) {

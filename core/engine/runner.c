@@ -434,6 +434,30 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	return res;
 }
 
+/* deadline_result - the result of an MX host not audited because the
+ * domain's deadline (BUDGET ms) had passed: one finding, no connection */
+static sd_target_result *deadline_result(const sd_plan *plan, const sd_target_config *cfg,
+					 const sd_profile *profile, const sd_reporter *rep, int transcript,
+					 int budget)
+{
+	double t0 = sd_now_ms();
+	sd_target_result *res = result_new(plan, cfg, profile, transcript);
+
+	if (rep != NULL && rep->target_begin != NULL)
+		rep->target_begin(rep->ctx, res, 1);
+	sd_report *r = report_for(res, rep, "deadline", "Domain deadline", 1, 1);
+	sd_finding *f = sd_report_finding(r, SD_WARN, "domain.deadline",
+					  "%s not audited: the deadline of the domain audit (%.1f s) passed", cfg->server,
+					  budget / 1000.0);
+	sd_finding_cause(f, "the audit of the domain's earlier MX hosts and checks used up --domain-deadline (slow or unresponsive servers)");
+	sd_finding_fix(f, "audit this host alone (--server %s), or raise --domain-deadline", cfg->server);
+	r->run_status = SD_RUN_FAILED;
+	if (rep != NULL && rep->check_end != NULL)
+		rep->check_end(rep->ctx, r);
+	finish(plan, res, rep, transcript, t0);
+	return res;
+}
+
 /* sd_run_domain - MX discovery, the domain checks, then every MX host */
 sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript)
@@ -447,6 +471,10 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	dcfg.server = sd_xstrdup(cfg->domain);
 	free(dcfg.address);
 	dcfg.address = NULL;
+	/* one deadline for the whole domain: MX discovery, the domain checks'
+	 * lookups, and no MX host started after it */
+	int budget = cfg->domain_deadline_ms > 0 ? cfg->domain_deadline_ms : SD_DOMAIN_DEADLINE_DEFAULT_MS;
+	dcfg.deadline = t0 + budget;
 
 	sd_target_result *res = result_new(plan, &dcfg, profile, transcript);
 	size_t total = count_scope(plan, SD_SCOPE_DOMAIN) + 1;
@@ -461,6 +489,7 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	double m0 = sd_now_ms();
 	mx->run_status = sd_mx_discover(s, &dcfg, mx);
 	mx->duration_ms = sd_now_ms() - m0;
+	sd_target_config_share_mx(&dcfg);   /* every result below shares it: memory linear in the MX count */
 	diagnose(plan, s, mx);
 	if (rep != NULL && rep->check_end != NULL)
 		rep->check_end(rep->ctx, mx);
@@ -487,7 +516,12 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 		free(tcfg.server);
 		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
 		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
-		sd_target_result *t = sd_run_target(plan, &tcfg, profile, rep, transcript);
+		/* a host started in time runs its checks with their own timeouts: its DNS
+		 * lookups (PTR, TLSA) cut short by the domain's deadline would be false findings */
+		tcfg.deadline = 0;
+		sd_target_result *t = sd_now_ms() >= dcfg.deadline
+			? deadline_result(plan, &tcfg, profile, rep, transcript, budget)
+			: sd_run_target(plan, &tcfg, profile, rep, transcript);
 		sd_target_config_clear(&tcfg);
 		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
 		d->targets[d->ntargets++] = t;

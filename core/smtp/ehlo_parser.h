@@ -10,7 +10,8 @@
 
 #include <smtpdiag/session.h>
 
-#define SD_EHLO_MAX_ARGS 64  /* parameters kept per capability */
+#define SD_EHLO_MAX_ARGS 4096 /* parameters kept per capability: every one an 8 KiB line
+			       * can hold (64 dropped AUTH mechanisms without a word, issue 19) */
 
 /* sd_ehlo_parse - build the table; REPLY must outlive the result. With
  * WITH_CAPS 0 (a HELO reply) only the server name is taken. */

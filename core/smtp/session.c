@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 #include <stdio.h>
@@ -152,6 +153,11 @@ int sd_tls_mode_parse(const char *s, sd_tls_mode *out)
 	return 0;
 }
 
+/* The reference count of an MX list shared by configurations. */
+struct sd_mx_shared {
+	atomic_size_t refs;
+};
+
 /* sd_target_config_copy - deep copy of a target configuration */
 void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 {
@@ -164,6 +170,10 @@ void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 	dst->auth_password = src->auth_password != NULL ? sd_xstrdup(src->auth_password) : NULL;
 	dst->dns_servers = src->dns_servers != NULL ? sd_xstrdup(src->dns_servers) : NULL;
 	dst->domain = src->domain != NULL ? sd_xstrdup(src->domain) : NULL;
+	if (src->mx_shared != NULL) {
+		atomic_fetch_add(&src->mx_shared->refs, 1);
+		return;
+	}
 	dst->mx = src->nmx > 0 ? sd_xcalloc(src->nmx, sizeof(*dst->mx)) : NULL;
 	for (size_t i = 0; i < src->nmx; i++) {
 		dst->mx[i].preference = src->mx[i].preference;
@@ -171,6 +181,15 @@ void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src)
 		dst->mx[i].addresses = sd_xstrdup(src->mx[i].addresses);
 		dst->mx[i].problem = src->mx[i].problem != NULL ? sd_xstrdup(src->mx[i].problem) : NULL;
 	}
+}
+
+/* sd_target_config_share_mx - copies of C share its MX list from now on */
+void sd_target_config_share_mx(sd_target_config *c)
+{
+	if (c->mx_shared != NULL)
+		return;
+	c->mx_shared = sd_xcalloc(1, sizeof(*c->mx_shared));
+	atomic_init(&c->mx_shared->refs, 1);
 }
 
 /* sd_target_config_clear - free the strings of a configuration */
@@ -187,12 +206,16 @@ void sd_target_config_clear(sd_target_config *c)
 	}
 	free(c->dns_servers);
 	free(c->domain);
-	for (size_t i = 0; i < c->nmx; i++) {
-		free(c->mx[i].name);
-		free(c->mx[i].addresses);
-		free(c->mx[i].problem);
+	if (c->mx_shared == NULL || atomic_fetch_sub(&c->mx_shared->refs, 1) == 1) {
+		for (size_t i = 0; i < c->nmx; i++) {
+			free(c->mx[i].name);
+			free(c->mx[i].addresses);
+			free(c->mx[i].problem);
+		}
+		free(c->mx);
+		free(c->mx_shared);
 	}
-	free(c->mx);
+	c->mx_shared = NULL;
 	c->mx = NULL;
 	c->nmx = 0;
 	c->server = c->address = c->ehlo_name = c->ca_file = c->auth_user = c->auth_password = NULL;
@@ -1126,7 +1149,7 @@ void sd_session_quit(sd_session *s)
 /* sd_dns_query - through the session's resolver, noted in the transcript */
 sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type)
 {
-	sd_dns_answer *a = sd_resolver_query(&s->resolver, name, type);
+	sd_dns_answer *a = sd_resolver_query_by(&s->resolver, name, type, s->cfg.deadline);
 
 	event(s, "DNS %s %s: %s, %zu record%s%s (%.1f ms, %s)", sd_dns_type_name(type), name,
 	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->authenticated ? ", AD" : "",

@@ -35,14 +35,26 @@ typedef struct sd_target_config {
 	char *domain;             /* --domain being audited, or NULL */
 	sd_mx_host *mx;           /* the domain's MX hosts in preference order */
 	size_t nmx;
+	struct sd_mx_shared *mx_shared; /* set: MX, NMX are shared by every copy (reference
+				   * counted), not copied; NULL: owned by this configuration */
+	unsigned mx_limit;        /* MX hosts audited at most (0: SD_MX_LIMIT_DEFAULT) */
+	int domain_deadline_ms;   /* the whole --domain audit (0: SD_DOMAIN_DEADLINE_DEFAULT_MS) */
+	double deadline;          /* sd_now_ms() after which DNS queries fail at once (0: none) */
 	sd_limiter *limiter;      /* the run's, shared and not owned; NULL: no limits */
 	struct sd_tls_ctx *tls_ctx; /* the run's verifying TLS context for CA_FILE, not owned; NULL: per handshake */
 	int rate_retries;         /* reconnects after a rate-limit refusal or 421 */
 	int backoff_ms;           /* first back-off, doubled each retry */
 } sd_target_config;
 
-/* sd_target_config_copy - deep copy */
+#define SD_MX_LIMIT_DEFAULT 5                     /* as Postfix's smtp_mx_address_limit */
+#define SD_MX_LIMIT_MAX 100
+#define SD_DOMAIN_DEADLINE_DEFAULT_MS (300 * 1000)
+
+/* sd_target_config_copy - deep copy (the MX list shared once sd_target_config_share_mx ran) */
 void sd_target_config_copy(sd_target_config *dst, const sd_target_config *src);
+/* sd_target_config_share_mx - from now on copies of C share its MX list
+ * instead of copying it (memory linear in the MX count, whatever the hosts) */
+void sd_target_config_share_mx(sd_target_config *c);
 /* sd_target_config_clear - free the strings */
 void sd_target_config_clear(sd_target_config *c);
 /* sd_tls_mode_name - "none", "starttls", "implicit" */

@@ -233,10 +233,18 @@ static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 
 	c->subject = keep(t, name_text(X509_get_subject_name(x)));
 	c->issuer = keep(t, name_text(X509_get_issuer_name(x)));
-	buf[0] = '\0';
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, sizeof(buf)) < 0)
+	/* the CN with its length: a NUL inside must not cut it to a name it is not */
+	int cn = X509_NAME_get_index_by_NID(X509_get_subject_name(x), NID_commonName, -1);
+	const ASN1_STRING *cns = cn >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(X509_get_subject_name(x), cn)) : NULL;
+	if (cns != NULL && memchr(ASN1_STRING_get0_data(cns), '\0', (size_t)ASN1_STRING_length(cns)) != NULL) {
+		c->common_name = keep(t, sd_escape(ASN1_STRING_get0_data(cns), (size_t)ASN1_STRING_length(cns)));
+		c->name_nul = 1;
+	} else {
 		buf[0] = '\0';
-	c->common_name = keep(t, sd_xstrdup(buf));
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, sizeof(buf)) < 0)
+			buf[0] = '\0';
+		c->common_name = keep(t, sd_xstrdup(buf));
+	}
 
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	const char **sans = NULL;
@@ -247,9 +255,15 @@ static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 		if (g->type == GEN_DNS) {
 			const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
 			int l = ASN1_STRING_length(g->d.dNSName);
-			/* an embedded NUL is an attack on name checks: keep it visible */
-			s = memchr(d, '\0', (size_t)l) != NULL ? sd_xstrdup("DNS:<contains NUL>")
-							     : sd_asprintf("DNS:%.*s", l, (const char *)d);
+			/* an embedded NUL is an attack on name checks: keep it visible, escaped */
+			if (memchr(d, '\0', (size_t)l) != NULL) {
+				char *e = sd_escape(d, (size_t)l);
+				s = sd_asprintf("DNS:%s", e);
+				free(e);
+				c->name_nul = 1;
+			} else {
+				s = sd_asprintf("DNS:%.*s", l, (const char *)d);
+			}
 		} else if (g->type == GEN_IPADD) {
 			char ip[INET6_ADDRSTRLEN] = "?";
 			int l = ASN1_STRING_length(g->d.iPAddress);
@@ -358,6 +372,7 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 	if (!full)
 		return; /* a probe needs the suite and group, not the chain */
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+	i->nchain_sent = chain != NULL ? (size_t)sk_X509_num(chain) : 0;
 	for (int k = 0; chain != NULL && k < sk_X509_num(chain) && k < SD_TLS_MAX_CHAIN; k++)
 		describe_cert(t, sk_X509_value(chain, k), &t->chain[i->nchain++]);
 	i->chain = t->chain;

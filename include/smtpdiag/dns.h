@@ -66,6 +66,8 @@ typedef struct sd_dns_answer {
 	char error[256];           /* one line when status is not OK/NODATA/NXDOMAIN */
 	size_t n;
 	sd_dns_record *records;
+	size_t foreign;            /* records of the type whose owner is neither the name
+				    * asked nor on its CNAME chain: ignored, not in records */
 } sd_dns_answer;
 
 /* sd_dns_query - look NAME up (a domain name, with or without the final

@@ -49,6 +49,11 @@ void sd_report_fact_str(sd_report *r, const char *key, const char *fmt, ...)
 void sd_report_fact_int(sd_report *r, const char *key, long long value);
 void sd_report_fact_bool(sd_report *r, const char *key, bool value);
 void sd_report_fact_ms(sd_report *r, const char *key, double ms);
+/* sd_escape - LEN bytes received from the network (a TXT record, a
+ * certificate field, a header) as a new NUL-terminated string for reports:
+ * control bytes (NUL included), DEL and backslash as \xNN, so nothing is
+ * silently cut at a NUL. free() it. */
+char *sd_escape(const void *data, size_t len);
 /* sd_report_fact_list_add - append a string to the list fact KEY */
 void sd_report_fact_list_add(sd_report *r, const char *key, const char *value);
 /* sd_report_fact_map_add - set KEY.SUBKEY = value (an object of strings) */

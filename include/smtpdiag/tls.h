@@ -37,6 +37,8 @@ typedef struct sd_cert {
 	size_t der_len;
 	const unsigned char *spki;  /* its SubjectPublicKeyInfo, DER (TLSA selector 1) */
 	size_t spki_len;
+	int name_nul;               /* the subject CN or a DNS SAN holds a NUL byte: shown as
+				     * \x00 in common_name / sans, so it matches no host name */
 } sd_cert;
 
 /* What kind of verification problem (so checks need no OpenSSL headers). */
@@ -76,6 +78,9 @@ typedef struct sd_tls_info {
 	size_t nerrors;
 	const sd_verify_error *errors;
 	const char *trust_store;    /* "system" or the --ca-file path */
+	size_t nchain_sent;         /* certificates the server sent; more than nchain when the
+				     * chain was longer than the core describes (the first
+				     * nchain are in chain; verification still saw them all) */
 } sd_tls_info;
 
 /* One cipher suite the linked OpenSSL can offer. */

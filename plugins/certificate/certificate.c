@@ -179,7 +179,31 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	sd_report_fact_str(r, "serial", "%s", leaf->serial);
 	sd_report_fact_str(r, "sha256", "%s", leaf->sha256);
 	sd_report_fact_bool(r, "self_signed", leaf->self_signed);
-	sd_report_fact_int(r, "chain_length", (long long)t->nchain);
+	sd_report_fact_int(r, "chain_length", (long long)(t->nchain_sent > t->nchain ? t->nchain_sent : t->nchain));
+	if (t->nchain_sent > t->nchain) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.chain_too_long",
+						  "the server sent %zu certificates; only the first %zu are described here",
+						  t->nchain_sent, t->nchain);
+		sd_finding_cause(f, "a chain is the server's certificate and its intermediates, 2 to 4 certificates; "
+				    "%zu is a misconfiguration (a whole CA bundle sent) or hostile, and some clients "
+				    "reject long chains. Trust was verified over all of them; the key, signature "
+				    "and date checks cover the first %zu", t->nchain_sent, t->nchain);
+		sd_finding_fix(f, "send only the server certificate and the intermediates up to (not including) the root");
+	}
+	for (size_t i = 0; i < t->nchain; i++)
+		if (t->chain[i].name_nul) {
+			const char *bad = t->chain[i].common_name;
+			for (size_t k = 0; k < t->chain[i].nsans; k++)
+				if (strstr(t->chain[i].sans[k], "\\x00") != NULL)
+					bad = t->chain[i].sans[k];
+			sd_finding *f = sd_report_finding(r, SD_CRIT, "certificate.name_nul",
+							  "certificate %zu names a host with a NUL byte: %s", i, bad);
+			sd_finding_cause(f, "a name with an embedded NUL (\\x00) is invalid (RFC 5280 4.2.1.6) and "
+					    "the classic attack on clients that compare names as C strings "
+					    "(\"mail.example.com\\0.evil.test\" read as mail.example.com)");
+			sd_finding_fix(f, "replace the certificate; a CA that issued it is misbehaving, report it");
+			break;
+		}
 	for (size_t i = 0; i < t->nchain; i++) {
 		const sd_cert *c = &t->chain[i];
 		char line[1024];

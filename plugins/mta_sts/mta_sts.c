@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -29,7 +30,8 @@
 
 static const sd_param_spec params[] = {
 	{ "https_port", SD_PARAM_INT, "443", "port of the policy host (RFC 8461 fixes 443; change only for test labs)" },
-	{ "timeout", SD_PARAM_DURATION, "10s", "limit for fetching the policy" },
+	{ "timeout", SD_PARAM_DURATION, "10s",
+	  "total time for fetching the policy, counted from the first DNS lookup of the policy host and shared by every address tried (not per attempt)" },
 	{ "check_mx_tls", SD_PARAM_BOOL, "true",
 	  "connect to every MX host and verify STARTTLS and its certificate as a policy-honouring sender would" },
 	{ "min_max_age", SD_PARAM_DURATION, "7d", "a policy max_age shorter than this is reported (RFC 8461 suggests weeks)" },
@@ -118,10 +120,63 @@ static void get(const char *url, const char *host, const char *address, long por
 	curl_slist_free_all(ct);
 }
 
-static int is_tls_error(CURLcode rc)
+/* now_ms - the monotonic clock, for the fetch's total deadline */
+static double now_ms(void)
 {
-	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
-	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_INVALIDCERTSTATUS;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* What went wrong in a failed HTTPS fetch, read from libcurl's code and
+ * OpenSSL's words in its error buffer: a TLS failure is not always the
+ * certificate's. */
+typedef enum {
+	FAIL_OTHER = 0,       /* not a TLS failure: connect, timeout, HTTP */
+	FAIL_CERTIFICATE,     /* the certificate did not verify */
+	FAIL_NOT_TLS,         /* the peer answered, but not with TLS (plain HTTP on 443) */
+	FAIL_RESET,           /* the connection was reset or closed during the handshake */
+	FAIL_ALERT,           /* the peer refused the handshake with a TLS alert */
+	FAIL_TLS              /* another TLS failure */
+} fail_kind;
+
+/* classify - the kind of failure of RC with libcurl's message ERR */
+static fail_kind classify(CURLcode rc, const char *err)
+{
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_INVALIDCERTSTATUS)
+		return FAIL_CERTIFICATE;
+	if (rc != CURLE_SSL_CONNECT_ERROR && rc != CURLE_SSL_CERTPROBLEM && rc != CURLE_SSL_CACERT_BADFILE &&
+	    rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR)
+		return FAIL_OTHER;
+	if (strstr(err, "certificate verify failed") != NULL || strstr(err, "SSL certificate problem") != NULL)
+		return FAIL_CERTIFICATE;
+	if (strstr(err, "wrong version number") != NULL || strstr(err, "packet length too long") != NULL ||
+	    strstr(err, "http request") != NULL || strstr(err, "record layer failure") != NULL)
+		return FAIL_NOT_TLS;
+	/* OpenSSL names a received alert "sslv3 alert handshake failure", "tlsv1 alert
+	 * protocol version", "tlsv13 alert certificate required", "tlsv1 unrecognized
+	 * name", or "alert number N" */
+	if (strstr(err, " alert ") != NULL || strstr(err, "alert number") != NULL || strstr(err, "::tlsv1") != NULL)
+		return FAIL_ALERT;
+	if (strstr(err, "reset by peer") != NULL || strstr(err, "unexpected eof") != NULL ||
+	    strstr(err, "SSL_ERROR_SYSCALL") != NULL || strstr(err, "Connection reset") != NULL)
+		return FAIL_RESET;
+	if (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR)
+		return FAIL_OTHER;
+	return FAIL_TLS;
+}
+
+/* alert_name - the alert in OpenSSL's words ("tlsv1 unrecognized name"), into BUF */
+static const char *alert_name(const char *err, char *buf, size_t size)
+{
+	/* OpenSSL's reason follows the last "::" ("error:0A000458:SSL routines::tlsv1 unrecognized name") */
+	const char *from = err, *c;
+
+	while ((c = strstr(from, "::")) != NULL)
+		from = c + 2;
+	snprintf(buf, size, "%.*s", (int)strcspn(from, ",;\n"), from);
+	return buf;
 }
 
 /* policy_host_addresses - A and AAAA of mta-sts.<domain>, through our resolver */
@@ -170,12 +225,17 @@ static int check_txt(sd_session *s, const char *domain, sd_report *r, char *id, 
 	sd_report_fact_bool(r, "txt_dnssec_validated", a->authenticated);
 	size_t sts = 0;
 	const char *rec = NULL;
+	size_t rec_len = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		sd_report_fact_list_add(r, "txt", a->records[i].text);
+		char *shown = sd_escape(a->records[i].text, a->records[i].text_len);
+		sd_report_fact_list_add(r, "txt", shown);
+		free(shown);
 		if (sd_sts_is_record(a->records[i].text)) {
 			sts++;
-			if (rec == NULL)
+			if (rec == NULL) {
 				rec = a->records[i].text;
+				rec_len = a->records[i].text_len;
+			}
 		}
 	}
 	int rc = 1;
@@ -195,9 +255,12 @@ static int check_txt(sd_session *s, const char *domain, sd_report *r, char *id, 
 	}
 	if (rec != NULL) {
 		sd_sts_txt t;
-		if (sd_sts_txt_parse(rec, &t) != 0) {
+		if (sd_sts_txt_parse(rec, rec_len, &t) != 0) {
 			f = sd_report_finding(r, SD_WARN, "mta_sts.txt_invalid", "the %s record is invalid: %s", name,
 					      t.problems[0].text);
+			char *shown = sd_escape(rec, rec_len);
+			sd_finding_detail(f, "record", "%s", shown);
+			free(shown);
 			for (size_t i = 0; i < t.nproblems; i++)
 				sd_finding_detail(f, t.problems[i].id, "%s", t.problems[i].text);
 			sd_finding_cause(f, "RFC 8461 3.1: a syntactically invalid record means no policy for senders");
@@ -219,6 +282,10 @@ static char *fetch_policy(sd_session *s, const sd_params *p, const char *domain,
 	sd_finding *f;
 	fetch ft;
 
+	/* mta-sts.timeout is a total: the lookups and every address share it */
+	long total = (long)sd_param_duration_ms(p, "timeout");
+	double deadline = now_ms() + (double)total;
+
 	snprintf(host, sizeof(host), "mta-sts.%s", domain);
 	snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", host);
 	sd_report_fact_str(r, "policy_url", "%s", url);
@@ -233,8 +300,16 @@ static char *fetch_policy(sd_session *s, const sd_params *p, const char *domain,
 	}
 	long port = (long)sd_param_int(p, "https_port");
 	for (size_t i = 0; i < n; i++) {
+		long left = (long)(deadline - now_ms());
 		memset(&ft, 0, sizeof(ft));
-		get(url, host, addrs[i], port, sd_session_ca_file(s), (long)sd_param_duration_ms(p, "timeout"), &ft);
+		if (left <= 0) {
+			ft.rc = CURLE_OPERATION_TIMEDOUT;
+			snprintf(ft.error, sizeof(ft.error), "mta-sts.timeout (%ld ms, for the whole fetch) used up before %s was tried",
+				 total, addrs[i]);
+			snprintf(ft.address, sizeof(ft.address), "%s", addrs[i]);
+			break;
+		}
+		get(url, host, addrs[i], port, sd_session_ca_file(s), left, &ft);
 		if (ft.rc != CURLE_COULDNT_CONNECT && ft.rc != CURLE_OPERATION_TIMEDOUT)
 			break;
 		if (i + 1 < n) {
@@ -259,13 +334,45 @@ static char *fetch_policy(sd_session *s, const sd_params *p, const char *domain,
 	}
 	if (ft.rc != CURLE_OK) {
 		const char *err = ft.error[0] ? ft.error : curl_easy_strerror(ft.rc);
-		if (is_tls_error(ft.rc)) {
+		fail_kind kind = classify(ft.rc, err);
+		char alert[128];
+		if (kind == FAIL_CERTIFICATE) {
 			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_certificate",
 					      "the policy host's HTTPS certificate is not valid: %s", err);
 			sd_finding_cause(f, "RFC 8461 3.3: senders fetch the policy only over HTTPS with a certificate valid for %s; with this one the policy is not applied",
 					 host);
 			sd_finding_fix(f, "install a certificate from a public CA with %s in its subjectAltName on the web server, and renew it before it expires",
 				       host);
+		} else if (kind == FAIL_NOT_TLS) {
+			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_not_tls",
+					      "the policy host does not speak TLS on port %ld: %s", port, err);
+			sd_finding_cause(f, "the server at %s answered the TLS ClientHello with something else (typically plain HTTP): senders fetch the policy only over HTTPS, so it is not applied",
+					 ft.address);
+			sd_finding_fix(f, "enable HTTPS (TLS) for %s on port 443; a plain-HTTP virtual host or a proxy forwarding 443 to an HTTP port is the usual cause",
+				       host);
+		} else if (kind == FAIL_RESET) {
+			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_tls_reset",
+					      "the policy host closed or reset the connection during the TLS handshake: %s", err);
+			sd_finding_cause(f, "something at %s drops the TLS handshake for %s: a firewall or intrusion-prevention rule, a load balancer without a backend, or a server without a certificate for that name",
+					 ft.address, host);
+			sd_finding_fix(f, "check the web server's and the load balancer's logs for %s; test with openssl s_client -connect %s:443 -servername %s",
+				       host, ft.address, host);
+		} else if (kind == FAIL_ALERT) {
+			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_tls_alert",
+					      "the policy host refused the TLS handshake with the alert \"%s\"",
+					      alert_name(err, alert, sizeof(alert)));
+			sd_finding_cause(f, strstr(err, "unrecognized name") != NULL
+					 ? "the server has no site (virtual host) for the name %s sent in SNI, so senders cannot fetch the policy"
+					 : "the server would not complete a TLS handshake with a standard client for %s (protocol versions, cipher suites or SNI), so senders cannot fetch the policy",
+					 host);
+			sd_finding_fix(f, "configure an HTTPS site for %s with TLS 1.2 or 1.3 and common cipher suites; %s",
+				       host, "the server's TLS error log names the reason for the alert");
+		} else if (kind == FAIL_TLS) {
+			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_tls_failed",
+					      "the TLS handshake with the policy host failed: %s", err);
+			sd_finding_cause(f, "senders cannot fetch the policy over HTTPS, so it is not applied");
+			sd_finding_fix(f, "test the site with openssl s_client -connect %s:443 -servername %s and fix what it reports",
+				       ft.address, host);
 		} else {
 			f = sd_report_finding(r, SD_WARN, "mta_sts.policy_fetch_failed", "the policy could not be fetched from %s: %s",
 					      url, err);
@@ -362,14 +469,18 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		return SD_RUN_DONE;
 	sd_sts_policy pol;
 	int usable = sd_sts_policy_parse(body, len, &pol) == 0;
-	free(body);
 	sd_report_fact_str(r, "mode", "%s", sd_sts_mode_name(pol.mode));
 	if (pol.max_age >= 0)
 		sd_report_fact_int(r, "max_age", pol.max_age);
 	for (size_t i = 0; i < pol.nmx; i++)
 		sd_report_fact_list_add(r, "mx_patterns", pol.mx[i]);
+	sd_report_fact_int(r, "mx_patterns_total", (long long)pol.nmx_total);
+	if (pol.nmx_total > pol.nmx)
+		sd_report_note(r, "the policy has %zu mx patterns: the first %zu are listed, every one is matched",
+			       pol.nmx_total, pol.nmx);
 	sd_report_fact_bool(r, "policy_valid", usable);
 	if (!usable) {
+		free(body);
 		f = sd_report_finding(r, SD_WARN, "mta_sts.policy_invalid", "the policy is invalid: %s", pol.problems[0].text);
 		for (size_t i = 0; i < pol.nproblems; i++)
 			sd_finding_detail(f, pol.problems[i].id, "%s", pol.problems[i].text);
@@ -393,6 +504,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		f = sd_report_finding(r, SD_INFO, "mta_sts.mode_none", "the policy's mode is none: MTA-STS is switched off");
 		sd_finding_fix(f, "mode: none is the way to withdraw a policy; use testing or enforce to protect mail");
 		sd_report_summary(r, "policy mode none (id %s)", id);
+		free(body);
 		return SD_RUN_DONE;
 	}
 	if (pol.mode == SD_STS_MODE_TESTING) {
@@ -407,9 +519,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	const sd_mx_host *mx;
 	size_t nmx = sd_session_domain_mx(s, &mx), bad = 0, tls_bad = 0;
 	for (size_t i = 0; i < nmx; i++) {
-		int covered = 0;
-		for (size_t j = 0; j < pol.nmx && !covered; j++)
-			covered = sd_sts_mx_matches(pol.mx[j], mx[i].name);
+		/* every mx line counts, not only the ones kept for the report */
+		int covered = sd_sts_policy_covers(body, len, mx[i].name);
 		if (!covered) {
 			bad++;
 			f = sd_report_finding(r, sev, "mta_sts.mx_not_covered", "MX %s is not listed in the policy (mx: %s%s)",
@@ -437,6 +548,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			sd_finding_detail(f, "host", "%s", mx[i].name);
 		}
 	}
+	free(body);
 	if (txt < 0) {
 		sd_report_summary(r, "policy %s served, but the TXT record makes senders ignore it", sd_sts_mode_name(pol.mode));
 		return SD_RUN_DONE;

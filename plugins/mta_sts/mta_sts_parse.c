@@ -82,13 +82,17 @@ int sd_tlsrpt_is_record(const char *txt)
 }
 
 /* sd_sts_txt_parse - v=STSv1 first, then id (1-32 alphanumerics) and extensions */
-int sd_sts_txt_parse(const char *txt, sd_sts_txt *out)
+int sd_sts_txt_parse(const char *txt, size_t len, sd_sts_txt *out)
 {
 	char f[512];
 	const char *p = txt;
 	int ids = 0;
 
 	memset(out, 0, sizeof(*out));
+	const char *nul = memchr(txt, '\0', len);
+	if (nul != NULL) /* the fields after it would be lost to C-string parsing: the record is invalid */
+		problem(&out->nproblems, out->problems, "txt_nul",
+			"the record contains a NUL byte (at byte %zu of %zu)", (size_t)(nul - txt), len);
 	p = next_field(p, f, sizeof(f));
 	if (strcmp(f, "v=STSv1") != 0) {
 		problem(&out->nproblems, out->problems, "txt_version",
@@ -131,6 +135,8 @@ int sd_sts_txt_parse(const char *txt, sd_sts_txt *out)
 	}
 	if (ids == 0)
 		problem(&out->nproblems, out->problems, "id_missing", "the record has no id field");
+	if (nul != NULL)
+		out->id[0] = '\0';
 	return out->nproblems == 0 ? 0 : -1;
 }
 
@@ -164,6 +170,53 @@ static int valid_domain(const char *d)
 	return label > 0 && total <= 253 && strchr(d, '.') != NULL;
 }
 
+/* known_field - is the LEN-byte line at P not an extension field: a field
+ * of RFC 8461 3.2, or no "name:" line at all? */
+static int known_field(const char *p, size_t len)
+{
+	static const char *const names[] = { "version", "mode", "max_age", "mx" };
+	const char *colon = memchr(p, ':', len);
+	size_t nl = colon != NULL ? (size_t)(colon - p) : len;
+
+	if (colon == NULL || colon == p)
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (nl == strlen(names[i]) && memcmp(p, names[i], nl) == 0)
+			return 1;
+	return 0;
+}
+
+/* sd_sts_policy_covers - every "mx:" line, however many */
+int sd_sts_policy_covers(const char *body, size_t len, const char *host)
+{
+	const char *p = body, *end = body + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl != NULL ? nl : end;
+		const char *v = p + 3;
+
+		if (le - p > 3 && memcmp(p, "mx:", 3) == 0) {
+			char pat[256];
+			while (v < le && (*v == ' ' || *v == '\t'))
+				v++;
+			const char *ve = le;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			size_t vl = (size_t)(ve - v);
+			if (vl > 0 && vl < sizeof(pat) && memchr(v, '\0', vl) == NULL) {
+				memcpy(pat, v, vl);
+				pat[vl] = '\0';
+				const char *d = strncmp(pat, "*.", 2) == 0 ? pat + 2 : pat;
+				if (valid_domain(d) && sd_sts_mx_matches(pat, host))
+					return 1;
+			}
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return 0;
+}
+
 /* sd_sts_policy_parse - key: value lines */
 int sd_sts_policy_parse(const char *body, size_t len, sd_sts_policy *out)
 {
@@ -187,7 +240,10 @@ int sd_sts_policy_parse(const char *body, size_t len, sd_sts_policy *out)
 		if (l > 0 && p[l - 1] == '\r')
 			l--;
 		if (l >= sizeof(line)) {
-			problem(&out->nproblems, out->problems, "policy_syntax", "line %zu is too long", lineno);
+			/* longer than any version/mode/max_age/mx line can be; an extension
+			 * (RFC 8461 3.2 sts-policy-ext-value has no length limit) is ignored */
+			if (known_field(p, l))
+				problem(&out->nproblems, out->problems, "policy_syntax", "line %zu is too long", lineno);
 			p = nl != NULL ? nl + 1 : end;
 			continue;
 		}
@@ -252,7 +308,7 @@ int sd_sts_policy_parse(const char *body, size_t len, sd_sts_policy *out)
 			if (!valid_domain(d))
 				problem(&out->nproblems, out->problems, "mx_invalid",
 					"mx \"%.60s\" is not a host name or *.domain pattern", v);
-			else if (out->nmx < SD_STS_MAX_MX)
+			else if (out->nmx_total++ < SD_STS_MAX_MX)
 				snprintf(out->mx[out->nmx++], sizeof(out->mx[0]), "%s", v);
 		}
 		/* other names are extensions: ignored, as senders do */
@@ -294,13 +350,17 @@ int sd_sts_mx_matches(const char *pattern, const char *host)
 }
 
 /* sd_tlsrpt_parse - version, then rua with mailto:/https: URIs */
-int sd_tlsrpt_parse(const char *txt, sd_tlsrpt *out)
+int sd_tlsrpt_parse(const char *txt, size_t len, sd_tlsrpt *out)
 {
 	char f[1024];
 	const char *p = txt;
 	int ruas = 0;
 
 	memset(out, 0, sizeof(*out));
+	const char *nul = memchr(txt, '\0', len);
+	if (nul != NULL)
+		problem(&out->nproblems, out->problems, "nul",
+			"the record contains a NUL byte (at byte %zu of %zu)", (size_t)(nul - txt), len);
 	p = next_field(p, f, sizeof(f));
 	if (strcmp(f, "v=TLSRPTv1") != 0) {
 		problem(&out->nproblems, out->problems, "version", "the record must start with \"v=TLSRPTv1\"");
@@ -343,7 +403,7 @@ int sd_tlsrpt_parse(const char *txt, sd_tlsrpt *out)
 					"\"%.80s\": reports go only to mailto: or https: URIs", u);
 				continue;
 			}
-			if (out->nrua < sizeof(out->rua) / sizeof(out->rua[0]))
+			if (out->nrua_total++ < sizeof(out->rua) / sizeof(out->rua[0]))
 				snprintf(out->rua[out->nrua++], sizeof(out->rua[0]), "%s", u);
 		}
 	}

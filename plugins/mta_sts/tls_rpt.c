@@ -6,6 +6,7 @@
  * TLS failures (MTA-STS, DANE) have no way to tell the domain.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <smtpdiag/plugin.h>
@@ -39,12 +40,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	size_t n = 0;
 	const char *rec = NULL;
+	size_t rec_len = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		sd_report_fact_list_add(r, "txt", a->records[i].text);
+		char *shown = sd_escape(a->records[i].text, a->records[i].text_len);
+		sd_report_fact_list_add(r, "txt", shown);
+		free(shown);
 		if (sd_tlsrpt_is_record(a->records[i].text)) {
 			n++;
-			if (rec == NULL)
+			if (rec == NULL) {
 				rec = a->records[i].text;
+				rec_len = a->records[i].text_len;
+			}
 		}
 	}
 	if (n == 0) {
@@ -62,8 +68,11 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_fix(f, "merge them into one record: several URIs go in one rua=, separated by commas");
 	}
 	sd_tlsrpt t;
-	if (sd_tlsrpt_parse(rec, &t) != 0) {
+	if (sd_tlsrpt_parse(rec, rec_len, &t) != 0) {
 		f = sd_report_finding(r, SD_WARN, "tls_rpt.invalid", "the TLS-RPT record is invalid: %s", t.problems[0].text);
+		char *shown = sd_escape(rec, rec_len);
+		sd_finding_detail(f, "record", "%s", shown);
+		free(shown);
 		for (size_t i = 0; i < t.nproblems; i++)
 			sd_finding_detail(f, t.problems[i].id, "%s", t.problems[i].text);
 		sd_finding_cause(f, "senders ignore report addresses they cannot use");
@@ -71,6 +80,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	for (size_t i = 0; i < t.nrua; i++)
 		sd_report_fact_list_add(r, "rua", t.rua[i]);
+	if (t.nrua_total > t.nrua)
+		sd_report_note(r, "the record lists %zu report URIs: the first %zu are shown, every one was checked",
+			       t.nrua_total, t.nrua);
 	if (n == 1 && t.nproblems == 0)
 		sd_report_summary(r, "reports to %s%s", t.rua[0], t.nrua > 1 ? ", ..." : "");
 	sd_dns_answer_free(a);

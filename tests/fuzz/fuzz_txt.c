@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd_tlsrpt rpt;
 
 	sd_sts_is_record(txt);
-	sd_sts_txt_parse(txt, &sts);
+	sd_sts_txt_parse(txt, size, &sts);
 	sd_tlsrpt_is_record(txt);
-	sd_tlsrpt_parse(txt, &rpt);
+	sd_tlsrpt_parse(txt, size, &rpt);
 	free(txt);
 	return 0;
 }

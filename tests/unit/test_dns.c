@@ -68,6 +68,78 @@ static void rr(msg *m, unsigned type, const unsigned char *rdata, size_t len)
 	m->n += len;
 }
 
+static int query(const char *name, sd_dns_type t, unsigned char *q);
+
+/* rr_owned - a record whose owner is the uncompressed name OWNER (wire form) */
+static void rr_owned(msg *m, const unsigned char *owner, size_t olen, unsigned type, const unsigned char *rdata,
+		     size_t len)
+{
+	memcpy(m->b + m->n, owner, olen);
+	m->n += olen;
+	put16(m, type);
+	put16(m, 1);
+	put16(m, 0);
+	put16(m, 300);
+	put16(m, (unsigned)len);
+	memcpy(m->b + m->n, rdata, len);
+	m->n += len;
+}
+
+/* issue 19: records must belong to the question (or its CNAME chain) */
+static void test_parse_owner(void **state)
+{
+	unsigned char q[512];
+	msg m;
+	int trunc = 0;
+	sd_dns_answer a = { 0 };
+	(void)state;
+
+	int ql = query("lab.test", SD_DNS_MX, q);
+	answer_to(&m, q, ql, 0x01, 0x80, 3);
+	rr(&m, SD_DNS_MX, (const unsigned char *)"\000\012\004mail\300\014", 9);
+	rr_owned(&m, (const unsigned char *)"\004evil\004test\000", 11, SD_DNS_MX,
+		 (const unsigned char *)"\000\005\004mail\004evil\004test\000", 18);
+	/* a CNAME from another name does not make its records ours either */
+	rr_owned(&m, (const unsigned char *)"\005other\004test\000", 12, SD_DNS_CNAME,
+		 (const unsigned char *)"\004evil\004test\000", 11);
+	sd_dns_parse_answer(m.b, m.n, SD_DNS_MX, &a, &trunc);
+	assert_int_equal(a.status, SD_DNS_OK);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.records[0].target, "mail.lab.test");
+	assert_int_equal(a.foreign, 1);
+	sd_dns_answer_reset(&a);
+
+	/* the chain from the question is followed: lab.test -> a.lab.test, records of a.lab.test */
+	answer_to(&m, q, ql, 0x01, 0x80, 2);
+	rr(&m, SD_DNS_CNAME, (const unsigned char *)"\001a\300\014", 4);
+	rr_owned(&m, (const unsigned char *)"\001a\003lab\004test\000", 12, SD_DNS_MX,
+		 (const unsigned char *)"\000\012\004mail\300\014", 9);
+	sd_dns_parse_answer(m.b, m.n, SD_DNS_MX, &a, &trunc);
+	assert_int_equal(a.status, SD_DNS_OK);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.foreign, 0);
+	sd_dns_answer_reset(&a);
+
+	/* a chain longer than SD_DNS_MAX_CHAIN is a bad reply, not "no data" */
+	answer_to(&m, q, ql, 0x01, 0x80, SD_DNS_MAX_CHAIN + 1);
+	unsigned char owner[16], target[16];
+	rr(&m, SD_DNS_CNAME, (const unsigned char *)"\002c0\300\014", 5);
+	for (int i = 0; i < SD_DNS_MAX_CHAIN; i++) {
+		owner[0] = 2; owner[1] = 'c'; owner[2] = (unsigned char)('a' + i);
+		memcpy(owner + 3, "\003lab\004test", 10);   /* with the root label: 13 bytes in all */
+		if (i == 0)
+			owner[2] = '0';
+		memcpy(target, owner, 13);
+		target[2] = (unsigned char)('a' + i + 1);
+		if (i == 0)
+			target[2] = 'b';
+		rr_owned(&m, owner, 13, SD_DNS_CNAME, target, 13);
+	}
+	sd_dns_parse_answer(m.b, m.n, SD_DNS_MX, &a, &trunc);
+	assert_int_equal(a.status, SD_DNS_BAD_REPLY);
+	assert_non_null(strstr(a.error, "CNAME chain"));
+}
+
 static int query(const char *name, sd_dns_type t, unsigned char *q)
 {
 	int l = sd_dns_build_query(0x1234, name, t, q, 512);
@@ -352,6 +424,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_query),
 		cmocka_unit_test(test_parse_mx_and_ad),
+		cmocka_unit_test(test_parse_owner),
 		cmocka_unit_test(test_parse_txt_and_tlsa),
 		cmocka_unit_test(test_parse_rcodes_and_garbage),
 		cmocka_unit_test(test_matches_query),

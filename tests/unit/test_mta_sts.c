@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -26,14 +27,19 @@ static void test_txt(void **state)
 	sd_sts_txt t;
 	(void)state;
 
-	assert_int_equal(sd_sts_txt_parse("v=STSv1; id=20160831085700Z;", &t), 0);
+	assert_int_equal(sd_sts_txt_parse("v=STSv1; id=20160831085700Z;", strlen("v=STSv1; id=20160831085700Z;"), &t), 0);
 	assert_string_equal(t.id, "20160831085700Z");
-	assert_int_equal(sd_sts_txt_parse("v=STSv1;id=abc", &t), 0);
-	assert_int_equal(sd_sts_txt_parse("v=STSv1 ;  id=abc ; ext_1=value", &t), 0);
+	assert_int_equal(sd_sts_txt_parse("v=STSv1;id=abc", strlen("v=STSv1;id=abc"), &t), 0);
+	assert_int_equal(sd_sts_txt_parse("v=STSv1 ;  id=abc ; ext_1=value", strlen("v=STSv1 ;  id=abc ; ext_1=value"), &t), 0);
 	assert_true(sd_sts_is_record("v=STSv1; id=1"));
 	assert_true(sd_sts_is_record("v=STSv1"));
 	assert_false(sd_sts_is_record("v=STSv10; id=1"));
 	assert_false(sd_sts_is_record("v=spf1 -all"));
+	/* issue 19: a NUL is a problem, not the end of the record; no id is taken from it */
+	static const char nul[] = "v=STSv1; id=abc\0garbage; x";
+	assert_int_equal(sd_sts_txt_parse(nul, sizeof(nul) - 1, &t), -1);
+	assert_true(has_problem(t.problems, t.nproblems, "txt_nul"));
+	assert_string_equal(t.id, "");
 
 	static const struct {
 		const char *txt, *problem;
@@ -52,7 +58,7 @@ static void test_txt(void **state)
 		{ "v=STSv1; id=1;; ", "txt_syntax" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sd_sts_txt_parse(bad[i].txt, &t) != -1)
+		if (sd_sts_txt_parse(bad[i].txt, strlen(bad[i].txt), &t) != -1)
 			fail_msg("'%s' accepted", bad[i].txt);
 		if (!has_problem(t.problems, t.nproblems, bad[i].problem))
 			fail_msg("'%s': want %s, got %s", bad[i].txt, bad[i].problem,
@@ -152,14 +158,40 @@ static void test_mx_patterns(void **state)
 	assert_false(sd_sts_mx_matches("example.com", "mail.example.com"));
 }
 
+/* issue 19: a cap that protects memory must not change the verdict */
+static void test_policy_caps(void **state)
+{
+	sd_sts_policy p;
+	char body[8192];
+	size_t n = 0;
+	(void)state;
+
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "version: STSv1\r\nmode: enforce\r\nmax_age: 604800\r\n");
+	for (int i = 0; i < 99; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "mx: other%d.example.net\r\n", i);
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "mx: mail.example.com\r\n");
+	assert_int_equal(sd_sts_policy_parse(body, n, &p), 0);
+	assert_int_equal(p.nmx, SD_STS_MAX_MX);
+	assert_int_equal(p.nmx_total, 100);
+	assert_true(sd_sts_policy_covers(body, n, "mail.example.com"));
+	assert_false(sd_sts_policy_covers(body, n, "mail2.example.com"));
+
+	/* an extension line longer than the line buffer is ignored, as senders do */
+	n = (size_t)snprintf(body, sizeof(body), "version: STSv1\r\nmode: testing\r\nmax_age: 604800\r\nmx: a.example.com\r\next: ");
+	memset(body + n, 'x', 1000);
+	n += 1000;
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "\r\n");
+	assert_int_equal(sd_sts_policy_parse(body, n, &p), 0);
+}
+
 static void test_tlsrpt(void **state)
 {
 	sd_tlsrpt t;
 	(void)state;
 
-	assert_int_equal(sd_tlsrpt_parse("v=TLSRPTv1; rua=mailto:reports@example.com", &t), 0);
+	assert_int_equal(sd_tlsrpt_parse("v=TLSRPTv1; rua=mailto:reports@example.com", strlen("v=TLSRPTv1; rua=mailto:reports@example.com"), &t), 0);
 	assert_int_equal(t.nrua, 1);
-	assert_int_equal(sd_tlsrpt_parse("v=TLSRPTv1;rua=mailto:a@example.com, https://r.example.com/tls;", &t), 0);
+	assert_int_equal(sd_tlsrpt_parse("v=TLSRPTv1;rua=mailto:a@example.com, https://r.example.com/tls;", strlen("v=TLSRPTv1;rua=mailto:a@example.com, https://r.example.com/tls;"), &t), 0);
 	assert_int_equal(t.nrua, 2);
 	assert_string_equal(t.rua[1], "https://r.example.com/tls");
 	assert_true(sd_tlsrpt_is_record("v=TLSRPTv1;rua=x"));
@@ -176,8 +208,12 @@ static void test_tlsrpt(void **state)
 		{ "v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com", "rua_repeated" },
 		{ "rua=mailto:a@example.com; v=TLSRPTv1", "version" },
 	};
+	/* a NUL inside the record is never its end (issue 19): what follows it counts */
+	static const char nul[] = "v=TLSRPTv1; rua=mailto:a@example.com\0,ftp://x.example";
+	assert_int_equal(sd_tlsrpt_parse(nul, sizeof(nul) - 1, &t), -1);
+	assert_true(has_problem(t.problems, t.nproblems, "nul"));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sd_tlsrpt_parse(bad[i].txt, &t) != -1)
+		if (sd_tlsrpt_parse(bad[i].txt, strlen(bad[i].txt), &t) != -1)
 			fail_msg("'%s' accepted", bad[i].txt);
 		if (!has_problem(t.problems, t.nproblems, bad[i].problem))
 			fail_msg("'%s': want %s, got %s", bad[i].txt, bad[i].problem,
@@ -192,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_policy_good),
 		cmocka_unit_test(test_policy_bad),
 		cmocka_unit_test(test_mx_patterns),
+		cmocka_unit_test(test_policy_caps),
 		cmocka_unit_test(test_tlsrpt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
