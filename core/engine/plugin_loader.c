@@ -298,6 +298,17 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* has_la_twin - is BASE.la (BL characters of base) among NAMES other than
+ * NAMES[SELF]? A .so with a .la twin is the object that .la stands for
+ * (an installed tree holds both) and is loaded through the .la only. */
+static int has_la_twin(char *const *names, size_t n, size_t self, const char *base, size_t bl)
+{
+	for (size_t j = 0; j < n; j++)
+		if (j != self && strncmp(names[j], base, bl) == 0 && strcmp(names[j] + bl, ".la") == 0)
+			return 1;
+	return 0;
+}
+
 /* sd_registry_load_dir - every *.la (or *.so without a .la twin) in DIR */
 int sd_registry_load_dir(sd_registry *reg, const char *dir, char **err)
 {
@@ -327,23 +338,21 @@ int sd_registry_load_dir(sd_registry *reg, const char *dir, char **err)
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof(char *), cmp_str);
+	/* every name stays allocated until the whole list is done: the twin
+	 * test of a .so looks at the other names, sorted before and after it */
 	for (size_t i = 0; i < n; i++) {
 		size_t bl = strlen(names[i]) - 3;
 		char *base = sd_xstrndup(names[i], bl);
-		int twin = 0;
 
-		if (ends_with(names[i], ".so"))
-			for (size_t j = 0; j < n; j++)
-				if (j != i && strncmp(names[j], base, bl) == 0 && strcmp(names[j] + bl, ".la") == 0)
-					twin = 1;
-		if (!twin) {
+		if (!(ends_with(names[i], ".so") && has_la_twin(names, n, i, base, bl))) {
 			char *path = sd_asprintf("%s/%s", dir, names[i]);
 			load_one(reg, dir, path, base);
 			free(path);
 		}
 		free(base);
-		free(names[i]);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	return 0;
 }
