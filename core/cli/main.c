@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - smtp-diag: options -> plugins -> profile -> plan -> run -> report.
  *

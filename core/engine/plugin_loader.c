@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_loader.c - find, vet and load check modules with libltdl.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cli.py - the command line: help, listings, and clear errors for bad input.
 
 Every bad invocation must end with exit status 3 and one line on stderr that

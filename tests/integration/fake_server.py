@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fake_server.py - behaviour against scripted servers: refusals, silence,
 protocol violations, deliberate delays. Every case must end within its
 timeout with a specific finding and the documented exit status.

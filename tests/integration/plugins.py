@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """plugins.py - loading check modules safely: only from configured absolute
 directories, never from files or directories others can write, never a
 module of another ABI (not even its constructors run), never through a .la

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sdk.py - the extension SDK as an in-house check author uses it.
 
 'make install DESTDIR=...' into a scratch directory, then the example check

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """sdtest.py - shared helpers for the integration tests (TAP output).
 
 Run by 'make check' with SD_TOP_BUILDDIR, SD_TOP_SRCDIR and the plugin and

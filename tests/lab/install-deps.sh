@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-deps.sh - every Debian 12 package smtpdiag needs to build and to run
 # its whole test suite (including the real Postfix lab). Run as root.
 # Used by quickstart.sh and .ci/run, so the list lives in one place.
