@@ -9,7 +9,7 @@ import shutil
 import stat
 import tempfile
 
-from sdtest import BUILD, Tap, run  # sets up the import path  # noqa: I001
+from sdtest import BUILD, INSTALLCHECK, PLUGINS, Tap, run  # sets up the import path  # noqa: I001
 from fakesmtp import FakeSMTP  # noqa: E402
 
 t = Tap()
@@ -47,7 +47,7 @@ os.chmod(os.path.join(d, "goodabi.so"), 0o666)
 r = run("--plugin-dir", d, "--list-checks")
 t.ok(r.rc == 0 and "writable by everyone; refusing to load code from it" in listed(r, "goodabi"),
      "a world-writable module file is refused", r)
-r = run("--plugin-dir", os.path.join(BUILD, "plugins") + ":" + d, "--server", "127.0.0.1", "--checks", "goodabi")
+r = run("--plugin-dir", PLUGINS + ":" + d, "--server", "127.0.0.1", "--checks", "goodabi")
 last = (r.err.strip().splitlines() or [""])[-1]
 t.ok(r.rc == 3 and "check 'goodabi' is not available: its module was refused" in last
      and "writable by everyone" in last, "asking for its check: a line naming the refusal, exit 3", r)
@@ -114,6 +114,23 @@ try:
          "the current directory", r)
 finally:
     os.chdir(old)
+
+# --- the product's own modules (the installed ones under make installcheck,
+# found through the environment of the suite like a user's defaults): a
+# clean run prints nothing on stderr, and every check is listed once
+r = run("--list-checks")
+rows = [line.split()[0] for line in r.out.splitlines() if line[:1] not in ("", " ")]
+t.ok(r.rc == 0 and r.err == "" and "REFUSED" not in r.out and len(rows) > 10 and len(rows) == len(set(rows)),
+     "%s modules (%s): every check listed once, none refused, nothing on stderr"
+     % ("installed" if INSTALLCHECK else "build-tree", PLUGINS), r)
+clean = [("send", b"220 fake.example ESMTP\r\n"), ("expect", "EHLO"),
+         ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 10240000\r\n")]
+for fmt in ((), ("--json",), ("--nagios",)):
+    with FakeSMTP(clean) as srv:
+        r = run("--server", "127.0.0.1", "--port", str(srv.port), "--tls", "none", *fmt)
+    t.ok(r.rc in (0, 1, 2) and r.err == "" and r.out != "",
+         "a clean run of the default profile%s prints its report and nothing on stderr" % "".join(" " + f for f in fmt),
+         r)
 
 # the real modules of the build load cleanly
 r = run("--plugin-dir", os.path.join(BUILD, "plugins"), "--list-checks")
