@@ -48,8 +48,11 @@ step "dpkg-buildpackage -us -uc -b (smtpdiag, smtpdiag-dev)" "ok ($(($(date +%s)
 [ -z "${SD_DEB_KEEP:-}" ] || cp "$work"/*.deb "$SD_DEB_KEEP"/
 
 # --- 2. lintian ---
-lint=$(lintian --suppress-tags running-with-root-privileges "$work"/smtpdiag_*.changes 2>&1 | grep -v '^running with root' || true)
-echo "$lint" | grep -q '^E:' && { echo "$lint"; fail "lintian reports errors"; }
+# exit status 0: ran and found no error (a warning does not fail it)
+lrc=0
+lint=$(lintian --fail-on error -I --pedantic "$work"/smtpdiag_*.changes 2>&1) || lrc=$?
+lint=$(echo "$lint" | grep -v '^running with root privileges' || true)
+[ $lrc = 0 ] && ! echo "$lint" | grep -q '^E:' || { echo "$lint"; fail "lintian failed or reports errors (exit $lrc)"; }
 step "lintian: no errors" "ok ($(echo "$lint" | grep -c '^[WIP]:' || true) warnings/notes)"
 [ -z "$lint" ] || echo "$lint" | sed 's/^/    /'
 
