@@ -12,7 +12,9 @@
 #      stderr, a site profile in /etc/smtpdiag/profiles shadowing the
 #      shipped default, and an audit of the lab Postfix (tests/lab/) whose
 #      report says what the lab is
-#   4. the package removed (purged) again, the lab stopped
+#      smtpdiag-dev installed too: the example module builds with cc and
+#      pkg-config alone and runs in the packaged smtp-diag
+#   4. the packages removed (purged) again, the lab stopped
 # Prints one line per step; exits non-zero at the first failure.
 # SD_DEB_KEEP=DIR keeps the built packages there.
 set -euo pipefail
@@ -52,7 +54,7 @@ step "dpkg-buildpackage -us -uc -b (smtpdiag, smtpdiag-dev)" "ok ($(($(date +%s)
 lrc=0
 lint=$(lintian --fail-on error -I --pedantic "$work"/smtpdiag_*.changes 2>&1) || lrc=$?
 lint=$(echo "$lint" | grep -v '^running with root privileges' || true)
-[ $lrc = 0 ] && ! echo "$lint" | grep -q '^E:' || { echo "$lint"; fail "lintian failed or reports errors (exit $lrc)"; }
+[ $lrc = 0 ] && ! grep -q '^E:' <<<"$lint" || { echo "$lint"; fail "lintian failed or reports errors (exit $lrc)"; }
 step "lintian: no errors" "ok ($(echo "$lint" | grep -c '^[WIP]:' || true) warnings/notes)"
 [ -z "$lint" ] || echo "$lint" | sed 's/^/    /'
 
@@ -68,13 +70,13 @@ list=$(/usr/bin/smtp-diag --list-checks 2>"$work/err")
 [ ! -s "$work/err" ] || { cat "$work/err"; fail "--list-checks wrote to stderr"; }
 rows=$(echo "$list" | awk '/^[a-z0-9]/ {print $1}')
 [ "$(echo "$rows" | wc -l)" -ge 16 ] && [ -z "$(echo "$rows" | sort | uniq -d)" ] &&
-	! echo "$list" | grep -q REFUSED || { echo "$list"; fail "checks missing, refused or listed twice"; }
+	! grep -q REFUSED <<<"$list" || { echo "$list"; fail "checks missing, refused or listed twice"; }
 step "apt-get install; --list-checks: $(echo "$rows" | wc -l) checks, each once" "ok"
 
 printf 'name: default\ndescription: Site default (deb-check)\nextends: default\n' >"$site"
 profiles=$(/usr/bin/smtp-diag --list-profiles 2>&1)
-[ "$(echo "$profiles" | grep -c '^default ')" = 1 ] && echo "$profiles" | grep -q 'Site default (deb-check)' &&
-	echo "$profiles" | grep -q '^submission ' || { echo "$profiles"; fail "the site profile does not shadow default"; }
+[ "$(echo "$profiles" | grep -c '^default ')" = 1 ] && grep -q 'Site default (deb-check)' <<<"$profiles" &&
+	grep -q '^submission ' <<<"$profiles" || { echo "$profiles"; fail "the site profile does not shadow default"; }
 step "/etc/smtpdiag/profiles/default.yaml shadows the shipped default" "ok"
 
 "$top/tests/lab/postfix-up.sh" >"$work/lab.log" 2>&1 || { cat "$work/lab.log"; fail "the lab Postfix did not start"; }
@@ -110,10 +112,24 @@ print("deb-check: audit of the lab Postfix: %d checks, exit %d, greeting of mail
 EOF
 step "/usr/bin/smtp-diag audits the lab Postfix, nothing on stderr" "ok"
 
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ./smtpdiag-dev_*.deb >"$work/apt.log" 2>&1 ||
+	{ cat "$work/apt.log"; fail "apt-get install ./smtpdiag-dev_*.deb failed"; }
+mkdir -m 755 "$work/mods"
+# shellcheck disable=SC2046 # pkg-config's words
+cc -Wall -Werror -o "$work/mods/size_limit.so" /usr/share/smtpdiag/examples/size-limit/size_limit.c \
+	$(pkg-config --cflags --libs smtpdiag-plugin) || fail "the example module does not build against smtpdiag-dev"
+plugindir=$(pkg-config --variable=plugindir smtpdiag-plugin)
+out=$(/usr/bin/smtp-diag --plugin-dir "$plugindir:$work/mods" --server mail.lab.test --address 127.0.0.1 \
+	--port "$SD_LAB_PORT_BASE" --checks size-limit --set size-limit.min_mb=1 2>&1) || true
+grep -q 'Message size limit (policy: 1 MB)... OK' <<<"$out" && ! grep -q 'smtp-diag: warning: module' <<<"$out" ||
+	{ echo "$out"; fail "the example module built with smtpdiag-dev does not run"; }
+step "smtpdiag-dev: the example module builds with pkg-config and runs" "ok"
+
 # --- 4. remove ---
 rm -f "$site"
-DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq smtpdiag >/dev/null 2>&1 || fail "apt-get purge smtpdiag failed"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq smtpdiag smtpdiag-dev >/dev/null 2>&1 ||
+	fail "apt-get purge smtpdiag smtpdiag-dev failed"
 installed=0
 [ ! -e /usr/bin/smtp-diag ] && [ ! -e /usr/lib/"$(dpkg-architecture -qDEB_HOST_MULTIARCH)"/smtpdiag ] ||
 	fail "files of the package are left after purge"
-step "apt-get purge smtpdiag: nothing left" "ok"
+step "apt-get purge smtpdiag smtpdiag-dev: nothing left" "ok"
