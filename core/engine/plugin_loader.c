@@ -104,6 +104,7 @@ const char *sd_check_validate(const sd_check *c, char *buf, size_t size)
 
 static int ends_with(const char *s, const char *suffix);
 
+/* refuse - record that the module at PATH was not loaded, and why */
 static void refuse(sd_registry *reg, const char *path, const char *name, const char *reason)
 {
 	reg->refused = sd_xrealloc(reg->refused, (reg->nrefused + 1) * sizeof(*reg->refused));
@@ -288,12 +289,14 @@ static void load_one(sd_registry *reg, const char *dir, const char *path, const 
 	reg->plugins[reg->nplugins++] = (sd_plugin){ c, sd_xstrdup(path), h };
 }
 
+/* ends_with - does S end in SUFFIX (and hold more than it)? */
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* cmp_str - qsort order of C strings */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
