@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # quickstart.sh - on a fresh Debian 12 machine, as root, in a clone of this
 # repository: install the dependencies, build smtpdiag, start a private
 # Postfix, DNS server and MTA-STS web server on loopback (tests/lab/), audit

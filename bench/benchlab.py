@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """benchlab.py - what the benchmarks share: the lab Postfix, nmap's service
 map, a delaying proxy, and timing a command."""
 import os

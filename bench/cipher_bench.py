@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cipher_bench.py - smtp-diag's cipher check against testssl.sh and nmap.
 
 Starts the lab Postfix (tests/lab/postfix-up.sh) on loopback, then for each

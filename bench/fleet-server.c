@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fleet-server.c - thousands of light SMTP endpoints on loopback, for bench/fleet.
  *

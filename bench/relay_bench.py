@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """relay_bench.py - smtp-diag's relay check against nmap's smtp-open-relay.
 
 Starts the lab Postfix and runs, on its relay-restricted MX listener and on

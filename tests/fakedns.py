@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakedns.py - a scripted DNS server for what dnsmasq will not do.
 
 dnsmasq (tests/lab/dns-up.sh) serves the honest records. This one answers

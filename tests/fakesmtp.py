@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakesmtp.py - a scripted SMTP peer for what real servers will not do.
 
 A script is a list of steps run for each accepted connection:

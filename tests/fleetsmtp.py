@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fleetsmtp.py - many small SMTP endpoints on loopback addresses, for fleet runs.
 
 FleetSMTP(endpoints, port) serves each endpoint on its own 127.x.y.z address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.c - small string helpers shared by the core (no SMTP knowledge).
  *

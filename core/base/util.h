@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.h - small string helpers shared by the core (no SMTP knowledge).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - smtp-diag: options -> plugins -> profile -> plan -> run -> report.
  *
@@ -37,7 +38,7 @@
 #define SD_PLUGIN_DIR "/usr/local/lib/smtpdiag"
 #endif
 #ifndef SD_PROFILE_DIR
-#define SD_PROFILE_DIR "/usr/local/share/smtpdiag/profiles"
+#define SD_PROFILE_DIR "/usr/local/etc/smtpdiag/profiles:/usr/local/share/smtpdiag/profiles"
 #endif
 
 #define EXIT_UNKNOWN 3
@@ -287,6 +288,7 @@ static void list_checks(const sd_registry *reg, FILE *out)
 static int list_profiles(const char *dirs, FILE *out)
 {
 	char *copy = sd_xstrdup(dirs), *save = NULL;
+	char **seen = NULL;
 	int found = 0;
 
 	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
@@ -295,21 +297,30 @@ static int list_profiles(const char *dirs, FILE *out)
 		for (int i = 0; i < n; i++) {
 			const char *f = names[i]->d_name;
 			size_t l = strlen(f);
-			if (l > 5 && strcmp(f + l - 5, ".yaml") == 0) {
+			int shadowed = 0;
+			for (int k = 0; k < found && !shadowed; k++)
+				shadowed = strlen(seen[k]) == l - 5 && strncmp(seen[k], f, l - 5) == 0;
+			/* a name is listed once: the first directory holding it is
+			 * the one --profile NAME reads (a site profile shadows a
+			 * shipped one of the same name) */
+			if (l > 5 && strcmp(f + l - 5, ".yaml") == 0 && !shadowed) {
 				char *name = sd_xstrndup(f, l - 5), *err = NULL;
-				sd_profile *p = sd_profile_load(name, d, &err);
+				sd_profile *p = sd_profile_load(name, dirs, &err);
 				fprintf(out, "%-20s %s\n", name,
 					p != NULL ? (p->description ? p->description : "") : err);
 				sd_profile_free(p);
 				free(err);
-				free(name);
-				found++;
+				seen = sd_xrealloc(seen, (size_t)(found + 1) * sizeof(*seen));
+				seen[found++] = name;
 			}
 			free(names[i]);
 		}
 		if (n >= 0)
 			free(names);
 	}
+	for (int k = 0; k < found; k++)
+		free(seen[k]);
+	free(seen);
 	free(copy);
 	if (!found)
 		fprintf(out, "no profiles in %s\n", dirs);

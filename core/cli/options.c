@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.c - the smtp-diag command line, from one table.
  */
@@ -61,7 +62,7 @@ static const option_spec table[] = {
 	{ "header", OPT_HEADER, "'NAME: VALUE'", "extra header line (repeatable; with --send)" },
 	{ "body", OPT_BODY, "TEXT", "message body (with --send)" },
 	{ "body-file", OPT_BODY_FILE, "FILE", "message body from FILE (with --send)" },
-	{ "json", OPT_JSON, NULL, "print one JSON document (docs/json.md) instead of text" },
+	{ "json", OPT_JSON, NULL, "print one JSON document (format: json.md, see FILES in smtp-diag(1)) instead of text" },
 	{ "nagios", OPT_NAGIOS, NULL, "monitoring mode: one status line with performance data, as Nagios/Icinga plugins print" },
 	{ "jsonl", OPT_JSONL, NULL, "print JSON Lines: one compact JSON object per target as it finishes, then a summary object" },
 	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl or nagios" },

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * findings.c - the findings model: facts, notes and findings of one check.
  */

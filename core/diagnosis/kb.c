@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kb.c - the diagnosis knowledge base: matching replies and explaining kinds.
  */

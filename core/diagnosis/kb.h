@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kb.h - the diagnosis knowledge base: what a server's reply means, and
  * for each kind of problem its likely root cause and fix.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kb_table.c - the built-in diagnosis knowledge base (data only).
  *

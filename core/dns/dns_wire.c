@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dns_wire.c - build DNS queries and parse answers (no I/O here).
  */

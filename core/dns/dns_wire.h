@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dns_wire.h - DNS messages on the wire: build a query, parse an answer.
  *

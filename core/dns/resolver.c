@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolver.c - send DNS queries with a deadline: UDP, retried, and TCP
  * when the answer is truncated (RFC 7766).

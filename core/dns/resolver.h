@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolver.h - where DNS queries go and how long they may take.
  *

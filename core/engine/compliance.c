@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compliance.c - one requirement against one target's reports.
  *

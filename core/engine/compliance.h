@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compliance.h - judging a run against a published baseline: each
  * requirement of the profile passes, fails (with the findings that made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mx.c - MX discovery for --domain.
  *

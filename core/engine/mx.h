@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mx.h - where mail for a domain goes: MX records (RFC 5321 5.1), the
  * implicit MX, the null MX (RFC 7505), and the addresses of each host.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * params.h - typed check parameters, validated against the check's spec.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_elf.c - find a dynamic symbol's initial value in an ELF shared
  * object without loading it (section headers, .dynsym and its string

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_elf.h - read a check module's ABI number from its file, before
  * the module is opened: dlopen() runs the module's constructors, so a

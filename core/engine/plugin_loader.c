@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_loader.c - find, vet and load check modules with libltdl.
  *
@@ -103,6 +104,7 @@ const char *sd_check_validate(const sd_check *c, char *buf, size_t size)
 
 static int ends_with(const char *s, const char *suffix);
 
+/* refuse - record that the module at PATH was not loaded, and why */
 static void refuse(sd_registry *reg, const char *path, const char *name, const char *reason)
 {
 	reg->refused = sd_xrealloc(reg->refused, (reg->nrefused + 1) * sizeof(*reg->refused));
@@ -287,15 +289,28 @@ static void load_one(sd_registry *reg, const char *dir, const char *path, const 
 	reg->plugins[reg->nplugins++] = (sd_plugin){ c, sd_xstrdup(path), h };
 }
 
+/* ends_with - does S end in SUFFIX (and hold more than it)? */
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* cmp_str - qsort order of C strings */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* has_la_twin - is BASE.la (BL characters of base) among NAMES other than
+ * NAMES[SELF]? A .so with a .la twin is the object that .la stands for
+ * (an installed tree holds both) and is loaded through the .la only. */
+static int has_la_twin(char *const *names, size_t n, size_t self, const char *base, size_t bl)
+{
+	for (size_t j = 0; j < n; j++)
+		if (j != self && strncmp(names[j], base, bl) == 0 && strcmp(names[j] + bl, ".la") == 0)
+			return 1;
+	return 0;
 }
 
 /* sd_registry_load_dir - every *.la (or *.so without a .la twin) in DIR */
@@ -327,23 +342,21 @@ int sd_registry_load_dir(sd_registry *reg, const char *dir, char **err)
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof(char *), cmp_str);
+	/* every name stays allocated until the whole list is done: the twin
+	 * test of a .so looks at the other names, sorted before and after it */
 	for (size_t i = 0; i < n; i++) {
 		size_t bl = strlen(names[i]) - 3;
 		char *base = sd_xstrndup(names[i], bl);
-		int twin = 0;
 
-		if (ends_with(names[i], ".so"))
-			for (size_t j = 0; j < n; j++)
-				if (j != i && strncmp(names[j], base, bl) == 0 && strcmp(names[j] + bl, ".la") == 0)
-					twin = 1;
-		if (!twin) {
+		if (!(ends_with(names[i], ".so") && has_la_twin(names, n, i, base, bl))) {
 			char *path = sd_asprintf("%s/%s", dir, names[i]);
 			load_one(reg, dir, path, base);
 			free(path);
 		}
 		free(base);
-		free(names[i]);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	return 0;
 }

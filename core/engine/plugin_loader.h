@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_loader.h - find, vet and load check modules with libltdl.
  *

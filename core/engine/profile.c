@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.c - YAML profiles: target defaults and the checks to run.
  *
@@ -392,6 +393,41 @@ static int load_check(loader *L, yaml_node_t *n)
 
 static int load_file(loader *L, const char *path);
 
+/* same_file - do paths A and B name the same file? */
+static int same_file(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	int same = ra != NULL && rb != NULL && strcmp(ra, rb) == 0;
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* locate_after - NAME.yaml in the directories of DIRS that come after the
+ * one holding FILE (NULL and *err when none has it) */
+static char *locate_after(const char *name, const char *dirs, const char *file, char **err)
+{
+	char *copy = sd_xstrdup(dirs != NULL ? dirs : ""), *save = NULL, *found = NULL;
+	int passed = 0;
+	struct stat st;
+
+	for (char *d = strtok_r(copy, ":", &save); d != NULL && found == NULL; d = strtok_r(NULL, ":", &save)) {
+		char *path = sd_asprintf("%s/%s.yaml", d, name);
+		if (passed && stat(path, &st) == 0)
+			found = path;
+		else {
+			passed |= same_file(path, file);
+			free(path);
+		}
+	}
+	free(copy);
+	if (found == NULL)
+		*err = sd_asprintf("'%s' extends itself and no directory after its own in %s holds a profile of "
+				   "that name", name, dirs != NULL ? dirs : "");
+	return found;
+}
+
 /* load_extends - read the parent profile into the same sd_profile first */
 static int load_extends(loader *L, yaml_node_t *v)
 {
@@ -415,6 +451,13 @@ static int load_extends(loader *L, yaml_node_t *v)
 		free(rel);
 	} else {
 		path = sd_profile_locate(want, L->dirs, &err);
+		/* a site profile extending the profile it shadows (default.yaml
+		 * in the site directory saying 'extends: default'): the search
+		 * goes on in the directories after the one holding this file */
+		if (path != NULL && same_file(path, L->file)) {
+			free(path);
+			path = locate_after(want, L->dirs, L->file, &err);
+		}
 	}
 	if (path == NULL) {
 		fail(L, v, "extends: %s", err);

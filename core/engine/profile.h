@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.h - YAML profiles: target defaults and the checks to run.
  *

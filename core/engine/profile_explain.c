@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile_explain.c - smtp-diag --explain-profile: the profile as it will
  * run, after `extends`, --set and --var, every value with its origin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fleet.c - many targets, a pool of worker threads (see fleet.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * targets.c - parse target entries and target files (see targets.h).
  */

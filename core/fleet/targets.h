@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * targets.h - what a run audits: --server, --domain and --targets lists.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_json.c - one JSON document per target (or per --domain run),
  * written when it is done.

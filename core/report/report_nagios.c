@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_nagios.c - monitoring mode (--nagios): the monitoring-plugins
  * output format, so smtp-diag can stand in for check_smtp.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reporters.h - the output formats: live human text and JSON.
  *

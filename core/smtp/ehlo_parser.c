@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ehlo_parser.c - turn a 250 EHLO reply into a capability table.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reply_parser.h - build an sd_reply from reply lines, one line at a time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session.c - one SMTP conversation with a target, shared by the checks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session_internal.h - creating sessions (the core's side of session.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * transcript.c - the SMTP dialogue of one target, both directions, timed.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * transcript.h - the SMTP dialogue of one target, both directions, timed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_name.c - does a certificate name cover a host? (RFC 6125 6.4)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.c - a byte stream with deadlines: line reads and full writes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.h - a byte stream with deadlines: line reads and full writes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limiter.c - per-address connection bound, global connection rate, and
  * the run's memory of which destinations answered (see limiter.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * limiter.h - politeness towards the audited servers, shared by one run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.c - resolve a target and open a TCP connection with a deadline.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.h - resolve a target and open a TCP connection with a deadline.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls.c - the client side of TLS for a session (OpenSSL 3).
  *

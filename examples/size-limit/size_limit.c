@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * size_limit.c - an example in-house check for smtp-diag: "size-limit".
  *

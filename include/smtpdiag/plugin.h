@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smtpdiag/plugin.h - the contract between smtp-diag and a check module.
  *

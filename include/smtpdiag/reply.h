@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smtpdiag/reply.h - a parsed SMTP server reply (RFC 5321 section 4.2).
  *

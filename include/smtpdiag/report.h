@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smtpdiag/report.h - how a check tells what it saw.
  *

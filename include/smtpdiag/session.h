@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smtpdiag/session.h - the SMTP conversation a check talks through.
  *

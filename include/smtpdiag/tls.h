@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smtpdiag/tls.h - what the TLS handshake of a session established.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auth.c - check "auth": SMTP AUTH (RFC 4954) as a client would meet it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_info.c - check "ntlm-info": what AUTH NTLM tells anyone who asks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_parse.c - decode an NTLM CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2 and
  * 2.2.2.1 AV_PAIRs), every offset and length checked against the message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_parse.h - what an NTLM CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2) says
  * about the server: its NetBIOS and DNS names and its Windows version.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sasl.c - client SASL mechanisms for the auth check (see sasl.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sasl.h - the client side of the SASL mechanisms the auth check speaks:
  * PLAIN (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195), SCRAM-SHA-1 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * banner.c - check "banner": the server's greeting (RFC 5321 3.1, 4.3.1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * banner_id.c - name the SMTP software from its greeting text.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * certificate.c - check "certificate": the chain the server presents.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cipher.c - check "cipher": which protocol versions and cipher suites the
  * server accepts, whether it imposes its own order, judged by a policy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * connect.c - check "connect": can we reach the SMTP port at all?
  *

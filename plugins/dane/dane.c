@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dane.c - check "dane": DANE for SMTP (RFC 7672, RFC 7671, RFC 6698).
  *

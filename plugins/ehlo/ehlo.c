@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ehlo.c - check "ehlo": what the server offers (RFC 5321 4.1.1.1).
  *

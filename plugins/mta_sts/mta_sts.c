@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mta_sts.c - check "mta-sts": the domain's MTA-STS policy (RFC 8461),
  * looked at the way a sending MTA does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mta_sts_parse.c - MTA-STS TXT record and policy (RFC 8461 3.1, 3.2),
  * TLS-RPT record (RFC 8460 3). Strict where the RFCs are strict (a

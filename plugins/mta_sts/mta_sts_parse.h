@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mta_sts_parse.h - the texts of MTA-STS (RFC 8461) and SMTP TLS
  * Reporting (RFC 8460): the _mta-sts and _smtp._tls TXT records and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls_rpt.c - check "tls-rpt": SMTP TLS Reporting (RFC 8460).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptr.c - check "ptr": reverse DNS of the server's address.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptr_name.c - the "generic reverse DNS" heuristic of the ptr check.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptr_name.h - does a reverse DNS name look like an ISP's generic name?
  */

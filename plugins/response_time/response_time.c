@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * response_time.c - check "response-time": how fast each phase answers.
  *

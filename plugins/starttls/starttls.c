@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * starttls.c - check "starttls": TLS on the SMTP session (RFC 3207, RFC 8314).
  *

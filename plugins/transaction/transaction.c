@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * transaction.c - check "transaction": send one real message, like swaks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * user_enum.c - check "user-enum": can anyone learn which mailboxes exist?
  *

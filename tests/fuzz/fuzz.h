@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz.h - the one entry point every fuzz target defines (libFuzzer's).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_banner.c - the banner identifier (software and version from the
  * greeting text, through the compiled pattern table).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_cert_name.c - the certificate name matcher (RFC 6125 DNS-ID with
  * wildcards): input is "PATTERN\nHOST".

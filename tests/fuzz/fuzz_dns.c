@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_dns.c - the DNS answer parser (names with compression pointers,
  * every record type the checks ask for) and the answer/question matcher.

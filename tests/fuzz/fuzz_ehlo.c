@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ehlo.c - the EHLO capability parser over any parsed reply.
  */

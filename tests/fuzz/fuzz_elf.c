@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_elf.c - the ELF reader that takes a check module's ABI number from
  * its file before the module is loaded (section headers, .dynsym, strings:

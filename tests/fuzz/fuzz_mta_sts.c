@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_mta_sts.c - the MTA-STS policy file parser (RFC 8461 3.2) and the
  * mx pattern matcher over every pattern it returns.

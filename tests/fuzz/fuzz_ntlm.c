@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ntlm.c - the NTLM CHALLENGE_MESSAGE parser of the ntlm-info check
  * (offsets and lengths are the server's: every one must be checked).

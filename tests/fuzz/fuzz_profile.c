@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_profile.c - the YAML profile loader: any document must give a
  * profile or an error message, never a crash or a leak. `extends` is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_reply.c - the SMTP reply parser, fed line by line as the connection
  * reader does (CRLF or bare LF ends a line), and as a whole text.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_txt.c - the TXT record parsers: _mta-sts (RFC 8461 3.1) and
  * _smtp._tls (RFC 8460 3).

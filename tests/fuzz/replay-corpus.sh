@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # replay-corpus.sh - every fuzz target over its seed corpus, once, as a TAP
 # test of make check (under make check-valgrind, through valgrind). The
 # corpus holds real server output plus every input that ever crashed a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.c - run a fuzz target over files without libFuzzer: every file
  * named, or every file of every directory named, is one input. Prints one

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cli.py - the command line: help, listings, and clear errors for bad input.
 
 Every bad invocation must end with exit status 3 and one line on stderr that
 says what and where; none of these cases touches the network.
 """
 import os
+import shutil
 
-from sdtest import BUILD, SRC, Tap, run
+from sdtest import BUILD, PLUGINS, PROFILES, SRC, Tap, run
 
 t = Tap()
 profiles = os.path.join(SRC, "tests", "profiles")
@@ -140,7 +142,7 @@ t.ok(r.rc == 3 and len(errs) == 21 and errs[19].startswith("smtp-diag: %s:20:" %
 os.unlink(tname)
 
 # a module built against another ABI: refused with a clear message, the rest still load
-both = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
+both = PLUGINS + ":" + os.path.join(BUILD, "tests", "plugins")
 r = run("--plugin-dir", both, "--list-checks")
 t.ok(r.rc == 0 and "badabi" in r.out and "REFUSED: built for plugin ABI 3, but this smtp-diag speaks ABI 2" in r.out
      and "goodabi" in r.out, "module of another ABI is refused, others load", r)
@@ -170,8 +172,34 @@ usage_error(["--explain-profile", os.path.join(TP, "bad-variable.yaml")], "bad-v
 usage_error(["--explain-profile", "nonesuch"], "nonesuch", "--explain-profile: unknown profile")
 usage_error(["--server", "x", "--var", "novalue"], "--var: 'novalue' is not NAME=VALUE", "--var needs NAME=VALUE")
 
-# --- the manual page lists every option --help has ---
+# --- the site profile directory: searched before the shipped profiles ---
 import re  # noqa: E402
+import tempfile  # noqa: E402
+r = run("--server", "127.0.0.1", "--profile", "zz-none", env={"SMTPDIAG_PROFILE_DIR": ""})
+m = re.search(r"no profile named 'zz-none' in (\S+)", r.err)
+dirs = m.group(1).split(":") if m else []
+t.ok(r.rc == 3 and len(dirs) == 2 and dirs[0].endswith("/etc/smtpdiag/profiles")
+     and dirs[1].endswith("/share/smtpdiag/profiles"),
+     "built-in profile path: the site directory (sysconfdir) first, then the shipped profiles", r)
+site = tempfile.mkdtemp(prefix="sd-site-")
+with open(os.path.join(site, "default.yaml"), "w") as f:
+    f.write("name: default\ndescription: Site default (test)\nextends: default\ntarget:\n  port: 2525\n")
+site_env = {"SMTPDIAG_PROFILE_DIR": site + ":" + PROFILES}
+r = run("--list-profiles", env=site_env)
+rows = [line.split()[0] for line in r.out.splitlines() if line.strip()]
+t.ok(r.rc == 0 and rows.count("default") == 1 and "Site default (test)" in r.out and "submission" in rows
+     and r.err == "", "--list-profiles: a site profile shadows the shipped one of its name, listed once", r)
+r = run("--explain-profile", "default", env=site_env)
+lines = r.out.splitlines()
+t.ok(r.rc == 0 and "  port: 2525" in lines and "  - name: ehlo   # default.yaml:16" in lines
+     and "      crit_days: 14   # default.yaml:29" in lines and "Site default (test)" in r.out,
+     "a site default.yaml saying 'extends: default' extends the shipped default, not itself", r)
+r = run("--explain-profile", "submission", env=site_env)
+t.ok(r.rc == 0 and "  port: 587" in "\n".join(r.out.splitlines()) and "2525" not in r.out,
+     "... and the shipped profiles that extend default get the site's default", r)
+shutil.rmtree(site)
+
+# --- the manual page lists every option --help has ---
 r = run("--help")
 with open(os.path.join(SRC, "man", "smtp-diag.1")) as fh:
     page = fh.read().replace("\\-", "-")

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """dns.py - the DNS layer against a scripted DNS server (tests/fakedns.py):
 the AD bit, truncation and TCP, spoofed ids, garbage, error RCODEs, and MX
 record sets real zones get wrong. No root, no lab: the SMTP side is the

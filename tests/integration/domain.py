@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """domain.py - --domain audits against real DNS, HTTPS and SMTP servers on loopback.
 
 Starts its own lab (ports apart from postfix.py's, so both may run at once):

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fake_server.py - behaviour against scripted servers: refusals, silence,
 protocol violations, deliberate delays. Every case must end within its
 timeout with a specific finding and the documented exit status.
@@ -6,7 +7,7 @@ timeout with a specific finding and the documented exit status.
 import os
 import socket
 
-from sdtest import BUILD, SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
+from sdtest import BUILD, PLUGINS, SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
 from fakesmtp import FakeSMTP  # noqa: E402
 
 t = Tap()
@@ -196,7 +197,7 @@ t.ok(r.finding("banner.delayed") is not None and r.json["timings"]["greeting_fir
      "banner reports the greeting delay on its own", r)
 
 # --- a check can open a fresh connection to the same target ---
-mods = os.path.join(BUILD, "plugins") + ":" + os.path.join(BUILD, "tests", "plugins")
+mods = PLUGINS + ":" + os.path.join(BUILD, "tests", "plugins")
 with FakeSMTP([GREETING] + EHLO_OK) as srv:
     r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", "3s", "--transcript",
             "--plugin-dir", mods, "--checks", "freshconn")

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fleet.py - runs over many targets: --targets, --parallel, --per-address,
 --rate, rate-limit back-off, JSON Lines, the summary.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """hostile.py - servers that misbehave on purpose, one behaviour per test.
 
 Every case must end within its timeout (never hang), name what went wrong

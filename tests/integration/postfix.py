@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """postfix.py - smtp-diag against a real Postfix started here on loopback.
 
 tests/lab/postfix-up.sh builds a private Postfix (see that script for the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """report.py - the HTML report (--report, --report-from).
 
 Golden files: each recorded result set in tests/golden/report-*.json is

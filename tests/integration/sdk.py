@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sdk.py - the extension SDK as an in-house check author uses it.
 
 'make install DESTDIR=...' into a scratch directory, then the example check
@@ -11,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 
-from sdtest import BUILD, SRC, Tap, run
+from sdtest import BUILD, PLUGINS, PROFILES, SRC, Tap, run
 from fakesmtp import FakeSMTP  # noqa: E402
 
 t = Tap()
@@ -49,7 +50,7 @@ try:
                 cc.stderr):
         t.done()
 
-    both = os.path.join(BUILD, "plugins") + ":" + plugins
+    both = PLUGINS + ":" + plugins
     r = run("--plugin-dir", both, "--list-checks")
     t.ok(r.rc == 0 and any(l.startswith("size-limit ") for l in r.out.splitlines()) and "REFUSED" not in r.out,
          "the user plugin directory is scanned and the module accepted", r)
@@ -67,7 +68,7 @@ try:
     os.mkdir(profiles, 0o755)
     shutil.copy(os.path.join(SRC, "examples", "size-limit", "corp.yaml"), profiles)
     with FakeSMTP(script) as srv:
-        r = run("--plugin-dir", both, "--profile-dir", profiles + ":" + os.path.join(SRC, "profiles"),
+        r = run("--plugin-dir", both, "--profile-dir", profiles + ":" + PROFILES,
                 "--profile", "corp", "--server", "127.0.0.1", "--port", str(srv.port), "--tls", "none", "--json")
     names = [c["name"] for c in r.json.get("checks", [])]
     t.ok("size-limit" in names and names[0] == "connect" and r.check("size-limit")["status"] == "ok"

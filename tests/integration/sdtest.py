@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """sdtest.py - shared helpers for the integration tests (TAP output).
 
 Run by 'make check' with SD_TOP_BUILDDIR, SD_TOP_SRCDIR and the plugin and
@@ -10,7 +11,13 @@ import sys
 
 BUILD = os.environ.get("SD_TOP_BUILDDIR", ".")
 SRC = os.environ.get("SD_TOP_SRCDIR", ".")
-SMTP_DIAG = os.path.join(BUILD, "smtp-diag")
+# the product under test: the build tree's program, modules and profiles
+# under make check; the installed ones under make installcheck (which sets
+# SD_TEST_SMTP_DIAG and the two directory variables to the installed tree)
+SMTP_DIAG = os.environ.get("SD_TEST_SMTP_DIAG") or os.path.join(BUILD, "smtp-diag")
+PLUGINS = os.environ.get("SMTPDIAG_PLUGIN_DIR") or os.path.join(BUILD, "plugins")
+PROFILES = os.environ.get("SMTPDIAG_PROFILE_DIR") or os.path.join(SRC, "profiles")
+INSTALLCHECK = os.environ.get("SD_INSTALLCHECK") == "1"
 sys.path.insert(0, os.path.join(SRC, "tests"))
 
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dns-down.sh [--quiet] - stop the dnsmasq dns-up.sh started (only that pid).
 set -uo pipefail
 STATE="${SD_LAB_STATE:-$PWD/lab-state}"

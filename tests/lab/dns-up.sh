@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dns-up.sh - an authoritative-only DNS server (dnsmasq) for the tests, on
 # 127.0.0.1:$SD_LAB_DNS_PORT (default 10053), UDP and TCP. It never forwards:
 # every name under lab.test and 127.in-addr.arpa is answered from the records

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-deps.sh - every Debian 12 package smtpdiag needs to build and to run
 # its whole test suite (including the real Postfix lab). Run as root.
 # Used by quickstart.sh and .ci/run, so the list lives in one place.
@@ -14,4 +15,5 @@ apt-get install -y -qq --no-install-recommends \
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db \
   openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
   libxml2-utils chromium tmux \
+  debhelper lintian bash \
   >/dev/null

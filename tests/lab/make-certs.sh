@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # make-certs.sh DIR - a throw-away test PKI for the lab Postfix.
 #
 #   ca.crt / ca.key            "smtpdiag Test CA", self-signed root, 10 years

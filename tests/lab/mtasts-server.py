@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mtasts-server.py - the HTTPS side of MTA-STS for the tests (stdlib only).
 
 Serves https://mta-sts.<domain>/.well-known/mta-sts.txt for the test

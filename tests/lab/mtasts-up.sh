@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # mtasts-up.sh - the MTA-STS policy web server for the tests: HTTPS on
 # 127.0.0.1:$SD_LAB_HTTPS_PORT (default 10443), one case per test domain
 # (see mtasts-server.py), certificates from make-certs.sh (test CA).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # postfix-down.sh [--purge] [--quiet] - stop the lab Postfix of $SD_LAB_STATE.
 # Signals only the lab's own master (pid from its own pid file).
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # postfix-up.sh - start a private, loopback-only Postfix for the tests.
 #
 # Everything lives under $SD_LAB_STATE (default: ./lab-state next to this

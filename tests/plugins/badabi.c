@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * badabi.c - a check module built for another plugin ABI; must be refused.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctorabi.c - a module built for another plugin ABI that also has a
  * constructor: it writes the file named by SD_CTOR_MARKER the moment it is

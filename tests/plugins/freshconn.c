@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * freshconn.c - a test check that opens a second connection to the target
  * through sd_session_open_fresh(), to prove the API works and shares the

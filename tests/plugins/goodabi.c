@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * goodabi.c - the smallest valid check module, for loader tests.
  */

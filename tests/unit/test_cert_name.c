@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cert_name.c - certificate name matching (RFC 6125 6.4).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_dns.c - DNS wire format: queries we build, answers (good and
  * hostile) we parse, resolver specs, reverse names, generic PTR names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ehlo.c - the EHLO capability parser.
  */

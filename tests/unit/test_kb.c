@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_kb.c - the diagnosis knowledge base: replies to kinds, kinds to words.
  */

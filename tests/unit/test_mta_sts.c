@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mta_sts.c - MTA-STS TXT records and policies, TLS-RPT records:
  * what senders accept, and the exact reason for what they do not.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ntlm.c - decoding NTLM CHALLENGE_MESSAGEs, real-shaped and hostile.
  */

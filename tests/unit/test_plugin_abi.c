@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_plugin_abi.c - the loader refuses modules of another ABI, and
  * modules it must not trust, and loads the ones it should.

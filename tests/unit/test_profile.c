@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_profile.c - the profile loader: good files resolve as documented,
  * bad files fail with file:line:column and a message that says what.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_reply.c - the reply parser (RFC 5321 4.2), one row per case.
  */

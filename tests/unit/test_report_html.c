@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_report_html.c - the HTML report's escaping of strings that never
  * passed through the JSON layer's cleaning: raw invalid UTF-8, control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sasl.c - the auth check's SASL mechanisms against the RFCs' examples.
  */
