@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""realworld.py - server behaviours from public bug reports of other SMTP/TLS
+testing tools (issue 18), each rebuilt as a scripted loopback server: the
+finding that names the real cause, its severity and the exit status.
+
+TLS cases use Python's ssl module as the server, with a throw-away CA and
+certificates made by the openssl command at run time.
+"""
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+
+from sdtest import SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
+from fakesmtp import FakeSMTP  # noqa: E402
+
+t = Tap()
+
+GREETING = ("send", b"220 fake.example ESMTP ready\r\n")
+CAPS = b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+EHLO_OK = [("expect", "EHLO"), ("send", CAPS + b"250 SIZE 10240000\r\n")]
+EHLO_TLS = [("expect", "EHLO"), ("send", CAPS + b"250 STARTTLS\r\n")]
+NOPROBE = ("--profile", os.path.join(SRC, "tests", "profiles", "no-probe.yaml"))
+
+
+def audit(script, *extra, timeout="3s", env=None, server="127.0.0.1"):
+    """Run against a fake; plain unless the case passes --tls."""
+    tls = [] if "--tls" in extra or "--profile" in extra else ["--tls", "none"]
+    with FakeSMTP(script) as srv:
+        r = run("--server", server, "--port", str(srv.port), "--json", "--timeout", timeout, *tls, *extra,
+                env=env, timeout=120)
+        r.received = list(srv.received)
+        r.tls_errors = list(srv.tls_errors)
+        r.connections = srv.accepted
+    return r
+
+
+def case(name, script, want_id, severity, want_rc, *extra, summary=None, also=None, **kw):
+    """WANT_ID with SEVERITY (and SUMMARY in its summary) and exit WANT_RC;
+    ALSO(r) may add a condition, returning a problem string or None."""
+    r = audit(script, *extra, **kw)
+    problems = []
+    f = r.finding(want_id)
+    if f is None:
+        problems.append("no %s finding" % want_id)
+    else:
+        if f["severity"] != severity:
+            problems.append("%s is %s, not %s" % (want_id, f["severity"], severity))
+        if summary is not None and summary not in f["summary"]:
+            problems.append("%s says %r, not %r" % (want_id, f["summary"], summary))
+    if r.rc != want_rc:
+        problems.append("exit %s, not %s" % (r.rc, want_rc))
+    errs = schema_errors(r.json)
+    if errs:
+        problems.append("schema: %s" % errs[:3])
+    if also is not None and not problems:
+        p = also(r)
+        if p:
+            problems.append(p)
+    t.ok(not problems, "%s: %s %s, exit %d" % (name, want_id, severity, want_rc), "%s\n%s" % ("; ".join(problems), r))
+    return r
+
+
+# --- 4. greylisting is not an answer about a mailbox ---
+ENUM = ("--checks", "user-enum")
+VRFY_OFF = [("expect", "VRFY"), ("send", b"502 5.5.1 VRFY command is disabled\r\n"),
+            ("expect", "VRFY"), ("send", b"502 5.5.1 VRFY command is disabled\r\n"),
+            ("expect", "EXPN"), ("send", b"502 5.5.1 EXPN command is disabled\r\n"),
+            ("expect", "EXPN"), ("send", b"502 5.5.1 EXPN command is disabled\r\n"),
+            ("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n")]
+GREY = b"450 4.2.0 <x>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/\r\n"
+
+
+def rcpt_verdict(r):
+    v = ((r.check("user-enum") or {}).get("facts", {}).get("rcpt") or {}).get("verdict", "")
+    return None if v.startswith("not determined") else "rcpt verdict %r" % v
+
+
+case("greylisting: every RCPT gets 450", [GREETING] + EHLO_OK + VRFY_OFF +
+     [("expect", "RCPT"), ("send", GREY), ("expect", "RCPT"), ("send", GREY)],
+     "user_enum.not_determined", "info", 0, *ENUM, summary="RCPT not determined", also=rcpt_verdict)
+case("greylisting with postmaster exempted: 250 against 450 is not disclosure",
+     [GREETING] + EHLO_OK + VRFY_OFF +
+     [("expect", "RCPT"), ("send", b"250 2.1.5 Ok\r\n"), ("expect", "RCPT"), ("send", GREY)],
+     "user_enum.not_determined", "info", 0, *ENUM, summary="RCPT not determined",
+     also=lambda r: rcpt_verdict(r) or ("user_enum.rcpt reported" if r.finding("user_enum.rcpt") else None))
+
+t.done()
