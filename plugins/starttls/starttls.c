@@ -123,6 +123,11 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	int auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
 	int refused = m->code == 530 || (m->code / 100 == 5 && strncmp(m->enhanced, "5.7.0", 5) == 0);
+	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */
+	const char *kind = sd_diagnose_reply(f, "mail", m);
+	if (m->code / 100 == 5 && kind != NULL &&
+	    (strcmp(kind, "smtp.starttls_required") == 0 || strcmp(kind, "smtp.encryption_required") == 0))
+		refused = 1;
 	char said[256];
 	/* the reply belongs to the probe session: keep what we need before freeing it */
 	snprintf(said, sizeof(said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
@@ -132,17 +137,31 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 		(void)sd_session_command(f, "RSET");
 	sd_session_free(f);
 
-	if (refused && !auth_plain) {
-		sd_finding *fd = sd_report_finding(r, expect ? SD_OK : SD_INFO, expect ? "starttls.enforced" : "starttls.required",
+	if (refused && !auth_plain && expect) {
+		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",
 						   "TLS required: MAIL FROM before STARTTLS is refused (%s)", said);
 		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that answers "
 				     "'530 Must issue a STARTTLS command first' is not using STARTTLS and must be "
-				     "configured to%s",
-				 expect ? "" : " (RFC 3207 5: a publicly referenced MX must not require TLS, or "
-					       "senders without TLS cannot deliver)");
+				     "configured to");
 		sd_finding_fix(fd, "client side: enable STARTTLS (Postfix client: smtp_tls_security_level = may or "
-				   "encrypt)%s", expect ? "" : "; server side, for a public MX: Postfix "
-							    "smtpd_tls_security_level = may");
+				   "encrypt)");
+		return;
+	}
+	if (refused && !auth_plain) {
+		/* an MX profile: every sender must be able to deliver, TLS or not */
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.required",
+						   "MAIL FROM before STARTTLS is refused (%s): senders without TLS "
+						   "cannot deliver to this MX", said);
+		sd_finding_cause(fd, "the server requires TLS before a transaction (Postfix smtpd_tls_security_level "
+				     "= encrypt, Exchange -RequireTLS on the Receive Connector, an Exim ACL that denies "
+				     "unencrypted MAIL); RFC 3207 section 4: a publicly-referenced SMTP server must not "
+				     "require STARTTLS, so senders without TLS, or whose handshake with this server "
+				     "fails, bounce or defer their mail");
+		sd_finding_fix(fd, "on port 25 offer TLS without requiring it: Postfix smtpd_tls_security_level = "
+				   "may (keep encrypt for the submission service on port 587 in master.cf); Exchange "
+				   "Set-ReceiveConnector -RequireTLS $false on the Internet-facing connector; Exim: drop "
+				   "the '!encrypted' deny from acl_smtp_mail. To require TLS from senders that can do "
+				   "it, publish MTA-STS or DANE instead");
 		return;
 	}
 	if (expect) {

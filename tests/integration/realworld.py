@@ -17,6 +17,53 @@ from sdtest import SRC, Tap, run, schema_errors  # sets up the import path  # no
 from fakesmtp import FakeSMTP  # noqa: E402
 
 t = Tap()
+PKI = tempfile.mkdtemp(prefix="sd-realworld-")
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=PKI)
+
+
+def make_pki():
+    """ca.crt; good.crt/good.key (mail.lab.test, signed by the CA);
+    self.crt/self.key (mail.lab.test, self-signed)"""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+            "-subj", "/CN=smtpdiag realworld test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "good.key", "-out", "good.csr",
+            "-subj", "/CN=mail.lab.test")
+    with open(os.path.join(PKI, "ext.cnf"), "w") as fh:
+        fh.write("subjectAltName=DNS:mail.lab.test\nbasicConstraints=critical,CA:FALSE\n"
+                 "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "good.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "good.crt", "-days", "2", "-extfile", "ext.cnf")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.crt",
+            "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")
+
+
+def pki(name):
+    return os.path.join(PKI, name)
+
+
+def server_ctx(cert="good", maximum=None, ciphers=None, dh=None, client_cert=False):
+    """a server-side context: CERT's certificate and key, optionally capped at
+    MAXIMUM (ssl.TLSVersion), with CIPHERS, a DH parameter file, or asking
+    for a client certificate it then requires"""
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(pki(cert + ".crt"), pki(cert + ".key"))
+    if maximum is not None:
+        c.maximum_version = maximum
+    if ciphers is not None:
+        c.set_ciphers(ciphers)
+    if dh is not None:
+        c.load_dh_params(dh)
+    if client_cert:
+        c.verify_mode = ssl.CERT_REQUIRED
+        c.load_verify_locations(pki("ca.crt"))
+    return c
+
+
+make_pki()
 
 GREETING = ("send", b"220 fake.example ESMTP ready\r\n")
 CAPS = b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
@@ -87,4 +134,22 @@ case("greylisting with postmaster exempted: 250 against 450 is not disclosure",
      "user_enum.not_determined", "info", 0, *ENUM, summary="RCPT not determined",
      also=lambda r: rcpt_verdict(r) or ("user_enum.rcpt reported" if r.finding("user_enum.rcpt") else None))
 
+
+# --- 10. an MX that refuses mail before STARTTLS ---
+def mx_530(n):
+    if n == 0:   # the main session: STARTTLS works
+        return [GREETING] + EHLO_TLS + [("expect", "STARTTLS"), ("send", b"220 2.0.0 Ready to start TLS\r\n"),
+                                        ("tls", server_ctx())] + EHLO_TLS
+    return [GREETING] + EHLO_TLS + [("expect", "MAIL"),
+                                    ("send", b"530 5.7.0 Must issue a STARTTLS command first\r\n")]
+
+
+case("530 to MAIL before STARTTLS on an MX (default profile)", mx_530, "starttls.required", "warning", 1,
+     "--profile", "default", "--checks", "starttls",
+     also=lambda r: None if "smtpd_tls_security_level = may" in (r.finding("starttls.required") or {}).get("fix", "")
+     else "fix does not name smtpd_tls_security_level = may")
+case("the same server audited as submission: enforced, as it should be", mx_530, "starttls.enforced", "ok", 0,
+     "--profile", "submission", "--checks", "starttls")
+
+shutil.rmtree(PKI, ignore_errors=True)
 t.done()
