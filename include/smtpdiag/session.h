@@ -74,6 +74,10 @@ typedef struct sd_ehlo {
 	size_t ncaps;
 	const sd_capability *caps;  /* in the order advertised */
 	unsigned duplicate_keywords; /* how many keywords were advertised twice */
+	/* the first line held a service extension keyword (e.g. STARTTLS) where
+	 * the server's domain belongs (RFC 5321 4.1.1.1): that keyword, kept as
+	 * a capability too; domain is then "". NULL for a well-formed reply. */
+	const char *first_line_keyword;
 } sd_ehlo;
 
 /* sd_session_server - the target's name as given (--server), never NULL */

@@ -151,5 +151,15 @@ case("530 to MAIL before STARTTLS on an MX (default profile)", mx_530, "starttls
 case("the same server audited as submission: enforced, as it should be", mx_530, "starttls.enforced", "ok", 0,
      "--profile", "submission", "--checks", "starttls")
 
+# --- 1. an EHLO reply whose first line is a keyword, not the server's name ---
+KEYWORD_FIRST = [("expect", "EHLO"), ("send", b"250-STARTTLS\r\n250-PIPELINING\r\n250 8BITMIME\r\n")]
+r = case("EHLO reply without a host-name line (250-STARTTLS first)",
+         [GREETING] + KEYWORD_FIRST + [("expect", "STARTTLS"), ("send", b"220 2.0.0 go ahead\r\n"),
+                                       ("tls", server_ctx())] + KEYWORD_FIRST,
+         "ehlo.malformed", "warning", 1, "--tls", "starttls", *NOPROBE, "--checks", "starttls",
+         summary="first line is the keyword STARTTLS",
+         also=lambda r: "starttls.missing reported" if r.finding("starttls.missing") else
+         None if r.check("starttls")["facts"].get("version") else "no TLS handshake")
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
