@@ -21,6 +21,10 @@ char *sd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1,
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* sd_strlcpy - bounded copy that always terminates; returns strlen(src) */
 size_t sd_strlcpy(char *dst, const char *src, size_t size);
+/* sd_strip_final_dot - drop the one trailing dot of an absolute domain name
+ * ("mail.example." -> "mail.example") in place: SNI (RFC 6066 3), EHLO names
+ * and name comparisons use the name without it; "." stays; NULL is fine */
+void sd_strip_final_dot(char *name);
 /* sd_printable - copy S into a new string with control bytes shown as \xNN */
 char *sd_printable(const char *s);
 /* sd_format_ms - "0.4 ms", "12 ms", "3.20 s" into BUF */

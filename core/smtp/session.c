@@ -205,6 +205,12 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 	sd_session *s = sd_xcalloc(1, sizeof(*s));
 
 	sd_target_config_copy(&s->cfg, cfg);
+	/* names from the user or from DNS may be absolute ("mail.example."):
+	 * SNI must not carry the dot (RFC 6066 3), nor an EHLO name, and the
+	 * greeting and certificate are compared with the name without it */
+	sd_strip_final_dot(s->cfg.server);
+	sd_strip_final_dot(s->cfg.ehlo_name);
+	sd_strip_final_dot(s->cfg.domain);
 	if (s->cfg.line_max == 0)
 		s->cfg.line_max = 8192;
 	s->transcript = transcript;

@@ -593,8 +593,12 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 	} else {
 		SSL_set_fd(t->ssl, fd);
 	}
-	if (sni != NULL)
-		SSL_set_tlsext_host_name(t->ssl, sni);
+	char *sni_name = sni != NULL ? sd_xstrdup(sni) : NULL;
+	sd_strip_final_dot(sni_name); /* RFC 6066 3: no trailing dot in a HostName */
+	if (sni_name != NULL) {
+		SSL_set_tlsext_host_name(t->ssl, sni_name);
+		sni = keep(t, sni_name);
+	}
 
 	for (;;) {
 		ERR_clear_error();

@@ -147,7 +147,12 @@ static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char
 	if (expect == NULL && looks_like_host(server, strlen(server)) && strchr(server, ':') == NULL &&
 	    !isdigit((unsigned char)server[strlen(server) - 1]))
 		expect = server;
-	if (expect != NULL && (strlen(expect) != n || strncasecmp(expect, line, n) != 0)) {
+	/* absolute names ("mail.example.") are the same name without the dot */
+	size_t gn = n > 1 && line[n - 1] == '.' ? n - 1 : n;
+	size_t en = expect != NULL ? strlen(expect) : 0;
+	if (en > 1 && expect[en - 1] == '.')
+		en--;
+	if (expect != NULL && (en != gn || strncasecmp(expect, line, gn) != 0)) {
 		sd_finding *f = sd_report_finding(r, expect == server ? SD_INFO : SD_WARN, "banner.hostname_mismatch",
 						  "greeting names %.*s, expected %s", (int)n, line, expect);
 		sd_finding_cause(f, "the server's configured host name differs from the name it is reached by; "

@@ -161,5 +161,29 @@ r = case("EHLO reply without a host-name line (250-STARTTLS first)",
          also=lambda r: "starttls.missing reported" if r.finding("starttls.missing") else
          None if r.check("starttls")["facts"].get("version") else "no TLS handshake")
 
+# --- 5. absolute names with a trailing dot: no dot in SNI, EHLO or the greeting comparison ---
+sni_seen = []
+
+
+def strict_sni(sock, name, ctx):
+    """a strict server: RFC 6066 forbids the trailing dot in a HostName"""
+    sni_seen.append(name)
+    return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME if name is None or name.endswith(".") else None
+
+
+strict = server_ctx()
+strict.sni_callback = strict_sni
+r = audit([("send", b"220 mail.lab.test ESMTP\r\n")] + EHLO_TLS +
+          [("expect", "STARTTLS"), ("send", b"220 2.0.0 go ahead\r\n"), ("tls", strict)] + EHLO_TLS,
+          "--tls", "starttls", *NOPROBE, "--checks", "starttls", "--ehlo-name", "client.lab.test.",
+          "--address", "127.0.0.1", server="mail.lab.test.")
+facts = r.check("starttls")["facts"] if r.json.get("checks") else {}
+worst = [(f["id"], f["severity"]) for c in r.json.get("checks", []) for f in c["findings"]
+         if f["severity"] in ("warning", "critical")]
+t.ok(r.rc == 0 and not worst and r.finding("banner.hostname_mismatch") is None and facts.get("sni") == "mail.lab.test"
+     and sni_seen[:1] == ["mail.lab.test"] and "EHLO client.lab.test" in r.received and not schema_errors(r.json),
+     "--server mail.lab.test. (trailing dot): SNI, EHLO name and greeting comparison without the dot; exit 0, "
+     "no banner.hostname_mismatch, no starttls.handshake_failed", "findings %s, SNI seen %s\n%s" % (worst, sni_seen, r))
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
