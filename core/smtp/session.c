@@ -640,6 +640,9 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 	sd_reply_parser p;
 	double first = -1;
 
+	double rx_last;
+	size_t rx_before = sd_conn_rx(s->conn, &rx_last);
+
 	sd_reply_parser_init(&p, SD_REPLY_MAX_LINES);
 	for (;;) {
 		const char *line;
@@ -650,9 +653,23 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 
 		if (rc != 0) {
 			int timeout_ms = (int)(deadline - start + 0.5);
-			if (rc == SD_ERR_TIMEOUT)
+			size_t got = sd_conn_rx(s->conn, &rx_last) - rx_before + sd_conn_pending(s->conn);
+			double idle = sd_now_ms() - rx_last;
+			/* a tarpit trickles its reply: bytes kept coming until the
+			 * deadline (the last quarter of the wait, or its last 1.5 s) */
+			int arriving = got > 0 && rx_last >= start &&
+				       idle <= (timeout_ms / 4 > 1500 ? timeout_ms / 4 : 1500);
+			if (rc == SD_ERR_TIMEOUT && first < 0 && fb >= 0)
+				first = fb;
+			if (rc == SD_ERR_TIMEOUT && first >= 0 && s->greeting == NULL && s->ehlo == NULL)
+				s->phases[SD_PHASE_GREETING_FIRST] = first - start;
+			if (rc == SD_ERR_TIMEOUT && arriving)
+				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms: still arriving "
+					  "(%zu bytes so far, the last %.1f s before the deadline)", what, timeout_ms, got,
+					  idle / 1000);
+			else if (rc == SD_ERR_TIMEOUT)
 				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms%s", what,
-					  timeout_ms, p.seen_lines > 0 ? " (reply started, never finished)" : "");
+					  timeout_ms, got > 0 ? " (reply started, never finished)" : "");
 			else if (rc == SD_ERR_TOO_LONG)
 				set_error(s, SD_ERR_TOO_LONG, "reply to %s has a line longer than %zu bytes",
 					  what, s->cfg.line_max);

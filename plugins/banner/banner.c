@@ -24,7 +24,7 @@ static const sd_param_spec params[] = {
 	{ "expect_hostname", SD_PARAM_STRING, NULL,
 	  "name the greeting should carry (default: none; only reported when different)" },
 	{ "delay_info", SD_PARAM_DURATION, "2s",
-	  "a greeting slower than this is reported as a deliberate delay (info)" },
+	  "a greeting slower than this (until its last byte) is reported as a deliberate delay (info)" },
 	{ "flag_version", SD_PARAM_BOOL, "true", "report a software version shown in the greeting (info)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -75,6 +75,18 @@ static sd_run_status no_greeting(sd_session *s, sd_report *r)
 
 	switch (e) {
 	case SD_ERR_TIMEOUT:
+		if (strstr(msg, "still arriving") != NULL) {
+			/* bytes kept coming until the deadline: slow on purpose, not dead */
+			f = sd_report_finding(r, SD_CRIT, "banner.timeout",
+					      "greeting still arriving when the timeout hit: %s", msg);
+			sd_finding_cause(f, "the server trickles its greeting a few bytes at a time (a tarpit: "
+					    "Sendmail greet_pause, an anti-spam proxy, or a deliberate slow responder); "
+					    "it is not down, and a sender that waits long enough (RFC 5321 4.5.3.2.1 "
+					    "allows 5 minutes for the greeting) gets through");
+			sd_finding_fix(f, "run again with a longer --timeout (e.g. --timeout 5m); if the delay is not "
+					  "deliberate, look for a tarpit or filter in front of the server");
+			break;
+		}
 		f = sd_report_finding(r, SD_CRIT, "banner.timeout", "no greeting: %s", msg);
 		sd_finding_cause(f, "the server accepted the TCP connection but never sent a complete 220 greeting: "
 				    "it is overloaded, it tarpits this client for longer than the timeout, a proxy or "
@@ -256,9 +268,18 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						  "multi-line greeting with a %.1f s pause between its lines", pause / 1000);
 		sd_finding_cause(f, "a deliberate early-talker test (Postfix postscreen_greet_wait with a "
 				    "multi-line banner): spam bots that talk before the last line are rejected");
-	} else if (info_ms > 0 && g->first_byte_ms >= (double)info_ms) {
+	} else if (info_ms > 0 && g->elapsed_ms >= (double)info_ms && pause >= (double)info_ms / 2) {
+		/* the whole reply is what a sender waits for, not its first byte */
 		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.delayed",
-						  "greeting arrived after %.1f s", g->first_byte_ms / 1000);
+						  "greeting took %.1f s to arrive in full, trickled (first byte after "
+						  "%.1f s)", g->elapsed_ms / 1000, g->first_byte_ms / 1000);
+		sd_finding_cause(f, "the server sends its greeting a few bytes at a time: a tarpit or slow "
+				    "responder that makes bulk senders give up (patient senders still get through)");
+		sd_finding_fix(f, "if not deliberate: look for a filter or proxy in front of the server; senders "
+				  "with short greeting timeouts will defer");
+	} else if (info_ms > 0 && g->elapsed_ms >= (double)info_ms) {
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.delayed",
+						  "greeting arrived after %.1f s", g->elapsed_ms / 1000);
 		sd_finding_cause(f, "a deliberate greeting delay (tarpit or greet pause: Sendmail greet_pause, "
 				    "Exim smtp_banner delay, postscreen), or a server busy before it can answer "
 				    "(DNS lookups of the client at connect time are a common cause)");

@@ -185,5 +185,13 @@ t.ok(r.rc == 0 and not worst and r.finding("banner.hostname_mismatch") is None a
      "--server mail.lab.test. (trailing dot): SNI, EHLO name and greeting comparison without the dot; exit 0, "
      "no banner.hostname_mismatch, no starttls.handshake_failed", "findings %s, SNI seen %s\n%s" % (worst, sni_seen, r))
 
+# --- 7. a greeting trickled byte by byte ---
+SLOW = b"220 slow.example ESMTP\r\n"   # 24 bytes
+case("greeting trickled over 2.4 s: the complete greeting is timed", [("trickle", SLOW, 0.1)] + EHLO_OK,
+     "banner.delayed", "info", 0, timeout="10s", summary="trickled")
+case("greeting trickled past the timeout: a tarpit, not a dead server", [("trickle", SLOW * 4, 0.25)],
+     "banner.timeout", "critical", 2, timeout="2s", summary="still arriving",
+     also=lambda r: None if "--timeout" in (r.finding("banner.timeout") or {}).get("fix", "") else "fix without --timeout")
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
