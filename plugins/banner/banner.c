@@ -136,9 +136,40 @@ static void protocol_flags(sd_report *r, const sd_reply *g)
 		sd_report_finding(r, SD_WARN, "banner.too_many_lines", "greeting has more lines than smtp-diag keeps");
 }
 
+/* masked - a greeting an inspecting firewall replaced by asterisks (Cisco
+ * ASA/PIX ESMTP inspection keeps only a few digits and spaces) */
+static int masked(const char *line)
+{
+	size_t stars = 0, other = 0;
+
+	for (const char *c = line; *c != '\0'; c++) {
+		if (*c == '*')
+			stars++;
+		else if (isdigit((unsigned char)*c))
+			other++;
+		else if (*c != ' ')
+			return 0;
+	}
+	return stars >= 6 && stars >= other;
+}
+
 static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char *line)
 {
 	size_t n = strcspn(line, " \t");
+
+	if (masked(line)) {
+		sd_report_fact_bool(r, "masked", true);
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.masked",
+						  "greeting masked by a firewall's SMTP inspection: \"%.60s\"", line);
+		sd_finding_cause(f, "a firewall in front of the server inspects SMTP (Cisco ASA 'inspect esmtp', "
+				    "PIX 'fixup smtp') and replaces the greeting with asterisks; the same inspection "
+				    "strips STARTTLS from the EHLO reply (XXXXXXXA) and refuses the STARTTLS command, "
+				    "so mail to this server cannot be encrypted");
+		sd_finding_fix(f, "on the firewall, not the mail server: policy-map global_policy, class "
+				  "inspection_default, 'no inspect esmtp' (PIX: 'no fixup protocol smtp 25'), or an ESMTP "
+				  "inspection policy-map with 'allow-tls'");
+		return;
+	}
 
 	sd_report_fact_str(r, "hostname", "%.*s", (int)n, line);
 	if (!looks_like_host(line, n)) {

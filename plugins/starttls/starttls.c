@@ -176,6 +176,37 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 	}
 }
 
+/* inspected - signs of a firewall's SMTP inspection (Cisco ASA/PIX ESMTP
+ * inspection): a greeting of asterisks and digits, or STARTTLS masked as
+ * 'XXXXXXXA' in the EHLO reply */
+static int inspected(sd_session *s, const sd_ehlo *e)
+{
+	const sd_reply *g = sd_session_greeting(s);
+	const char *l = g != NULL && g->nlines > 0 ? g->lines[0] : "";
+	size_t stars = 0, digits = 0, bad = 0;
+
+	for (const char *c = l; *c != '\0'; c++)
+		stars += *c == '*', digits += *c >= '0' && *c <= '9', bad += *c != '*' && *c != ' ' &&
+									   !(*c >= '0' && *c <= '9');
+	if (stars >= 6 && stars >= digits && bad == 0)
+		return 1;
+	for (size_t i = 0; e != NULL && i < e->ncaps; i++) {
+		size_t n = strlen(e->caps[i].keyword);
+		if (n > 4 && strspn(e->caps[i].keyword, "X") == n - 1 && e->caps[i].keyword[n - 1] == 'A')
+			return 1;
+	}
+	return 0;
+}
+
+#define INSPECTION_CAUSE                                                                                       \
+	"a firewall in front of the server inspects SMTP (Cisco ASA 'inspect esmtp', PIX 'fixup smtp'): it "    \
+	"masks the greeting with asterisks, replaces STARTTLS in the EHLO reply by 'XXXXXXXA' and answers 500 " \
+	"to the STARTTLS command; the mail server behind it may well have TLS configured"
+#define INSPECTION_FIX                                                                                           \
+	"turn off ESMTP inspection on the firewall, not on the mail server: policy-map global_policy, class "     \
+	"inspection_default, 'no inspect esmtp' (PIX: 'no fixup protocol smtp 25'), or an ESMTP inspection "      \
+	"policy-map with 'allow-tls'"
+
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -185,6 +216,13 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 
 	sd_report_fact_str(r, "error", "%s", sd_error_name(e));
 	if (e == SD_ERR_STATE && last != NULL && last->code != 220 && sd_session_tls(s) == NULL) {
+		if ((last->code == 500 || last->code == 502) && inspected(s, sd_session_ehlo_plain(s))) {
+			f = sd_report_finding(r, SD_CRIT, "starttls.refused",
+					      "a firewall's SMTP inspection strips STARTTLS: %s", msg);
+			sd_finding_cause(f, INSPECTION_CAUSE);
+			sd_finding_fix(f, INSPECTION_FIX);
+			return SD_RUN_FAILED;
+		}
 		f = sd_report_finding(r, SD_CRIT, "starttls.refused", "%s", msg);
 		sd_finding_cause(f, last->code == 454
 					    ? "the server advertises STARTTLS but cannot start TLS: its certificate or key "
@@ -246,18 +284,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		return failed(s, r);
 	sd_report_fact_bool(r, "advertised", sd_ehlo_find(e, "STARTTLS") != NULL);
 	if (sd_ehlo_find(e, "STARTTLS") == NULL) {
-		int masked = 0;
-		for (size_t i = 0; i < e->ncaps; i++)
-			if (strspn(e->caps[i].keyword, "X") == strlen(e->caps[i].keyword) - 1 &&
-			    e->caps[i].keyword[strlen(e->caps[i].keyword) - 1] == 'A' && strlen(e->caps[i].keyword) > 4)
-				masked = 1;
+		int masked = inspected(s, e);
 		int required = sd_param_bool(p, "required");
-		sd_finding *f = sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
-						  "STARTTLS is not offered: mail to this server travels unencrypted");
-		sd_finding_cause(f, masked ? "a firewall with SMTP inspection replaced STARTTLS by 'XXXXXXXA' "
-					     "(Cisco ASA/PIX ESMTP inspection)"
+		sd_finding *f = masked ? sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
+							   "a firewall's SMTP inspection strips STARTTLS: mail to this "
+							   "server travels unencrypted")
+				       : sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
+							   "STARTTLS is not offered: mail to this server travels "
+							   "unencrypted");
+		sd_finding_cause(f, masked ? INSPECTION_CAUSE
 					   : "TLS is not enabled on this listener, or no certificate is configured");
-		sd_finding_fix(f, masked ? "disable ESMTP inspection (or its STARTTLS masking) on the firewall"
+		sd_finding_fix(f, masked ? INSPECTION_FIX
 					 : "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files; "
 					   "Exchange: Enable-ExchangeCertificate -Services SMTP for a certificate with "
 					   "the server's name");

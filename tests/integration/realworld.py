@@ -193,5 +193,29 @@ case("greeting trickled past the timeout: a tarpit, not a dead server", [("trick
      "banner.timeout", "critical", 2, timeout="2s", summary="still arriving",
      also=lambda r: None if "--timeout" in (r.finding("banner.timeout") or {}).get("fix", "") else "fix without --timeout")
 
+# --- 6. an inspecting firewall (Cisco ASA/PIX ESMTP inspection) in front of the server ---
+PIX = [("send", b"220 ****************************0*0*2******0**0*0*20**0*00****0*2\r\n"), ("expect", "EHLO"),
+       ("send", CAPS + b"250 XXXXXXXA\r\n"), ("expect", "STARTTLS"), ("send", b"500 5.5.1 Command unrecognized\r\n")]
+
+
+def firewall_first(r):
+    f = r.finding("starttls.missing") or {}
+    if not r.json.get("summary", "").startswith("a firewall's SMTP inspection strips STARTTLS"):
+        return "headline %r" % r.json.get("summary")
+    if "no inspect esmtp" not in (f.get("fix") or "") or "smtpd_banner" in str(r.json):
+        return "fix %r" % f.get("fix")
+    if r.finding("banner.no_hostname") is not None or (r.finding("banner.masked") or {}).get("severity") != "info":
+        return "banner findings %s" % r.finding_ids()
+    return None
+
+
+case("masked greeting, XXXXXXXA, STARTTLS 500: the firewall leads", PIX, "starttls.missing", "warning", 1,
+     "--profile", "default", "--checks", "starttls", summary="a firewall's SMTP inspection strips STARTTLS",
+     also=firewall_first)
+PIX_ADVERTISED = [PIX[0], ("expect", "EHLO"), ("send", CAPS + b"250 STARTTLS\r\n")] + PIX[3:]
+case("masked greeting, STARTTLS advertised but answered 500", PIX_ADVERTISED, "starttls.refused", "critical", 2,
+     *NOPROBE, "--checks", "starttls", summary="a firewall's SMTP inspection strips STARTTLS",
+     also=lambda r: None if r.finding("banner.no_hostname") is None else "banner.no_hostname reported")
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
