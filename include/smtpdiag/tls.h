@@ -76,6 +76,12 @@ typedef struct sd_tls_info {
 	size_t nerrors;
 	const sd_verify_error *errors;
 	const char *trust_store;    /* "system" or the --ca-file path */
+	/* appended (ABI 2 modules built earlier never read past trust_store) */
+	int kx_bits;                /* the server's ephemeral key: DH modulus or curve size; 0 unknown */
+	int kx_security_bits;       /* its strength in bits (OpenSSL's figure: DH 1024 = 80); 0 unknown */
+	int kx_finite_field;        /* 1: finite-field DH (DHE suites, ffdhe groups) */
+	int cert_requested;         /* the server sent a CertificateRequest (wants a client certificate) */
+	const char *alert;          /* the last TLS alert the server sent, "certificate_required", or "" */
 } sd_tls_info;
 
 /* One cipher suite the linked OpenSSL can offer. */

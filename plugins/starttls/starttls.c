@@ -96,6 +96,26 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
 				  ">=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL and enable TLS 1.2 for .NET");
 	}
+	/* a key exchange common senders refuse: OpenSSL security level 2 (the
+	 * default of Debian, Ubuntu, RHEL) wants 112-bit strength, DH >= 2048 */
+	sd_report_fact_int(r, "kx_bits", t->kx_bits);
+	if ((t->kx_finite_field && t->kx_bits > 0 && t->kx_bits < 2048) ||
+	    (!t->kx_finite_field && t->kx_security_bits > 0 && t->kx_security_bits < 128)) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.weak_dh",
+						  "weak key exchange: %s (%d-bit %s)", t->group[0] ? t->group : "?",
+						  t->kx_bits, t->kx_finite_field ? "finite-field DH group" : "curve");
+		sd_finding_cause(f, "%s; senders with the common OpenSSL security level 2 (Debian, Ubuntu and RHEL "
+				    "defaults: 'dh key too small') %s, so they fall back to plain text or defer the mail",
+				 t->kx_finite_field ? "the server's DHE group is below 2048 bits (Logjam range)"
+						    : "the server's ECDHE curve is below 256 bits",
+				 t->kx_finite_field || t->kx_security_bits < 112 ? "cannot complete the TLS handshake"
+										  : "at a higher level cannot complete it");
+		sd_finding_fix(f, t->kx_finite_field
+					  ? "Postfix: remove smtpd_tls_dh1024_param_file (or point it at a 2048-bit file "
+					    "from 'openssl dhparam 2048'); Exim: tls_dhparam = ffdhe2048; prefer ECDHE suites"
+					  : "offer X25519 and P-256 (Postfix: tls_eecdh_auto_curves = X25519 X448 prime256v1 "
+					    "secp384r1)");
+	}
 	if (!t->forward_secrecy && sd_param_bool(p, "require_forward_secrecy")) {
 		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.no_forward_secrecy",
 						  "key exchange without forward secrecy (%s)", t->cipher);
@@ -207,6 +227,24 @@ static int inspected(sd_session *s, const sd_ehlo *e)
 	"inspection_default, 'no inspect esmtp' (PIX: 'no fixup protocol smtp 25'), or an ESMTP inspection "      \
 	"policy-map with 'allow-tls'"
 
+/* client_cert_required - the server asked for a client certificate and
+ * ended the handshake (ALERT) when none came */
+static void client_cert_required(sd_report *r, const char *alert, const char *version)
+{
+	sd_finding *f = sd_report_finding(r, SD_CRIT, "starttls.client_cert_required",
+					  "the server requires a client certificate: %s alert after its "
+					  "CertificateRequest%s%s", alert[0] ? alert : "an", version ? ", " : "",
+					  version ? version : "");
+	sd_finding_detail(f, "alert", "%s", alert);
+	sd_finding_cause(f, "the listener demands a certificate from every client (Postfix "
+			    "smtpd_tls_req_ccert = yes, Exchange/IIS 'require client certificates', a mutual-TLS "
+			    "relay setup); senders without one, which is nearly every MTA on the Internet, cannot "
+			    "use TLS with it and fall back to plain text or defer");
+	sd_finding_fix(f, "on a public MX ask for client certificates without requiring them (Postfix: "
+			  "smtpd_tls_ask_ccert = yes, smtpd_tls_req_ccert = no); require them only on a relay "
+			  "port for known partners");
+}
+
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -249,6 +287,12 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 		f = sd_report_finding(r, SD_CRIT, "starttls.ehlo_after_tls", "EHLO after the TLS handshake failed: %s",
 				      msg);
 		sd_finding_cause(f, "the session broke right after the handshake (RFC 3207 4.2 requires a new EHLO)");
+	} else if (strstr(msg, "requires a client certificate") != NULL) {
+		const char *a = strstr(msg, "(");
+		char alert[48] = "";
+		if (a != NULL)
+			sscanf(a + 1, "%47[a-z_]", alert);
+		client_cert_required(r, alert, NULL);
 	} else {
 		f = sd_report_finding(r, SD_CRIT, "starttls.handshake_failed", "TLS handshake failed: %s", msg);
 		sd_finding_cause(f, e == SD_ERR_TIMEOUT
@@ -304,8 +348,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	if (sd_param_bool(p, "probe_enforcement"))
 		probe_enforcement(s, p, r);
-	if (sd_session_starttls(s) != 0)
+	if (sd_session_starttls(s) != 0) {
+		const sd_tls_info *t = sd_session_tls(s);
+		if (t != NULL && t->cert_requested && t->alert[0] != '\0') {
+			/* TLS 1.3: the server judges our (empty) Certificate after
+			 * our Finished, so its alert came with the first read */
+			describe(r, t, p);
+			client_cert_required(r, t->alert, t->version);
+			return SD_RUN_DONE; /* its certificate was received: let it be judged */
+		}
 		return failed(s, r);
+	}
 	describe(r, sd_session_tls(s), p);
 	caps_diff(r, sd_session_ehlo_plain(s), sd_session_ehlo(s));
 	return SD_RUN_DONE;

@@ -217,5 +217,39 @@ case("masked greeting, STARTTLS advertised but answered 500", PIX_ADVERTISED, "s
      *NOPROBE, "--checks", "starttls", summary="a firewall's SMTP inspection strips STARTTLS",
      also=lambda r: None if r.finding("banner.no_hostname") is None else "banner.no_hostname reported")
 
+# --- 3. a weak DH group in the main handshake ---
+DH1024 = os.path.join(SRC, "tests", "data", "dh1024.pem")
+
+
+def tls_script(ctx):
+    return [GREETING] + EHLO_TLS + [("expect", "STARTTLS"), ("send", b"220 2.0.0 go ahead\r\n"), ("tls", ctx)] + EHLO_TLS
+
+
+case("DHE-only server with a 1024-bit group", tls_script(server_ctx(maximum=ssl.TLSVersion.TLSv1_2,
+                                                                    ciphers="DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+                                                                    dh=DH1024)),
+     "starttls.weak_dh", "warning", 1, "--tls", "starttls", *NOPROBE, "--checks", "starttls", summary="DH 1024",
+     also=lambda r: None if r.check("starttls")["facts"].get("kx_bits") == 1024 and
+     "security level 2" in (r.finding("starttls.weak_dh") or {}).get("cause", "") else "no kx_bits 1024 or cause")
+
+# --- 8. a server that demands a client certificate ---
+VERIFY = ("--ca-file", pki("ca.crt"), "--address", "127.0.0.1")
+
+
+def cert_judged(r):
+    c = r.check("certificate")
+    if c["status"] == "skipped" or c["facts"].get("verified") is not True:
+        return "certificate check %s, facts %s" % (c["status"], c["facts"])
+    return None
+
+
+for label, maximum in (("TLS 1.3: certificate_required after our Finished", None),
+                       ("TLS 1.2: handshake_failure after the CertificateRequest", ssl.TLSVersion.TLSv1_2)):
+    case("client certificate required, " + label, tls_script(server_ctx(maximum=maximum, client_cert=True)),
+         "starttls.client_cert_required", "critical", 2, "--tls", "starttls", *NOPROBE,
+         "--checks", "starttls,certificate", *VERIFY, server="mail.lab.test",
+         summary="certificate_required" if maximum is None else "handshake_failure",
+         also=cert_judged if maximum is None else None)
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
