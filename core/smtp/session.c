@@ -97,6 +97,7 @@ static const char *const error_names[] = {
 	[SD_ERR_IO] = "io",
 	[SD_ERR_STATE] = "state",
 	[SD_ERR_TLS] = "tls",
+	[SD_ERR_NO_STARTTLS] = "no_starttls",
 };
 
 static const char *const phase_names[SD_PHASE_COUNT] = {
@@ -1072,6 +1073,12 @@ static void probe_outcome(sd_session *f, sd_tls_probe_result *out)
 	out->rate_limited = out->error == SD_ERR_REFUSED || out->error == SD_ERR_SERVICE_CLOSING ||
 			    (last != NULL && last->code == 421);
 	out->refused_by_server = f->tls_attempted && (out->error == SD_ERR_TLS);
+	/* EHLO answered, but STARTTLS was missing from it or refused: this
+	 * connection never got to a ClientHello (an inconsistent node behind
+	 * a load balancer, or a server that offers TLS only sometimes) */
+	if (!f->tls_attempted && !out->rate_limited && f->cfg.tls == SD_TLS_STARTTLS && f->ehlo != NULL &&
+	    out->error == SD_ERR_STATE)
+		out->error = SD_ERR_NO_STARTTLS;
 }
 
 /* tls_probe - one narrowed handshake on a fresh connection */

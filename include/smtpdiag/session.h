@@ -40,7 +40,10 @@ typedef enum sd_error {
 	SD_ERR_SERVICE_CLOSING, /* 421: service not available, closing channel */
 	SD_ERR_IO,              /* any other socket error */
 	SD_ERR_STATE,           /* the call makes no sense now (e.g. not connected) */
-	SD_ERR_TLS              /* the TLS handshake failed */
+	SD_ERR_TLS,             /* the TLS handshake failed */
+	SD_ERR_NO_STARTTLS      /* a TLS probe's connection did not offer STARTTLS, or refused
+				   it (not 421): no ClientHello was sent, so the probe says
+				   nothing about versions or suites (appended: ABI-compatible) */
 } sd_error;
 
 /* Timed phases recorded by the session, in milliseconds (negative: not reached). */

@@ -141,6 +141,20 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 		sd_session_free(f);
 		return;
 	}
+	/* the same address, another connection, and no STARTTLS: unlike nodes */
+	const sd_ehlo *main_e = sd_session_ehlo_plain(s) != NULL ? sd_session_ehlo_plain(s) : sd_session_ehlo(s);
+	if (sd_ehlo_find(main_e, "STARTTLS") != NULL && sd_ehlo_find(e, "STARTTLS") == NULL) {
+		sd_report_fact_bool(r, "starttls_consistent", false);
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.inconsistent",
+						   "STARTTLS offered on 1 of 2 connections: the second connection's EHLO "
+						   "reply did not offer it");
+		sd_finding_cause(fd, "connections to the same address get different EHLO replies: a load "
+				     "balancer in front of nodes configured differently (one without TLS or a "
+				     "certificate), or a server that offers TLS only sometimes; senders that reach "
+				     "such a node deliver in plain text");
+		sd_finding_fix(fd, "give every node behind the address the same TLS configuration (Postfix: "
+				   "smtpd_tls_security_level = may and smtpd_tls_chain_files on each)");
+	}
 	int auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
 	int refused = m->code == 530 || (m->code / 100 == 5 && strncmp(m->enhanced, "5.7.0", 5) == 0);
 	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */

@@ -251,5 +251,30 @@ for label, maximum in (("TLS 1.3: certificate_required after our Finished", None
          summary="certificate_required" if maximum is None else "handshake_failure",
          also=cert_judged if maximum is None else None)
 
+# --- 2. probe connections that never reached a ClientHello are "unknown", never "refused" ---
+def starttls_on(which):
+    def script(n):
+        return tls_script(server_ctx()) if which(n) else [GREETING] + EHLO_OK
+    return script
+
+
+def never_cipher_none(r):
+    if r.finding("cipher.none") is not None:
+        return "cipher.none reported"
+    if (r.finding("starttls.inconsistent") or {}).get("severity") != "warning":
+        return "no starttls.inconsistent warning from the enforcement probe"
+    protos = r.check("cipher")["facts"].get("protocols", {})
+    if protos.get("TLSv1.3") == "not accepted":
+        return "TLSv1.3 'not accepted' although the session negotiated it: %s" % protos
+    return None
+
+
+r = case("STARTTLS only on the first connection", starttls_on(lambda n: n == 0), "cipher.starttls_inconsistent",
+         "warning", 1, "--profile", "default", "--checks", "starttls,cipher", summary="STARTTLS offered on 1 of ",
+         also=lambda r: never_cipher_none(r) or (None if r.check("cipher")["facts"].get("protocols", {}).get("TLSv1.3")
+                                                  == "unknown" else "TLSv1.3 not 'unknown'"), timeout="5s")
+case("STARTTLS on every other connection", starttls_on(lambda n: n % 2 == 0), "cipher.starttls_inconsistent",
+     "warning", 1, "--profile", "default", "--checks", "starttls,cipher", also=never_cipher_none, timeout="5s")
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
