@@ -27,7 +27,7 @@ def openssl(*args):
 def make_pki():
     """ca.crt; good.crt/good.key (mail.lab.test, signed by the CA);
     self.crt/self.key (mail.lab.test, self-signed)"""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "400",
             "-subj", "/CN=smtpdiag realworld test CA", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "good.key", "-out", "good.csr",
@@ -36,9 +36,9 @@ def make_pki():
         fh.write("subjectAltName=DNS:mail.lab.test\nbasicConstraints=critical,CA:FALSE\n"
                  "extendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "good.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "good.crt", "-days", "2", "-extfile", "ext.cnf")
+            "-out", "good.crt", "-days", "400", "-extfile", "ext.cnf")
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.crt",
-            "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")
+            "-days", "400", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")
 
 
 def pki(name):
@@ -275,6 +275,27 @@ r = case("STARTTLS only on the first connection", starttls_on(lambda n: n == 0),
                                                   == "unknown" else "TLSv1.3 not 'unknown'"), timeout="5s")
 case("STARTTLS on every other connection", starttls_on(lambda n: n % 2 == 0), "cipher.starttls_inconsistent",
      "warning", 1, "--profile", "default", "--checks", "starttls,cipher", also=never_cipher_none, timeout="5s")
+
+# --- 9. the certificate depends on SNI ---
+good_ctx = server_ctx("good")
+by_name = server_ctx("self")   # without SNI: a self-signed certificate for another name
+
+
+def pick_by_sni(sock, name, ctx):
+    if name == "mail.lab.test":
+        sock.context = good_ctx
+
+
+by_name.sni_callback = pick_by_sni
+case("a good certificate with SNI, a self-signed one without", tls_script(by_name), "certificate.sni_required",
+     "warning", 1, "--tls", "starttls", *NOPROBE, "--checks", "starttls,certificate", *VERIFY, server="mail.lab.test",
+     summary="without SNI the server presents another certificate",
+     also=lambda r: None if r.check("certificate")["facts"].get("verified") is True else "the SNI certificate not verified")
+r = audit(tls_script(server_ctx("good")), "--tls", "starttls", *NOPROBE, "--checks", "starttls,certificate", *VERIFY,
+          server="mail.lab.test")
+t.ok(r.rc == 0 and r.finding("certificate.sni_required") is None and r.connections == 2
+     and r.check("certificate")["facts"].get("without_sni") == "same certificate",
+     "the same certificate with and without SNI: no finding, exit 0, one extra connection", r)
 
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
