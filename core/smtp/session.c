@@ -39,6 +39,7 @@ struct sd_session {
 	unsigned conn_id;
 	sd_conn *conn;
 	sd_tls *tls;             /* non-NULL once a handshake succeeded */
+	sd_tls *tls_broken;      /* a handshake broken off after the server's certificate */
 	const sd_tls_probe *probe; /* set on probe sessions: narrows the handshake */
 	int probe_hello_only;      /* ... and stops it at the server's choice */
 	sd_tls_ctx *probe_ctx;     /* made once, shared by the probes opened from here */
@@ -285,6 +286,7 @@ void sd_session_free(sd_session *s)
 	sd_ehlo_free(s->ehlo);
 	sd_ehlo_free(s->ehlo_plain);
 	sd_tls_free(s->tls);
+	sd_tls_free(s->tls_broken);
 	for (size_t i = 0; i < s->nattempts; i++)
 		free(s->attempts[i]);
 	free(s->attempts);
@@ -457,11 +459,16 @@ static int start_tls(sd_session *s, int implicit)
 		/* bytes sent before the handshake must never be read as if protected */
 		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
 	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
+	sd_tls *broken = NULL;
 	sd_tls *t = s->probe != NULL
 			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
 						 s->probe_hello_only, deadline, &kind, &msg)
 			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, s->cfg.tls_ctx, implicit,
-					   deadline, &kind, &msg);
+					   deadline, &kind, &msg, &broken);
+	if (broken != NULL) {
+		sd_tls_free(s->tls_broken);
+		s->tls_broken = broken;
+	}
 	if (t == NULL) {
 		set_error(s, kind, "%s", msg);
 		event(s, "TLS handshake failed: %s", msg);
@@ -1015,6 +1022,12 @@ const char *sd_session_tls_mode(const sd_session *s)
 const sd_tls_info *sd_session_tls(const sd_session *s)
 {
 	return s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
+}
+
+/* sd_session_tls_broken - a handshake the server ended after its certificate */
+const sd_tls_info *sd_session_tls_broken(const sd_session *s)
+{
+	return s->tls_broken != NULL ? sd_tls_get_info(s->tls_broken) : NULL;
 }
 
 /* sd_session_ehlo_plain - EHLO from before STARTTLS */

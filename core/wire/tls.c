@@ -585,10 +585,40 @@ static int narrow(SSL *ssl, const sd_tls_probe *probe)
 		       : 0;
 }
 
+/* await_verdict - TLS 1.3 with a CertificateRequest: the server judges our
+ * (empty) Certificate only after our Finished, and one that requires a
+ * certificate answers with an alert and closes. Wait a moment for that
+ * verdict so the alert is read (and recorded by info_cb) before a write of
+ * ours can meet the reset of the closed connection and lose it. A server
+ * that only asks sends nothing: the wait ends at its limit. */
+static void await_verdict(sd_tls *t, int fd, double deadline)
+{
+	double until = sd_now_ms() + 500;
+	char b;
+
+	if (until > deadline)
+		until = deadline;
+	for (;;) {
+		ERR_clear_error();
+		int r = SSL_peek(t->ssl, &b, 1);
+		short want;
+		if (r > 0)
+			break;
+		ssl_status(t->ssl, r, &want);
+		if (want != POLLIN)
+			break; /* an alert, or the connection closed */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = sd_remaining_ms(until);
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+	}
+	ERR_clear_error();
+}
+
 /* start - handshake within the deadline; PROBE (or NULL) narrows the offer,
  * made from SHARED's context when given */
 static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit, const sd_tls_probe *probe,
-		     sd_tls_ctx *shared, int hello_only, double deadline, sd_error *kind, char **msg)
+		     sd_tls_ctx *shared, int hello_only, double deadline, sd_error *kind, char **msg, sd_tls **broken)
 {
 	sd_tls *t = sd_xcalloc(1, sizeof(*t));
 	const char *sni = host != NULL && *host != '\0' && !is_ip_literal(host) ? host : NULL;
@@ -672,6 +702,14 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		if (want == 0) {
 			*kind = SD_ERR_TLS;
 			*msg = in_words(t, r, err, se);
+			if (broken != NULL && probe == NULL && t->info.cert_requested &&
+			    SSL_get_peer_cert_chain(t->ssl) != NULL) {
+				/* the server's certificate came before its demand for ours */
+				describe(t, sni, implicit, sd_now_ms() - t0, ca_file, 1);
+				sd_tls_shutdown(t);
+				*broken = t;
+				return NULL;
+			}
 			sd_tls_free(t);
 			return NULL;
 		}
@@ -693,21 +731,23 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		}
 	}
 	describe(t, sni, implicit, sd_now_ms() - t0, ca_file, probe == NULL);
+	if (probe == NULL && t->info.cert_requested && SSL_version(t->ssl) >= TLS1_3_VERSION)
+		await_verdict(t, fd, deadline);
 	return t;
 }
 
 /* sd_tls_start - a full handshake for the session */
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *shared, int implicit,
-		     double deadline, sd_error *kind, char **msg)
+		     double deadline, sd_error *kind, char **msg, sd_tls **broken)
 {
-	return start(fd, host, ca_file, implicit, NULL, shared, 0, deadline, kind, msg);
+	return start(fd, host, ca_file, implicit, NULL, shared, 0, deadline, kind, msg, broken);
 }
 
 /* sd_tls_start_probe - a narrowed handshake for enumeration */
 sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, sd_tls_ctx *shared, int hello_only,
 			   double deadline, sd_error *kind, char **msg)
 {
-	return start(fd, host, NULL, 0, probe, shared, hello_only, deadline, kind, msg);
+	return start(fd, host, NULL, 0, probe, shared, hello_only, deadline, kind, msg, NULL);
 }
 
 /* sd_tls_version_testable - what this OpenSSL can offer at all */

@@ -118,6 +118,12 @@ const char *sd_session_tls_mode(const sd_session *s);
 int sd_session_starttls(sd_session *s);
 /* sd_session_tls - the handshake result, or NULL while the session is plain */
 const sd_tls_info *sd_session_tls(const sd_session *s);
+/* sd_session_tls_broken - a handshake the server broke off after sending its
+ * certificate because it demanded one from us (CertificateRequest, then an
+ * alert): its description, the server's chain and its verification
+ * included, for checks that judge the certificate; NULL otherwise.
+ * sd_session_tls() stays NULL: there is no TLS channel. */
+const sd_tls_info *sd_session_tls_broken(const sd_session *s);
 /* sd_session_ehlo_plain - the EHLO answer from before STARTTLS, or NULL */
 const sd_ehlo *sd_session_ehlo_plain(const sd_session *s);
 /* What one probe handshake offers. */

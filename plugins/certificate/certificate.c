@@ -168,6 +168,8 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 	if (strcmp(sd_session_tls_mode(s), "implicit") == 0 ? sd_session_connect(f) == 0
 							   : sd_session_starttls(f) == 0)
 		u = sd_session_tls(f);
+	if (u == NULL)
+		u = sd_session_tls_broken(f);
 	if (u == NULL || u->nchain == 0) {
 		const char *msg = "no certificate";
 		if (u == NULL)
@@ -216,6 +218,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_tls_info *t = sd_session_tls(s);
 	char a[32], b[32];
+
+	if (t == NULL) /* a server that demands a client certificate sent its own first */
+		t = sd_session_tls_broken(s);
 
 	sd_report_phase(r, "Certificate");
 	if (t == NULL) {

@@ -307,6 +307,8 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 		if (a != NULL)
 			sscanf(a + 1, "%47[a-z_]", alert);
 		client_cert_required(r, alert, NULL);
+		if (sd_session_tls_broken(s) != NULL)
+			return SD_RUN_DONE; /* its certificate came first: let it be judged */
 	} else {
 		f = sd_report_finding(r, SD_CRIT, "starttls.handshake_failed", "TLS handshake failed: %s", msg);
 		sd_finding_cause(f, e == SD_ERR_TIMEOUT

@@ -249,7 +249,7 @@ for label, maximum in (("TLS 1.3: certificate_required after our Finished", None
          "starttls.client_cert_required", "critical", 2, "--tls", "starttls", *NOPROBE,
          "--checks", "starttls,certificate", *VERIFY, server="mail.lab.test",
          summary="certificate_required" if maximum is None else "handshake_failure",
-         also=cert_judged if maximum is None else None)
+         also=cert_judged)
 
 # --- 2. probe connections that never reached a ClientHello are "unknown", never "refused" ---
 def starttls_on(which):
