@@ -1219,5 +1219,9 @@ sd_session *sd_session_open_host(sd_session *s, const char *server, const char *
 	sd_session *f = sd_session_new(&c, s->transcript);
 	sd_target_config_clear(&c);
 	f->kb = s->kb;
+	/* the same address under another name (e.g. without SNI): one of the
+	 * parent's own connections for the limiter, as with open_fresh */
+	if (s->slot_held && addresses != NULL && strcmp(addresses, s->peer) == 0)
+		f->owner_peer = sd_xstrdup(s->peer);
 	return f;
 }
