@@ -13,10 +13,17 @@ A script is a list of steps run for each accepted connection:
     ("hang",)                  keep the connection open, never read or write again
     ("drain",)                 read whatever bytes have arrived (e.g. a TLS ClientHello), up to 64 KiB
     ("reset",)                 abort the connection with a TCP reset (SO_LINGER 0)
+    ("tls", context)           TLS server handshake with this ssl.SSLContext; the steps after
+                               it (and the QUIT loop) run over TLS; a failed handshake ends
+                               the connection (the alert the context sent is the point)
+SCRIPT may also be a function of the connection's number (0 for the first
+accepted connection) returning the steps, for servers that differ between
+connections (a load balancer in front of unlike nodes).
 After the last step the server answers QUIT with 221 and otherwise 250.
 Listens on 127.0.0.1 (port 0 = any free port); loopback only, by design.
 """
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -34,6 +41,8 @@ class FakeSMTP:
         self.port = self.sock.getsockname()[1]
         self.received = []          # client lines, for assertions
         self.errors = []
+        self.tls_errors = []        # server-side handshake failures, for assertions
+        self.accepted = 0           # connections accepted so far
         self._stop = threading.Event()
         self._conns = []
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -47,7 +56,9 @@ class FakeSMTP:
             except (socket.timeout, OSError):
                 continue
             self._conns.append(conn)
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+            script = self.script(self.accepted) if callable(self.script) else self.script
+            self.accepted += 1
+            threading.Thread(target=self._session, args=(conn, script), daemon=True).start()
 
     def _readline(self, f):
         line = f.readline(1 << 20)
@@ -57,10 +68,10 @@ class FakeSMTP:
         self.received.append(text)
         return text
 
-    def _session(self, conn):
+    def _session(self, conn, script):
         f = conn.makefile("rb")
         try:
-            for step in self.script:
+            for step in script:
                 op = step[0]
                 if op == "send":
                     conn.sendall(step[1])
@@ -95,6 +106,17 @@ class FakeSMTP:
                 elif op == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
+                elif op == "tls":
+                    f.close()
+                    conn.settimeout(10)
+                    try:
+                        conn = step[1].wrap_socket(conn, server_side=True)
+                    except (ssl.SSLError, OSError) as e:
+                        self.tls_errors.append(str(e))
+                        return
+                    conn.settimeout(None)
+                    self._conns.append(conn)
+                    f = conn.makefile("rb")
                 elif op == "hang":
                     self._stop.wait(3600)
                     return

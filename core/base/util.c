@@ -81,6 +81,15 @@ char *sd_asprintf(const char *fmt, ...)
 	return s;
 }
 
+/* sd_strip_final_dot - "mail.example." -> "mail.example" */
+void sd_strip_final_dot(char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n > 1 && name[n - 1] == '.' && name[n - 2] != '.')
+		name[n - 1] = '\0';
+}
+
 /* sd_strlcpy - bounded, always-terminated copy */
 size_t sd_strlcpy(char *dst, const char *src, size_t size)
 {

@@ -27,6 +27,10 @@ size_t sd_strlcpy(char *dst, const char *src, size_t size);
  * value is never cut in the middle; MAX when S has no such point early
  * enough (one word longer than MAX), and never inside a UTF-8 sequence */
 size_t sd_word_prefix(const char *s, size_t max);
+/* sd_strip_final_dot - drop the one trailing dot of an absolute domain name
+ * ("mail.example." -> "mail.example") in place: SNI (RFC 6066 3), EHLO names
+ * and name comparisons use the name without it; "." stays; NULL is fine */
+void sd_strip_final_dot(char *name);
 /* sd_printable - copy S into a new string with control bytes shown as \xNN */
 char *sd_printable(const char *s);
 /* sd_escape - LEN bytes of network data as a new string: control bytes,

@@ -38,11 +38,35 @@ static void split_args(sd_capability *c)
 	c->args = args;
 }
 
+/* SMTP service extension keywords (the IANA registry and common X- ones)
+ * that a broken reply puts on its first line instead of the domain */
+static const char *const registered[] = {
+	"STARTTLS", "PIPELINING", "8BITMIME", "SIZE", "AUTH", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8",
+	"CHUNKING", "BINARYMIME", "ETRN", "VRFY", "EXPN", "HELP", "REQUIRETLS", "DELIVERBY", "MT-PRIORITY",
+	"FUTURERELEASE", "CHECKPOINT", "ATRN", "NO-SOLICITING", "MTRK", "LIMITS", "RRVS", "SUBMITTER",
+	"CONNEG", "TURN", "VERB", "ONEX", "SEND", "SAML", "SOML", "XCLIENT", "XFORWARD", "XEXCH50",
+	"X-EXPS", "X-LINK2STATE", "XRDST", "XSHADOW", "X-ANONYMOUSTLS", "XXXXXXXA", NULL,
+};
+
+/* keyword_first - is the first word of L a capability rather than a domain? */
+static int keyword_first(const char *l, size_t n)
+{
+	if (n == 0 || memchr(l, '.', n) != NULL || memchr(l, '[', n) != NULL)
+		return 0;
+	for (const char *const *k = registered; *k != NULL; k++) {
+		size_t kl = strlen(*k);
+		/* "AUTH=LOGIN" is the old form of AUTH */
+		if ((n == kl || (n > kl && l[kl] == '=')) && strncasecmp(l, *k, kl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* sd_ehlo_parse - one capability per line after the first */
 sd_ehlo *sd_ehlo_parse(const sd_reply *reply, int with_caps)
 {
 	owned_ehlo *o = sd_xcalloc(1, sizeof(*o));
-	size_t first_word;
+	size_t first_word = 0;
 
 	o->pub.reply = reply;
 	if (reply->nlines > 0) {
@@ -53,10 +77,16 @@ sd_ehlo *sd_ehlo_parse(const sd_reply *reply, int with_caps)
 	} else {
 		o->domain = sd_xstrdup("");
 	}
+	size_t from = 1; /* line 0 is the domain (and a greeting) */
+	if (with_caps && reply->nlines > 0 && keyword_first(reply->lines[0], first_word)) {
+		/* broken, but the keyword is there: read it like the others */
+		from = 0;
+		o->domain[0] = '\0';
+	}
 	o->pub.domain = o->domain;
-	if (reply->nlines > 1 && with_caps)
-		o->caps = sd_xcalloc(reply->nlines - 1, sizeof(sd_capability));
-	for (size_t i = 1; with_caps && i < reply->nlines; i++) {
+	if (reply->nlines > from && with_caps)
+		o->caps = sd_xcalloc(reply->nlines - from, sizeof(sd_capability));
+	for (size_t i = from; with_caps && i < reply->nlines; i++) {
 		const char *l = reply->lines[i];
 		while (*l == ' ')
 			l++;
@@ -80,6 +110,8 @@ sd_ehlo *sd_ehlo_parse(const sd_reply *reply, int with_caps)
 		split_args(c);
 	}
 	o->pub.caps = o->caps;
+	if (from == 0 && o->pub.ncaps > 0)
+		o->pub.first_line_keyword = o->caps[0].keyword;
 	return &o->pub;
 }
 

@@ -41,6 +41,7 @@ struct sd_session {
 	unsigned conn_id;
 	sd_conn *conn;
 	sd_tls *tls;             /* non-NULL once a handshake succeeded */
+	sd_tls *tls_broken;      /* a handshake broken off after the server's certificate */
 	const sd_tls_probe *probe; /* set on probe sessions: narrows the handshake */
 	int probe_hello_only;      /* ... and stops it at the server's choice */
 	sd_tls_ctx *probe_ctx;     /* made once, shared by the probes opened from here */
@@ -99,6 +100,7 @@ static const char *const error_names[] = {
 	[SD_ERR_IO] = "io",
 	[SD_ERR_STATE] = "state",
 	[SD_ERR_TLS] = "tls",
+	[SD_ERR_NO_STARTTLS] = "no_starttls",
 };
 
 static const char *const phase_names[SD_PHASE_COUNT] = {
@@ -229,6 +231,12 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 	sd_session *s = sd_xcalloc(1, sizeof(*s));
 
 	sd_target_config_copy(&s->cfg, cfg);
+	/* names from the user or from DNS may be absolute ("mail.example."):
+	 * SNI must not carry the dot (RFC 6066 3), nor an EHLO name, and the
+	 * greeting and certificate are compared with the name without it */
+	sd_strip_final_dot(s->cfg.server);
+	sd_strip_final_dot(s->cfg.ehlo_name);
+	sd_strip_final_dot(s->cfg.domain);
 	if (s->cfg.line_max == 0)
 		s->cfg.line_max = 8192;
 	s->transcript = transcript;
@@ -302,6 +310,7 @@ void sd_session_free(sd_session *s)
 	sd_ehlo_free(s->ehlo);
 	sd_ehlo_free(s->ehlo_plain);
 	sd_tls_free(s->tls);
+	sd_tls_free(s->tls_broken);
 	for (size_t i = 0; i < s->nattempts; i++)
 		free(s->attempts[i]);
 	free(s->attempts);
@@ -474,11 +483,16 @@ static int start_tls(sd_session *s, int implicit)
 		/* bytes sent before the handshake must never be read as if protected */
 		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
 	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
+	sd_tls *broken = NULL;
 	sd_tls *t = s->probe != NULL
 			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
 						 s->probe_hello_only, deadline, &kind, &msg)
 			    : sd_tls_start(sd_conn_fd(s->conn), s->cfg.server, s->cfg.ca_file, s->cfg.tls_ctx, implicit,
-					   deadline, &kind, &msg);
+					   deadline, &kind, &msg, &broken);
+	if (broken != NULL) {
+		sd_tls_free(s->tls_broken);
+		s->tls_broken = broken;
+	}
 	if (t == NULL) {
 		set_error(s, kind, "%s", msg);
 		event(s, "TLS handshake failed: %s", msg);
@@ -658,6 +672,9 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 	sd_reply_parser p;
 	double first = -1;
 
+	double rx_last;
+	size_t rx_before = sd_conn_rx(s->conn, &rx_last);
+
 	sd_reply_parser_init(&p, SD_REPLY_MAX_LINES);
 	for (;;) {
 		const char *line;
@@ -668,9 +685,23 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 
 		if (rc != 0) {
 			int timeout_ms = (int)(deadline - start + 0.5);
-			if (rc == SD_ERR_TIMEOUT)
+			size_t got = sd_conn_rx(s->conn, &rx_last) - rx_before + sd_conn_pending(s->conn);
+			double idle = sd_now_ms() - rx_last;
+			/* a tarpit trickles its reply: bytes kept coming until the
+			 * deadline (the last quarter of the wait, or its last 1.5 s) */
+			int arriving = got > 0 && rx_last >= start &&
+				       idle <= (timeout_ms / 4 > 1500 ? timeout_ms / 4 : 1500);
+			if (rc == SD_ERR_TIMEOUT && first < 0 && fb >= 0)
+				first = fb;
+			if (rc == SD_ERR_TIMEOUT && first >= 0 && s->greeting == NULL && s->ehlo == NULL)
+				s->phases[SD_PHASE_GREETING_FIRST] = first - start;
+			if (rc == SD_ERR_TIMEOUT && arriving)
+				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms: still arriving "
+					  "(%zu bytes so far, the last %.1f s before the deadline)", what, timeout_ms, got,
+					  idle / 1000);
+			else if (rc == SD_ERR_TIMEOUT)
 				set_error(s, SD_ERR_TIMEOUT, "no complete reply to %s within %d ms%s", what,
-					  timeout_ms, p.seen_lines > 0 ? " (reply started, never finished)" : "");
+					  timeout_ms, got > 0 ? " (reply started, never finished)" : "");
 			else if (rc == SD_ERR_TOO_LONG)
 				set_error(s, SD_ERR_TOO_LONG, "reply to %s has a line longer than %zu bytes",
 					  what, s->cfg.line_max);
@@ -1017,6 +1048,12 @@ const sd_tls_info *sd_session_tls(const sd_session *s)
 	return s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
 }
 
+/* sd_session_tls_broken - a handshake the server ended after its certificate */
+const sd_tls_info *sd_session_tls_broken(const sd_session *s)
+{
+	return s->tls_broken != NULL ? sd_tls_get_info(s->tls_broken) : NULL;
+}
+
 /* sd_session_ehlo_plain - EHLO from before STARTTLS */
 const sd_ehlo *sd_session_ehlo_plain(const sd_session *s)
 {
@@ -1073,6 +1110,12 @@ static void probe_outcome(sd_session *f, sd_tls_probe_result *out)
 	out->rate_limited = out->error == SD_ERR_REFUSED || out->error == SD_ERR_SERVICE_CLOSING ||
 			    (last != NULL && last->code == 421);
 	out->refused_by_server = f->tls_attempted && (out->error == SD_ERR_TLS);
+	/* EHLO answered, but STARTTLS was missing from it or refused: this
+	 * connection never got to a ClientHello (an inconsistent node behind
+	 * a load balancer, or a server that offers TLS only sometimes) */
+	if (!f->tls_attempted && !out->rate_limited && f->cfg.tls == SD_TLS_STARTTLS && f->ehlo != NULL &&
+	    out->error == SD_ERR_STATE)
+		out->error = SD_ERR_NO_STARTTLS;
 }
 
 /* tls_probe - one narrowed handshake on a fresh connection */
@@ -1200,5 +1243,9 @@ sd_session *sd_session_open_host(sd_session *s, const char *server, const char *
 	sd_session *f = sd_session_new(&c, s->transcript);
 	sd_target_config_clear(&c);
 	f->kb = s->kb;
+	/* the same address under another name (e.g. without SNI): one of the
+	 * parent's own connections for the limiter, as with open_fresh */
+	if (s->slot_held && addresses != NULL && strcmp(addresses, s->peer) == 0)
+		f->owner_peer = sd_xstrdup(s->peer);
 	return f;
 }

@@ -29,6 +29,8 @@ struct sd_conn {
 	size_t cap;        /* buffer size */
 	size_t start, end; /* unread bytes are buf[start..end) */
 	int last_errno;
+	double last_rx_ms;  /* when bytes last arrived (sd_now_ms), -1: never */
+	size_t rx_bytes;    /* bytes received so far */
 };
 
 static ssize_t plain_recv(void *ctx, int fd, void *buf, size_t n, short *want)
@@ -119,6 +121,13 @@ size_t sd_conn_discard(sd_conn *c)
 	return n;
 }
 
+/* sd_conn_rx - bytes received so far and when the last ones came (-1: never) */
+size_t sd_conn_rx(const sd_conn *c, double *last_ms)
+{
+	*last_ms = c->rx_bytes > 0 ? c->last_rx_ms : -1;
+	return c->rx_bytes;
+}
+
 /* sd_conn_errno - errno behind the last I/O failure */
 int sd_conn_errno(const sd_conn *c)
 {
@@ -168,6 +177,8 @@ static int fill(sd_conn *c, double deadline)
 
 		if (r > 0) {
 			c->end += (size_t)r;
+			c->rx_bytes += (size_t)r;
+			c->last_rx_ms = sd_now_ms();
 			return 0;
 		}
 		if (r == 0)

@@ -42,6 +42,9 @@ int sd_conn_read_line(sd_conn *c, double deadline, const char **line, size_t *le
 		      unsigned *flags, double *first_byte);
 /* sd_conn_write - write all of BUF before DEADLINE; 0 or an sd_error */
 int sd_conn_write(sd_conn *c, const void *buf, size_t n, double deadline);
+/* sd_conn_rx - bytes received so far; *last_ms gets when the last of them
+ * arrived (sd_now_ms clock), -1 when none has */
+size_t sd_conn_rx(const sd_conn *c, double *last_ms);
 /* sd_conn_pending - bytes already buffered and not yet returned */
 size_t sd_conn_pending(const sd_conn *c);
 /* sd_conn_peek - the buffered unread bytes (not NUL-terminated); their count */

@@ -152,7 +152,14 @@ static char *in_words(sd_tls *t, int ret, int sslerr, int sys_errno)
 
 	if (e != 0)
 		ERR_error_string_n(e, ossl, sizeof(ossl));
-	(void)t;
+	const char *alert = t->info.alert != NULL ? t->info.alert : "";
+	/* the alert the server sent is its reason: classify by it, not by guess */
+	if (t->info.cert_requested && alert[0] != '\0' &&
+	    (strcmp(alert, "handshake_failure") == 0 || strcmp(alert, "certificate_required") == 0 ||
+	     strcmp(alert, "bad_certificate") == 0 || strcmp(alert, "access_denied") == 0 ||
+	     strcmp(alert, "unknown_ca") == 0 || strcmp(alert, "certificate_unknown") == 0))
+		return sd_asprintf("the server requires a client certificate (%s alert after its "
+				   "CertificateRequest)%s%s%s", alert, ossl[0] ? " (OpenSSL: " : "", ossl, ossl[0] ? ")" : "");
 	if (sslerr == SSL_ERROR_SYSCALL && e == 0) {
 		if (ret == 0 || sys_errno == 0)
 			return sd_xstrdup("the server closed the connection during the TLS handshake");
@@ -197,6 +204,9 @@ static char *in_words(sd_tls *t, int ret, int sslerr, int sys_errno)
 		w = "the server's key or DH parameters are too small even for a permissive client";
 		break;
 	default:
+		if (alert[0] != '\0')
+			return sd_asprintf("the server refused the handshake (%s alert)%s%s%s", alert,
+					   ossl[0] ? " (OpenSSL: " : "", ossl, ossl[0] ? ")" : "");
 		w = "the TLS handshake failed";
 		break;
 	}
@@ -352,12 +362,17 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 	int nid = SSL_get_negotiated_group(t->ssl);
 	const char *g = nid != NID_undef ? SSL_group_to_name(t->ssl, nid) : NULL;
 	EVP_PKEY *tmp = NULL;
-	if (g == NULL && SSL_get_peer_tmp_key(t->ssl, &tmp) == 1) {
-		i->group = keep(t, sd_asprintf("%s %d", EVP_PKEY_get0_type_name(tmp), EVP_PKEY_get_bits(tmp)));
+	char *gname = NULL;
+	if (SSL_get_peer_tmp_key(t->ssl, &tmp) == 1) {
+		/* the size of the server's ephemeral key is what security levels judge */
+		i->kx_bits = EVP_PKEY_get_bits(tmp);
+		i->kx_security_bits = EVP_PKEY_get_security_bits(tmp);
+		i->kx_finite_field = EVP_PKEY_is_a(tmp, "DH") || EVP_PKEY_is_a(tmp, "DHX");
+		if (g == NULL) /* TLS 1.2 DHE: no named group, "DH 1024" */
+			gname = sd_asprintf("%s %d", EVP_PKEY_get0_type_name(tmp), EVP_PKEY_get_bits(tmp));
 		EVP_PKEY_free(tmp);
-	} else {
-		i->group = keep(t, sd_xstrdup(g != NULL ? g : ""));
 	}
+	i->group = keep(t, gname != NULL ? gname : sd_xstrdup(g != NULL ? g : ""));
 	int kx = c != NULL ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
 	i->forward_secrecy = i->version_number >= TLS1_3_VERSION || kx == NID_kx_ecdhe || kx == NID_kx_dhe ||
 			     kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
@@ -387,6 +402,38 @@ static int is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
 }
 
+/* alert_name - the IANA name of TLS alert DESC (RFC 8446 6, RFC 5246 7.2) */
+static const char *alert_name(int desc)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} names[] = {
+		{ 0, "close_notify" },          { 10, "unexpected_message" },    { 20, "bad_record_mac" },
+		{ 22, "record_overflow" },      { 40, "handshake_failure" },     { 42, "bad_certificate" },
+		{ 43, "unsupported_certificate" }, { 44, "certificate_revoked" }, { 45, "certificate_expired" },
+		{ 46, "certificate_unknown" },  { 47, "illegal_parameter" },     { 48, "unknown_ca" },
+		{ 49, "access_denied" },        { 50, "decode_error" },          { 51, "decrypt_error" },
+		{ 70, "protocol_version" },     { 71, "insufficient_security" }, { 80, "internal_error" },
+		{ 86, "inappropriate_fallback" }, { 90, "user_canceled" },      { 109, "missing_extension" },
+		{ 110, "unsupported_extension" }, { 112, "unrecognized_name" }, { 113, "bad_certificate_status_response" },
+		{ 115, "unknown_psk_identity" }, { 116, "certificate_required" }, { 120, "no_application_protocol" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == desc)
+			return names[i].name;
+	return "unknown_alert";
+}
+
+/* info_cb - keep the last alert the server sent (the reason it gave) */
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+	sd_tls *t = SSL_get_app_data(ssl);
+
+	if (t != NULL && (where & SSL_CB_READ_ALERT) && (ret & 0xff) != 0)
+		t->info.alert = alert_name(ret & 0xff); /* close_notify is no reason */
+}
+
 /* A hello-only probe has what it came for once the server has chosen: its
  * ServerHello. The message callback notices it and a thin BIO under the
  * SSL then ends the input, so OpenSSL stops before the costly part of the
@@ -404,6 +451,9 @@ static void probe_msg(int write_p, int version, int content_type, const void *bu
 
 	(void)version;
 	(void)arg;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && t != NULL &&
+	    m[0] == SSL3_MT_CERTIFICATE_REQUEST)
+		t->info.cert_requested = 1;
 	if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 38 || m[0] != SSL3_MT_SERVER_HELLO ||
 	    t == NULL || !t->hello_only)
 		return;
@@ -551,10 +601,40 @@ static int narrow(SSL *ssl, const sd_tls_probe *probe)
 		       : 0;
 }
 
+/* await_verdict - TLS 1.3 with a CertificateRequest: the server judges our
+ * (empty) Certificate only after our Finished, and one that requires a
+ * certificate answers with an alert and closes. Wait a moment for that
+ * verdict so the alert is read (and recorded by info_cb) before a write of
+ * ours can meet the reset of the closed connection and lose it. A server
+ * that only asks sends nothing: the wait ends at its limit. */
+static void await_verdict(sd_tls *t, int fd, double deadline)
+{
+	double until = sd_now_ms() + 500;
+	char b;
+
+	if (until > deadline)
+		until = deadline;
+	for (;;) {
+		ERR_clear_error();
+		int r = SSL_peek(t->ssl, &b, 1);
+		short want;
+		if (r > 0)
+			break;
+		ssl_status(t->ssl, r, &want);
+		if (want != POLLIN)
+			break; /* an alert, or the connection closed */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = sd_remaining_ms(until);
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+	}
+	ERR_clear_error();
+}
+
 /* start - handshake within the deadline; PROBE (or NULL) narrows the offer,
  * made from SHARED's context when given */
 static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit, const sd_tls_probe *probe,
-		     sd_tls_ctx *shared, int hello_only, double deadline, sd_error *kind, char **msg)
+		     sd_tls_ctx *shared, int hello_only, double deadline, sd_error *kind, char **msg, sd_tls **broken)
 {
 	sd_tls *t = sd_xcalloc(1, sizeof(*t));
 	const char *sni = host != NULL && *host != '\0' && !is_ip_literal(host) ? host : NULL;
@@ -589,6 +669,9 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		return NULL;
 	}
 	SSL_set_app_data(t->ssl, t);
+	t->info.alert = "";
+	SSL_set_msg_callback(t->ssl, probe_msg);
+	SSL_set_info_callback(t->ssl, info_cb);
 	t->hello_only = probe != NULL && hello_only;
 	if (probe != NULL && narrow(t->ssl, probe) != 0) {
 		*kind = SD_ERR_STATE;
@@ -609,8 +692,12 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 	} else {
 		SSL_set_fd(t->ssl, fd);
 	}
-	if (sni != NULL)
-		SSL_set_tlsext_host_name(t->ssl, sni);
+	char *sni_name = sni != NULL ? sd_xstrdup(sni) : NULL;
+	sd_strip_final_dot(sni_name); /* RFC 6066 3: no trailing dot in a HostName */
+	if (sni_name != NULL) {
+		SSL_set_tlsext_host_name(t->ssl, sni_name);
+		sni = keep(t, sni_name);
+	}
 
 	for (;;) {
 		ERR_clear_error();
@@ -631,6 +718,14 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		if (want == 0) {
 			*kind = SD_ERR_TLS;
 			*msg = in_words(t, r, err, se);
+			if (broken != NULL && probe == NULL && t->info.cert_requested &&
+			    SSL_get_peer_cert_chain(t->ssl) != NULL) {
+				/* the server's certificate came before its demand for ours */
+				describe(t, sni, implicit, sd_now_ms() - t0, ca_file, 1);
+				sd_tls_shutdown(t);
+				*broken = t;
+				return NULL;
+			}
 			sd_tls_free(t);
 			return NULL;
 		}
@@ -652,21 +747,23 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 		}
 	}
 	describe(t, sni, implicit, sd_now_ms() - t0, ca_file, probe == NULL);
+	if (probe == NULL && t->info.cert_requested && SSL_version(t->ssl) >= TLS1_3_VERSION)
+		await_verdict(t, fd, deadline);
 	return t;
 }
 
 /* sd_tls_start - a full handshake for the session */
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *shared, int implicit,
-		     double deadline, sd_error *kind, char **msg)
+		     double deadline, sd_error *kind, char **msg, sd_tls **broken)
 {
-	return start(fd, host, ca_file, implicit, NULL, shared, 0, deadline, kind, msg);
+	return start(fd, host, ca_file, implicit, NULL, shared, 0, deadline, kind, msg, broken);
 }
 
 /* sd_tls_start_probe - a narrowed handshake for enumeration */
 sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, sd_tls_ctx *shared, int hello_only,
 			   double deadline, sd_error *kind, char **msg)
 {
-	return start(fd, host, NULL, 0, probe, shared, hello_only, deadline, kind, msg);
+	return start(fd, host, NULL, 0, probe, shared, hello_only, deadline, kind, msg, NULL);
 }
 
 /* sd_tls_version_testable - what this OpenSSL can offer at all */

@@ -34,9 +34,12 @@ void sd_tls_ctx_free(sd_tls_ctx *c);
  * literal; verify against CA_FILE or the system store, through SHARED
  * (from sd_tls_verify_ctx_new for the same CA_FILE) when not NULL. NULL
  * on failure with *kind and a one-line *msg (in words, OpenSSL's text
- * appended). */
+ * appended). When the server broke the handshake off after sending its
+ * certificate because it wanted one from us (a CertificateRequest, then an
+ * alert), *broken (if BROKEN is not NULL) gets a described but unusable
+ * sd_tls: the server's chain, verified, and the alert. */
 sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *shared, int implicit,
-		     double deadline, sd_error *kind, char **msg);
+		     double deadline, sd_error *kind, char **msg, sd_tls **broken);
 /* sd_tls_start_probe - the same, offering exactly PROBE (one version, the
  * given suites and groups), without verification or chain description.
  * SHARED (may be NULL) supplies the OpenSSL context.

@@ -41,7 +41,10 @@ typedef enum sd_error {
 	SD_ERR_SERVICE_CLOSING, /* 421: service not available, closing channel */
 	SD_ERR_IO,              /* any other socket error */
 	SD_ERR_STATE,           /* the call makes no sense now (e.g. not connected) */
-	SD_ERR_TLS              /* the TLS handshake failed */
+	SD_ERR_TLS,             /* the TLS handshake failed */
+	SD_ERR_NO_STARTTLS      /* a TLS probe's connection did not offer STARTTLS, or refused
+				   it (not 421): no ClientHello was sent, so the probe says
+				   nothing about versions or suites (appended: ABI-compatible) */
 } sd_error;
 
 /* Timed phases recorded by the session, in milliseconds (negative: not reached). */
@@ -75,6 +78,10 @@ typedef struct sd_ehlo {
 	size_t ncaps;
 	const sd_capability *caps;  /* in the order advertised */
 	unsigned duplicate_keywords; /* how many keywords were advertised twice */
+	/* the first line held a service extension keyword (e.g. STARTTLS) where
+	 * the server's domain belongs (RFC 5321 4.1.1.1): that keyword, kept as
+	 * a capability too; domain is then "". NULL for a well-formed reply. */
+	const char *first_line_keyword;
 } sd_ehlo;
 
 /* sd_session_server - the target's name as given (--server), never NULL */
@@ -112,6 +119,12 @@ const char *sd_session_tls_mode(const sd_session *s);
 int sd_session_starttls(sd_session *s);
 /* sd_session_tls - the handshake result, or NULL while the session is plain */
 const sd_tls_info *sd_session_tls(const sd_session *s);
+/* sd_session_tls_broken - a handshake the server broke off after sending its
+ * certificate because it demanded one from us (CertificateRequest, then an
+ * alert): its description, the server's chain and its verification
+ * included, for checks that judge the certificate; NULL otherwise.
+ * sd_session_tls() stays NULL: there is no TLS channel. */
+const sd_tls_info *sd_session_tls_broken(const sd_session *s);
 /* sd_session_ehlo_plain - the EHLO answer from before STARTTLS, or NULL */
 const sd_ehlo *sd_session_ehlo_plain(const sd_session *s);
 /* What one probe handshake offers. */

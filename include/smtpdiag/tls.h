@@ -82,6 +82,12 @@ typedef struct sd_tls_info {
 	size_t nchain_sent;         /* certificates the server sent; more than nchain when the
 				     * chain was longer than the core describes (the first
 				     * nchain are in chain; verification still saw them all) */
+	/* appended (ABI 2 modules built earlier never read past trust_store) */
+	int kx_bits;                /* the server's ephemeral key: DH modulus or curve size; 0 unknown */
+	int kx_security_bits;       /* its strength in bits (OpenSSL's figure: DH 1024 = 80); 0 unknown */
+	int kx_finite_field;        /* 1: finite-field DH (DHE suites, ffdhe groups) */
+	int cert_requested;         /* the server sent a CertificateRequest (wants a client certificate) */
+	const char *alert;          /* the last TLS alert the server sent, "certificate_required", or "" */
 } sd_tls_info;
 
 /* One cipher suite the linked OpenSSL can offer. */

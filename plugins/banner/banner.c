@@ -25,7 +25,7 @@ static const sd_param_spec params[] = {
 	{ "expect_hostname", SD_PARAM_STRING, NULL,
 	  "name the greeting should carry (default: none; only reported when different)" },
 	{ "delay_info", SD_PARAM_DURATION, "2s",
-	  "a greeting slower than this is reported as a deliberate delay (info)" },
+	  "a greeting slower than this (until its last byte) is reported as a deliberate delay (info)" },
 	{ "flag_version", SD_PARAM_BOOL, "true", "report a software version shown in the greeting (info)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -76,6 +76,18 @@ static sd_run_status no_greeting(sd_session *s, sd_report *r)
 
 	switch (e) {
 	case SD_ERR_TIMEOUT:
+		if (strstr(msg, "still arriving") != NULL) {
+			/* bytes kept coming until the deadline: slow on purpose, not dead */
+			f = sd_report_finding(r, SD_CRIT, "banner.timeout",
+					      "greeting still arriving when the timeout hit: %s", msg);
+			sd_finding_cause(f, "the server trickles its greeting a few bytes at a time (a tarpit: "
+					    "Sendmail greet_pause, an anti-spam proxy, or a deliberate slow responder); "
+					    "it is not down, and a sender that waits long enough (RFC 5321 4.5.3.2.1 "
+					    "allows 5 minutes for the greeting) gets through");
+			sd_finding_fix(f, "run again with a longer --timeout (e.g. --timeout 5m); if the delay is not "
+					  "deliberate, look for a tarpit or filter in front of the server");
+			break;
+		}
 		f = sd_report_finding(r, SD_CRIT, "banner.timeout", "no greeting: %s", msg);
 		sd_finding_cause(f, "the server accepted the TCP connection but never sent a complete 220 greeting: "
 				    "it is overloaded, it tarpits this client for longer than the timeout, a proxy or "
@@ -125,9 +137,40 @@ static void protocol_flags(sd_report *r, const sd_reply *g)
 		sd_report_finding(r, SD_WARN, "banner.too_many_lines", "greeting has more lines than smtp-diag keeps");
 }
 
+/* masked - a greeting an inspecting firewall replaced by asterisks (Cisco
+ * ASA/PIX ESMTP inspection keeps only a few digits and spaces) */
+static int masked(const char *line)
+{
+	size_t stars = 0, other = 0;
+
+	for (const char *c = line; *c != '\0'; c++) {
+		if (*c == '*')
+			stars++;
+		else if (isdigit((unsigned char)*c))
+			other++;
+		else if (*c != ' ')
+			return 0;
+	}
+	return stars >= 6 && stars >= other;
+}
+
 static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char *line)
 {
 	size_t n = strcspn(line, " \t");
+
+	if (masked(line)) {
+		sd_report_fact_bool(r, "masked", true);
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.masked",
+						  "greeting masked by a firewall's SMTP inspection: \"%.60s\"", line);
+		sd_finding_cause(f, "a firewall in front of the server inspects SMTP (Cisco ASA 'inspect esmtp', "
+				    "PIX 'fixup smtp') and replaces the greeting with asterisks; the same inspection "
+				    "strips STARTTLS from the EHLO reply (XXXXXXXA) and refuses the STARTTLS command, "
+				    "so mail to this server cannot be encrypted");
+		sd_finding_fix(f, "on the firewall, not the mail server: policy-map global_policy, class "
+				  "inspection_default, 'no inspect esmtp' (PIX: 'no fixup protocol smtp 25'), or an ESMTP "
+				  "inspection policy-map with 'allow-tls'");
+		return;
+	}
 
 	sd_report_fact_str(r, "hostname", "%.*s", (int)n, line);
 	if (!looks_like_host(line, n)) {
@@ -148,7 +191,12 @@ static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char
 	if (expect == NULL && looks_like_host(server, strlen(server)) && strchr(server, ':') == NULL &&
 	    !isdigit((unsigned char)server[strlen(server) - 1]))
 		expect = server;
-	if (expect != NULL && (strlen(expect) != n || strncasecmp(expect, line, n) != 0)) {
+	/* absolute names ("mail.example.") are the same name without the dot */
+	size_t gn = n > 1 && line[n - 1] == '.' ? n - 1 : n;
+	size_t en = expect != NULL ? strlen(expect) : 0;
+	if (en > 1 && expect[en - 1] == '.')
+		en--;
+	if (expect != NULL && (en != gn || strncasecmp(expect, line, gn) != 0)) {
 		sd_finding *f = sd_report_finding(r, expect == server ? SD_INFO : SD_WARN, "banner.hostname_mismatch",
 						  "greeting names %.*s, expected %s", (int)n, line, expect);
 		sd_finding_cause(f, "the server's configured host name differs from the name it is reached by; "
@@ -252,9 +300,18 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						  "multi-line greeting with a %.1f s pause between its lines", pause / 1000);
 		sd_finding_cause(f, "a deliberate early-talker test (Postfix postscreen_greet_wait with a "
 				    "multi-line banner): spam bots that talk before the last line are rejected");
-	} else if (info_ms > 0 && g->first_byte_ms >= (double)info_ms) {
+	} else if (info_ms > 0 && g->elapsed_ms >= (double)info_ms && pause >= (double)info_ms / 2) {
+		/* the whole reply is what a sender waits for, not its first byte */
 		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.delayed",
-						  "greeting arrived after %.1f s", g->first_byte_ms / 1000);
+						  "greeting took %.1f s to arrive in full, trickled (first byte after "
+						  "%.1f s)", g->elapsed_ms / 1000, g->first_byte_ms / 1000);
+		sd_finding_cause(f, "the server sends its greeting a few bytes at a time: a tarpit or slow "
+				    "responder that makes bulk senders give up (patient senders still get through)");
+		sd_finding_fix(f, "if not deliberate: look for a filter or proxy in front of the server; senders "
+				  "with short greeting timeouts will defer");
+	} else if (info_ms > 0 && g->elapsed_ms >= (double)info_ms) {
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.delayed",
+						  "greeting arrived after %.1f s", g->elapsed_ms / 1000);
 		sd_finding_cause(f, "a deliberate greeting delay (tarpit or greet pause: Sendmail greet_pause, "
 				    "Exim smtp_banner delay, postscreen), or a server busy before it can answer "
 				    "(DNS lookups of the client at connect time are a common cause)");

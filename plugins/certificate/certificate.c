@@ -6,7 +6,9 @@
  * problem: expired or not yet valid, expiring soon, not valid for the host
  * name (RFC 6125), self-signed, missing intermediate, untrusted chain,
  * weak key, SHA-1 or MD5 signature. Verification used the system trust
- * store or --ca-file; the handshake itself never depends on it.
+ * store or --ca-file; the handshake itself never depends on it. When the
+ * session sent SNI, one more handshake without it (a fresh connection to
+ * the same address) shows what senders that send no SNI get.
  */
 #include <stdio.h>
 #include <string.h>
@@ -153,10 +155,73 @@ static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p)
 			  "private CA, give it with --ca-file");
 }
 
+/* without_sni - the certificate a sender without SNI gets (many MTAs send
+ * none unless configured): a fresh connection to the same address, named
+ * by its address literal so that no SNI goes out */
+static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const char *name)
+{
+	const char *peer = sd_session_peer(s);
+
+	if (t->sni[0] == '\0' || peer[0] == '\0')
+		return; /* no SNI was sent: the certificate above is what everyone gets */
+	sd_session *f = sd_session_open_host(s, peer, peer);
+	const sd_tls_info *u = NULL;
+	if (strcmp(sd_session_tls_mode(s), "implicit") == 0 ? sd_session_connect(f) == 0
+							   : sd_session_starttls(f) == 0)
+		u = sd_session_tls(f);
+	if (u == NULL)
+		u = sd_session_tls_broken(f);
+	if (u == NULL || u->nchain == 0) {
+		const char *msg = "no certificate";
+		if (u == NULL)
+			sd_session_error(f, &msg);
+		sd_report_fact_str(r, "without_sni", "handshake failed: %s", msg);
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "certificate.sni_required",
+						   "without SNI the TLS handshake fails: %s", msg);
+		sd_finding_cause(fd, "the server picks its certificate by the name the client sends (SNI) and has "
+				     "none for clients that send no name; many MTAs send no SNI unless configured "
+				     "(Postfix smtp_tls_servername is empty by default), so they cannot use TLS");
+		sd_finding_fix(fd, "configure a default certificate for %s used when no SNI is sent (Postfix: "
+				   "smtpd_tls_chain_files beside tls_server_sni_maps; Exim: tls_certificate without "
+				   "${tls_sni})", name);
+		sd_session_free(f);
+		return;
+	}
+	const sd_cert *leaf = &t->chain[0], *other = &u->chain[0];
+	int same = strcmp(leaf->sha256, other->sha256) == 0;
+	int good = u->verified && sd_cert_matches_host(other, name);
+	sd_report_fact_str(r, "without_sni", "%s", same ? "same certificate" : other->subject);
+	if (!same && !good) {
+		char why[320] = "";
+		if (!sd_cert_matches_host(other, name))
+			snprintf(why, sizeof(why), "not valid for %s", name);
+		if (!u->verified)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s", why[0] ? ", " : "",
+				 other->self_signed ? "self-signed" : "does not verify");
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "certificate.sni_required",
+						   "without SNI the server presents another certificate (%s): %s",
+						   other->subject, why);
+		sd_finding_detail(fd, "sha256", "%s", other->sha256);
+		sd_finding_cause(fd, "the certificate depends on SNI: with the name %s the server shows a good one, "
+				     "without a name its default one, which fails verification; many MTAs send no "
+				     "SNI unless configured (Postfix smtp_tls_servername is empty by default), so "
+				     "senders that verify (MTA-STS, DANE, enforced TLS) refuse it", t->sni);
+		sd_finding_fix(fd, "make the good certificate for %s the default one (Postfix: smtpd_tls_chain_files; "
+				   "tls_server_sni_maps only for the other names; Exchange: the certificate bound to "
+				   "the connector's Fqdn)", name);
+	} else if (!same) {
+		sd_report_note(r, "without SNI: another certificate (%s), also valid for %s", other->subject, name);
+	}
+	sd_session_free(f);
+}
+
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_tls_info *t = sd_session_tls(s);
 	char a[32], b[32];
+
+	if (t == NULL) /* a server that demands a client certificate sent its own first */
+		t = sd_session_tls_broken(s);
 
 	sd_report_phase(r, "Certificate");
 	if (t == NULL) {
@@ -238,6 +303,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	keys_and_signatures(r, t, p);
 	trust(r, t, p);
+	without_sni(s, r, t, name);
 	sd_report_summary(r, "%s, %lld days left%s", leaf->common_name[0] ? leaf->common_name : leaf->subject,
 			  (long long)((leaf->not_after - time(NULL)) / 86400), t->verified ? ", trusted" : "");
 	return SD_RUN_DONE;

@@ -9,7 +9,10 @@
  * handshake needs its own SMTP connection (and STARTTLS), run `parallel` at
  * a time. A 421 or a refused connection is the server limiting us: the
  * probe waits and retries, and a probe that never gets through makes the
- * result "incomplete" rather than "not supported".
+ * result "incomplete" rather than "not supported". A probe connection whose
+ * EHLO lacks STARTTLS (or that refuses it) never sent a ClientHello: it is
+ * retried at once (a load balancer may pick another node), and if it never
+ * gets through, its versions are "unknown", never "not accepted".
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -64,7 +67,9 @@ typedef struct scan {
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* a job was added, or the last one ended */
 	int handshakes, rate_limited, incomplete;
-	char last_error[256];
+	int unknown[NVERSIONS];     /* probes of the version that never got an answer */
+	int offered, not_offered;   /* probe connections whose EHLO had STARTTLS / had not (or refused it) */
+	char last_error[256], no_starttls_error[256];
 } scan;
 
 static size_t find_suite(const scan *sc, const char *name)
@@ -99,7 +104,8 @@ static void pause_ms(long long ms)
 }
 
 /* probe - one handshake offering IDX at version V, with rate-limit retries;
- * 1 accepted (*chosen set), 0 refused, -1 could not find out */
+ * 1 accepted (*chosen set), 0 refused, -1 could not find out, -2 never got
+ * to a ClientHello (no STARTTLS on any connection tried) */
 static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
 {
 	char *list = list_of(sc, idx, n);
@@ -117,13 +123,25 @@ static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
 	for (int t = 0; t < (tries > 0 ? tries : 1); t++) {
 		/* the server's choice is all enumeration needs */
 		int ran = sd_session_tls_hello_probe(sc->s, &pr, &res);
+		int no_tls = !res.accepted && res.error == SD_ERR_NO_STARTTLS;
 		pthread_mutex_lock(&sc->lock);
 		sc->handshakes++;
 		if (res.rate_limited)
 			sc->rate_limited++;
-		if (!res.accepted && !res.refused_by_server)
+		if (no_tls) {
+			sc->not_offered++;
+			snprintf(sc->no_starttls_error, sizeof(sc->no_starttls_error), "%s", res.message);
+		} else if (res.accepted || res.refused_by_server) {
+			sc->offered++;
+		}
+		if (!res.accepted && !res.refused_by_server && !no_tls)
 			snprintf(sc->last_error, sizeof(sc->last_error), "%s", res.message);
 		pthread_mutex_unlock(&sc->lock);
+		if (no_tls) {
+			rc = -2; /* try another connection at once: it may reach another node */
+			continue;
+		}
+		rc = -1;
 		if (ran == 0 && res.accepted) {
 			*chosen = find_suite(sc, res.cipher);
 			rc = *chosen != (size_t)-1 && res.version == versions[v].number ? 1 : -1;
@@ -167,7 +185,9 @@ static void run_job(scan *sc, job *j)
 			return;
 		if (rc < 0) {
 			pthread_mutex_lock(&sc->lock);
-			sc->incomplete++;
+			sc->unknown[j->v]++;
+			if (rc == -1)
+				sc->incomplete++;
 			pthread_mutex_unlock(&sc->lock);
 			return;
 		}
@@ -500,7 +520,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", sc.suites[i].name);
 				count++;
 			}
-		sd_report_fact_map_add(r, "protocols", versions[v].name, count > 0 ? "accepted" : "not accepted");
+		/* a version whose probes never got an answer proves nothing */
+		sd_report_fact_map_add(r, "protocols", versions[v].name,
+				       count > 0 ? "accepted" : sc.unknown[v] > 0 ? "unknown" : "not accepted");
 		if (count > 0) {
 			sd_report_note(r, "%s (%d):%s", versions[v].name, count, line);
 			if (lowest < 0)
@@ -536,8 +558,32 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_fix(f, "run again with parallel: 1 and a longer backoff in the profile, or allow this "
 				  "client more connections (Postfix: smtpd_client_connection_rate_limit)");
 	}
+	if (sc.not_offered > 0) {
+		/* the session this check started from had STARTTLS: count it */
+		int n = sc.offered + sc.not_offered + 1, k = sc.offered + 1;
+		sd_report_fact_int(r, "starttls_offered_connections", k);
+		sd_report_fact_int(r, "probe_connections", n);
+		sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.starttls_inconsistent",
+						  "STARTTLS offered on %d of %d connections: %s", k, n,
+						  total == 0 ? "protocol versions and suites not determined"
+							     : "results incomplete");
+		sd_finding_detail(f, "last", "%s", sc.no_starttls_error);
+		sd_finding_cause(f, "connections to the same address get different answers to EHLO or STARTTLS: a "
+				    "load balancer in front of nodes configured differently (one without a "
+				    "certificate or TLS), or a server that offers TLS only sometimes (a connection or "
+				    "TLS session limit); senders that reach such a node deliver in plain text (last: %s)",
+				 sc.no_starttls_error);
+		sd_finding_fix(f, "give every node behind the address the same TLS configuration (Postfix: "
+				  "smtpd_tls_security_level = may and smtpd_tls_chain_files on each), then run again");
+	}
 	if (total == 0) {
-		sd_report_finding(r, SD_CRIT, "cipher.none", "no protocol version and cipher suite was accepted");
+		int unknown = 0;
+		for (int v = 0; v < NVERSIONS; v++)
+			unknown += sc.unknown[v] > 0;
+		if (unknown == 0)
+			sd_report_finding(r, SD_CRIT, "cipher.none", "no protocol version and cipher suite was accepted");
+		else
+			sd_report_summary(r, "not determined: no probe reached a TLS handshake");
 		goto out;
 	}
 	int minv = version_index(sd_param_string(p, "min_version"));

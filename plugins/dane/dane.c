@@ -185,6 +185,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 
 	const sd_tls_info *tls = sd_session_tls(s);
+	if (tls == NULL) /* a server that wants a client certificate still showed its own */
+		tls = sd_session_tls_broken(s);
 	if (tls == NULL && strcmp(sd_session_tls_mode(s), "none") == 0) {
 		/* the user asked for no TLS: say what is published, match nothing */
 		sd_report_summary(r, "%zu TLSA record%s; not matched against a certificate (--tls none)", a->n,

@@ -124,6 +124,21 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		return SD_RUN_DONE;
 	}
 
+	if (e->first_line_keyword != NULL) {
+		const char *kw = e->first_line_keyword;
+		sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.malformed",
+						  "malformed EHLO reply: its first line is the keyword %s, not the "
+						  "server's domain (RFC 5321 4.1.1.1)", kw);
+		sd_finding_detail(f, "keyword", "%s", kw);
+		sd_finding_cause(f, "the first line of a 250 EHLO reply must carry the server's domain, and "
+				    "senders read it as that: they take '%s' for the server's name and do not see %s "
+				    "as a capability%s. The reply's format is the fault (a broken SMTP proxy, filter or "
+				    "hand-written responder), not a missing feature: smtp-diag read %s from it anyway",
+				 kw, kw, strcasecmp(kw, "STARTTLS") == 0 ? ", so they send mail in plain text" : "", kw);
+		sd_finding_fix(f, "make the server (or the proxy in front of it) answer EHLO with '250-<its host "
+				  "name>' first and one capability per line after it");
+	}
+
 	char line[2048] = "";
 	for (size_t i = 0; i < e->ncaps; i++) {
 		const sd_capability *c = &e->caps[i];

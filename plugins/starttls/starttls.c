@@ -97,6 +97,26 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
 				  ">=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL and enable TLS 1.2 for .NET");
 	}
+	/* a key exchange common senders refuse: OpenSSL security level 2 (the
+	 * default of Debian, Ubuntu, RHEL) wants 112-bit strength, DH >= 2048 */
+	sd_report_fact_int(r, "kx_bits", t->kx_bits);
+	if ((t->kx_finite_field && t->kx_bits > 0 && t->kx_bits < 2048) ||
+	    (!t->kx_finite_field && t->kx_security_bits > 0 && t->kx_security_bits < 128)) {
+		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.weak_dh",
+						  "weak key exchange: %s (%d-bit %s)", t->group[0] ? t->group : "?",
+						  t->kx_bits, t->kx_finite_field ? "finite-field DH group" : "curve");
+		sd_finding_cause(f, "%s; senders with the common OpenSSL security level 2 (Debian, Ubuntu and RHEL "
+				    "defaults: 'dh key too small') %s, so they fall back to plain text or defer the mail",
+				 t->kx_finite_field ? "the server's DHE group is below 2048 bits (Logjam range)"
+						    : "the server's ECDHE curve is below 256 bits",
+				 t->kx_finite_field || t->kx_security_bits < 112 ? "cannot complete the TLS handshake"
+										  : "at a higher level cannot complete it");
+		sd_finding_fix(f, t->kx_finite_field
+					  ? "Postfix: remove smtpd_tls_dh1024_param_file (or point it at a 2048-bit file "
+					    "from 'openssl dhparam 2048'); Exim: tls_dhparam = ffdhe2048; prefer ECDHE suites"
+					  : "offer X25519 and P-256 (Postfix: tls_eecdh_auto_curves = X25519 X448 prime256v1 "
+					    "secp384r1)");
+	}
 	if (!t->forward_secrecy && sd_param_bool(p, "require_forward_secrecy")) {
 		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.no_forward_secrecy",
 						  "key exchange without forward secrecy (%s)", t->cipher);
@@ -122,8 +142,27 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 		sd_session_free(f);
 		return;
 	}
+	/* the same address, another connection, and no STARTTLS: unlike nodes */
+	const sd_ehlo *main_e = sd_session_ehlo_plain(s) != NULL ? sd_session_ehlo_plain(s) : sd_session_ehlo(s);
+	if (sd_ehlo_find(main_e, "STARTTLS") != NULL && sd_ehlo_find(e, "STARTTLS") == NULL) {
+		sd_report_fact_bool(r, "starttls_consistent", false);
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.inconsistent",
+						   "STARTTLS offered on 1 of 2 connections: the second connection's EHLO "
+						   "reply did not offer it");
+		sd_finding_cause(fd, "connections to the same address get different EHLO replies: a load "
+				     "balancer in front of nodes configured differently (one without TLS or a "
+				     "certificate), or a server that offers TLS only sometimes; senders that reach "
+				     "such a node deliver in plain text");
+		sd_finding_fix(fd, "give every node behind the address the same TLS configuration (Postfix: "
+				   "smtpd_tls_security_level = may and smtpd_tls_chain_files on each)");
+	}
 	int auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
 	int refused = m->code == 530 || (m->code / 100 == 5 && strncmp(m->enhanced, "5.7.0", 5) == 0);
+	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */
+	const char *kind = sd_diagnose_reply(f, "mail", m);
+	if (m->code / 100 == 5 && kind != NULL &&
+	    (strcmp(kind, "smtp.starttls_required") == 0 || strcmp(kind, "smtp.encryption_required") == 0))
+		refused = 1;
 	char said[256];
 	/* the reply belongs to the probe session: keep what we need before freeing it */
 	snprintf(said, sizeof(said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
@@ -133,17 +172,31 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 		(void)sd_session_command(f, "RSET");
 	sd_session_free(f);
 
-	if (refused && !auth_plain) {
-		sd_finding *fd = sd_report_finding(r, expect ? SD_OK : SD_INFO, expect ? "starttls.enforced" : "starttls.required",
+	if (refused && !auth_plain && expect) {
+		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",
 						   "TLS required: MAIL FROM before STARTTLS is refused (%s)", said);
 		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that answers "
 				     "'530 Must issue a STARTTLS command first' is not using STARTTLS and must be "
-				     "configured to%s",
-				 expect ? "" : " (RFC 3207 5: a publicly referenced MX must not require TLS, or "
-					       "senders without TLS cannot deliver)");
+				     "configured to");
 		sd_finding_fix(fd, "client side: enable STARTTLS (Postfix client: smtp_tls_security_level = may or "
-				   "encrypt)%s", expect ? "" : "; server side, for a public MX: Postfix "
-							    "smtpd_tls_security_level = may");
+				   "encrypt)");
+		return;
+	}
+	if (refused && !auth_plain) {
+		/* an MX profile: every sender must be able to deliver, TLS or not */
+		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.required",
+						   "MAIL FROM before STARTTLS is refused (%s): senders without TLS "
+						   "cannot deliver to this MX", said);
+		sd_finding_cause(fd, "the server requires TLS before a transaction (Postfix smtpd_tls_security_level "
+				     "= encrypt, Exchange -RequireTLS on the Receive Connector, an Exim ACL that denies "
+				     "unencrypted MAIL); RFC 3207 section 4: a publicly-referenced SMTP server must not "
+				     "require STARTTLS, so senders without TLS, or whose handshake with this server "
+				     "fails, bounce or defer their mail");
+		sd_finding_fix(fd, "on port 25 offer TLS without requiring it: Postfix smtpd_tls_security_level = "
+				   "may (keep encrypt for the submission service on port 587 in master.cf); Exchange "
+				   "Set-ReceiveConnector -RequireTLS $false on the Internet-facing connector; Exim: drop "
+				   "the '!encrypted' deny from acl_smtp_mail. To require TLS from senders that can do "
+				   "it, publish MTA-STS or DANE instead");
 		return;
 	}
 	if (expect) {
@@ -158,6 +211,55 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 	}
 }
 
+/* inspected - signs of a firewall's SMTP inspection (Cisco ASA/PIX ESMTP
+ * inspection): a greeting of asterisks and digits, or STARTTLS masked as
+ * 'XXXXXXXA' in the EHLO reply */
+static int inspected(sd_session *s, const sd_ehlo *e)
+{
+	const sd_reply *g = sd_session_greeting(s);
+	const char *l = g != NULL && g->nlines > 0 ? g->lines[0] : "";
+	size_t stars = 0, digits = 0, bad = 0;
+
+	for (const char *c = l; *c != '\0'; c++)
+		stars += *c == '*', digits += *c >= '0' && *c <= '9', bad += *c != '*' && *c != ' ' &&
+									   !(*c >= '0' && *c <= '9');
+	if (stars >= 6 && stars >= digits && bad == 0)
+		return 1;
+	for (size_t i = 0; e != NULL && i < e->ncaps; i++) {
+		size_t n = strlen(e->caps[i].keyword);
+		if (n > 4 && strspn(e->caps[i].keyword, "X") == n - 1 && e->caps[i].keyword[n - 1] == 'A')
+			return 1;
+	}
+	return 0;
+}
+
+#define INSPECTION_CAUSE                                                                                       \
+	"a firewall in front of the server inspects SMTP (Cisco ASA 'inspect esmtp', PIX 'fixup smtp'): it "    \
+	"masks the greeting with asterisks, replaces STARTTLS in the EHLO reply by 'XXXXXXXA' and answers 500 " \
+	"to the STARTTLS command; the mail server behind it may well have TLS configured"
+#define INSPECTION_FIX                                                                                           \
+	"turn off ESMTP inspection on the firewall, not on the mail server: policy-map global_policy, class "     \
+	"inspection_default, 'no inspect esmtp' (PIX: 'no fixup protocol smtp 25'), or an ESMTP inspection "      \
+	"policy-map with 'allow-tls'"
+
+/* client_cert_required - the server asked for a client certificate and
+ * ended the handshake (ALERT) when none came */
+static void client_cert_required(sd_report *r, const char *alert, const char *version)
+{
+	sd_finding *f = sd_report_finding(r, SD_CRIT, "starttls.client_cert_required",
+					  "the server requires a client certificate: %s alert after its "
+					  "CertificateRequest%s%s", alert[0] ? alert : "an", version ? ", " : "",
+					  version ? version : "");
+	sd_finding_detail(f, "alert", "%s", alert);
+	sd_finding_cause(f, "the listener demands a certificate from every client (Postfix "
+			    "smtpd_tls_req_ccert = yes, Exchange/IIS 'require client certificates', a mutual-TLS "
+			    "relay setup); senders without one, which is nearly every MTA on the Internet, cannot "
+			    "use TLS with it and fall back to plain text or defer");
+	sd_finding_fix(f, "on a public MX ask for client certificates without requiring them (Postfix: "
+			  "smtpd_tls_ask_ccert = yes, smtpd_tls_req_ccert = no); require them only on a relay "
+			  "port for known partners");
+}
+
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -167,6 +269,13 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 
 	sd_report_fact_str(r, "error", "%s", sd_error_name(e));
 	if (e == SD_ERR_STATE && last != NULL && last->code != 220 && sd_session_tls(s) == NULL) {
+		if ((last->code == 500 || last->code == 502) && inspected(s, sd_session_ehlo_plain(s))) {
+			f = sd_report_finding(r, SD_CRIT, "starttls.refused",
+					      "a firewall's SMTP inspection strips STARTTLS: %s", msg);
+			sd_finding_cause(f, INSPECTION_CAUSE);
+			sd_finding_fix(f, INSPECTION_FIX);
+			return SD_RUN_FAILED;
+		}
 		f = sd_report_finding(r, SD_CRIT, "starttls.refused", "%s", msg);
 		sd_finding_cause(f, last->code == 454
 					    ? "the server advertises STARTTLS but cannot start TLS: its certificate or key "
@@ -193,6 +302,14 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 		f = sd_report_finding(r, SD_CRIT, "starttls.ehlo_after_tls", "EHLO after the TLS handshake failed: %s",
 				      msg);
 		sd_finding_cause(f, "the session broke right after the handshake (RFC 3207 4.2 requires a new EHLO)");
+	} else if (strstr(msg, "requires a client certificate") != NULL) {
+		const char *a = strstr(msg, "(");
+		char alert[48] = "";
+		if (a != NULL)
+			sscanf(a + 1, "%47[a-z_]", alert);
+		client_cert_required(r, alert, NULL);
+		if (sd_session_tls_broken(s) != NULL)
+			return SD_RUN_DONE; /* its certificate came first: let it be judged */
 	} else {
 		f = sd_report_finding(r, SD_CRIT, "starttls.handshake_failed", "TLS handshake failed: %s", msg);
 		sd_finding_cause(f, e == SD_ERR_TIMEOUT
@@ -228,18 +345,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		return failed(s, r);
 	sd_report_fact_bool(r, "advertised", sd_ehlo_find(e, "STARTTLS") != NULL);
 	if (sd_ehlo_find(e, "STARTTLS") == NULL) {
-		int masked = 0;
-		for (size_t i = 0; i < e->ncaps; i++)
-			if (strspn(e->caps[i].keyword, "X") == strlen(e->caps[i].keyword) - 1 &&
-			    e->caps[i].keyword[strlen(e->caps[i].keyword) - 1] == 'A' && strlen(e->caps[i].keyword) > 4)
-				masked = 1;
+		int masked = inspected(s, e);
 		int required = sd_param_bool(p, "required");
-		sd_finding *f = sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
-						  "STARTTLS is not offered: mail to this server travels unencrypted");
-		sd_finding_cause(f, masked ? "a firewall with SMTP inspection replaced STARTTLS by 'XXXXXXXA' "
-					     "(Cisco ASA/PIX ESMTP inspection)"
+		sd_finding *f = masked ? sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
+							   "a firewall's SMTP inspection strips STARTTLS: mail to this "
+							   "server travels unencrypted")
+				       : sd_report_finding(r, required ? SD_CRIT : SD_WARN, "starttls.missing",
+							   "STARTTLS is not offered: mail to this server travels "
+							   "unencrypted");
+		sd_finding_cause(f, masked ? INSPECTION_CAUSE
 					   : "TLS is not enabled on this listener, or no certificate is configured");
-		sd_finding_fix(f, masked ? "disable ESMTP inspection (or its STARTTLS masking) on the firewall"
+		sd_finding_fix(f, masked ? INSPECTION_FIX
 					 : "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files; "
 					   "Exchange: Enable-ExchangeCertificate -Services SMTP for a certificate with "
 					   "the server's name");
@@ -249,8 +365,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	if (sd_param_bool(p, "probe_enforcement"))
 		probe_enforcement(s, p, r);
-	if (sd_session_starttls(s) != 0)
+	if (sd_session_starttls(s) != 0) {
+		const sd_tls_info *t = sd_session_tls(s);
+		if (t != NULL && t->cert_requested && t->alert[0] != '\0') {
+			/* TLS 1.3: the server judges our (empty) Certificate after
+			 * our Finished, so its alert came with the first read */
+			describe(r, t, p);
+			client_cert_required(r, t->alert, t->version);
+			return SD_RUN_DONE; /* its certificate was received: let it be judged */
+		}
 		return failed(s, r);
+	}
 	describe(r, sd_session_tls(s), p);
 	caps_diff(r, sd_session_ehlo_plain(s), sd_session_ehlo(s));
 	return SD_RUN_DONE;

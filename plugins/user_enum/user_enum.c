@@ -8,7 +8,10 @@
  * discloses existence when the two answers differ (250/251 against 550).
  * VRFY or EXPN doing so is a leak to report; RCPT doing so is what a
  * server should do (refusing unknown recipients avoids backscatter), so it
- * is noted with the usual mitigation rather than flagged.
+ * is noted with the usual mitigation rather than flagged. A temporary
+ * answer (4xx: greylisting, rate limits) to either address says nothing
+ * about existence: that method is "not determined", never "same answer",
+ * and a 2xx against a 4xx is not disclosure either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,7 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-typedef enum { M_UNKNOWN, M_DISABLED, M_NO_ANSWER_GIVEN, M_SAME, M_DISCLOSES } method_verdict;
+typedef enum { M_UNKNOWN, M_DISABLED, M_NO_ANSWER_GIVEN, M_SAME, M_DISCLOSES, M_TEMPORARY } method_verdict;
 
 /* judge - what a pair of answers (existing, random) says */
 static method_verdict judge(const sd_reply *known, const sd_reply *random)
@@ -34,6 +37,8 @@ static method_verdict judge(const sd_reply *known, const sd_reply *random)
 	if (known == NULL || random == NULL)
 		return M_UNKNOWN;
 	int k = known->code, x = random->code;
+	if (k / 100 == 4 || x / 100 == 4)
+		return M_TEMPORARY; /* greylisted or deferred: the final answer was not given */
 	if (k == 502 || k == 500 || k == 504 || (k == 550 && x == 550 && strstr(known->enhanced, "5.5") != NULL))
 		return M_DISABLED;
 	if (k == 252 && x == 252)
@@ -46,7 +51,7 @@ static method_verdict judge(const sd_reply *known, const sd_reply *random)
 static const char *verdict_name(method_verdict v)
 {
 	static const char *const n[] = { "no answer", "disabled", "answers 252 (no information)", "same answer",
-					 "discloses existence" };
+					 "discloses existence", "not determined (greylisted / temporary)" };
 	return n[v];
 }
 
@@ -130,6 +135,27 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(fd, "the server refuses unknown recipients during the SMTP dialogue, which avoids "
 				     "backscatter but lets a client test addresses one by one");
 		sd_finding_fix(fd, "keep it, and limit how fast one client can try recipients");
+	}
+	const char *tmp_name[3] = { "VRFY", "EXPN", "RCPT" };
+	const sd_reply *tmp_pair[3][2] = { { vk, vx }, { ek, ex }, { rk, rx } };
+	method_verdict tmp_v[3] = { vrfy, expn, rcpt };
+	for (int i = 0; i < 3; i++) {
+		if (tmp_v[i] != M_TEMPORARY)
+			continue;
+		const sd_reply *a = tmp_pair[i][0], *b = tmp_pair[i][1];
+		const sd_reply *t4 = a->code / 100 == 4 ? a : b;
+		sd_finding *fd = sd_report_finding(r, SD_INFO, "user_enum.not_determined",
+						   "%s not determined: a temporary answer (%s: %d, %s: %d)", tmp_name[i],
+						   known, a->code, xuser, b->code);
+		sd_finding_detail(fd, "method", "%s", tmp_name[i]);
+		const char *kind = sd_diagnose_reply(s, "rcpt", t4);
+		sd_finding_cause(fd, "%s %d %s is a temporary refusal (%s): the server did not give its final "
+				     "answer, so the two addresses cannot be compared", tmp_name[i], t4->code,
+				 t4->nlines ? t4->lines[0] : "",
+				 kind != NULL && strcmp(kind, "smtp.greylisted") == 0 ? "greylisting" : "greylisting, a rate "
+				 "limit or a lookup failure");
+		sd_finding_fix(fd, "nothing to fix for enumeration; to test it, whitelist this client from "
+				   "greylisting (Postfix postgrey/policyd: the client's address) and run again");
 	}
 	sd_report_summary(r, "VRFY %s, EXPN %s, RCPT %s", verdict_name(vrfy), verdict_name(expn), verdict_name(rcpt));
 	sd_session_free(f); /* last: the replies above belong to it */

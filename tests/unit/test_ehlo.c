@@ -97,6 +97,30 @@ static void test_many_args_capped(void **state)
 	sd_reply_free(r);
 }
 
+/* test_keyword_first_line - a keyword where the domain belongs is still a
+ * capability, the domain is empty and the fault is recorded */
+static void test_keyword_first_line(void **state)
+{
+	(void)state;
+	sd_reply *r = parse("250-STARTTLS\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+	sd_ehlo *e = sd_ehlo_parse(r, 1);
+
+	assert_string_equal(e->domain, "");
+	assert_string_equal(e->first_line_keyword, "STARTTLS");
+	assert_int_equal(e->ncaps, 3);
+	assert_non_null(sd_ehlo_find(e, "STARTTLS"));
+	sd_ehlo_free(e);
+	sd_reply_free(r);
+	/* a NetBIOS-style name without dots is a name, not a keyword */
+	r = parse("250-EXCH01 Hello [192.0.2.1]\r\n250 STARTTLS\r\n");
+	e = sd_ehlo_parse(r, 1);
+	assert_string_equal(e->domain, "EXCH01");
+	assert_null(e->first_line_keyword);
+	assert_int_equal(e->ncaps, 1);
+	sd_ehlo_free(e);
+	sd_reply_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_lowercase_and_duplicates),
 		cmocka_unit_test(test_helo_has_no_caps),
 		cmocka_unit_test(test_many_args_capped),
+		cmocka_unit_test(test_keyword_first_line),
 	};
 	return cmocka_run_group_tests_name("EHLO parser", tests, NULL, NULL);
 }
