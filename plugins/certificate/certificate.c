@@ -84,8 +84,12 @@ static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_par
 	    (strcasecmp(leaf->key_type, "EC") == 0 && leaf->key_bits < 224)) {
 		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.weak_key", "weak %s key of %d bits",
 						  leaf->key_type, leaf->key_bits);
-		sd_finding_cause(f, "keys this small can be factored or are refused by current clients");
-		sd_finding_fix(f, "issue a new certificate with an RSA 2048+ or ECDSA P-256 key; %s", fix_install);
+		sd_finding_cause(f, "keys this small can be factored or are refused by current clients (the profile "
+				    "asks for RSA keys of at least %lld bits, EC keys of at least 224)", min_rsa);
+		/* the numbers are the profile's, never a fixed 2048 that could
+		 * contradict a stricter baseline (BSI TR-03108: 3000) */
+		sd_finding_fix(f, "issue a new certificate with an RSA key of %lld bits or more, or an ECDSA P-256 "
+			       "key; %s", min_rsa, fix_install);
 	}
 	for (size_t i = 0; i < t->nchain; i++) {
 		const sd_cert *c = &t->chain[i];

@@ -94,8 +94,10 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 						  "negotiated %s, below the required %s", t->version, minv);
 		sd_finding_cause(f, "the server still allows, and prefers or only offers, an outdated TLS version "
 				    "(TLS 1.0/1.1 are deprecated by RFC 8996)");
-		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = "
-				  ">=TLSv1.2; Exchange: disable TLS 1.0/1.1 in SCHANNEL and enable TLS 1.2 for .NET");
+		/* the minimum is the profile's (min_version), not a fixed TLSv1.2 */
+		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols = >=%s; "
+			       "Exchange: disable the versions below %s in SCHANNEL (and enable %s for .NET)",
+			       minv, minv, minv, minv);
 	}
 	/* a key exchange common senders refuse: OpenSSL security level 2 (the
 	 * default of Debian, Ubuntu, RHEL) wants 112-bit strength, DH >= 2048 */

@@ -183,6 +183,10 @@ t.ok(r.rc == 1 and ids == ["starttls.no_forward_secrecy", "starttls.old_version"
      and st.get("version") in ("TLSv1", "TLSv1.1") and st.get("forward_secrecy") is False
      and st.get("cipher_iana", "").startswith("TLS_RSA_WITH_"),
      "legacy listener: below the minimum version and no forward secrecy, each a warning", r)
+r = audit("--port", str(LEGACY), "--checks", "starttls", "--set", "starttls.min_version=TLSv1.3")
+fix = (r.finding("starttls.old_version") or {}).get("fix") or ""
+t.ok(">=TLSv1.3" in fix and "TLSv1.2" not in fix,
+     "the old-version fix names the profile's minimum (TLSv1.3 here), not a fixed TLSv1.2", fix)
 
 # --- cipher enumeration equals a naive suite-by-suite scan with openssl s_client ---
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
@@ -554,6 +558,13 @@ t.ok(st == {"TR-03108-STARTTLS": "pass", "TR-03108-TLS-VERSION": "pass", "TR-031
             "TR-03108-SUITES": "fail", "TR-03108-CERT": "fail", "TR-03108-DANE": "fail"}
      and r.rc == 2 and not schema_errors(r.json),
      "bsi-tr-03108 on the MX: static RSA, anonymous and CBC-SHA1 suites, a 2048-bit key and no validated DANE fail", st)
+wk = r.finding("certificate.weak_key") or {}
+t.ok("3000 bits or more" in (wk.get("fix") or "") and "2048" not in (wk.get("fix") or "")
+     and "at least 3000 bits" in (wk.get("cause") or ""),
+     "bsi-tr-03108: the weak-key fix asks for the profile's 3000 bits, never a fixed 2048", wk)
+passed = [q for q in r.json.get("compliance", {}).get("requirements", []) if q["status"] == "pass"]
+t.ok(passed and all(q["evidence"] and all(":" in e for e in q["evidence"]) for q in passed),
+     "a passed requirement carries its evidence (what each deciding check saw)", passed)
 r = audit("--port", str(STRICT), "--profile", "ncsc-nl")
 st = req_status(r)
 t.ok(st == {"NCSC-STARTTLS": "pass", "NCSC-TLS-VERSION": "pass", "NCSC-CIPHERS": "pass", "NCSC-KEY-EXCHANGE": "pass",
