@@ -25,15 +25,21 @@ import time
 MARK = "SD_BATCHLAB_NETNS"
 
 
-def own_netns(t):
+def own_netns(t, private_run=False):
+    """PRIVATE_RUN: also a mount namespace with a fresh tmpfs on /run (sshd
+    wants /run/sshd; the host's /run is left alone)"""
     if os.environ.get(MARK) == "1":
         return
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
         t.skip_all("needs root, unshare and ip for a private network namespace")
     env = dict(os.environ, **{MARK: "1"})
     script = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$0" "$@"'
+    unshare = ["unshare", "-n"]
+    if private_run:
+        unshare.append("-m")
+        script = 'mount -t tmpfs -o mode=755 tmpfs /run && mkdir -m 755 /run/sshd && ' + script
     try:
-        p = subprocess.run(["unshare", "-n", "sh", "-c", script, sys.executable] + sys.argv, env=env)
+        p = subprocess.run(unshare + ["sh", "-c", script, sys.executable] + sys.argv, env=env)
     except OSError as e:
         t.skip_all("cannot make a network namespace: %s" % e)
     sys.exit(p.returncode)

@@ -15,7 +15,7 @@
 #   SMTP_DIAG_ARGS  more options (--profile, --parallel, --per-address ...)
 #
 # The output is written to shard-I.jsonl.part and renamed when smtp-diag has
-# finished, so a killed shard leaves no shard-I.jsonl and --merge names it
+# finished and its summary line is there, so a killed shard leaves no shard-I.jsonl and --merge names it
 # missing. Exit 0 when the shard ran (whatever its verdict: 0-2), 3 when it
 # could not run: the engine's "failed" then means "run it again" (a shard is
 # idempotent; GNU parallel --resume-failed, Slurm requeue).
@@ -40,7 +40,8 @@ out="$OUTDIR/shard-$index.jsonl"
 # shellcheck disable=SC2086 # SMTP_DIAG_ARGS is a list of options
 "$SMTP_DIAG" --plan "$PLAN" "$@" --jsonl --no-progress ${SMTP_DIAG_ARGS:-} > "$out.part"
 rc=$?
-if [ "$rc" -le 2 ]; then
+# a verdict (0-2) and a whole output (the summary line last): the shard ran
+if [ "$rc" -le 2 ] && [ -f "$out.part" ] && tail -n 1 "$out.part" | grep -q '"fleet"'; then
 	mv "$out.part" "$out" && exit 0
 fi
 echo "shard.sh: shard $index: smtp-diag exited $rc" >&2
