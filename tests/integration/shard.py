@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 
-from sdtest import Tap, run
+from sdtest import Tap, run, schema_errors
 from shardlab import ShardLab, read_jsonl, normalize
 
 t = Tap()
@@ -107,6 +107,10 @@ with ShardLab() as lab:
     t.ok(m.rc == 2 and summ.get("targets") == len(units) and summ.get("plan", {}).get("shards") == 4 and
          summ.get("domains", {}).get("total") == 43 and summ.get("domains", {}).get("unresolved") == 2,
          "--merge --jsonl: %d units, 43 domains, exit 2 (unreachable addresses)" % len(units), m.err[-2000:])
+    errs = [e for doc in mdocs if "domain_verdict" not in doc for e in schema_errors(doc)]
+    errs += [e for doc in read_jsonl(shard_out[0])[1:] for e in schema_errors(doc)]
+    t.ok(mdocs and not errs, "unit reports (with \"unit\") and the merged summary (plan, domains) follow "
+         "docs/report.schema.json", errs[:5])
     dv = {d["domain_verdict"]: d for d in mdocs if "domain_verdict" in d}
     refused = {"127.0.62.%d:%d" % (i, lab.port) for i in (12, 13, 14)}
     # a domain is unreachable only when all its addresses are
