@@ -99,6 +99,7 @@ static void map_free(strmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* cmp_str - qsort order of C strings */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -238,6 +239,7 @@ static const char *host_addresses(host_cache *c, const sd_resolver *r, const cha
 	return c->addrs[i];
 }
 
+/* mx_cmp - MX records by preference, then exchange name */
 static int mx_cmp(const void *a, const void *b)
 {
 	const sd_dns_record *x = a, *y = b;
@@ -338,6 +340,7 @@ static char *normalized(const char *name)
 	return d;
 }
 
+/* sd_plan_build - domains to units (see plan.h) */
 int sd_plan_build(sd_fleet_plan *p, const sd_target_list *targets, const sd_make_plan_opts *o, char **err)
 {
 	strmap m = { 0 };
@@ -392,11 +395,13 @@ int sd_plan_build(sd_fleet_plan *p, const sd_target_list *targets, const sd_make
 
 /* ---- writing and reading ---- */
 
+/* unit_cmp - units by key */
 static int unit_cmp(const void *a, const void *b)
 {
 	return strcmp(((const sd_plan_unit *)a)->key, ((const sd_plan_unit *)b)->key);
 }
 
+/* bad_cmp - unresolved domains by name */
 static int bad_cmp(const void *a, const void *b)
 {
 	return strcmp(((const sd_plan_unresolved *)a)->domain, ((const sd_plan_unresolved *)b)->domain);
@@ -420,6 +425,7 @@ static void build_index(sd_fleet_plan *p)
 	}
 }
 
+/* sd_plan_find - a unit by key through the index */
 const sd_plan_unit *sd_plan_find(const sd_fleet_plan *p, const char *key)
 {
 	if (p->index_cap == 0)
@@ -464,6 +470,7 @@ static void hex_digest(const unsigned char *md, unsigned len, char *out)
 		o += sprintf(out + o, "%02x", md[i]);
 }
 
+/* sd_plan_write - header with the hash, then the sorted lines */
 int sd_plan_write(sd_fleet_plan *p, FILE *out)
 {
 	char *body = NULL;
@@ -534,6 +541,7 @@ static int strings_of(const json_t *a, char ***v, size_t *n)
 	return 0;
 }
 
+/* sd_plan_read - a plan file, hash checked (see plan.h) */
 int sd_plan_read(sd_fleet_plan *p, const char *file, char **err)
 {
 	FILE *f = fopen(file, "r");
@@ -639,6 +647,7 @@ out:
 	return rc;
 }
 
+/* sd_plan_free_all - free everything of P */
 void sd_plan_free_all(sd_fleet_plan *p)
 {
 	for (size_t u = 0; u < p->n; u++) {
@@ -670,6 +679,7 @@ typedef struct order_item {
 	size_t unit;
 } order_item;
 
+/* order_cmp - heaviest first, then by address hash, then plan order */
 static int order_cmp(const void *a, const void *b)
 {
 	const order_item *x = a, *y = b;
@@ -704,6 +714,7 @@ static void sift_down(unsigned *h, unsigned n, const uint64_t *load, unsigned i)
 	}
 }
 
+/* sd_plan_assign - greedy heaviest-first assignment (see plan.h) */
 void sd_plan_assign(const sd_fleet_plan *p, unsigned n, unsigned *out)
 {
 	order_item *ord = sd_xcalloc(p->n + 1, sizeof(*ord));
@@ -727,6 +738,7 @@ void sd_plan_assign(const sd_fleet_plan *p, unsigned n, unsigned *out)
 	free(heap);
 }
 
+/* sd_shard_parse - "I/N" (see plan.h) */
 int sd_shard_parse(const char *text, unsigned *i, unsigned *n, char **err)
 {
 	char *end;
@@ -760,6 +772,7 @@ static int env_number(const char *name, long long *v)
 	return *end == '\0' && errno == 0 && *v >= 0 ? 1 : -1;
 }
 
+/* sd_shard_from_env - the batch engine's shard index (see plan.h) */
 int sd_shard_from_env(unsigned count, unsigned *i, unsigned *n, char **err)
 {
 	long long id, cnt, min = 0;
@@ -799,6 +812,7 @@ int sd_shard_from_env(unsigned count, unsigned *i, unsigned *n, char **err)
 	return 1;
 }
 
+/* sd_plan_shard_targets - shard I's units as targets */
 void sd_plan_shard_targets(const sd_fleet_plan *p, unsigned i, unsigned n, sd_target_list *l)
 {
 	unsigned *as = sd_xcalloc(p->n + 1, sizeof(unsigned));
@@ -853,6 +867,7 @@ typedef struct merge {
 	int failed;
 } merge;
 
+/* sev_rank - a severity word as 0 (ok) .. 3 (critical) */
 static int sev_rank(const char *s)
 {
 	if (s == NULL)
@@ -860,6 +875,7 @@ static int sev_rank(const char *s)
 	return strcmp(s, "critical") == 0 ? 3 : strcmp(s, "warning") == 0 ? 2 : strcmp(s, "info") == 0 ? 1 : 0;
 }
 
+/* rank_name - the word of a severity rank */
 static const char *rank_name(int r)
 {
 	static const char *const n[] = { "ok", "info", "warning", "critical" };
@@ -1073,6 +1089,7 @@ typedef struct dom_ref {
 	size_t unit;
 } dom_ref;
 
+/* dom_cmp - domain references by domain, then unit */
 static int dom_cmp(const void *a, const void *b)
 {
 	const dom_ref *x = a, *y = b;
@@ -1080,6 +1097,7 @@ static int dom_cmp(const void *a, const void *b)
 	return r != 0 ? r : x->unit < y->unit ? -1 : x->unit > y->unit;
 }
 
+/* tally_cmp - most frequent finding first */
 static int tally_cmp(const void *a, const void *b)
 {
 	const tally *x = a, *y = b;
@@ -1191,6 +1209,7 @@ static json_t *summary_json(merge *M, const counts *u, const counts *d)
 	return s;
 }
 
+/* sd_merge - verify, then summary, domain verdicts, JSON Lines, HTML */
 int sd_merge(const sd_merge_opts *o)
 {
 	merge M = { .o = o };

@@ -68,7 +68,7 @@ int sd_plan_write(sd_fleet_plan *p, FILE *out);
 int sd_plan_read(sd_fleet_plan *p, const char *file, char **err);
 /* sd_plan_find - the unit with KEY, or NULL */
 const sd_plan_unit *sd_plan_find(const sd_fleet_plan *p, const char *key);
-/* sd_plan_clear - free P */
+/* sd_plan_free_all - free P */
 void sd_plan_free_all(sd_fleet_plan *p);
 
 /* sd_plan_assign - OUT[u] = the shard (0..N-1) of unit u: units by weight
