@@ -691,7 +691,8 @@ static int make_plan(const sd_cli *cli)
 				.dns_timeout_ms = (int)cli->dns_timeout_ms,
 				.mx_limit = (unsigned)cli->mx_limit,
 				.port = (unsigned)cli->port,
-				.mx_map = cli->mx_map };
+				.mx_map = cli->mx_map,
+				.parallel = (unsigned)cli->parallel };
 
 	if ((cli->mx_map == NULL && collect_targets(cli, &targets, &err) != 0) ||
 	    sd_plan_build(&plan, &targets, &o, &err) != 0) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,18 +198,21 @@ static size_t add_addresses(sd_fleet_plan *p, strmap *m, const char *domain, con
 }
 
 typedef struct host_cache {
+	pthread_mutex_t lock;
 	strmap map;             /* host -> index into addrs */
 	char **names, **addrs;  /* addrs: comma list, "" none; problem in why */
 	char **why;
 	size_t n;
 } host_cache;
 
-/* host_addresses - the A and AAAA records of HOST (asked once per run);
- * "" and *why when there is none */
+/* host_addresses - the A and AAAA records of HOST, asked once per run
+ * (two threads may both ask; the first answer is kept); "" and *why when
+ * there is none. The strings stay until the cache is freed. */
 static const char *host_addresses(host_cache *c, const sd_resolver *r, const char *host, const char **why)
 {
+	pthread_mutex_lock(&c->lock);
 	size_t i = map_get(&c->map, host);
-
+	pthread_mutex_unlock(&c->lock);
 	if (i == (size_t)-1) {
 		char *list = sd_xstrdup(""), *problem = NULL;
 		sd_dns_type types[2] = { SD_DNS_A, SD_DNS_AAAA };
@@ -226,17 +230,28 @@ static const char *host_addresses(host_cache *c, const sd_resolver *r, const cha
 		}
 		if (*list == '\0' && problem == NULL)
 			problem = sd_asprintf("%s: no A or AAAA record", host);
-		c->names = sd_xrealloc(c->names, (c->n + 1) * sizeof(char *));
-		c->addrs = sd_xrealloc(c->addrs, (c->n + 1) * sizeof(char *));
-		c->why = sd_xrealloc(c->why, (c->n + 1) * sizeof(char *));
-		c->names[c->n] = sd_xstrdup(host);
-		c->addrs[c->n] = list;
-		c->why[c->n] = problem;
-		map_put(&c->map, c->names[c->n], c->n);
-		i = c->n++;
+		pthread_mutex_lock(&c->lock);
+		i = map_get(&c->map, host);
+		if (i == (size_t)-1) {
+			c->names = sd_xrealloc(c->names, (c->n + 1) * sizeof(char *));
+			c->addrs = sd_xrealloc(c->addrs, (c->n + 1) * sizeof(char *));
+			c->why = sd_xrealloc(c->why, (c->n + 1) * sizeof(char *));
+			c->names[c->n] = sd_xstrdup(host);
+			c->addrs[c->n] = list;
+			c->why[c->n] = problem;
+			map_put(&c->map, c->names[c->n], c->n);
+			i = c->n++;
+			list = problem = NULL;
+		}
+		pthread_mutex_unlock(&c->lock);
+		free(list);
+		free(problem);
 	}
+	pthread_mutex_lock(&c->lock);
+	const char *addrs = c->addrs[i];
 	*why = c->why[i];
-	return c->addrs[i];
+	pthread_mutex_unlock(&c->lock);
+	return addrs;
 }
 
 /* mx_cmp - MX records by preference, then exchange name */
@@ -248,27 +263,43 @@ static int mx_cmp(const void *a, const void *b)
 	return strcmp(x->target, y->target);
 }
 
+/* What one domain resolved to: (host, addresses) pairs, or why nothing. */
+typedef struct dom_res {
+	const char **hosts, **addrs;    /* borrowed from the cache, or the domain name */
+	size_t n;
+	char *bad;
+} dom_res;
+
+/* dom_add - HOST at ADDRS (from the cache) to D */
+static void dom_add(dom_res *d, const char *host, const char *addrs)
+{
+	d->hosts = sd_xrealloc(d->hosts, (d->n + 1) * sizeof(char *));
+	d->addrs = sd_xrealloc(d->addrs, (d->n + 1) * sizeof(char *));
+	d->hosts[d->n] = host;
+	d->addrs[d->n++] = addrs;
+}
+
 /* resolve_domain - DOMAIN's MX hosts (or its implicit MX) and their
- * addresses into units, or one unresolved entry */
-static void resolve_domain(sd_fleet_plan *p, strmap *m, host_cache *c, const sd_resolver *r, const char *domain,
+ * addresses into D, or why there is nothing to audit */
+static void resolve_domain(dom_res *d, host_cache *c, const sd_resolver *r, const char *domain,
 			   const sd_make_plan_opts *o)
 {
-	unsigned limit = o->mx_limit ? o->mx_limit : DEFAULT_MX_LIMIT, port = o->port ? o->port : 25;
+	unsigned limit = o->mx_limit ? o->mx_limit : DEFAULT_MX_LIMIT;
 	sd_dns_answer *a = sd_resolver_query(r, domain, SD_DNS_MX);
-	char *problems = NULL;
-	size_t added = 0;
+	const char *problem = NULL;
 
 	if (a->status == SD_DNS_NXDOMAIN) {
-		add_bad(p, domain, sd_xstrdup("MX: NXDOMAIN: the domain does not exist"));
+		d->bad = sd_xstrdup("MX: NXDOMAIN: the domain does not exist");
 	} else if (a->status == SD_DNS_NODATA) {   /* RFC 5321 5.1: the implicit MX */
 		const char *why, *addrs = host_addresses(c, r, domain, &why);
-		added = add_addresses(p, m, domain, domain, addrs, port);
-		if (added == 0)
-			add_bad(p, domain, sd_asprintf("no MX record and no address (implicit MX): %s", why));
+		if (*addrs)
+			dom_add(d, domain, addrs);
+		else
+			d->bad = sd_asprintf("no MX record and no address (implicit MX): %s", why);
 	} else if (a->status != SD_DNS_OK) {
-		add_bad(p, domain, sd_asprintf("MX: %s", a->error[0] ? a->error : sd_dns_status_name(a->status)));
+		d->bad = sd_asprintf("MX: %s", a->error[0] ? a->error : sd_dns_status_name(a->status));
 	} else if (a->n == 1 && (a->records[0].target[0] == '\0' || strcmp(a->records[0].target, ".") == 0)) {
-		add_bad(p, domain, sd_xstrdup("null MX (RFC 7505): the domain accepts no mail"));
+		d->bad = sd_xstrdup("null MX (RFC 7505): the domain accepts no mail");
 	} else {
 		qsort(a->records, a->n, sizeof(*a->records), mx_cmp);
 		unsigned hosts = 0;
@@ -278,16 +309,91 @@ static void resolve_domain(sd_fleet_plan *p, strmap *m, host_cache *c, const sd_
 				continue;
 			hosts++;
 			const char *addrs = host_addresses(c, r, host, &why);
-			size_t n = add_addresses(p, m, domain, host, addrs, port);
-			if (n == 0 && why != NULL && problems == NULL)
-				problems = sd_xstrdup(why);
-			added += n;
+			pthread_mutex_lock(&c->lock);   /* the cache's copy of the name outlives the answer */
+			const char *kept = c->names[map_get(&c->map, host)];
+			pthread_mutex_unlock(&c->lock);
+			if (*addrs)
+				dom_add(d, kept, addrs);
+			else if (problem == NULL)
+				problem = why;
 		}
-		if (added == 0)
-			add_bad(p, domain, sd_asprintf("no address for any MX host (%s)", problems ? problems : "?"));
+		if (d->n == 0)
+			d->bad = sd_asprintf("no address for any MX host (%s)", problem ? problem : "?");
 	}
-	free(problems);
 	sd_dns_answer_free(a);
+}
+
+/* The lookups of a plan, shared by its threads. */
+typedef struct resolve_pool {
+	const sd_resolver *r;
+	const sd_make_plan_opts *o;
+	char **names;
+	size_t n, next;
+	dom_res *out;
+	host_cache cache;
+} resolve_pool;
+
+/* resolve_main - a thread: the next domain until none is left */
+static void *resolve_main(void *arg)
+{
+	resolve_pool *P = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&P->cache.lock);
+		size_t i = P->next < P->n ? P->next++ : P->n;
+		pthread_mutex_unlock(&P->cache.lock);
+		if (i >= P->n)
+			return NULL;
+		resolve_domain(&P->out[i], &P->cache, P->r, P->names[i], P->o);
+	}
+}
+
+/* resolve_all - NAMES (sorted, unique) looked up by up to O->parallel
+ * threads, then put into P in name order, so the plan does not depend on
+ * which answer came first */
+static void resolve_all(sd_fleet_plan *p, strmap *m, const sd_resolver *r, char **names, size_t n,
+			const sd_make_plan_opts *o)
+{
+	resolve_pool P = { .r = r, .o = o, .names = names, .n = n };
+	unsigned want = o->parallel ? o->parallel : 32, started = 0, port = o->port ? o->port : 25;
+	pthread_t *th = sd_xcalloc(want, sizeof(*th));
+	pthread_attr_t attr;
+
+	P.out = sd_xcalloc(n + 1, sizeof(*P.out));
+	pthread_mutex_init(&P.cache.lock, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (want > n)
+		want = n > 0 ? (unsigned)n : 1;
+	for (; started < want; started++)
+		if (pthread_create(&th[started], &attr, resolve_main, &P) != 0)
+			break;
+	if (started == 0)
+		resolve_main(&P);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_attr_destroy(&attr);
+	free(th);
+	for (size_t i = 0; i < n; i++) {
+		dom_res *d = &P.out[i];
+		if (d->bad != NULL)
+			add_bad(p, names[i], d->bad);
+		for (size_t k = 0; k < d->n; k++)
+			add_addresses(p, m, names[i], d->hosts[k], d->addrs[k], port);
+		free(d->hosts);
+		free(d->addrs);
+	}
+	free(P.out);
+	for (size_t i = 0; i < P.cache.n; i++) {
+		free(P.cache.names[i]);
+		free(P.cache.addrs[i]);
+		free(P.cache.why[i]);
+	}
+	free(P.cache.names);
+	free(P.cache.addrs);
+	free(P.cache.why);
+	map_free(&P.cache.map);
+	pthread_mutex_destroy(&P.cache.lock);
 }
 
 /* read_mx_map - "DOMAIN HOST ADDRESS[,ADDRESS]" lines instead of DNS */
@@ -351,7 +457,6 @@ int sd_plan_build(sd_fleet_plan *p, const sd_target_list *targets, const sd_make
 		rc = read_mx_map(p, &m, o, err);
 	} else {
 		sd_resolver r;
-		host_cache c = { 0 };
 		if (o->dns_servers != NULL) {
 			if (sd_resolver_parse(&r, o->dns_servers, o->dns_timeout_ms, err) != 0) {
 				map_free(&m);
@@ -373,21 +478,11 @@ int sd_plan_build(sd_fleet_plan *p, const sd_target_list *targets, const sd_make
 		}
 		if (rc == 0) {
 			n = sort_unique(names, n);
-			for (size_t i = 0; i < n; i++)
-				resolve_domain(p, &m, &c, &r, names[i], o);
+			resolve_all(p, &m, &r, names, n, o);
 		}
 		for (size_t i = 0; i < n; i++)
 			free(names[i]);
 		free(names);
-		for (size_t i = 0; i < c.n; i++) {
-			free(c.names[i]);
-			free(c.addrs[i]);
-			free(c.why[i]);
-		}
-		free(c.names);
-		free(c.addrs);
-		free(c.why);
-		map_free(&c.map);
 	}
 	map_free(&m);
 	return rc;

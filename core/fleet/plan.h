@@ -57,6 +57,7 @@ typedef struct sd_make_plan_opts {
 	unsigned mx_limit;          /* MX hosts per domain (0: 5) */
 	unsigned port;              /* 0: 25 */
 	const char *mx_map;         /* a file "DOMAIN HOST ADDRESS[,ADDRESS]" instead of DNS */
+	unsigned parallel;          /* domains looked up at once (0: 32) */
 } sd_make_plan_opts;
 
 /* sd_plan_build - resolve every domain of TARGETS (or read O->mx_map)

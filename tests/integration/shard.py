@@ -54,6 +54,9 @@ with ShardLab() as lab:
     r2 = run("--make-plan", "--targets", lab.domains_file, "--target-type", "domain", "--dns-server", lab.dns,
              "--port", str(lab.port))
     t.ok(r2.rc == 0 and r2.out == r.out, "the same answers give the same plan, byte for byte")
+    r3 = run("--make-plan", "--targets", lab.domains_file, "--target-type", "domain", "--dns-server", lab.dns,
+             "--port", str(lab.port), "--parallel", "1")
+    t.ok(r3.rc == 0 and r3.out == r.out, "looked up one at a time (--parallel 1) or 32 at once: the same plan")
     planf = save("plan.jsonl", r.out)
 
     # ---- shards ----
