@@ -127,7 +127,8 @@ with ShardLab() as lab:
             page = f.read()
     except OSError:
         page = ""
-    t.ok("<html" in page and "big.provider.test" in page and "%d targets" % len(units) in page,
+    t.ok("<html" in page and "big.provider.test" in page and "%d targets" % len(units) in page and
+         "<th>domains</th><td>43 (" in page and "4 shards" in page and plan[0]["plan"]["hash"] in page,
          "--report writes the HTML fleet report of the merged units")
     mt = run("--merge", "--plan", planf, *files)
     t.ok(mt.rc == 2 and "[MERGE]" in mt.out and "each exactly once" in mt.out and "43 domains" in mt.out,
