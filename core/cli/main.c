@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "fleet/fleet.h"
+#include "fleet/plan.h"
 #include "wire/limiter.h"
 #include "engine/params.h"
 #include "engine/plugin_loader.h"
@@ -631,7 +632,7 @@ static int prepare_target(void *ctx, const sd_target_spec *t, sd_profile **profi
 
 /* run_fleet - many targets (or JSON Lines): the worker pool of fleet.c */
 static int run_fleet(sd_cli *cli, const char *profile_dirs, const sd_registry *reg, sd_profile *profile,
-		     const sd_target_list *targets, const sd_target_config *cfg)
+		     const sd_target_list *targets, const sd_target_config *cfg, const char *header)
 {
 	sd_plan server_plan = { 0 }, domain_plan = { 0 };
 	char *err = NULL;
@@ -671,6 +672,7 @@ static int run_fleet(sd_cli *cli, const char *profile_dirs, const sd_registry *r
 		.progress_out = stderr,
 	};
 	job.report_path = cli->report;
+	job.jsonl_header = header;
 	sd_fleet_totals totals;
 	rc = sd_fleet_run(&job, &totals);
 	if (totals.write_failed)
@@ -688,6 +690,69 @@ out:
 	return rc;
 }
 
+/* make_plan - --make-plan: the domains resolved through the configured
+ * DNS server (or --mx-map) into a plan on stdout */
+static int make_plan(const sd_cli *cli)
+{
+	sd_target_list targets = { 0 };
+	sd_fleet_plan plan;
+	char *err = NULL;
+	const char *dns = cli->dns_server != NULL ? cli->dns_server : getenv("SMTPDIAG_DNS_SERVER");
+	sd_make_plan_opts o = { .dns_servers = dns != NULL && *dns != '\0' ? dns : NULL,
+				.dns_timeout_ms = (int)cli->dns_timeout_ms,
+				.mx_limit = (unsigned)cli->mx_limit,
+				.port = (unsigned)cli->port,
+				.mx_map = cli->mx_map,
+				.parallel = (unsigned)cli->parallel };
+
+	if ((cli->mx_map == NULL && collect_targets(cli, &targets, &err) != 0) ||
+	    sd_plan_build(&plan, &targets, &o, &err) != 0) {
+		usage_error(0, 0, "%s", err);
+		free(err);
+		sd_target_list_clear(&targets);
+		return EXIT_UNKNOWN;
+	}
+	int rc = sd_plan_write(&plan, stdout) == 0 ? 0 : EXIT_UNKNOWN;
+	if (rc != 0)
+		fprintf(stderr, "smtp-diag: --make-plan: cannot write the plan\n");
+	else
+		fprintf(stderr, "smtp-diag: plan %s: %zu units (address:port) for %zu domains, %zu unresolved\n",
+			plan.hash, plan.n, plan.ndomains, plan.nbad);
+	sd_plan_free_all(&plan);
+	sd_target_list_clear(&targets);
+	return rc;
+}
+
+/* plan_targets - --plan FILE: the units of this shard (--shard, the batch
+ * engine's environment, else all) as targets, and the shard's header line */
+static int plan_targets(const sd_cli *cli, sd_target_list *l, char **header, char **err)
+{
+	sd_fleet_plan plan;
+	unsigned i = 0, n = 1;
+
+	if (cli->shard != NULL) {
+		if (sd_shard_parse(cli->shard, &i, &n, err) != 0)
+			return -1;
+	} else if (sd_shard_from_env((unsigned)cli->shard_count, &i, &n, err) < 0) {
+		return -1;
+	} else if (cli->shard_count != 0 && n == 1 && cli->shard_count != 1) {
+		*err = sd_xstrdup("--shard-count without JOB_COMPLETION_INDEX: give --shard I/N");
+		return -1;
+	}
+	if (sd_plan_read(&plan, cli->plan_file, err) != 0)
+		return -1;
+	sd_plan_shard_targets(&plan, i, n, l);
+	json_t *h = json_pack("{s:{s:s, s:i, s:i, s:s, s:I}}", "shard", "plan_hash", plan.hash, "index", (int)i, "count",
+			      (int)n, "version", PACKAGE_VERSION, "units", (json_int_t)l->n);
+	*header = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	sd_plan_free_all(&plan);
+	if (l->n == 0) {   /* a shard may be empty (more shards than units): header and summary only */
+		fprintf(stderr, "smtp-diag: shard %u/%u of %s has no unit\n", i, n, cli->plan_file);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	sd_cli cli;
@@ -701,6 +766,7 @@ int main(int argc, char **argv)
 	sd_limiter *limiter = NULL;
 	sd_tls_ctx *tls_ctx = NULL;
 	char *given_plugin_dirs = NULL;
+	char *shard_header = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
@@ -733,6 +799,17 @@ int main(int argc, char **argv)
 		rc = render_saved_report(&cli);
 		goto out;
 	}
+	if (cli.merge) {
+		sd_merge_opts mo = { .plan_file = cli.plan_file, .files = (const char *const *)cli.inputs,
+				     .nfiles = cli.ninputs, .jsonl = cli.output == SD_OUT_JSONL,
+				     .report_path = cli.report, .out = stdout, .err = stderr };
+		rc = sd_merge(&mo);
+		goto out;
+	}
+	if (cli.make_plan) {
+		rc = make_plan(&cli);
+		goto out;
+	}
 	const char *plugin_dirs = dirs_or_default(given_plugin_dirs, "SMTPDIAG_PLUGIN_DIR", SD_PLUGIN_DIR);
 	const char *profile_dirs = dirs_or_default(cli.profile_dirs, "SMTPDIAG_PROFILE_DIR", SD_PROFILE_DIR);
 	int nagios = cli.output == SD_OUT_NAGIOS;
@@ -751,8 +828,17 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (collect_targets(&cli, &targets, &err) != 0) {
+	if (collect_targets(&cli, &targets, &err) != 0 ||
+	    (cli.plan_file != NULL && plan_targets(&cli, &targets, &shard_header, &err) != 0)) {
 		usage_error(nagios, 0, "%s", err);
+		goto out;
+	}
+	if (cli.plan_file != NULL && targets.n == 0) {   /* an empty shard: its header and an empty summary */
+		printf("%s\n{\"schema_version\":%d,\"tool\":{\"name\":\"smtp-diag\",\"version\":\"%s\"},\"fleet\":"
+		       "{\"targets\":0,\"parallel\":0,\"duration_ms\":0,\"ok\":0,\"warning\":0,\"critical\":0,"
+		       "\"unreachable\":0,\"error\":0,\"exit_code\":0,\"verdict\":\"OK\",\"top_findings\":[]}}\n",
+		       shard_header, SD_JSON_SCHEMA_VERSION, PACKAGE_VERSION);
+		rc = fflush(stdout) == 0 ? 0 : EXIT_UNKNOWN;
 		goto out;
 	}
 	const sd_target_spec *first = targets.n > 0 ? &targets.v[0] : NULL;
@@ -831,7 +917,7 @@ int main(int argc, char **argv)
 	cfg.rate_retries = cli.rate_retries_set ? (int)cli.rate_retries : DEFAULT_RATE_RETRIES;
 	cfg.backoff_ms = cli.backoff_ms > 0 ? (int)cli.backoff_ms : DEFAULT_BACKOFF_MS;
 	if (fleet) {
-		rc = run_fleet(&cli, profile_dirs, reg, profile, &targets, &cfg);
+		rc = run_fleet(&cli, profile_dirs, reg, profile, &targets, &cfg, shard_header);
 		goto out;
 	}
 	if (sd_plan_make(&plan, profile, reg, (const char *const *)cli.checks, cli.nchecks, &err) != 0) {
@@ -879,6 +965,7 @@ int main(int argc, char **argv)
 
 out:
 	free(err);
+	free(shard_header);
 	free(given_plugin_dirs);
 	sd_target_config_clear(&cfg);
 	sd_plan_clear(&plan);

@@ -20,6 +20,7 @@ enum {
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
 	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM, OPT_MX_LIMIT, OPT_DOMAIN_DEADLINE,
+	OPT_MAKE_PLAN, OPT_PLAN, OPT_SHARD, OPT_SHARD_COUNT, OPT_MERGE, OPT_MX_MAP, OPT_LAST
 };
 
 typedef struct option_spec {
@@ -41,6 +42,12 @@ static const option_spec table[] = {
 	{ "rate", OPT_RATE, "N", "at most N new connections per second over the whole run (default: no limit)" },
 	{ "rate-retries", OPT_RATE_RETRIES, "N", "reconnect up to N times when a server rate-limits us (421 too many connections; refusal after an accepted connection; default 2, 0: never)" },
 	{ "backoff", OPT_BACKOFF, "DURATION", "first wait before such a reconnect, doubled each time (default 1s)" },
+	{ "make-plan", OPT_MAKE_PLAN, NULL, "audit nothing: resolve the --targets domains to MX addresses once and print the plan (JSON Lines, one unit per address:port with the domains it serves)" },
+	{ "mx-map", OPT_MX_MAP, "FILE", "with --make-plan: read 'DOMAIN MXHOST ADDRESS[,ADDRESS]' lines instead of asking DNS" },
+	{ "plan", OPT_PLAN, "FILE", "audit the units of a plan made by --make-plan (with --shard: only that shard's)" },
+	{ "shard", OPT_SHARD, "I/N", "with --plan: audit shard I of N (0-based; default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX)" },
+	{ "shard-count", OPT_SHARD_COUNT, "N", "the number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)" },
+	{ "merge", OPT_MERGE, NULL, "audit nothing: check shard outputs (arguments) against --plan, every unit exactly once, then merge them" },
 	{ "dns-server", OPT_DNS_SERVER, "IP[:PORT]", "send DNS queries here, not to resolv.conf's servers (comma list; IPv6 as [IP]:PORT; env SMTPDIAG_DNS_SERVER)" },
 	{ "dns-timeout", OPT_DNS_TIMEOUT, "DURATION", "limit for one DNS query, retries included (default 5s)" },
 	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (no DNS lookup)" },
@@ -90,6 +97,9 @@ void sd_cli_usage(FILE *out)
 	fputs("Usage: smtp-diag --server NAME [options]\n"
 	      "       smtp-diag --domain DOMAIN [options]\n"
 	      "       smtp-diag --targets FILE [--parallel N] [--jsonl] [options]\n"
+	      "       smtp-diag --make-plan --targets FILE --target-type domain > plan.jsonl\n"
+	      "       smtp-diag --plan plan.jsonl --shard I/N --jsonl > shard-I.jsonl\n"
+	      "       smtp-diag --merge --plan plan.jsonl shard-*.jsonl [--jsonl] [--report FILE.html]\n"
 	      "Audit an SMTP server, or every MX host of a mail domain: reachability, greeting,\n"
 	      "EHLO, TLS, certificates, relay, AUTH, reverse DNS, DANE, MTA-STS, timings.\n\n",
 	      out);
@@ -180,6 +190,39 @@ static int output_option(int id, const char *arg)
 	}
 }
 
+/* fleet_modes - --make-plan, --plan/--shard and --merge: what goes with
+ * what; 0, or -1 and *err */
+static int fleet_modes(const sd_cli *cli, char **err)
+{
+	int single = cli->nservers > 0 || cli->ndomains > 0 || cli->targets_file != NULL;
+
+	if (cli->make_plan + cli->merge + (cli->plan_file != NULL && !cli->merge) > 1)
+		*err = sd_xstrdup("--make-plan, --plan (audit) and --merge are different steps: give one");
+	else if (cli->make_plan && !single && cli->mx_map == NULL)
+		*err = sd_xstrdup("--make-plan needs the domains: --targets FILE --target-type domain, --domain, or --mx-map FILE");
+	else if (cli->make_plan && (cli->output != SD_OUT_TEXT || cli->report != NULL))
+		*err = sd_xstrdup("--make-plan prints the plan as JSON Lines: no --json, --jsonl, --nagios or --report");
+	else if (cli->mx_map != NULL && !cli->make_plan)
+		*err = sd_xstrdup("--mx-map only goes with --make-plan");
+	else if (cli->merge && cli->plan_file == NULL)
+		*err = sd_xstrdup("--merge needs --plan FILE (the plan the shards were made from)");
+	else if (cli->merge && (single || cli->shard != NULL || cli->shard_count != 0))
+		*err = sd_xstrdup("--merge audits nothing: no --server, --domain, --targets or --shard");
+	else if (cli->merge && cli->output != SD_OUT_TEXT && cli->output != SD_OUT_JSONL)
+		*err = sd_xstrdup("--merge writes text or --jsonl (and --report FILE.html)");
+	else if (cli->plan_file != NULL && !cli->merge && single)
+		*err = sd_xstrdup("--plan gives the targets: no --server, --domain or --targets with it");
+	else if ((cli->shard != NULL || cli->shard_count != 0) && cli->plan_file == NULL)
+		*err = sd_xstrdup("--shard and --shard-count go with --plan FILE");
+	else if (cli->shard != NULL && cli->shard_count != 0)
+		*err = sd_xstrdup("--shard I/N already says N: no --shard-count");
+	else if (cli->plan_file != NULL && !cli->merge && cli->output != SD_OUT_JSONL)
+		*err = sd_xstrdup("--plan writes JSON Lines for --merge: give --jsonl");
+	else
+		return 0;
+	return -1;
+}
+
 /* sd_cli_parse - getopt_long over the table; conflicting or repeated
  * single-valued options are refused with one line */
 int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
@@ -187,7 +230,7 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 	struct option longs[sizeof(table) / sizeof(table[0])];
 	char shorts[64] = ":";
 	size_t n = 0;
-	const char *given[OPT_REPORT_FROM + 1] = { 0 };   /* value (or "") of each option seen */
+	const char *given[OPT_LAST] = { 0 };   /* value (or "") of each option seen */
 	char *output_by = NULL;                             /* the option that chose the format */
 
 	memset(cli, 0, sizeof(*cli));
@@ -208,7 +251,7 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		int c = getopt_long(argc, argv, shorts, longs, NULL);
 		if (c == -1)
 			break;
-		if (c > 0 && c <= OPT_REPORT_FROM && c != ':' && c != '?') {
+		if (c > 0 && c < OPT_LAST && c != ':' && c != '?') {
 			const char *name = option_name(c);
 			int out = optarg != NULL || c != OPT_FORMAT ? output_option(c, optarg) : -1;
 			if (out >= 0) {
@@ -286,6 +329,27 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			break;
 		case OPT_JSONL:
 			cli->output = SD_OUT_JSONL;
+			break;
+		case OPT_MAKE_PLAN:
+			cli->make_plan = 1;
+			break;
+		case OPT_MERGE:
+			cli->merge = 1;
+			break;
+		case OPT_PLAN:
+			cli->plan_file = optarg;
+			break;
+		case OPT_SHARD:
+			cli->shard = optarg;
+			break;
+		case OPT_MX_MAP:
+			cli->mx_map = optarg;
+			break;
+		case OPT_SHARD_COUNT:
+			if (sd_parse_int(optarg, &cli->shard_count) != 0 || cli->shard_count < 1 || cli->shard_count > 100000) {
+				*err = sd_asprintf("--shard-count: '%s' is not a number from 1 to 100000", optarg);
+				return -1;
+			}
 			break;
 		case OPT_NO_PROGRESS:
 			cli->no_progress = 1;
@@ -498,6 +562,13 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		*err = sd_xstrdup("--body and --body-file both give the message body: give one");
 		return -1;
 	}
+	if (optind < argc && cli->merge) {
+		cli->inputs = argv + optind;
+		cli->ninputs = (size_t)(argc - optind);
+		optind = argc;
+	}
+	if (fleet_modes(cli, err) != 0)
+		return -1;
 	if (optind < argc) {
 		*err = sd_asprintf("unexpected argument '%s' (use --server NAME, --domain DOMAIN or --targets FILE)",
 				   argv[optind]);

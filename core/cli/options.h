@@ -57,6 +57,14 @@ typedef struct sd_cli {
 	const char *ca_file;
 	const char *auth_user;
 	const char *auth_password_file;
+	int make_plan;               /* --make-plan: resolve targets into a plan on stdout */
+	const char *plan_file;       /* --plan FILE: audit the units of a plan (one shard) */
+	const char *shard;           /* --shard I/N */
+	long long shard_count;       /* --shard-count N (with JOB_COMPLETION_INDEX) */
+	int merge;                   /* --merge: check shard outputs against --plan, merge them */
+	const char *mx_map;          /* --mx-map FILE: domain -> MX -> address instead of DNS */
+	char **inputs;               /* --merge: the shard output files */
+	size_t ninputs;
 	sd_output output;
 	int quiet, verbose, transcript;
 	int list_checks, list_profiles, help, version;

@@ -325,6 +325,8 @@ static void run_one(fleet *F, size_t idx)
 	}
 	if (mem != NULL)
 		fclose(mem);
+	if (doc != NULL && t->unit != NULL)   /* a plan's unit: the merge finds it by this key */
+		json_object_set_new(doc, "unit", json_string(t->unit));
 	char *line = NULL;
 	if (doc != NULL && job->format == SD_FLEET_JSONL)
 		line = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -516,6 +518,10 @@ int sd_fleet_run(const sd_fleet_job *job, sd_fleet_totals *totals)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 
+	if (job->jsonl_header != NULL && job->format == SD_FLEET_JSONL) {
+		write_locked(&F, job->jsonl_header, strlen(job->jsonl_header));
+		write_locked(&F, "\n", 1);
+	}
 	if (job->progress && pthread_create(&prog, &attr, progress_main, &F) == 0)
 		prog_started = 1;
 	th = sd_xcalloc(workers, sizeof(*th));

@@ -45,6 +45,7 @@ typedef struct sd_fleet_job {
 	FILE *out;
 	FILE *progress_out;
 	const char *report_path;        /* --report FILE.html: the whole run as one HTML report */
+	const char *jsonl_header;       /* SD_FLEET_JSONL: a line written first (a shard's header), or NULL */
 } sd_fleet_job;
 
 typedef struct sd_fleet_totals {

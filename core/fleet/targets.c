@@ -258,6 +258,7 @@ void sd_target_list_clear(sd_target_list *l)
 		free(l->v[i].name);
 		free(l->v[i].address);
 		free(l->v[i].origin);
+		free(l->v[i].unit);
 	}
 	free(l->v);
 	l->v = NULL;

@@ -26,6 +26,7 @@ typedef struct sd_target_spec {
 	unsigned port;       /* 0: the profile's or --port */
 	char *address;       /* pinned address list, or NULL */
 	char *origin;        /* "targets.txt:12" or "--server", for messages */
+	char *unit;          /* a plan's unit key (--plan), written into its report; else NULL */
 } sd_target_spec;
 
 typedef struct sd_target_list {

@@ -1243,8 +1243,23 @@ static void fleet_html(FILE *o, const json_t *doc)
 		   "%lld error)</td></tr>", (long long)num(f, "targets", 0), (long long)num(f, "ok", 0),
 		(long long)num(f, "warning", 0), (long long)num(f, "critical", 0), (long long)num(f, "unreachable", 0),
 		(long long)num(f, "error", 0));
-	fprintf(o, "<tr><th>run</th><td>%.1f s, %lld in parallel, %.1f targets/s</td></tr></table>\n",
+	fprintf(o, "<tr><th>run</th><td>%.1f s, %lld in parallel, %.1f targets/s</td></tr>",
 		num(f, "duration_ms", 0) / 1000.0, (long long)num(f, "parallel", 0), num(f, "targets_per_second", 0));
+	const json_t *dom = json_object_get(f, "domains"), *plan = json_object_get(f, "plan");
+	if (json_is_object(dom))   /* a merged sharded run (--merge): the domains behind the addresses */
+		fprintf(o, "<tr><th>domains</th><td>%lld (%lld ok, %lld warning, %lld critical, %lld unreachable, "
+			   "%lld error, %lld unresolved)</td></tr>", (long long)num(dom, "total", 0),
+			(long long)num(dom, "ok", 0), (long long)num(dom, "warning", 0), (long long)num(dom, "critical", 0),
+			(long long)num(dom, "unreachable", 0), (long long)num(dom, "error", 0),
+			(long long)num(dom, "unresolved", 0));
+	if (json_is_object(plan)) {
+		fprintf(o, "<tr><th>plan</th><td>%lld shards, smtp-diag ", (long long)num(plan, "shards", 0));
+		esc(o, str(plan, "version"));
+		fputs(", <code>", o);
+		esc(o, str(plan, "hash"));
+		fputs("</code></td></tr>", o);
+	}
+	fputs("</table>\n", o);
 	histogram(o, reports);
 	fputs("<h3>Most frequent findings</h3>\n<table><thead><tr><th>Severity</th><th>Finding</th><th>Targets</th>"
 	      "<th>Example</th></tr></thead><tbody>\n", o);

@@ -16,4 +16,5 @@ apt-get install -y -qq --no-install-recommends \
   openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
   libxml2-utils chromium tmux \
   debhelper lintian bash \
+  slurm-wlm slurm-client munge openssh-server openssh-client parallel \
   >/dev/null
