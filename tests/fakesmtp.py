@@ -16,6 +16,9 @@ A script is a list of steps run for each accepted connection:
     ("tls", context)           TLS server handshake with this ssl.SSLContext; the steps after
                                it (and the QUIT loop) run over TLS; a failed handshake ends
                                the connection (the alert the context sent is the point)
+    ("tls_keep", context)      the same, but with the STARTTLS buffering bug (CVE-2011-0411):
+                               plain-text lines read before the handshake are answered inside
+                               TLS afterwards ("250 2.0.0 Ok" each), as Postfix < 2.8.4 did
 SCRIPT may also be a function of the connection's number (0 for the first
 accepted connection) returning the steps, for servers that differ between
 connections (a load balancer in front of unlike nodes).
@@ -106,7 +109,15 @@ class FakeSMTP:
                 elif op == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
-                elif op == "tls":
+                elif op in ("tls", "tls_keep"):
+                    kept = b""
+                    if op == "tls_keep":
+                        conn.setblocking(False)
+                        try:
+                            kept = f.peek(65536) or b""   # what the reader buffered: never a new read
+                        except (BlockingIOError, OSError):
+                            kept = b""
+                        conn.setblocking(True)
                     f.close()
                     conn.settimeout(10)
                     try:
@@ -117,6 +128,10 @@ class FakeSMTP:
                     conn.settimeout(None)
                     self._conns.append(conn)
                     f = conn.makefile("rb")
+                    for line in kept.split(b"\n"):
+                        if line.strip():
+                            self.received.append("(kept) " + line.decode("latin-1").rstrip("\r"))
+                            conn.sendall(b"250 2.0.0 Ok\r\n")
                 elif op == "hang":
                     self._stop.wait(3600)
                     return
