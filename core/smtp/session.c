@@ -1268,6 +1268,7 @@ static int weak_once(sd_session *s, const sd_tls_weak_probe *probe, void *resume
 		}
 	}
 done:
+	sd_tls_weak_tickets(t, out);
 	if (keep != NULL)
 		*keep = sd_tls_weak_session(t);
 	rc = 0;
@@ -1330,8 +1331,10 @@ int sd_session_smuggle(sd_session *s, const char *data_bytes, size_t len, int *c
 		if (r == NULL)
 			break;
 		codes[n++] = r->code;
-		if (r->code == 221)
+		if (r->code == 221) {
+			drop_connection(s); /* the QUIT was ours: nothing more to say */
 			break;
+		}
 	}
 	return n;
 }

@@ -337,6 +337,15 @@ int sd_tls_weak_renegotiate(sd_tls_weak *t, int fd, double deadline)
 	return r;
 }
 
+/* sd_tls_weak_tickets - a ticket that came after the handshake */
+void sd_tls_weak_tickets(sd_tls_weak *t, sd_tls_weak_result *out)
+{
+	SSL_SESSION *sess = t != NULL && t->ssl != NULL ? SSL_get_session(t->ssl) : NULL;
+
+	if (sess != NULL && SSL_SESSION_has_ticket(sess))
+		out->ticket = 1;
+}
+
 /* sd_tls_weak_session - a reference to the session for a resumption */
 void *sd_tls_weak_session(sd_tls_weak *t)
 {

@@ -29,6 +29,9 @@ sd_tls_weak *sd_tls_weak_start(int fd, const char *host, const char *ca_file, co
  * 1 completed, 0 refused by the server (alert or close), -1 not tried or
  * undecided within DEADLINE */
 int sd_tls_weak_renegotiate(sd_tls_weak *t, int fd, double deadline);
+/* sd_tls_weak_tickets - after the first reads: a TLS 1.3 ticket comes
+ * after the handshake, so OUT's ticket flag is looked at again */
+void sd_tls_weak_tickets(sd_tls_weak *t, sd_tls_weak_result *out);
 /* sd_tls_weak_session - the session to resume later (an SSL_SESSION
  * reference; free with sd_tls_weak_session_free), or NULL */
 void *sd_tls_weak_session(sd_tls_weak *t);

@@ -63,6 +63,34 @@ def audit(*args, env=None):
                "--timeout", "10s", *args, env=env)
 
 
+# --- issue 25: known weaknesses (weakness.py has the servers that have them); the lab MX is clean ---
+SMUGGLE_OPEN, SMUGGLE_SAFE = BASE + 15, BASE + 16
+r = audit("--port", str(MX), "--checks", "tls-weak")
+c = r.check("tls-weak") or {"facts": {}, "findings": []}
+bad = [(f["id"], f["severity"]) for f in c["findings"] if f["severity"] in ("warning", "critical")]
+fx = c["facts"]
+t.ok(not bad and fx.get("starttls_injection") is False and fx.get("client_renegotiation") == "refused"
+     and fx.get("secure_renegotiation") is True and fx.get("extended_master_secret") is True
+     and fx.get("fallback_scsv") == "honoured" and not schema_errors(r.json),
+     "tls-weak against the lab MX: no STARTTLS injection, renegotiation refused, RFC 5746, EMS, SCSV honoured", r)
+pv = subprocess.run(["postconf", "-d", "smtpd_forbid_bare_newline"], capture_output=True, text=True)
+if t.ok("smtpd_forbid_bare_newline" in pv.stdout,
+        "this Postfix has smtpd_forbid_bare_newline (3.7.9+; Debian 12 has 3.7.11)", pv.stdout + pv.stderr):
+    SEND = ("--checks", "smuggling", "--send", "--to", "postmaster@lab.test")
+    r = audit("--port", str(SMUGGLE_OPEN), *SEND)
+    f = r.finding("smuggling.end_of_data")
+    v = (r.check("smuggling") or {"facts": {}})["facts"].get("variants", {})
+    t.ok(f is not None and f["severity"] == "critical" and "CVE-2023-51764" in f.get("references", [])
+         and v.get("<LF>.<LF>") == "taken as end of data" and v.get("<CR>.<CR>") == "kept in the message"
+         and not schema_errors(r.json),
+         "smtpd_forbid_bare_newline = no: smuggling.end_of_data critical, <LF>.<LF> ends the data, <CR>.<CR> not", r)
+    r = audit("--port", str(SMUGGLE_SAFE), *SEND)
+    v = (r.check("smuggling") or {"facts": {}})["facts"].get("variants", {})
+    # 3.7.10 and later treat "yes" as "normalize": a bare <LF> ends a line, never the data
+    t.ok(r.finding("smuggling.end_of_data") is None and len(v) == 4
+         and all(x in ("kept in the message", "message refused") for x in v.values()),
+         "smtpd_forbid_bare_newline = yes: no variant ends the data", (v, r))
+
 # --- text mode: live phase lines and a result line ---
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
