@@ -585,8 +585,14 @@ t.ok(st == {"TR-03108-STARTTLS": "pass", "TR-03108-TLS-VERSION": "pass", "TR-031
 r = audit("--port", str(STRICT), "--profile", "ncsc-nl")
 st = req_status(r)
 t.ok(st == {"NCSC-STARTTLS": "pass", "NCSC-TLS-VERSION": "pass", "NCSC-CIPHERS": "pass", "NCSC-KEY-EXCHANGE": "pass",
-            "NCSC-CERT": "pass", "NCSC-DANE": "fail"} and not schema_errors(r.json),
+            "NCSC-CERT": "pass", "NCSC-DANE": "fail", "NCSC-CIPHER-ORDER": "pass", "NCSC-TLS-OPTIONS": "pass"}
+     and not schema_errors(r.json),
      "ncsc-nl on the strict listener: all TLS requirements pass, DANE (no TLSA there) fails", st)
+r = audit("--port", str(MX), "--checks", "cipher", "--set", "cipher.require_server_order=true")
+t.ok(r.finding("cipher.client_order") is not None and r.finding("cipher.client_order")["severity"] == "warning",
+     "the MX (tls_preempt_cipherlist = no) follows the client's order: cipher.client_order where a profile asks", r)
+r = audit("--port", str(STRICT), "--checks", "cipher", "--set", "cipher.require_server_order=true")
+t.ok(r.finding("cipher.client_order") is None, "the strict listener imposes its order: no cipher.client_order", r)
 r = audit("--port", str(LEGACY), "--profile", "ncsc-nl")
 st = req_status(r)
 t.ok(st.get("NCSC-TLS-VERSION") == "fail" and st.get("NCSC-KEY-EXCHANGE") == "fail",
