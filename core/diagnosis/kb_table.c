@@ -338,13 +338,13 @@ const sd_kb_entry sd_kb_builtin[] = {
 
 	/* --- known weaknesses (issue 25, docs/vulnerabilities.md) --- */
 	WHY("tls_weak.starttls_injection", "postfix", NULL,
-	    "Postfix: upgrade (fixed in 2.8.4, 2.7.3, 2.6.10, 2.5.13); every supported release discards "
-	    "input sent before the TLS handshake"),
+	    "Postfix: upgrade to a supported release (CVE-2011-0411 was fixed in March 2011); they "
+	    "discard input sent before the TLS handshake"),
 	WHY("tls_weak.starttls_injection", "exim", NULL,
-	    "Exim: upgrade (releases since 2011 flush the input buffer at STARTTLS, and 4.94.2 fixed the "
-	    "21Nails buffering issues)"),
+	    "Exim: upgrade to a supported release (they discard input buffered before STARTTLS)"),
 	WHY("tls_weak.client_renegotiation", "postfix", NULL,
-	    "Postfix: tls_ssl_options = NO_RENEGOTIATION (the default since Postfix 3.4 with OpenSSL 1.1.1)"),
+	    "Postfix: tls_ssl_options = NO_RENEGOTIATION (OpenSSL 3 also refuses it unless an application "
+	    "allows it)"),
 	WHY("tls_weak.client_renegotiation", "exim", NULL,
 	    "Exim: openssl_options = +no_renegotiation"),
 	WHY("tls_weak.client_renegotiation", "exchange", NULL,
@@ -357,7 +357,7 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Exim: link a maintained OpenSSL or GnuTLS; openssl_options must not contain "
 	    "+allow_unsafe_legacy_renegotiation"),
 	WHY("tls_weak.compression", "postfix", NULL,
-	    "Postfix: tls_ssl_options = NO_COMPRESSION (the default since Postfix 2.11)"),
+	    "Postfix: tls_ssl_options = NO_COMPRESSION (and a TLS library built without zlib)"),
 	WHY("tls_weak.compression", "exim", NULL, "Exim: openssl_options = +no_compression"),
 	WHY("tls_weak.no_extended_master_secret", "postfix", NULL,
 	    "Postfix: link OpenSSL 1.1.0 or later (RFC 7627 is on by default); tls_ssl_options must not "
@@ -389,7 +389,7 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("smuggling.end_of_data", "exchange", NULL,
 	    "Exchange: install the current cumulative update; Exchange accepts only <CR><LF>.<CR><LF>"),
 	WHY("smuggling.end_of_data", "sendmail", NULL,
-	    "Sendmail: 8.18.1 or later with srv_features 'O' (the default) rejects bare CR and LF"),
+	    "Sendmail: upgrade to 8.18.1 or later (it rejects bare <CR> and <LF> by default)"),
 };
 
 const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);
@@ -397,7 +397,7 @@ const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[
 /* finding id -> the CVEs and RFCs it concerns (docs/vulnerabilities.md):
  * the JSON "references" of every finding with that id */
 const sd_kb_ref sd_kb_refs[] = {
-	{ "tls_weak.starttls_injection", "CVE-2011-0411 CVE-2011-1430 CVE-2011-1431 RFC 3207" },
+	{ "tls_weak.starttls_injection", "CVE-2011-0411 RFC 3207" },
 	{ "tls_weak.insecure_renegotiation", "CVE-2009-3555 RFC 5746" },
 	{ "tls_weak.client_renegotiation", "CVE-2011-1473" },
 	{ "tls_weak.compression", "CVE-2012-4929 RFC 7457" },
