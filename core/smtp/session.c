@@ -1256,9 +1256,10 @@ static int weak_once(sd_session *s, const sd_tls_weak_probe *probe, void *resume
 		double start = sd_now_ms();
 		if (sd_conn_write(f->conn, "QUIT\r\n", 6, start + f->cfg.command_timeout_ms) == 0) {
 			sd_transcript_add(f->transcript, f->conn_id, SD_DIR_CLIENT, "QUIT", 0);
-			for (int k = 0; k < 3; k++) {
+			for (int k = 0; k < 3 && f->conn != NULL; k++) {
 				const sd_reply *r = read_reply(f, start, start + f->cfg.command_timeout_ms, "QUIT");
-				if (r == NULL || r->code == 221)
+				/* no reply, QUIT's, or not SMTP (read_reply closed the connection) */
+				if (r == NULL || r->code == 221 || r->code == 0)
 					break;
 				if (!out->injected_answered)
 					snprintf(out->injected_reply, sizeof(out->injected_reply), "%d %s", r->code,

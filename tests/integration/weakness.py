@@ -65,8 +65,10 @@ CAPS = (b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTAT
 
 
 def starttls(c, step="tls"):
-    return [("send", b"220 fake.example ESMTP\r\n"), ("expect", "EHLO"), ("send", CAPS), ("expect", "STARTTLS"),
-            ("send", b"220 2.0.0 go ahead\r\n"), (step, c)]
+    head = [("send", b"220 fake.example ESMTP\r\n"), ("expect", "EHLO"), ("send", CAPS), ("expect", "STARTTLS")]
+    if step == "tls_keep":
+        return head + [(step, c, b"220 2.0.0 go ahead\r\n")]
+    return head + [("send", b"220 2.0.0 go ahead\r\n"), (step, c)]
 
 
 ONLY = {"injection": "false", "renegotiation": "false", "fallback_scsv": "false", "resumption": "false",
@@ -149,6 +151,74 @@ t.ok(has(r, "smuggling.not_requested", "info") and not any(x.upper().startswith(
      "smuggling without --send/--to: not run, no MAIL or DATA sent", r)
 r = run("--server", "127.0.0.1", "--port", "9", "--checks", "smuggling", "--to", "a@b.example", timeout=60)
 t.ok(r.rc != 0 and "--send" in r.err, "--to without --send is refused", r)
+
+# --- 7. OCSP stapling: `openssl s_server -status_file` behind fakesmtp's STARTTLS ("proxy" step) ---
+def ossl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=PKI)
+
+
+ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30",
+     "-subj", "/CN=weakness test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+     "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature")
+ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=mail.lab.test")
+with open(os.path.join(PKI, "ext.cnf"), "w") as fh:
+    fh.write("subjectAltName=DNS:mail.lab.test\n")
+ossl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.crt",
+     "-days", "30", "-extfile", "ext.cnf")
+serial = subprocess.run(["openssl", "x509", "-in", "leaf.crt", "-noout", "-serial"], capture_output=True, text=True,
+                        cwd=PKI).stdout.strip().split("=")[1]
+ossl("ocsp", "-issuer", "ca.crt", "-cert", "leaf.crt", "-reqout", "req.der", "-no_nonce")
+for name, line in (("good", "V\t301231000000Z\t\t%s\tunknown\t/CN=mail.lab.test\n" % serial),
+                   ("revoked", "R\t301231000000Z\t260101000000Z\t%s\tunknown\t/CN=mail.lab.test\n" % serial)):
+    with open(os.path.join(PKI, name + ".idx"), "w") as fh:
+        fh.write(line)
+    ossl("ocsp", "-index", name + ".idx", "-rsigner", "ca.crt", "-rkey", "ca.key", "-CA", "ca.crt", "-reqin", "req.der",
+         "-respout", name + ".der", "-ndays", "1")
+
+
+def stapling(resp, ca):
+    """tls-weak (OCSP part only) against an s_server stapling RESP, trusting CA"""
+    import socket
+    import time
+    with socket.socket() as tmp:
+        tmp.bind(("127.0.0.1", 0))
+        port = tmp.getsockname()[1]
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-cert", "leaf.crt", "-key",
+                            "leaf.key", "-cert_chain", "ca.crt", "-status_file", resp, "-rev", "-quiet"],
+                           cwd=PKI, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):   # until it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        script = starttls(None)[:-1] + [("proxy", port)]
+        sets = []
+        for k, v in ONLY.items():
+            sets += ["--set", "tls-weak.%s=%s" % (k, "true" if k == "ocsp" else v)]
+        with FakeSMTP(script) as fake:
+            return run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(fake.port), "--json",
+                       "--timeout", "5s", "--tls", "starttls", "--ca-file", os.path.join(PKI, ca), "--checks",
+                       "tls-weak", *sets, timeout=120)
+    finally:
+        srv.kill()
+        srv.wait()
+
+
+r = stapling("good.der", "ca.crt")
+fx = r.check("tls-weak")["facts"] if r.check("tls-weak") else {}
+t.ok(fx.get("ocsp_stapled") is True and fx.get("ocsp_status") == "good" and fx.get("ocsp_verified") is True
+     and r.finding("tls_weak.no_ocsp_stapling") is None and r.finding("tls_weak.ocsp_invalid") is None,
+     "a stapled, signed, fresh 'good' OCSP response: verified, no finding", r)
+r = stapling("revoked.der", "ca.crt")
+t.ok(has(r, "tls_weak.ocsp_invalid", "critical", "RFC 6960") and "REVOKED" in r.finding("tls_weak.ocsp_invalid")["summary"],
+     "a stapled 'revoked' response: tls_weak.ocsp_invalid critical", r)
+r = stapling("good.der", "s.crt")   # a trust store without the responder's CA
+t.ok(has(r, "tls_weak.ocsp_invalid", "warning") and "signature" in r.finding("tls_weak.ocsp_invalid")["summary"],
+     "a response whose signer is not trusted: tls_weak.ocsp_invalid warning", r)
+r = weak(ctx(), want=("ocsp",))
+t.ok(has(r, "tls_weak.no_ocsp_stapling", "info", "RFC 6066"), "no stapled response: tls_weak.no_ocsp_stapling info", r)
 
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
