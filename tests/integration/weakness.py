@@ -220,5 +220,15 @@ t.ok(has(r, "tls_weak.ocsp_invalid", "warning") and "signature" in r.finding("tl
 r = weak(ctx(), want=("ocsp",))
 t.ok(has(r, "tls_weak.no_ocsp_stapling", "info", "RFC 6066"), "no stapled response: tls_weak.no_ocsp_stapling info", r)
 
+# --- 8. references in the text output and the HTML report ---
+html = os.path.join(PKI, "report.html")
+with FakeSMTP(starttls(ctx(), "tls_keep")) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--timeout", "5s", "--tls", "starttls", "--checks",
+            "tls-weak", "--report", html, *[x for k, v in ONLY.items() if k != "injection"
+                                            for x in ("--set", "tls-weak.%s=%s" % (k, v))], timeout=120)
+page = open(html, encoding="utf-8").read() if os.path.exists(html) else ""
+t.ok("see:   CVE-2011-0411 RFC 3207" in r.out and "CVE-2011-0411, RFC 3207" in page,
+     "the finding's references in the text output ('see:') and in the HTML report", r)
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
