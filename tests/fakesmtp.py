@@ -16,6 +16,14 @@ A script is a list of steps run for each accepted connection:
     ("tls", context)           TLS server handshake with this ssl.SSLContext; the steps after
                                it (and the QUIT loop) run over TLS; a failed handshake ends
                                the connection (the alert the context sent is the point)
+    ("tls_keep", context, b"220 go\r\n")
+                               the same with the STARTTLS buffering bug (CVE-2011-0411): send the
+                               reply to STARTTLS, then handshake; plain-text lines that came with
+                               STARTTLS are answered inside TLS afterwards ("250 2.0.0 Ok" each),
+                               as Postfix did before the CVE-2011-0411 fix (what was buffered is
+                               taken before the reply goes out, so a ClientHello never is)
+    ("proxy", port)            from here on relay bytes both ways to 127.0.0.1:port (e.g. an
+                               `openssl s_server` that does what Python's ssl cannot: OCSP stapling)
 SCRIPT may also be a function of the connection's number (0 for the first
 accepted connection) returning the steps, for servers that differ between
 connections (a load balancer in front of unlike nodes).
@@ -106,7 +114,16 @@ class FakeSMTP:
                 elif op == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
-                elif op == "tls":
+                elif op in ("tls", "tls_keep"):
+                    kept = b""
+                    if op == "tls_keep":
+                        conn.setblocking(False)
+                        try:
+                            kept = f.peek(65536) or b""   # what the reader buffered (the client waits for 220)
+                        except (BlockingIOError, OSError):
+                            kept = b""
+                        conn.setblocking(True)
+                        conn.sendall(step[2])
                     f.close()
                     conn.settimeout(10)
                     try:
@@ -117,6 +134,13 @@ class FakeSMTP:
                     conn.settimeout(None)
                     self._conns.append(conn)
                     f = conn.makefile("rb")
+                    for line in kept.split(b"\n"):
+                        if line.strip():
+                            self.received.append("(kept) " + line.decode("latin-1").rstrip("\r"))
+                            conn.sendall(b"250 2.0.0 Ok\r\n")
+                elif op == "proxy":
+                    self._proxy(conn, f, step[1])
+                    return
                 elif op == "hang":
                     self._stop.wait(3600)
                     return
@@ -134,6 +158,31 @@ class FakeSMTP:
                 conn.close()
             except OSError:
                 pass
+
+    def _proxy(self, conn, f, port):
+        back = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self._conns.append(back)
+        f.close()
+
+        def pump(a, b):
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data:
+                        break
+                    b.sendall(data)
+            except OSError:
+                pass
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        other = threading.Thread(target=pump, args=(back, conn), daemon=True)
+        other.start()
+        pump(conn, back)
+        other.join(10)
+        back.close()
 
     def close(self):
         self._stop.set()

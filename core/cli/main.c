@@ -465,6 +465,8 @@ static int target_config(const sd_cli *cli, const sd_profile *p, sd_target_confi
  * enabled in the profile */
 static void send_requested(sd_cli *cli, sd_profile *p)
 {
+	if (cli->smuggling_only)
+		return; /* --checks smuggling: that check sends, nothing else */
 	if (cli->nchecks > 0) {
 		for (size_t i = 0; i < cli->nchecks; i++)
 			if (strcmp(cli->checks[i], "transaction") == 0)

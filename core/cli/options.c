@@ -578,6 +578,37 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		*err = sd_xstrdup("--from, --to, --header and --body only go with --send (nothing is sent without it)");
 		return -1;
 	}
+	/* --checks smuggling --send --to: the smuggling check sends (its own
+	 * messages), the transaction check does not join */
+	int smuggling = 0, transaction = 0;
+	for (size_t i = 0; i < cli->nchecks; i++) {
+		smuggling |= strcmp(cli->checks[i], "smuggling") == 0;
+		transaction |= strcmp(cli->checks[i], "transaction") == 0;
+	}
+	if (cli->send && smuggling) {
+		add_set(cli, sd_xstrdup("smuggling.send=true"));
+		if (cli->to != NULL)
+			add_set(cli, sd_asprintf("smuggling.to=%s", cli->to));
+		if (!transaction) {
+			size_t k = 0;
+			char *from = NULL;
+			for (size_t i = 0; i < cli->nsets; i++) {
+				if (strncmp(cli->sets[i], "transaction.from=", 17) == 0) {
+					free(from);
+					from = sd_asprintf("smuggling.from=%s", cli->sets[i] + 17);
+				}
+				if (strncmp(cli->sets[i], "transaction.", 12) == 0)
+					free(cli->sets[i]);
+				else
+					cli->sets[k++] = cli->sets[i];
+			}
+			cli->nsets = k;
+			if (from != NULL)
+				add_set(cli, from);
+			cli->smuggling_only = 1;
+			return 0;
+		}
+	}
 	if (cli->to != NULL)
 		add_set(cli, sd_asprintf("transaction.to=%s", cli->to));
 	if (cli->headers != NULL)

@@ -48,6 +48,7 @@ typedef struct sd_cli {
 	size_t nvars;
 	const char *explain_profile; /* --explain-profile NAME */
 	int send;                    /* --send: the transaction check runs */
+	int smuggling_only;          /* --send with --checks smuggling (no transaction): only it sends */
 	int thresholds;              /* --warning/--critical given: response-time runs */
 	int mail_options;            /* --from/--to/--header/--body given */
 	char *to, *headers;          /* collected --to (','), --header ('\n') */

@@ -63,6 +63,7 @@ static void finding_free(sd_finding *f)
 	free(f->fix);
 	free(f->kind);
 	json_decref(f->details);
+	json_decref(f->references);
 	free(f);
 }
 
@@ -256,6 +257,22 @@ void sd_finding_kind(sd_finding *f, const char *kind)
 {
 	free(f->kind);
 	f->kind = kind != NULL ? sd_xstrdup(kind) : NULL;
+}
+
+/* sd_finding_reference - add a CVE or RFC the finding concerns, once */
+void sd_finding_reference(sd_finding *f, const char *ref)
+{
+	size_t i;
+	json_t *v;
+
+	if (f == NULL || ref == NULL || ref[0] == '\0')
+		return;
+	if (f->references == NULL)
+		f->references = json_array();
+	json_array_foreach(f->references, i, v)
+		if (strcmp(json_string_value(v), ref) == 0)
+			return;
+	json_array_append_new(f->references, sd_json_text(ref));
 }
 
 void sd_finding_detail(sd_finding *f, const char *key, const char *fmt, ...)

@@ -23,6 +23,7 @@ struct sd_finding {
 	char *fix;
 	char *kind;                   /* knowledge-base kind, or NULL: the id is the kind */
 	json_t *details;              /* object of strings, may be empty */
+	json_t *references;           /* array of "CVE-..."/"RFC ..." strings, or NULL: none */
 };
 
 /* A profile's severity override for one finding id. */

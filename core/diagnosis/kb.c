@@ -145,6 +145,15 @@ const char *sd_kb_classify(const sd_kb *kb, const char *context, const sd_reply 
 	return best;
 }
 
+/* sd_kb_references - the built-in references of a finding id */
+const char *sd_kb_references(const char *id)
+{
+	for (size_t i = 0; id != NULL && i < sd_kb_refs_count; i++)
+		if (strcmp(sd_kb_refs[i].id, id) == 0)
+			return sd_kb_refs[i].refs;
+	return NULL;
+}
+
 int sd_kb_vendor_matches(const char *vendor, const char *software)
 {
 	return vendor != NULL && software != NULL && *vendor != '\0' && strcasestr(software, vendor) != NULL;

@@ -49,11 +49,21 @@ int sd_kb_explain(const sd_kb *kb, const char *kind, const char *vendor, const c
 int sd_kb_vendor_matches(const char *vendor, const char *software);
 /* sd_kb_expand - TEXT with {port} and {server} replaced; free the result */
 char *sd_kb_expand(const char *text, const char *server, unsigned port);
+/* sd_kb_references - the CVEs and RFCs a finding id (or kind) concerns,
+ * "CVE-2016-2183 RFC 7465" (space-separated pairs of words), or NULL */
+const char *sd_kb_references(const char *id);
 /* sd_kb_free - NULL is fine */
 void sd_kb_free(sd_kb *kb);
 
 /* the built-in entries, in core/kb_table.c */
 extern const sd_kb_entry sd_kb_builtin[];
 extern const size_t sd_kb_builtin_count;
+/* finding id -> references, in core/kb_table.c */
+typedef struct sd_kb_ref {
+	const char *id;
+	const char *refs;     /* "CVE-2011-0411 RFC 3207": each reference two words */
+} sd_kb_ref;
+extern const sd_kb_ref sd_kb_refs[];
+extern const size_t sd_kb_refs_count;
 
 #endif

@@ -335,6 +335,93 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("mta_sts.mx_tls_failed", "exchange", NULL,
 	    "Exchange on each MX: a public CA certificate naming the MX host, Enable-ExchangeCertificate "
 	    "-Services SMTP, and the Receive Connector's Fqdn set to that name"),
+
+	/* --- known weaknesses (issue 25, docs/vulnerabilities.md) --- */
+	WHY("tls_weak.starttls_injection", "postfix", NULL,
+	    "Postfix: upgrade to a supported release (CVE-2011-0411 was fixed in March 2011); they "
+	    "discard input sent before the TLS handshake"),
+	WHY("tls_weak.starttls_injection", "exim", NULL,
+	    "Exim: upgrade to a supported release (they discard input buffered before STARTTLS)"),
+	WHY("tls_weak.client_renegotiation", "postfix", NULL,
+	    "Postfix: tls_ssl_options = NO_RENEGOTIATION (OpenSSL 3 also refuses it unless an application "
+	    "allows it)"),
+	WHY("tls_weak.client_renegotiation", "exim", NULL,
+	    "Exim: openssl_options = +no_renegotiation"),
+	WHY("tls_weak.client_renegotiation", "exchange", NULL,
+	    "Exchange/Windows: SCHANNEL refuses client-initiated renegotiation once the November 2009 "
+	    "(KB977377) and later updates are installed: install them"),
+	WHY("tls_weak.insecure_renegotiation", "postfix", NULL,
+	    "Postfix: rebuild against a maintained OpenSSL (every OpenSSL since 0.9.8m supports RFC 5746); "
+	    "tls_ssl_options must not contain LEGACY_SERVER_CONNECT"),
+	WHY("tls_weak.insecure_renegotiation", "exim", NULL,
+	    "Exim: link a maintained OpenSSL or GnuTLS; openssl_options must not contain "
+	    "+allow_unsafe_legacy_renegotiation"),
+	WHY("tls_weak.compression", "postfix", NULL,
+	    "Postfix: tls_ssl_options = NO_COMPRESSION (and a TLS library built without zlib)"),
+	WHY("tls_weak.compression", "exim", NULL, "Exim: openssl_options = +no_compression"),
+	WHY("tls_weak.no_extended_master_secret", "postfix", NULL,
+	    "Postfix: link OpenSSL 1.1.0 or later (RFC 7627 is on by default); tls_ssl_options must not "
+	    "contain NO_EXTENDED_MASTER_SECRET"),
+	WHY("tls_weak.no_fallback_scsv", "postfix", NULL,
+	    "Postfix: link OpenSSL 1.0.1j or later (it honours TLS_FALLBACK_SCSV without configuration)"),
+	WHY("tls_weak.dh_common_prime", "postfix", NULL,
+	    "Postfix: remove smtpd_tls_dh1024_param_file (Postfix 3.7+ with OpenSSL 3 then uses the RFC 7919 "
+	    "ffdhe groups) or generate one: 'openssl dhparam -out dh2048.pem 2048' and point "
+	    "smtpd_tls_dh1024_param_file at it"),
+	WHY("tls_weak.dh_common_prime", "exim", NULL, "Exim: tls_dhparam = ffdhe2048 (or ffdhe3072)"),
+	WHY("tls_weak.dh_export_prime", "postfix", NULL,
+	    "Postfix: remove smtpd_tls_dh512_param_file and any EXPORT suites (smtpd_tls_exclude_ciphers = "
+	    "EXPORT, aNULL)"),
+	WHY("tls_weak.no_resumption", "postfix", NULL,
+	    "Postfix: smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache and "
+	    "smtpd_tls_session_cache_timeout = 3600s (tickets: tls_session_ticket_cipher = aes-256-cbc)"),
+	WHY("tls_weak.no_ocsp_stapling", "exim", NULL,
+	    "Exim: tls_ocsp_file = a DER OCSP response refreshed by cron (e.g. from 'openssl ocsp')"),
+	WHY("tls_weak.no_ocsp_stapling", "postfix", NULL,
+	    "Postfix's SMTP server cannot staple OCSP responses: nothing to configure; MTA-STS or DANE "
+	    "give senders what stapling would"),
+	WHY("smuggling.end_of_data", "postfix", NULL,
+	    "Postfix: smtpd_forbid_bare_newline = normalize (3.9; yes in 3.5.23, 3.6.13, 3.7.9, 3.8.4 and "
+	    "later patch levels), and smtpd_forbid_bare_newline_exclusions = $mynetworks for old local clients"),
+	WHY("smuggling.end_of_data", "exim", NULL,
+	    "Exim: upgrade to 4.97.1 or later (it no longer takes a bare LF as end of data when CHUNKING or "
+	    "PIPELINING was used)"),
+	WHY("smuggling.end_of_data", "exchange", NULL,
+	    "Exchange: install the current cumulative update; Exchange accepts only <CR><LF>.<CR><LF>"),
+	WHY("smuggling.end_of_data", "sendmail", NULL,
+	    "Sendmail: upgrade to 8.18.1 or later (it rejects bare <CR> and <LF> by default)"),
 };
 
 const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);
+
+/* finding id -> the CVEs and RFCs it concerns (docs/vulnerabilities.md):
+ * the JSON "references" of every finding with that id */
+const sd_kb_ref sd_kb_refs[] = {
+	{ "tls_weak.starttls_injection", "CVE-2011-0411 RFC 3207" },
+	{ "tls_weak.insecure_renegotiation", "CVE-2009-3555 RFC 5746" },
+	{ "tls_weak.client_renegotiation", "CVE-2011-1473" },
+	{ "tls_weak.compression", "CVE-2012-4929 RFC 7457" },
+	{ "tls_weak.no_fallback_scsv", "RFC 7507 CVE-2014-3566" },
+	{ "tls_weak.no_extended_master_secret", "RFC 7627 CVE-2014-1295" },
+	{ "tls_weak.no_ocsp_stapling", "RFC 6066 RFC 6960" },
+	{ "tls_weak.ocsp_invalid", "RFC 6066 RFC 6960" },
+	{ "tls_weak.ocsp_stale", "RFC 6960" },
+	{ "tls_weak.no_resumption", "RFC 5077 RFC 8446" },
+	{ "tls_weak.dh_common_prime", "CVE-2015-4000 RFC 7919" },
+	{ "tls_weak.dh_export_prime", "CVE-2015-4000 RFC 7919" },
+	{ "tls_weak.dh_unverifiable_prime", "RFC 5114 RFC 7919" },
+	{ "smuggling.end_of_data", "CVE-2023-51764 CVE-2023-51765 CVE-2023-51766 RFC 5321" },
+	{ "cipher.forbidden_rc4", "RFC 7465 CVE-2013-2566 CVE-2015-2808" },
+	{ "cipher.forbidden_3des", "CVE-2016-2183 CVE-2016-6329" },
+	{ "cipher.forbidden_des", "CVE-2016-2183" },
+	{ "cipher.forbidden_export", "CVE-2015-0204 CVE-2015-4000" },
+	{ "cipher.forbidden_null", "RFC 7525" },
+	{ "cipher.forbidden_anonymous", "RFC 7525" },
+	{ "cipher.forbidden_md5", "RFC 6151 RFC 7525" },
+	{ "cipher.weak_dh", "CVE-2015-4000" },
+	{ "starttls.weak_dh", "CVE-2015-4000" },
+	{ "cipher.old_protocol", "RFC 8996" },
+	{ "starttls.old_version", "RFC 8996" },
+};
+
+const size_t sd_kb_refs_count = sizeof(sd_kb_refs) / sizeof(sd_kb_refs[0]);

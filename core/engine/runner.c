@@ -231,6 +231,18 @@ static void diagnose(const sd_plan *plan, const sd_session *s, sd_report *r)
 	for (size_t i = 0; i < r->nfindings; i++) {
 		sd_finding *f = r->findings[i];
 		const char *cause, *fix;
+		const char *refs = sd_kb_references(f->id);
+		while (refs != NULL && *refs != '\0') {
+			/* "CVE-2016-2183 RFC 7465": each reference is one or two words */
+			char ref[48];
+			size_t n = strcspn(refs, " ");
+			if (strncmp(refs, "RFC", 3) == 0 && refs[n] == ' ')
+				n += 1 + strcspn(refs + n + 1, " ");
+			snprintf(ref, sizeof(ref), "%.*s", (int)n, refs);
+			sd_finding_reference(f, ref);
+			refs += n;
+			refs += strspn(refs, " ");
+		}
 		if (!sd_kb_explain(plan->kb, f->kind != NULL ? f->kind : f->id, vendor, &cause, &fix))
 			continue;
 		if (cause != NULL) {

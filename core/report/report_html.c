@@ -413,7 +413,21 @@ static void findings_table(FILE *o, const json_t *checks)
 		badge(o, str(x, "severity"));
 		fputs("</td><td><code>", o);
 		esc(o, str(x, "id"));
-		fputs("</code></td><td class=\"wrap\">", o);
+		fputs("</code>", o);
+		const json_t *refs = json_object_get(x, "references");
+		if (json_is_array(refs) && json_array_size(refs) > 0) {
+			/* the CVEs and RFCs the finding concerns (absent from older reports) */
+			size_t k;
+			const json_t *ref;
+			fputs("<br><span class=\"muted\">", o);
+			json_array_foreach(refs, k, ref) {
+				if (k > 0)
+					fputs(", ", o);
+				esc(o, json_is_string(ref) ? json_string_value(ref) : "");
+			}
+			fputs("</span>", o);
+		}
+		fputs("</td><td class=\"wrap\">", o);
 		folded(o, str(x, "summary"), 150);   /* a list of 16 suites folds behind its start */
 		fputs("</td><td class=\"wrap\">", o);
 		if (str(x, "cause") != NULL)

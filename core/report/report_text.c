@@ -136,6 +136,16 @@ static void check_end(void *ctx, sd_report *r)
 			put_safe(out, f->fix);
 			fputc('\n', out);
 		}
+		if (f->references != NULL && json_array_size(f->references) > 0) {
+			size_t k;
+			json_t *ref;
+			fputs("        see:  ", out);
+			json_array_foreach(f->references, k, ref) {
+				fputc(' ', out);
+				put_safe(out, json_string_value(ref));
+			}
+			fputc('\n', out);
+		}
 	}
 	if (st->opt.verbose) {
 		const char *key;

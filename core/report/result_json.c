@@ -41,6 +41,8 @@ static json_t *finding_json(const sd_finding *f)
 	if (f->kind != NULL)
 		json_object_set_new(o, "kind", json_string(f->kind));
 	json_object_set(o, "details", f->details);
+	if (f->references != NULL && json_array_size(f->references) > 0)
+		json_object_set(o, "references", f->references);
 	return o;
 }
 

@@ -29,6 +29,7 @@
 #include "smtp/reply_parser.h"
 #include "smtp/session_internal.h"
 #include "wire/tls.h"
+#include "wire/tls_weak.h"
 #include "dns/resolver.h"
 #include "base/util.h"
 
@@ -1166,6 +1167,177 @@ int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_
 int sd_session_tls_hello_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out)
 {
 	return tls_probe(s, probe, 1, out);
+}
+
+/* weak_once - one weakness-probe connection (issue 25); RESUME (or NULL)
+ * is offered; *KEEP (if KEEP) gets the session for a later resumption */
+static int weak_once(sd_session *s, const sd_tls_weak_probe *probe, void *resume, void **keep, sd_tls_weak_result *out)
+{
+	sd_session *f = sd_session_open_fresh(s);
+	sd_tls_weak *t = NULL;
+	int implicit = f->cfg.tls == SD_TLS_IMPLICIT;
+	int rc = -1;
+
+	if (implicit)
+		f->cfg.tls = SD_TLS_NONE; /* the handshake below is ours */
+	if (!implicit) {
+		const sd_ehlo *e = sd_session_ehlo(f);
+		if (e == NULL)
+			goto fail;
+		if (sd_ehlo_find(e, "STARTTLS") == NULL) {
+			set_error(f, SD_ERR_NO_STARTTLS, "STARTTLS is not advertised in the EHLO reply");
+			goto fail;
+		}
+		/* STARTTLS and the injected line in one write: what a man in the
+		 * middle would add to the plain-text part of the stream */
+		char buf[2 * (SD_COMMAND_MAX + 2) + 1];
+		const char *inj = probe->inject;
+		if (inj != NULL && (strlen(inj) > SD_COMMAND_MAX || strpbrk(inj, "\r\n") != NULL)) {
+			set_error(f, SD_ERR_STATE, "refusing to inject a line longer than %d bytes or with a line break",
+				  SD_COMMAND_MAX);
+			goto fail;
+		}
+		int n = snprintf(buf, sizeof(buf), "STARTTLS\r\n%s%s", inj != NULL ? inj : "", inj != NULL ? "\r\n" : "");
+		unsolicited_check(f, "STARTTLS");
+		sd_transcript_add(f->transcript, f->conn_id, SD_DIR_CLIENT, "STARTTLS", 0);
+		if (inj != NULL)
+			sd_transcript_add(f->transcript, f->conn_id, SD_DIR_CLIENT, inj, 0);
+		double start = sd_now_ms();
+		int w = sd_conn_write(f->conn, buf, (size_t)n, start + f->cfg.command_timeout_ms);
+		if (w != 0) {
+			set_error(f, (sd_error)w, "%s while sending STARTTLS", io_verb((sd_error)w));
+			goto fail;
+		}
+		const sd_reply *r = read_reply(f, start, start + f->cfg.command_timeout_ms, "STARTTLS");
+		if (r == NULL)
+			goto fail;
+		if (r->code != 220) {
+			set_error(f, r->code == 421 ? SD_ERR_SERVICE_CLOSING : SD_ERR_NO_STARTTLS,
+				  "STARTTLS refused: %d %.200s", r->code, r->nlines ? r->lines[0] : "");
+			goto fail;
+		}
+		/* the injected line answered in plain text, before the handshake:
+		 * the server read it as plain text (a pipelining error, not the
+		 * injection); those bytes would break the handshake, so drop them */
+		const char *data;
+		size_t pend = sd_conn_peek(f->conn, &data);
+		for (size_t i = 0; i < pend; i++)
+			out->plain_answers += data[i] == '\n';
+		if (pend > 0)
+			event(f, "discarded %zu bytes the server sent after its 220 to STARTTLS", sd_conn_discard(f->conn));
+	} else if (sd_session_connect(f) != 0) {
+		goto fail;
+	}
+	sd_error kind = SD_ERR_TLS;
+	char *msg = NULL;
+	f->tls_attempted = 1;
+	t = sd_tls_weak_start(sd_conn_fd(f->conn), f->cfg.server, f->cfg.ca_file, probe, resume,
+			      sd_now_ms() + f->cfg.command_timeout_ms, out, &kind, &msg);
+	if (t == NULL) {
+		set_error(f, kind, "%s", msg);
+		event(f, "%s", msg);
+		free(msg);
+		goto fail;
+	}
+	event(f, "TLS established (weakness probe): %s", out->cipher);
+	sd_conn_set_io(f->conn, &sd_tls_weak_io, t);
+	out->renegotiation = -1;
+	if (probe->renegotiate) {
+		out->renegotiation = sd_tls_weak_renegotiate(t, sd_conn_fd(f->conn), sd_now_ms() + f->cfg.command_timeout_ms);
+		event(f, "client-initiated renegotiation: %s",
+		      out->renegotiation == 1 ? "completed" : out->renegotiation == 0 ? "refused" : "not decided");
+	}
+	if (implicit && out->renegotiation != 0 && sd_session_greeting(f) == NULL)
+		goto done;
+	if (out->renegotiation != 0) {
+		/* QUIT inside TLS: the first reply that is not its 221 answered
+		 * the injected command (CVE-2011-0411); the read also takes in a
+		 * TLS 1.3 session ticket, for the resumption */
+		double start = sd_now_ms();
+		if (sd_conn_write(f->conn, "QUIT\r\n", 6, start + f->cfg.command_timeout_ms) == 0) {
+			sd_transcript_add(f->transcript, f->conn_id, SD_DIR_CLIENT, "QUIT", 0);
+			for (int k = 0; k < 3 && f->conn != NULL; k++) {
+				const sd_reply *r = read_reply(f, start, start + f->cfg.command_timeout_ms, "QUIT");
+				/* no reply, QUIT's, or not SMTP (read_reply closed the connection) */
+				if (r == NULL || r->code == 221 || r->code == 0)
+					break;
+				if (!out->injected_answered)
+					snprintf(out->injected_reply, sizeof(out->injected_reply), "%d %s", r->code,
+						 r->nlines ? r->lines[0] : "");
+				out->injected_answered = 1;
+			}
+		}
+	}
+done:
+	sd_tls_weak_tickets(t, out);
+	if (keep != NULL)
+		*keep = sd_tls_weak_session(t);
+	rc = 0;
+fail:
+	if (rc != 0 || !out->accepted) {
+		const char *m;
+		out->error = sd_session_error(f, &m);
+		snprintf(out->message, sizeof(out->message), "%s", m);
+	}
+	sd_tls_weak_free(t); /* close_notify on the still-open socket */
+	if (f->conn != NULL)
+		close_conn(f);
+	f->closed = 1;
+	sd_session_free(f);
+	return rc;
+}
+
+/* sd_session_tls_weak_probe - a weakness probe, and its resumption */
+int sd_session_tls_weak_probe(sd_session *s, const sd_tls_weak_probe *probe, sd_tls_weak_result *out)
+{
+	void *sess = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->renegotiation = -1;
+	out->resumed = -1;
+	int rc = weak_once(s, probe, NULL, probe->resume ? &sess : NULL, out);
+	if (rc == 0 && out->accepted && probe->resume && sess != NULL) {
+		sd_tls_weak_result again;
+		sd_tls_weak_probe p2 = *probe;
+		memset(&again, 0, sizeof(again));
+		p2.inject = NULL;
+		p2.renegotiate = 0;
+		if (weak_once(s, &p2, sess, NULL, &again) == 0 && again.accepted)
+			out->resumed = again.resumed;
+	}
+	sd_tls_weak_session_free(sess);
+	return rc;
+}
+
+/* sd_session_smuggle - raw message bytes (QUIT included), then every reply
+ * until the QUIT's 221 or the connection ends */
+int sd_session_smuggle(sd_session *s, const char *data_bytes, size_t len, int *codes, int max)
+{
+	if (usable(s, "DATA") != 0)
+		return -1;
+	char note[64];
+	snprintf(note, sizeof(note), "[%zu bytes of message data and QUIT, as given]", len);
+	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, note, 0);
+	double start = sd_now_ms();
+	int w = sd_conn_write(s->conn, data_bytes, len, start + s->cfg.command_timeout_ms);
+	if (w != 0) {
+		set_error(s, (sd_error)w, "%s while sending message data", io_verb((sd_error)w));
+		drop_connection(s);
+		return -1;
+	}
+	int n = 0;
+	while (n < max) {
+		double begin = sd_now_ms();
+		const sd_reply *r = read_reply(s, begin, begin + s->cfg.command_timeout_ms, "the message data");
+		if (r == NULL)
+			break;
+		codes[n++] = r->code;
+		if (r->code == 221) {
+			drop_connection(s); /* the QUIT was ours: nothing more to say */
+			break;
+		}
+	}
+	return n;
 }
 
 /* sd_session_quit - QUIT with a short deadline if the line is still up */

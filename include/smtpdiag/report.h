@@ -79,6 +79,11 @@ void sd_finding_detail(sd_finding *f, const char *key, const char *fmt, ...)
  * finding's id), in the server vendor's terms when it has them; what the
  * check wrote stays where the knowledge base has nothing. */
 void sd_finding_kind(sd_finding *f, const char *kind);
+/* sd_finding_reference - a published source the finding concerns, as
+ * "CVE-2011-0411" or "RFC 5746" (JSON "references"; appended in ABI 2).
+ * The core adds the knowledge base's references for the finding's id too;
+ * duplicates are kept once. */
+void sd_finding_reference(sd_finding *f, const char *ref);
 
 #ifdef __cplusplus
 }

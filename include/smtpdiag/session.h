@@ -217,6 +217,69 @@ sd_session *sd_session_open_host(sd_session *s, const char *server, const char *
 /* sd_session_free - QUIT if still connected, close, free; NULL is fine */
 void sd_session_free(sd_session *s);
 
+/* Appended for issue 25 (ABI 2): known weaknesses, probed on fresh connections. */
+
+/* What one weakness probe offers and does. */
+typedef struct sd_tls_weak_probe {
+	int max_version;            /* highest protocol offered (0x0301..0x0304), 0: OpenSSL's highest */
+	const char *ciphers;        /* OpenSSL cipher list for TLS <= 1.2, NULL: every suite it has */
+	int fallback_scsv;          /* send TLS_FALLBACK_SCSV (RFC 7507) */
+	int status_request;         /* ask for a stapled OCSP response (RFC 6066 section 8) */
+	int compression;            /* offer TLS compression (CRIME), where this OpenSSL has it */
+	int renegotiate;            /* after the handshake, a client-initiated renegotiation (TLS <= 1.2) */
+	int resume;                 /* then a second connection offering the first one's session */
+	const char *inject;         /* a command line sent in the same write as STARTTLS ("NOOP"),
+				     * NULL: none (CVE-2011-0411 class) */
+} sd_tls_weak_probe;
+
+/* What it found; -1 in an int field: not tried or not known. */
+typedef struct sd_tls_weak_result {
+	int accepted;               /* the (first) handshake completed */
+	int version;
+	char cipher[64];
+	char group[48];
+	sd_error error;             /* why not, when !accepted */
+	char message[256];
+	int refused_by_server;      /* a TLS alert or a clean refusal */
+	char alert[48];             /* the alert the server sent ("inappropriate_fallback"), or "" */
+	int secure_renegotiation;   /* the server sent the RFC 5746 renegotiation_info extension */
+	int renegotiation;          /* client-initiated renegotiation: 1 completed, 0 refused */
+	char compression[32];       /* the compression method in use, "" for none */
+	int compression_testable;   /* this OpenSSL could offer compression */
+	int extended_master_secret; /* RFC 7627 */
+	int ocsp_stapled;           /* a status response was stapled */
+	int ocsp_verified;          /* its signature verified against the trust store */
+	char ocsp_status[16];       /* "good", "revoked", "unknown", or "" */
+	long long ocsp_this_update; /* time_t, or 0 */
+	long long ocsp_next_update; /* time_t, or 0 when the responder gave none */
+	char ocsp_error[160];       /* why the response is not usable, or "" */
+	int ticket;                 /* the server issued a session ticket (RFC 5077 / 8446) */
+	int session_id;             /* the server gave a session ID (TLS <= 1.2) */
+	int resumed;                /* the second connection resumed the session */
+	unsigned char dh_prime[1024]; /* the server's DHE prime, big-endian, when DHE was used */
+	size_t dh_prime_len;
+	int dh_generator;           /* its generator when it fits an int, else 0 */
+	int plain_answers;          /* replies that came in plain text after the STARTTLS 220 */
+	int injected_answered;      /* the injected command was answered inside TLS */
+	char injected_reply[128];   /* that reply's first line */
+} sd_tls_weak_result;
+
+/* sd_session_tls_weak_probe - a fresh connection to the same target (with
+ * STARTTLS when the session's mode is starttls; the STARTTLS line and
+ * PROBE->inject go in one write), a handshake as PROBE asks, its
+ * properties, then QUIT inside TLS (the first reply that is not the
+ * QUIT's 221 answered the injected command). 0 when it ran (see
+ * out->accepted), -1 when it could not. */
+int sd_session_tls_weak_probe(sd_session *s, const sd_tls_weak_probe *probe, sd_tls_weak_result *out);
+/* sd_session_smuggle - after DATA was answered 354: send DATA_BYTES
+ * exactly as given (no dot-stuffing, no end added: the caller owns every
+ * byte and ends them with a QUIT line), then read replies until the
+ * QUIT's 221, the end of the connection or MAX replies; each reply's code
+ * goes to codes[]. For the smuggling check only (--send). Returns the
+ * replies read, or -1 when the write failed. The transcript notes the
+ * size, not the bytes. */
+int sd_session_smuggle(sd_session *s, const char *data_bytes, size_t len, int *codes, int max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,8 @@ static const sd_param_spec params[] = {
 	  "suite families that are critical when accepted" },
 	{ "warn", SD_PARAM_LIST, "[CBC-SHA1]", "suite families that are a warning when accepted" },
 	{ "require_forward_secrecy", SD_PARAM_BOOL, "true", "accepting a suite without forward secrecy is a warning" },
+	{ "require_server_order", SD_PARAM_BOOL, "false",
+	  "TLS 1.2 and older: a server that follows the client's suite order is a warning (NCSC-NL, internet.nl)" },
 	{ "retries", SD_PARAM_INT, "3", "attempts per probe when the server rate-limits" },
 	{ "backoff", SD_PARAM_DURATION, "1s", "first pause after a rate-limited probe (doubles each time)" },
 	{ NULL, 0, NULL, NULL },
@@ -321,6 +323,16 @@ static void server_order(scan *sc, sd_report *r, int v)
 	sd_report_fact_bool(r, key, server);
 	if (!server) {
 		sd_report_note(r, "%s: the server follows the client's order", versions[v].name);
+		if (v < 3 && sd_param_bool(sc->p, "require_server_order")) {
+			/* judged per profile: the measurement is the same, the policy differs */
+			sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.client_order",
+							  "%s: the server follows the client's cipher suite order",
+							  versions[v].name);
+			sd_finding_cause(f, "the server takes the first suite the client offers that it accepts: a "
+					    "client that lists weaker suites first gets them");
+			sd_finding_fix(f, "Postfix: tls_preempt_cipherlist = yes; Exim (OpenSSL): openssl_options = "
+					  "+cipher_server_preference; Exchange: the SCHANNEL order always applies");
+		}
 		return;
 	}
 	/* take the favourite, remove it, ask again: the server's order */

@@ -63,6 +63,34 @@ def audit(*args, env=None):
                "--timeout", "10s", *args, env=env)
 
 
+# --- issue 25: known weaknesses (weakness.py has the servers that have them); the lab MX is clean ---
+SMUGGLE_OPEN, SMUGGLE_SAFE = BASE + 15, BASE + 16
+r = audit("--port", str(MX), "--checks", "tls-weak")
+c = r.check("tls-weak") or {"facts": {}, "findings": []}
+bad = [(f["id"], f["severity"]) for f in c["findings"] if f["severity"] in ("warning", "critical")]
+fx = c["facts"]
+t.ok(not bad and fx.get("starttls_injection") is False and fx.get("client_renegotiation") == "refused"
+     and fx.get("secure_renegotiation") is True and fx.get("extended_master_secret") is True
+     and fx.get("fallback_scsv") == "honoured" and not schema_errors(r.json),
+     "tls-weak against the lab MX: no STARTTLS injection, renegotiation refused, RFC 5746, EMS, SCSV honoured", r)
+pv = subprocess.run(["postconf", "-d", "smtpd_forbid_bare_newline"], capture_output=True, text=True)
+if t.ok("smtpd_forbid_bare_newline" in pv.stdout,
+        "this Postfix has smtpd_forbid_bare_newline (3.7.9+; Debian 12 has 3.7.11)", pv.stdout + pv.stderr):
+    SEND = ("--checks", "smuggling", "--send", "--to", "postmaster@lab.test")
+    r = audit("--port", str(SMUGGLE_OPEN), *SEND)
+    f = r.finding("smuggling.end_of_data")
+    v = (r.check("smuggling") or {"facts": {}})["facts"].get("variants", {})
+    t.ok(f is not None and f["severity"] == "critical" and "CVE-2023-51764" in f.get("references", [])
+         and v.get("<LF>.<LF>") == "taken as end of data" and v.get("<CR>.<CR>") == "kept in the message"
+         and not schema_errors(r.json),
+         "smtpd_forbid_bare_newline = no: smuggling.end_of_data critical, <LF>.<LF> ends the data, <CR>.<CR> not", r)
+    r = audit("--port", str(SMUGGLE_SAFE), *SEND)
+    v = (r.check("smuggling") or {"facts": {}})["facts"].get("variants", {})
+    # 3.7.10 and later treat "yes" as "normalize": a bare <LF> ends a line, never the data
+    t.ok(r.finding("smuggling.end_of_data") is None and len(v) == 4
+         and all(x in ("kept in the message", "message refused") for x in v.values()),
+         "smtpd_forbid_bare_newline = yes: no variant ends the data", (v, r))
+
 # --- text mode: live phase lines and a result line ---
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
@@ -568,8 +596,14 @@ t.ok(passed and all(q["evidence"] and all(":" in e for e in q["evidence"]) for q
 r = audit("--port", str(STRICT), "--profile", "ncsc-nl")
 st = req_status(r)
 t.ok(st == {"NCSC-STARTTLS": "pass", "NCSC-TLS-VERSION": "pass", "NCSC-CIPHERS": "pass", "NCSC-KEY-EXCHANGE": "pass",
-            "NCSC-CERT": "pass", "NCSC-DANE": "fail"} and not schema_errors(r.json),
+            "NCSC-CERT": "pass", "NCSC-DANE": "fail", "NCSC-CIPHER-ORDER": "pass", "NCSC-TLS-OPTIONS": "pass"}
+     and not schema_errors(r.json),
      "ncsc-nl on the strict listener: all TLS requirements pass, DANE (no TLSA there) fails", st)
+r = audit("--port", str(MX), "--checks", "cipher", "--set", "cipher.require_server_order=true")
+t.ok(r.finding("cipher.client_order") is not None and r.finding("cipher.client_order")["severity"] == "warning",
+     "the MX (tls_preempt_cipherlist = no) follows the client's order: cipher.client_order where a profile asks", r)
+r = audit("--port", str(STRICT), "--checks", "cipher", "--set", "cipher.require_server_order=true")
+t.ok(r.finding("cipher.client_order") is None, "the strict listener imposes its order: no cipher.client_order", r)
 r = audit("--port", str(LEGACY), "--profile", "ncsc-nl")
 st = req_status(r)
 t.ok(st.get("NCSC-TLS-VERSION") == "fail" and st.get("NCSC-KEY-EXCHANGE") == "fail",

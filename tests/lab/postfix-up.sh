@@ -26,6 +26,8 @@
 #           server cipher order enforced (a deliberately short, known list)
 #   base+13 VERIFY: only postmaster and alice exist (unknown users rejected at RCPT), VRFY on
 #   base+14 VERIFY with disable_vrfy_command = yes
+#   base+15 SMUGGLE-OPEN: smtpd_forbid_bare_newline = no (bare <LF> ends lines: SMTP smuggling)
+#   base+16 SMUGGLE-SAFE: smtpd_forbid_bare_newline = yes (Postfix 3.7.10+: 521 and disconnect)
 # Certificates come from make-certs.sh (test CA: $SD_LAB_STATE/certs/ca.crt).
 # Nothing can leave the machine: every transport is discard:, there is no
 # smtp/lmtp client service, and inet_interfaces is loopback-only.
@@ -34,7 +36,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${SD_LAB_STATE:-$PWD/lab-state}"
 BASE="${SD_LAB_PORT_BASE:-10025}"
 PF="$STATE/postfix"
-LAST=14   # highest listener offset
+LAST=16   # highest listener offset
 LAB_USER=labuser LAB_PASS=labpass
 
 die() { echo "postfix-up.sh: $*" >&2; exit 1; }
@@ -190,6 +192,12 @@ cat > "$PF/etc/master.cf" <<EOT
   -o syslog_name=lab-novrfy
   -o local_recipient_maps=inline:{postmaster=known,alice=known}
   -o disable_vrfy_command=yes
+127.0.0.1:$(p 15) inet n - n - - smtpd
+  -o syslog_name=lab-smuggle-open
+  -o smtpd_forbid_bare_newline=no
+127.0.0.1:$(p 16) inet n - n - - smtpd
+  -o syslog_name=lab-smuggle-safe
+  -o smtpd_forbid_bare_newline=yes
 smtpd     pass  -       -       n       -       -       smtpd
   -o syslog_name=lab-postscreen
 dnsblog   unix  -       -       n       -       0       dnsblog
