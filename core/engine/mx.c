@@ -155,6 +155,14 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 					      "MX %s is an IP address, not a host name", h->name);
 			sd_finding_cause(f, "RFC 5321 5.1 and RFC 7505: an MX names a host; many senders look it up as a name and fail");
 			sd_finding_fix(f, "publish an A/AAAA record for a host name and point the MX at that name");
+		} else if (h->addresses[0] != '\0' && strchr(h->addresses, ':') == NULL) {
+			f = sd_report_finding(r, SD_INFO, "mx.no_ipv6", "MX host %s has no IPv6 address (no AAAA record)",
+					      h->name);
+			sd_finding_cause(f, "senders with IPv6 only cannot reach %s; internet.nl's mail test requires an AAAA record for every MX (\"IPv6 addresses for mail server(s)\")",
+					 h->name);
+			sd_finding_fix(f, "give %s an IPv6 address, make the SMTP server listen on it, and publish its AAAA record",
+				       h->name);
+			sd_finding_detail(f, "host", "%s", h->name);
 		} else if (h->addresses[0] == '\0') {
 			f = sd_report_finding(r, SD_CRIT, "mx.no_address", "MX host %s has no address: %s", h->name,
 					      h->problem);

@@ -278,6 +278,44 @@ events = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "event"
 t.ok(any(e.startswith("DNS MX lab.test: ok, 1 record") and DNS in e for e in events),
      "the transcript shows each DNS lookup, its answer and the server asked", events)
 
+# --- every address of every MX (issue 24) ---
+def server_findings(r, address):
+    return [(f["id"], f["severity"]) for s in r.json.get("servers", []) if s["target"].get("address") == address
+            for c in s["checks"] for f in c["findings"]]
+
+
+r = domain("lab.test", "--checks", "connect")
+f = finding(r, "mx.no_ipv6") or {}
+t.ok(f.get("severity") == "info" and f.get("details", {}).get("host") == "mail.lab.test" and r.rc == 0,
+     "an MX without AAAA: mx.no_ipv6, info, exit 0", r)
+have_v6 = subprocess.run(["ip", "-6", "addr", "show", "dev", "lo"], capture_output=True, text=True).stdout.find("::1") >= 0
+if have_v6:
+    r = domain("dual.lab.test", "--checks", "connect,ehlo")
+    addrs = [s["target"].get("address") for s in r.json.get("servers", [])]
+    f = finding(r, "mx.address_unreachable") or {}
+    t.ok(addrs == ["::1", "127.0.0.9"] and f.get("severity") == "warning"
+         and f.get("details", {}).get("address") == "127.0.0.9" and "::1" in f.get("summary", "")
+         and ("connect.refused", "warning") in server_findings(r, "127.0.0.9") and r.rc == 1
+         and not schema_errors(r.json),
+         "dual-stack MX, one dead address: each address audited, a warning naming the dead one, exit 1", r)
+    r = domain("dual.lab.test", "--checks", "connect")
+    t.ok(r.rc == 1 and "mx.no_ipv6" not in [i for i, _ in findings(r)], "dual-stack MX: no mx.no_ipv6", r)
+else:
+    t.ok(True, "dual-stack MX # SKIP no ::1 on lo here")
+    t.ok(True, "dual-stack MX # SKIP no ::1 on lo here")
+try:
+    other = FakeSMTP([("send", b"220 split-mx.lab.test ESMTP\r\n"), ("expect", "EHLO"),
+                      ("send", b"250-split-mx.lab.test\r\n250 8BITMIME\r\n")], host="127.0.0.5", port=BASE)
+except OSError as e:
+    t.ok(False, "fake server on 127.0.0.5:%d" % BASE, e)
+else:
+    with other:
+        r = domain("split.lab.test", "--checks", "connect,ehlo", "--tls", "none")
+    f = finding(r, "mx.nodes_inconsistent") or {}
+    t.ok(f.get("severity") == "warning" and f.get("details", {}).get("differs_in") == "EHLO reply"
+         and len(r.json.get("servers", [])) == 2 and r.rc == 1,
+         "two addresses of one MX reach differently configured servers: mx.nodes_inconsistent", r)
+
 # --- a compliance profile over a domain: domain requirements on the domain part ---
 r = domain("lab.test", "--profile", "nist-800-177")
 dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}

@@ -17,6 +17,8 @@
 #   badrpt.lab.test    TLS-RPT with an http: rua and a second record
 #   danebad.lab.test   MX 10 danebad-mx.lab.test whose TLSA matches nothing
 #   null.lab.test      null MX (RFC 7505);  implicit.lab.test  no MX, an A record
+#   dual.lab.test      MX 10 dual-mx: AAAA ::1 (Postfix) and A 127.0.0.9 (nothing listens: a dead address)
+#   split.lab.test     MX 10 split-mx: A 127.0.0.1 (Postfix) and A 127.0.0.5 (another server: the test's fake)
 #   PTR: 127.0.0.1 mail.lab.test (confirmed), 127.0.0.2 a generic pool name (confirmed),
 #        127.0.0.3 none, 127.0.0.4 ghost.lab.test (does not resolve back), ::1 ip6-mail.lab.test
 # Certificates (TLSA data) come from make-certs.sh in $SD_LAB_STATE/certs.
@@ -73,6 +75,11 @@ mx-host=multi.lab.test,mail.lab.test,10
 mx-host=multi.lab.test,nowhere.lab.test,30
 dns-rr=null.lab.test,15,000000
 mx-host=danebad.lab.test,danebad-mx.lab.test,10
+host-record=dual-mx.lab.test,127.0.0.9,::1
+mx-host=dual.lab.test,dual-mx.lab.test,10
+host-record=split-mx.lab.test,127.0.0.1
+host-record=split-mx.lab.test,127.0.0.5
+mx-host=split.lab.test,split-mx.lab.test,10
 EOT
 for d in wild badmx redirect big ctype expired syntax nopolicy twotxt badtxt nosts badrpt; do
   echo "mx-host=$d.lab.test,mail.lab.test,10" >> "$D/dnsmasq.conf"
