@@ -291,9 +291,19 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 	return r;
 }
 
-/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
+/* sender_side_check - a domain check about the mail the domain sends (SPF,
+ * DMARC): it applies to a domain with a null MX too (RFC 7505 4.: such a
+ * domain should publish "v=spf1 -all" and a DMARC reject policy) */
+static int sender_side_check(const sd_check *c)
+{
+	return strcmp(c->name, "spf") == 0 || strcmp(c->name, "dmarc") == 0;
+}
+
+/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST;
+ * all skipped with BLOCKED as the reason when it is set, except the
+ * sender-side checks when SENDER_SIDE is set (a null MX) */
 static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
-		      const sd_reporter *rep, int first, int total, const char *blocked)
+		      const sd_reporter *rep, int first, int total, const char *blocked, const char *sender_side)
 {
 	int index = first;
 
@@ -306,7 +316,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		r->noverrides = it->noverrides;
 
 		sd_report *dep = blocked_by(res, it->check);
-		if (blocked != NULL) {
+		if (blocked != NULL && !(sender_side != NULL && sender_side_check(it->check))) {
 			r->state = SD_CHECK_SKIPPED;
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_xstrdup(blocked);
@@ -425,7 +435,7 @@ static sd_target_result *run_target(const sd_plan *plan, const sd_target_config 
 	sd_session_set_kb(s, plan->kb);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
-	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL);
+	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);
 
 	sd_session_quit(s);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
@@ -708,8 +718,10 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	s = sd_session_new(&dcfg, res->transcript);
 	sd_session_set_kb(s, plan->kb);
 	/* a domain that does not exist, or takes no mail, has nothing more to check */
+	int null_mx = dcfg.nmx == 0 && json_is_true(json_object_get(mx->facts, "null_mx"));
 	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total,
-		  mx->run_status == SD_RUN_DONE ? NULL : "needs mx");
+		  mx->run_status == SD_RUN_DONE ? NULL : null_mx ? "the domain accepts no mail (null MX)" : "needs mx",
+		  null_mx ? "null MX" : NULL);
 	sd_session_free(s);
 	finish(plan, res, rep, transcript, t0);
 	d->domain = res;

@@ -129,7 +129,7 @@ r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-
         "--set", "mta-sts.https_port=%d" % HTTPS_PORT, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0 and lines[0].startswith("smtp-diag ") and "domain lab.test" in lines[0]
-     and any(l.startswith("[2/3] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
+     and any(l.startswith("[2/5] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
      and any(l.startswith("== MX 10 mail.lab.test (127.0.0.1) port %d" % BASE) for l in lines)
      and [l for l in lines if l.startswith("[RESULT]")] == [lines[-1]]
      and lines[-1].startswith("[RESULT] OK domain lab.test: 1 MX host audited"),
@@ -277,6 +277,35 @@ r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-
 events = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "event"]
 t.ok(any(e.startswith("DNS MX lab.test: ok, 1 record") and DNS in e for e in events),
      "the transcript shows each DNS lookup, its answer and the server asked", events)
+
+# --- SPF (RFC 7208) and DMARC (RFC 7489), issue 24 ---
+for name, fid, sev, rc in [
+        ("spf11.lab.test", "spf.too_many_lookups", "warning", 1),
+        ("spfall.lab.test", "spf.pass_all", "critical", 2),
+        ("spf2.lab.test", "spf.multiple", "warning", 1),
+        ("spfvoid.lab.test", "spf.void_lookups", "warning", 1),
+        ("dmarcnone.lab.test", "dmarc.policy_none", "warning", 1),
+        ("dmarcnone.lab.test", "dmarc.external_unauthorized", "warning", 1),
+        ("other.test", "dmarc.absent", "warning", 1)]:
+    r = domain(name, "--checks", "spf,dmarc")
+    t.ok((fid, sev) in findings(r) and r.rc == rc and not schema_errors(r.json),
+         "%s: %s (%s), exit %d" % (name, fid, sev, rc), "%s\n%s" % (findings(r), r))
+r = domain("spf11.lab.test", "--checks", "spf")
+t.ok(dcheck(r, "spf")["facts"].get("dns_lookups") == 11, "SPF lookups counted through include: 11", r)
+r = domain("lab.test", "--checks", "spf,dmarc")
+spf, dmarc = dcheck(r, "spf"), dcheck(r, "dmarc")
+t.ok(spf["status"] == "ok" and spf["facts"].get("mx_addresses") == {"127.0.0.1": "pass"}
+     and spf["facts"].get("all") == "-all" and spf["facts"].get("dns_lookups") == 1
+     and dmarc["status"] == "ok" and dmarc["facts"].get("p") == "reject"
+     and dmarc["facts"].get("external_authorised") == {"ext.test": "yes"} and r.rc == 0,
+     "lab.test: SPF passes for the MX address, DMARC p=reject, external rua authorised", r)
+r = domain("nosts.lab.test", "--checks", "dmarc")
+t.ok(dcheck(r, "dmarc")["status"] == "ok" and dcheck(r, "dmarc")["facts"].get("record_name") == "_dmarc.lab.test",
+     "a sub-domain without DMARC record: the organizational domain's applies", r)
+r = domain("null.lab.test")
+t.ok(dcheck(r, "spf")["status"] == "ok" and dcheck(r, "spf")["facts"].get("all") == "-all"
+     and dcheck(r, "mta-sts")["status"] == "skipped" and r.rc == 0,
+     "null MX: SPF and DMARC still checked (the domain sends no mail), the receiving side skipped", r)
 
 # --- every address of every MX (issue 24) ---
 def server_findings(r, address):
