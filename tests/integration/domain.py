@@ -307,6 +307,32 @@ t.ok(dcheck(r, "spf")["status"] == "ok" and dcheck(r, "spf")["facts"].get("all")
      and dcheck(r, "mta-sts")["status"] == "skipped" and r.rc == 0,
      "null MX: SPF and DMARC still checked (the domain sends no mail), the receiving side skipped", r)
 
+# --- DNS blocklists (RFC 5782), issue 24 ---
+have_v6 = subprocess.run(["ip", "-6", "addr", "show", "dev", "lo"], capture_output=True, text=True).stdout.find("::1") >= 0
+ZONE = "bl.lab.test;127.0.0.2=a spam source in the lab;delist=https://bl.lab.test/remove"
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(BASE), "--dns-server", DNS,
+        "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=" + ZONE)
+f = r.finding("dnsbl.listed") or {}
+t.ok(f.get("severity") == "warning" and "a spam source in the lab" in f.get("summary", "")
+     and "https://bl.lab.test/remove" in (f.get("fix") or "") and "listed in the lab" in (f.get("cause") or "")
+     and r.rc == 1, "dnsbl: 127.0.0.1 listed, with the zone's meaning, its TXT reason and the delisting page", r)
+for addr, want, rc in [("127.0.0.2", "not checked", 0), ("127.0.0.3", "not listed", 0)]:
+    try:
+        srv = FakeSMTP([("send", b"220 mail.lab.test ESMTP\r\n")], host=addr)
+    except OSError as e:
+        t.ok(False, "fake server on %s" % addr, e)
+        continue
+    with srv:
+        r = run("--server", "mail.lab.test", "--address", addr, "--port", str(srv.port), "--dns-server", DNS,
+                "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=" + ZONE)
+    zones = r.check("dnsbl")["facts"].get("zones", {}) if r.json.get("checks") else {}
+    t.ok(zones.get("bl.lab.test", "").startswith(want) and r.rc == rc and "dnsbl.listed" not in r.finding_ids(),
+         "dnsbl: %s %s (exit %d)" % (addr, want, rc), r)
+r = run("--server", "mail.lab.test", "--address", "::1", "--port", str(BASE), "--dns-server", DNS,
+        "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=bl.lab.test")
+t.ok(not have_v6 or (r.finding("dnsbl.listed") or {}).get("details", {}).get("zone") == "bl.lab.test",
+     "dnsbl: ::1 looked up by reverse nibbles, listed", r)
+
 # --- every address of every MX (issue 24) ---
 def server_findings(r, address):
     return [(f["id"], f["severity"]) for s in r.json.get("servers", []) if s["target"].get("address") == address
@@ -317,7 +343,6 @@ r = domain("lab.test", "--checks", "connect")
 f = finding(r, "mx.no_ipv6") or {}
 t.ok(f.get("severity") == "info" and f.get("details", {}).get("host") == "mail.lab.test" and r.rc == 0,
      "an MX without AAAA: mx.no_ipv6, info, exit 0", r)
-have_v6 = subprocess.run(["ip", "-6", "addr", "show", "dev", "lo"], capture_output=True, text=True).stdout.find("::1") >= 0
 if have_v6:
     r = domain("dual.lab.test", "--checks", "connect,ehlo")
     addrs = [s["target"].get("address") for s in r.json.get("servers", [])]

@@ -25,6 +25,8 @@
 #   spf2.lab.test      two SPF records;  spfvoid.lab.test  3 void lookups
 #   dmarcnone.lab.test p=none, rua at ext.test which does not authorise it
 #   other.test         MX mail.lab.test, good SPF, no DMARC anywhere
+# DNSBL zone bl.lab.test (RFC 5782): 127.0.0.1 and ::1 listed (127.0.0.2, with a TXT reason),
+#   127.0.0.2 answered 127.255.255.254 (an error answer: "not checked"), 127.0.0.3 not listed
 #   PTR: 127.0.0.1 mail.lab.test (confirmed), 127.0.0.2 a generic pool name (confirmed),
 #        127.0.0.3 none, 127.0.0.4 ghost.lab.test (does not resolve back), ::1 ip6-mail.lab.test
 # Certificates (TLSA data) come from make-certs.sh in $SD_LAB_STATE/certs.
@@ -125,6 +127,13 @@ txt-record=spf2.lab.test,"v=spf1 -all"
 txt-record=spfvoid.lab.test,"v=spf1 mx a:gone1.lab.test a:gone2.lab.test a:gone3.lab.test -all"
 txt-record=dmarcnone.lab.test,"v=spf1 mx -all"
 txt-record=_dmarc.dmarcnone.lab.test,"v=DMARC1; p=none; rua=mailto:dmarc@ext.test"
+EOT
+V6BL="1$(printf '.0%.0s' $(seq 1 31)).bl.lab.test"
+cat >> "$D/dnsmasq.conf" <<EOT
+dns-rr=1.0.0.127.bl.lab.test,1,7f000002
+txt-record=1.0.0.127.bl.lab.test,"listed in the lab for the tests"
+dns-rr=2.0.0.127.bl.lab.test,1,7ffffffe
+dns-rr=$V6BL,1,7f000002
 EOT
 for d in spf11 spfall spf2 spfvoid dmarcnone; do
   echo "mx-host=$d.lab.test,mail.lab.test,10" >> "$D/dnsmasq.conf"
