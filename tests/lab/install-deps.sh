@@ -14,4 +14,5 @@ apt-get install -y -qq --no-install-recommends \
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db \
   openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
   libxml2-utils chromium tmux \
+  nsd unbound ldnsutils \
   >/dev/null
