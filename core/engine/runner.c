@@ -367,6 +367,9 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 static int domain_requirement(const sd_plan *plan, const sd_requirement *req)
 {
 	for (size_t c = 0; c < req->nchecks; c++)
+		if (strcmp(req->checks[c], "mx") == 0 && count_scope(plan, SD_SCOPE_DOMAIN) > 0)
+			return 1;   /* MX discovery: the domain part of a --domain run */
+	for (size_t c = 0; c < req->nchecks; c++)
 		for (size_t i = 0; i < plan->n; i++)
 			if (plan->items[i].check->scope == SD_SCOPE_DOMAIN &&
 			    strcmp(plan->items[i].check->name, req->checks[c]) == 0)

@@ -347,6 +347,15 @@ else:
              and dcheck(r, "mx")["facts"].get("dnssec") == "insecure" and finding(r, "mx.not_validated") is not None
              and r.rc == 0, "unsigned zone: insecure, said plainly (info)", r)
         r = run("--domain", "sec.test", "--dns-server", VDNS, "--port", str(BASE), "--ca-file", CA, "--json",
+                "--timeout", "10s", "--profile", "ncsc-nl")
+        dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+        t.ok(dom == {"NCSC-IPV6-MX": "fail", "NCSC-DNSSEC": "pass", "NCSC-SPF": "pass", "NCSC-DMARC": "pass"},
+             "ncsc-nl --domain on the signed zone: DNSSEC, SPF, DMARC pass; no AAAA for the MX fails IPv6", dom)
+        r = domain("dmarcnone.lab.test", "--profile", "ncsc-nl")
+        dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+        t.ok(dom.get("NCSC-DMARC") == "fail" and dom.get("NCSC-DNSSEC") == "fail" and dom.get("NCSC-SPF") == "pass",
+             "ncsc-nl --domain: p=none and an unsigned zone fail their requirements", dom)
+        r = run("--domain", "sec.test", "--dns-server", VDNS, "--port", str(BASE), "--ca-file", CA, "--json",
                 "--checks", "connect", "--transcript")
         t.ok(any("(CD)" not in e["line"] and ", AD" in e["line"] and "MX sec.test" in e["line"]
                  for e in r.json.get("transcript", [])), "the transcript shows the AD bit of the MX answer", r)
