@@ -142,6 +142,12 @@ t.ok(r.rc == 0 and lines[0].startswith("smtp-diag ") and "domain lab.test" in li
      and [l for l in lines if l.startswith("[RESULT]")] == [lines[-1]]
      and lines[-1].startswith("[RESULT] OK domain lab.test: 1 MX host audited"),
      "text: domain checks, then the MX host, one [RESULT] line", r)
+table = lines[lines.index("Domain table"):] if "Domain table" in lines else []
+t.ok(len(table) > 2 and table[1].split()[:8] == ["MX", "host", "address", "reachable", "TLS", "certificate", "DANE", "PTR"]
+     and table[2].split()[:5] == ["10", "mail.lab.test", "127.0.0.1", "yes", "TLSv1.3"]
+     and "1/1 match, insecure" in table[2]
+     and any(l.split()[:2] == ["SPF", "1"] for l in table) and any(l.split()[:2] == ["DNSSEC", "insecure"] for l in table),
+     "text: the domain table, MX host x address x checks, then the domain rows", "\n".join(table) or r)
 
 # --- every broken policy or record has its own finding ---
 cases = [
