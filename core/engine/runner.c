@@ -296,7 +296,7 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
  * domain should publish "v=spf1 -all" and a DMARC reject policy) */
 static int sender_side_check(const sd_check *c)
 {
-	return strcmp(c->name, "spf") == 0 || strcmp(c->name, "dmarc") == 0;
+	return strcmp(c->name, "spf") == 0 || strcmp(c->name, "dmarc") == 0 || strcmp(c->name, "dkim") == 0;
 }
 
 /* run_items - the plan's checks of SCOPE on session S, numbered from FIRST;

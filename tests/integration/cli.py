@@ -18,10 +18,10 @@ t.ok(r.rc == 0 and "plugin ABI 2" in r.out, "--version names the plugin ABI", r)
 
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
-t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "dane", "dmarc", "dnsbl", "ehlo",
+t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "dane", "dkim", "dmarc", "dnsbl", "ehlo",
               "mta-sts", "ntlm-info", "ptr", "relay", "response-time", "spf", "starttls", "tls-rpt", "transaction",
               "user-enum"],
-     "--list-checks lists the nineteen checks", r)
+     "--list-checks lists the twenty checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 

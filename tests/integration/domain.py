@@ -137,7 +137,7 @@ r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-
         "--set", "mta-sts.https_port=%d" % HTTPS_PORT, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0 and lines[0].startswith("smtp-diag ") and "domain lab.test" in lines[0]
-     and any(l.startswith("[2/5] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
+     and any(l.startswith("[2/6] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
      and any(l.startswith("== MX 10 mail.lab.test (127.0.0.1) port %d" % BASE) for l in lines)
      and [l for l in lines if l.startswith("[RESULT]")] == [lines[-1]]
      and lines[-1].startswith("[RESULT] OK domain lab.test: 1 MX host audited"),
@@ -320,6 +320,17 @@ r = domain("null.lab.test")
 t.ok(dcheck(r, "spf")["status"] == "ok" and dcheck(r, "spf")["facts"].get("all") == "-all"
      and dcheck(r, "mta-sts")["status"] == "skipped" and r.rc == 0,
      "null MX: SPF and DMARC still checked (the domain sends no mail), the receiving side skipped", r)
+
+# --- DKIM: only the selectors named ---
+r = domain("lab.test", "--checks", "dkim")
+t.ok(dcheck(r, "dkim")["status"] == "ok" and "no selector named" in dcheck(r, "dkim").get("summary", "") and r.rc == 0,
+     "dkim without selectors: not checked, said so", r)
+r = domain("lab.test", "--checks", "dkim", "--set", "dkim.selectors=good,weak,gone,missing")
+sel = dcheck(r, "dkim")["facts"].get("selectors", {})
+t.ok(sel.get("good") == "rsa 2048 bits" and sel.get("weak") == "rsa 512 bits" and sel.get("gone") == "revoked"
+     and sel.get("missing") == "no key" and ("dkim.weak_key", "warning") in findings(r)
+     and ("dkim.absent", "warning") in findings(r) and ("dkim.revoked", "info") in findings(r) and r.rc == 1,
+     "dkim with selectors: a 2048-bit key, a 512-bit one (RFC 8301), a revoked one, a missing one", r)
 
 # --- DNSSEC for real: NSD with signed zones behind a validating Unbound (issue 24) ---
 if dnssec_missing and not required:

@@ -25,6 +25,7 @@
 #   spf2.lab.test      two SPF records;  spfvoid.lab.test  3 void lookups
 #   dmarcnone.lab.test p=none, rua at ext.test which does not authorise it
 #   other.test         MX mail.lab.test, good SPF, no DMARC anywhere
+# DKIM: good._domainkey.lab.test RSA 2048, weak._domainkey.lab.test RSA 512, gone._domainkey.lab.test revoked
 # DNSBL zone bl.lab.test (RFC 5782): 127.0.0.1 and ::1 listed (127.0.0.2, with a TXT reason),
 #   127.0.0.2 answered 127.255.255.254 (an error answer: "not checked"), 127.0.0.3 not listed
 #   PTR: 127.0.0.1 mail.lab.test (confirmed), 127.0.0.2 a generic pool name (confirmed),
@@ -135,6 +136,16 @@ txt-record=1.0.0.127.bl.lab.test,"listed in the lab for the tests"
 dns-rr=2.0.0.127.bl.lab.test,1,7ffffffe
 dns-rr=$V6BL,1,7f000002
 EOT
+# DKIM keys (RFC 6376 3.6.1), made at start; p= split into strings of one TXT record
+dkim_txt() {  # owner bits
+  local key="$D/dkim-$2.pem" b64 parts="" i
+  [[ -s $key ]] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"$2" -out "$key" 2>/dev/null
+  b64="$(openssl pkey -in "$key" -pubout -outform DER | openssl base64 -A)"
+  for ((i = 0; i < ${#b64}; i += 200)); do parts+=",\"${b64:i:200}\""; done
+  echo "txt-record=$1,\"v=DKIM1; k=rsa; p=\"$parts"
+}
+{ dkim_txt good._domainkey.lab.test 2048; dkim_txt weak._domainkey.lab.test 512
+  echo 'txt-record=gone._domainkey.lab.test,"v=DKIM1; p="'; } >> "$D/dnsmasq.conf"
 for d in spf11 spfall spf2 spfvoid dmarcnone; do
   echo "mx-host=$d.lab.test,mail.lab.test,10" >> "$D/dnsmasq.conf"
 done
