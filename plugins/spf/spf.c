@@ -514,7 +514,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		int v = res[k] < 0 || res[k] > R_NORECORD ? R_NONE : res[k];
 		sd_report_fact_map_add(r, "mx_addresses", c.ip[k].text, result_name[v]);
 		permitted += v == R_PASS;
-		if (v != R_PASS && !c.over && c.first_error[0] == '\0' && c.macros == 0) {
+		if (v != R_PASS && !c.over && c.first_error[0] == '\0' && c.macros == 0 && c.queries < SPF_QUERY_CAP) {
 			f = sd_report_finding(r, SD_INFO, "spf.mx_not_permitted",
 					      "MX address %s is not permitted to send as %s (SPF %s)", c.ip[k].text, domain,
 					      result_name[v]);
