@@ -36,6 +36,9 @@ int sd_dns_build_query(uint16_t id, const char *name, sd_dns_type type, unsigned
 	buf[1] = (unsigned char)id;
 	buf[2] = 0x01;          /* RD */
 	buf[3] = 0x20;          /* AD: report the validation state (RFC 6840 5.7) */
+	if ((unsigned)type & SD_DNS_QUERY_CD)
+		buf[3] |= 0x10;  /* CD: the data even if it fails validation (RFC 4035 3.2.2) */
+	type = (sd_dns_type)((unsigned)type & 0xffffu);
 	buf[5] = 1;             /* QDCOUNT */
 	buf[11] = 1;            /* ARCOUNT: the OPT record */
 	int l = dn_comp(n, buf + NS_HFIXEDSZ, (int)(size - NS_HFIXEDSZ - 4 - 11), NULL, NULL);

@@ -19,6 +19,10 @@
 				* a longer chain is a bad reply, never cut silently */
 #define SD_DNS_MAX_CHAIN_TEXT "16"
 
+/* or'ed into the type given to sd_dns_build_query() / sd_resolver_query_by():
+ * set the CD (checking disabled) bit, to tell a bogus answer from a broken one */
+#define SD_DNS_QUERY_CD 0x10000u
+
 /* sd_dns_build_query - a recursive query for NAME/TYPE with id ID, EDNS0
  * with the DO bit and AD set (so a validating resolver reports it);
  * length, or -1 if NAME is not a valid domain name */

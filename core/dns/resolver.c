@@ -309,6 +309,7 @@ sd_dns_answer *sd_resolver_query_by(const sd_resolver *r, const char *name, sd_d
 	unsigned char *buf = sd_xcalloc(1, TCP_MAX);
 	double t0 = sd_now_ms();
 	int ql = sd_dns_build_query(query_id(), name, type, q, sizeof(q));
+	type = (sd_dns_type)((unsigned)type & 0xffffu);   /* without SD_DNS_QUERY_CD */
 	int timeouts = 0, last_errno = 0;
 
 	if (ql < 0) {

@@ -74,6 +74,23 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 		sd_dns_answer_free(a);
 		return SD_RUN_FAILED;
 	}
+	if (a->status == SD_DNS_SERVFAIL) {
+		/* a validating resolver's SERVFAIL: bogus data (it answers with CD), or a broken zone */
+		sd_dns_answer *cd = sd_dns_query_unchecked(s, domain, SD_DNS_MX);
+		int bogus = cd->status == SD_DNS_OK || cd->status == SD_DNS_NODATA;
+		sd_dns_answer_free(cd);
+		if (bogus) {
+			sd_report_fact_str(r, "dnssec", "bogus");
+			f = sd_report_finding(r, SD_CRIT, "mx.dnssec_bogus",
+					      "the MX records of %s fail DNSSEC validation (bogus)", domain);
+			sd_finding_cause(f, "the resolver %s answers SERVFAIL and gives the records only with checking disabled: their signatures do not validate. Validating senders cannot find the MX hosts and defer all mail",
+					 sd_dns_resolver(s));
+			sd_finding_fix(f, "re-sign the zone of %s and check the DS record at the parent against its DNSKEY (delv MX %s, DNSViz)",
+				       domain, domain);
+			sd_dns_answer_free(a);
+			return SD_RUN_FAILED;
+		}
+	}
 	if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA) {
 		f = sd_report_finding(r, SD_CRIT, "mx.dns_failed", "the MX lookup for %s failed: %s", domain,
 				      a->error[0] ? a->error : sd_dns_status_name(a->status));
@@ -85,6 +102,15 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 		return SD_RUN_FAILED;
 	}
 	sd_report_fact_bool(r, "dnssec_validated", a->authenticated);
+	sd_report_fact_str(r, "dnssec", "%s", a->authenticated ? "validated" : "insecure");
+	if (!a->authenticated) {
+		f = sd_report_finding(r, SD_INFO, "mx.not_validated",
+				      "the MX records of %s are not DNSSEC-validated (the resolver %s did not set AD)", domain,
+				      sd_dns_resolver(s));
+		sd_finding_cause(f, "either the zone of %s is not signed, so senders cannot tell forged MX records (and DANE cannot work), or the resolver does not validate: from here the two look the same",
+				 domain);
+		sd_finding_fix(f, "sign the zone with DNSSEC and publish its DS record at the parent; to check from here, use a validating resolver (--dns-server with Unbound)");
+	}
 	if (a->foreign > 0) {
 		sd_report_fact_int(r, "foreign_records", (long long)a->foreign);
 		f = sd_report_finding(r, SD_WARN, "mx.foreign_records",
@@ -156,6 +182,14 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 					      "MX %s is an IP address, not a host name", h->name);
 			sd_finding_cause(f, "RFC 5321 5.1 and RFC 7505: an MX names a host; many senders look it up as a name and fail");
 			sd_finding_fix(f, "publish an A/AAAA record for a host name and point the MX at that name");
+		} else if (h->addresses[0] != '\0' && strchr(h->addresses, ':') == NULL) {
+			f = sd_report_finding(r, SD_INFO, "mx.no_ipv6", "MX host %s has no IPv6 address (no AAAA record)",
+					      h->name);
+			sd_finding_cause(f, "senders with IPv6 only cannot reach %s; internet.nl's mail test requires an AAAA record for every MX (\"IPv6 addresses for mail server(s)\")",
+					 h->name);
+			sd_finding_fix(f, "give %s an IPv6 address, make the SMTP server listen on it, and publish its AAAA record",
+				       h->name);
+			sd_finding_detail(f, "host", "%s", h->name);
 		} else if (h->addresses[0] == '\0') {
 			f = sd_report_finding(r, SD_CRIT, "mx.no_address", "MX host %s has no address: %s", h->name,
 					      h->problem);

@@ -1181,7 +1181,9 @@ int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 {
 	for (size_t i = 0; i < p->nrequirements; i++)
 		for (size_t j = 0; j < p->requirements[i].nchecks; j++)
-			if (sd_registry_find(reg, p->requirements[i].checks[j]) == NULL) {
+			/* "mx": the core's MX discovery of a --domain run, judged like a check */
+			if (strcmp(p->requirements[i].checks[j], "mx") != 0 &&
+			    sd_registry_find(reg, p->requirements[i].checks[j]) == NULL) {
 				*err = at(&p->requirements[i].mark, "requirement '%s' names unknown check '%s'",
 					  p->requirements[i].id, p->requirements[i].checks[j]);
 				return -1;

@@ -7,6 +7,7 @@
  * establish what it needs (SD_RUN_FAILED, skipped, or an error) is skipped
  * with "needs X", so a dead port gives one critical finding, not six.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@
 #include "engine/runner.h"
 #include "smtp/session_internal.h"
 #include "base/util.h"
+
+/* addresses of one MX host audited, in parallel, at most (more are a misconfiguration) */
+#define SD_MX_ADDRESS_MAX 8
 
 /* sd_exit_code - documented mapping, monitoring-plugins compatible */
 int sd_exit_code(sd_severity worst)
@@ -300,9 +304,19 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 	return r;
 }
 
-/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
+/* sender_side_check - a domain check about the mail the domain sends (SPF,
+ * DMARC): it applies to a domain with a null MX too (RFC 7505 4.: such a
+ * domain should publish "v=spf1 -all" and a DMARC reject policy) */
+static int sender_side_check(const sd_check *c)
+{
+	return strcmp(c->name, "spf") == 0 || strcmp(c->name, "dmarc") == 0 || strcmp(c->name, "dkim") == 0;
+}
+
+/* run_items - the plan's checks of SCOPE on session S, numbered from FIRST;
+ * all skipped with BLOCKED as the reason when it is set, except the
+ * sender-side checks when SENDER_SIDE is set (a null MX) */
 static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
-		      const sd_reporter *rep, int first, int total, const char *blocked)
+		      const sd_reporter *rep, int first, int total, const char *blocked, const char *sender_side)
 {
 	int index = first;
 
@@ -315,7 +329,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		r->noverrides = it->noverrides;
 
 		sd_report *dep = blocked_by(res, it->check);
-		if (blocked != NULL) {
+		if (blocked != NULL && !(sender_side != NULL && sender_side_check(it->check))) {
 			r->state = SD_CHECK_SKIPPED;
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_xstrdup(blocked);
@@ -365,6 +379,9 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
  * a domain check of the plan) rather than at each server? */
 static int domain_requirement(const sd_plan *plan, const sd_requirement *req)
 {
+	for (size_t c = 0; c < req->nchecks; c++)
+		if (strcmp(req->checks[c], "mx") == 0 && count_scope(plan, SD_SCOPE_DOMAIN) > 0)
+			return 1;   /* MX discovery: the domain part of a --domain run */
 	for (size_t c = 0; c < req->nchecks; c++)
 		for (size_t i = 0; i < plan->n; i++)
 			if (plan->items[i].check->scope == SD_SCOPE_DOMAIN &&
@@ -422,11 +439,11 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 		rep->target_end(rep->ctx, res);
 }
 
-/* sd_run_target - one session, every server check of the plan in order */
-sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
-				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+/* run_target - one session, every server check of the plan in order; the
+ * result is not finished (no verdict yet, nothing told to target_end) */
+static sd_target_result *run_target(const sd_plan *plan, const sd_target_config *cfg,
+				    const sd_profile *profile, const sd_reporter *rep, int transcript)
 {
-	double t0 = sd_now_ms();
 	sd_target_result *res = result_new(plan, cfg, profile, transcript);
 	size_t total = count_scope(plan, SD_SCOPE_SERVER);
 
@@ -434,7 +451,7 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	sd_session_set_kb(s, plan->kb);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
-	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL);
+	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);
 
 	sd_session_quit(s);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)
@@ -443,8 +460,211 @@ sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg
 	sd_strlcpy(res->peer, sd_session_peer(s), sizeof(res->peer));
 	sd_strlcpy(res->local, sd_session_local(s), sizeof(res->local));
 	sd_session_free(s);
+	return res;
+}
+
+/* sd_run_target - one session, every server check of the plan in order */
+sd_target_result *sd_run_target(const sd_plan *plan, const sd_target_config *cfg,
+				 const sd_profile *profile, const sd_reporter *rep, int transcript)
+{
+	double t0 = sd_now_ms();
+	sd_target_result *res = run_target(plan, cfg, profile, rep, transcript);
+
 	finish(plan, res, rep, transcript, t0);
 	return res;
+}
+
+/* One address of an MX host, audited on a thread of its own. */
+typedef struct addr_job {
+	const sd_plan *plan;
+	const sd_profile *profile;
+	sd_target_config cfg;
+	int transcript;
+	double t0;
+	sd_target_result *res;
+} addr_job;
+
+/* addr_job_run - thread body: the server checks on one address, unreported */
+static void *addr_job_run(void *arg)
+{
+	addr_job *j = arg;
+
+	j->t0 = sd_now_ms();
+	j->res = run_target(j->plan, &j->cfg, j->profile, NULL, j->transcript);
+	return NULL;
+}
+
+/* fact_text - the string fact KEY of check CHECK in RES, or NULL */
+static const char *fact_text(sd_target_result *res, const char *check, const char *key)
+{
+	sd_report *r = find_report(res, check);
+
+	if (r == NULL || r->state != SD_CHECK_RAN || r->facts == NULL)
+		return NULL;
+	return json_string_value(json_object_get(r->facts, key));
+}
+
+/* reachable - 1 the address answered, 0 it did not, -1 not tried (no connect check) */
+static int reachable(sd_target_result *res)
+{
+	sd_report *r = find_report(res, "connect");
+
+	if (r != NULL && r->state == SD_CHECK_RAN)
+		return r->run_status == SD_RUN_DONE;
+	return res->peer[0] != '\0' ? 1 : -1;
+}
+
+/* same_json - the facts KEY of CHECK equal in A and B (both absent counts as equal) */
+static int same_json(sd_target_result *a, sd_target_result *b, const char *check, const char *key)
+{
+	sd_report *x = find_report(a, check), *y = find_report(b, check);
+	json_t *u = x != NULL && x->state == SD_CHECK_RAN ? json_object_get(x->facts, key) : NULL;
+	json_t *v = y != NULL && y->state == SD_CHECK_RAN ? json_object_get(y->facts, key) : NULL;
+
+	if (u == NULL || v == NULL)
+		return 1;
+	return json_equal(u, v);
+}
+
+/* compare_addresses - the findings about one MX host as a whole, from the
+ * results of its addresses (JOBS, N > 1): an address that does not answer
+ * while another does, nodes that differ. They go into an "addresses" report
+ * of the first address's result; a dead address's own connect finding
+ * becomes a warning (the host is reachable, mail is delayed, not lost) */
+static void compare_addresses(const char *host, addr_job *jobs, size_t n)
+{
+	sd_target_result *first = jobs[0].res;
+	size_t alive = 0, dead = 0, ref = n;
+
+	for (size_t i = 0; i < n; i++) {
+		int up = reachable(jobs[i].res);
+		alive += up == 1;
+		dead += up == 0;
+		if (up == 1 && ref == n)
+			ref = i;
+	}
+	first->checks = sd_xrealloc(first->checks, (first->nchecks + 1) * sizeof(*first->checks));
+	sd_report *r = sd_report_new("addresses", "Addresses of the MX host");
+	first->checks[first->nchecks++] = r;
+	r->index = r->total = (int)first->nchecks;
+	sd_report_phase(r, "every address of %s", host);
+	for (size_t i = 0; i < n; i++) {
+		int up = reachable(jobs[i].res);
+		sd_report_fact_map_add(r, "reachable", jobs[i].cfg.address, up == 1 ? "yes" : up == 0 ? "no" : "not tested");
+	}
+	sd_report_fact_int(r, "addresses_total", (long long)n);
+	sd_report_fact_int(r, "addresses_reachable", (long long)alive);
+	if (alive > 0 && dead > 0) {
+		for (size_t i = 0; i < n; i++) {
+			sd_target_result *t = jobs[i].res;
+			if (reachable(t) != 0)
+				continue;
+			sd_report *c = find_report(t, "connect");
+			const char *why = c != NULL ? json_string_value(json_object_get(c->facts, "error")) : NULL;
+			for (size_t k = 0; c != NULL && k < c->nfindings; k++)
+				if (c->findings[k]->severity == SD_CRIT)
+					c->findings[k]->severity = SD_WARN;
+			sd_finding *f = sd_report_finding(r, SD_WARN, "mx.address_unreachable",
+							  "%s: address %s does not answer (%s) while %s does", host,
+							  jobs[i].cfg.address, why != NULL ? why : "no connection",
+							  jobs[ref].cfg.address);
+			sd_finding_cause(f, "senders try the addresses of an MX host in turn; those that try %s first (IPv6 is preferred by most) wait for a timeout or a refusal on every message: delays, deferrals, and mail lost when they give up",
+					 jobs[i].cfg.address);
+			sd_finding_fix(f, "make the SMTP server listen on %s (Postfix: inet_protocols = all, inet_interfaces), open the firewall for it, or remove the %s record of %s",
+				       jobs[i].cfg.address, strchr(jobs[i].cfg.address, ':') != NULL ? "AAAA" : "A", host);
+			sd_finding_detail(f, "host", "%s", host);
+			sd_finding_detail(f, "address", "%s", jobs[i].cfg.address);
+		}
+	}
+	/* cluster nodes: every address that answered should be the same server */
+	for (size_t i = 0; ref < n && i < n; i++) {
+		sd_target_result *a = jobs[ref].res, *b = jobs[i].res;
+		if (i == ref || reachable(b) != 1)
+			continue;
+		const char *ca = fact_text(a, "certificate", "sha256"), *cb = fact_text(b, "certificate", "sha256");
+		const char *what = NULL;
+		if (ca != NULL && cb != NULL && strcmp(ca, cb) != 0)
+			what = "certificate";
+		else if (!same_json(a, b, "ehlo", "capabilities") || !same_json(a, b, "ehlo", "server_name"))
+			what = "EHLO reply";
+		if (what == NULL)
+			continue;
+		sd_finding *f = sd_report_finding(r, SD_WARN, "mx.nodes_inconsistent",
+						  "%s: the %s at %s differs from the one at %s", host, what,
+						  jobs[i].cfg.address, jobs[ref].cfg.address);
+		sd_finding_cause(f, "the addresses of one MX host reach servers configured differently (cluster nodes out of step, a load balancer with a forgotten node, IPv6 handled by another server): senders see one or the other at random");
+		sd_finding_fix(f, "configure every node the same (certificate, TLS settings, extensions); compare them with --server %s --address ADDRESS",
+			       host);
+		sd_finding_detail(f, "host", "%s", host);
+		sd_finding_detail(f, "address", "%s", jobs[i].cfg.address);
+		sd_finding_detail(f, "differs_in", "%s", what);
+	}
+	sd_report_summary(r, "%zu of %zu addresses answer", alive, n);
+	r->state = SD_CHECK_RAN;
+	r->run_status = SD_RUN_DONE;
+}
+
+/* run_host - every address of one MX host (HOST's ADDRESSES, comma-separated),
+ * in parallel, each its own result appended to D; the host's findings as a
+ * whole (compare_addresses) before they are reported */
+static void run_host(const sd_plan *plan, const sd_target_config *dcfg, const sd_mx_host *host,
+		     const sd_profile *profile, const sd_reporter *rep, int transcript, sd_domain_result *d)
+{
+	addr_job jobs[SD_MX_ADDRESS_MAX];
+	pthread_t tid[SD_MX_ADDRESS_MAX];
+	int started[SD_MX_ADDRESS_MAX];
+	size_t n = 0;
+	char *list = sd_xstrdup(host->addresses), *save = NULL;
+
+	for (char *a = strtok_r(list, ",", &save); a != NULL && n < SD_MX_ADDRESS_MAX; a = strtok_r(NULL, ",", &save)) {
+		addr_job *j = &jobs[n++];
+		memset(j, 0, sizeof(*j));
+		j->plan = plan;
+		j->profile = profile;
+		j->transcript = transcript;
+		sd_target_config_copy(&j->cfg, dcfg);
+		free(j->cfg.server);
+		j->cfg.server = sd_xstrdup(host->name);
+		free(j->cfg.address);
+		j->cfg.address = sd_xstrdup(a);
+		/* a host started in time runs its checks with their own timeouts: its DNS
+		 * lookups (PTR, TLSA) cut short by the domain's deadline would be false findings */
+		j->cfg.deadline = 0;
+	}
+	free(list);
+	if (n == 1) {
+		jobs[0].res = sd_run_target(plan, &jobs[0].cfg, profile, rep, transcript);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			started[i] = pthread_create(&tid[i], NULL, addr_job_run, &jobs[i]) == 0;
+		for (size_t i = 0; i < n; i++) {
+			if (started[i])
+				pthread_join(tid[i], NULL);
+			else
+				addr_job_run(&jobs[i]);
+		}
+		compare_addresses(host->name, jobs, n);
+		/* now the reporter sees each address's result, in the DNS order */
+		for (size_t i = 0; i < n; i++) {
+			sd_target_result *res = jobs[i].res;
+			if (rep != NULL && rep->target_begin != NULL)
+				rep->target_begin(rep->ctx, res, res->nchecks);
+			for (size_t k = 0; k < res->nchecks; k++) {
+				res->checks[k]->index = (int)k + 1;
+				res->checks[k]->total = (int)res->nchecks;
+				if (rep != NULL && rep->check_end != NULL)
+					rep->check_end(rep->ctx, res->checks[k]);
+			}
+			finish(plan, res, rep, transcript, jobs[i].t0);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		sd_target_config_clear(&jobs[i].cfg);
+		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
+		d->targets[d->ntargets++] = jobs[i].res;
+		if (jobs[i].res->worst > d->worst)
+			d->worst = jobs[i].res->worst;
+	}
 }
 
 /* deadline_result - the result of an MX host not audited because the
@@ -514,27 +734,31 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	s = sd_session_new(&dcfg, res->transcript);
 	sd_session_set_kb(s, plan->kb);
 	/* a domain that does not exist, or takes no mail, has nothing more to check */
+	int null_mx = dcfg.nmx == 0 && json_is_true(json_object_get(mx->facts, "null_mx"));
 	run_items(plan, SD_SCOPE_DOMAIN, s, res, rep, 2, (int)total,
-		  mx->run_status == SD_RUN_DONE ? NULL : "needs mx");
+		  mx->run_status == SD_RUN_DONE ? NULL : null_mx ? "the domain accepts no mail (null MX)" : "needs mx",
+		  null_mx ? "null MX" : NULL);
 	sd_session_free(s);
 	finish(plan, res, rep, transcript, t0);
 	d->domain = res;
 
 	d->worst = res->worst;
+	size_t hosts = 0;
 	for (size_t i = 0; i < dcfg.nmx; i++) {
 		if (dcfg.mx[i].addresses == NULL || dcfg.mx[i].addresses[0] == '\0')
 			continue;
+		hosts++;
+		if (sd_now_ms() < dcfg.deadline) {
+			run_host(plan, &dcfg, &dcfg.mx[i], profile, rep, transcript, d);
+			continue;
+		}
 		sd_target_config tcfg;
 		sd_target_config_copy(&tcfg, &dcfg);
 		free(tcfg.server);
 		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
 		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
-		/* a host started in time runs its checks with their own timeouts: its DNS
-		 * lookups (PTR, TLSA) cut short by the domain's deadline would be false findings */
 		tcfg.deadline = 0;
-		sd_target_result *t = sd_now_ms() >= dcfg.deadline
-			? deadline_result(plan, &tcfg, profile, rep, transcript, budget)
-			: sd_run_target(plan, &tcfg, profile, rep, transcript);
+		sd_target_result *t = deadline_result(plan, &tcfg, profile, rep, transcript, budget);
 		sd_target_config_clear(&tcfg);
 		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
 		d->targets[d->ntargets++] = t;
@@ -550,12 +774,12 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	if (d->ntargets == 0)
 		d->summary = sd_asprintf("no MX host to audit; %s", d->domain->summary);
 	else if (worst->worst >= SD_WARN)
-		d->summary = sd_asprintf("%zu MX host%s audited; %s%s%s", d->ntargets, d->ntargets == 1 ? "" : "s",
+		d->summary = sd_asprintf("%zu MX host%s audited; %s%s%s", hosts, hosts == 1 ? "" : "s",
 					 worst->is_domain ? "" : worst->cfg.server, worst->is_domain ? "" : ": ",
 					 worst->summary);
 	else
-		d->summary = sd_asprintf("%zu MX host%s audited, no problems found", d->ntargets,
-					 d->ntargets == 1 ? "" : "s");
+		d->summary = sd_asprintf("%zu MX host%s audited, no problems found", hosts,
+					 hosts == 1 ? "" : "s");
 	d->duration_ms = sd_now_ms() - t0;
 	if (rep != NULL && rep->domain_end != NULL)
 		rep->domain_end(rep->ctx, d);

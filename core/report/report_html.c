@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/domain_table.h"
 #include "report/report_html.h"
 #include "base/util.h"
 
@@ -189,6 +190,9 @@ static const char STYLE[] =
 	"font-size:12px;text-transform:uppercase;color:#fff}\n"
 	".crit{background:#c62828}.err{background:#6a1b9a}.warn{background:#ef8f00}.info{background:#1e6fd9}"
 	".ok{background:#2e7d32}.skip{background:#8a94a6}\n"
+	".domain-table td.crit{background:#fde0e0}.domain-table td.err{background:#efe0f5}"
+	".domain-table td.warn{background:#fff1d6}.domain-table td.info{background:#e3eefc}"
+	".domain-table td.ok{background:#e3f4e4}.domain-table td.skip{background:#f1f3f6}\n"
 	".verdict{font-size:18px;padding:4px 12px}.muted{color:#5f6b7d}.bad{color:#b71c1c;font-weight:600}\n"
 	"ul.facts{margin:0;padding-left:18px}details{margin:8px 0}summary{cursor:pointer;color:#1e4f9c}\n"
 	"pre.transcript{background:#0f1722;color:#d6e2f0;padding:10px;border-radius:4px;overflow-x:auto;"
@@ -1127,6 +1131,47 @@ static void server_section(FILE *o, const json_t *doc, const char *anchor, int l
 	fputs("</section>\n", o);
 }
 
+/* domain_grid - each address of each MX against reachable, TLS, certificate,
+ * DANE, PTR, blocklists; then the domain's rows (domain_table.h) */
+static void domain_grid(FILE *o, const json_t *doc)
+{
+	json_t *t = sd_domain_table(doc), *h, *c;
+	size_t i, k, ncol = 0;
+
+	while (sd_domain_table_columns[ncol] != NULL)
+		ncol++;
+	fputs("<h3>Domain table</h3>\n<table class=\"domain-table\"><thead><tr><th>MX host</th><th>Address</th>", o);
+	for (k = 0; k < ncol; k++) {
+		fputs("<th>", o);
+		esc(o, sd_domain_table_columns[k]);
+		fputs("</th>", o);
+	}
+	fputs("</tr></thead><tbody>\n", o);
+	json_array_foreach(json_object_get(t, "hosts"), i, h) {
+		fprintf(o, "<tr><td>%lld ", (long long)num(h, "preference", 0));
+		esc(o, str(h, "host"));
+		fputs("</td><td>", o);
+		esc(o, str(h, "address"));
+		fputs("</td>", o);
+		json_array_foreach(json_object_get(h, "cells"), k, c) {
+			fprintf(o, "<td class=\"%s\">", str(c, "status") && str(c, "status")[0] ? sev_class(str(c, "status")) : "skip");
+			esc(o, str(c, "text"));
+			fputs("</td>", o);
+		}
+		fputs("</tr>\n", o);
+	}
+	fputs("</tbody></table>\n<table class=\"domain-table\"><thead><tr><th>Domain</th><th>Result</th></tr></thead><tbody>\n", o);
+	json_array_foreach(json_object_get(t, "domain"), i, c) {
+		fputs("<tr><th>", o);
+		esc(o, str(c, "name"));
+		fprintf(o, "</th><td class=\"%s\">", str(c, "status") && str(c, "status")[0] ? sev_class(str(c, "status")) : "skip");
+		esc(o, str(c, "text"));
+		fputs("</td></tr>\n", o);
+	}
+	fputs("</tbody></table>\n", o);
+	json_decref(t);
+}
+
 static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 {
 	size_t i;
@@ -1156,6 +1201,7 @@ static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 	compliance_tables(o, comps, labels, ncomp);
 	free(comps);
 	free(labels);
+	domain_grid(o, doc);
 	fputs("<h3>MX hosts</h3>\n<table><thead><tr><th>Preference</th><th>Host</th><th>Addresses</th>"
 	      "<th>Problem</th></tr></thead><tbody>\n", o);
 	json_array_foreach(json_object_get(d, "mx"), i, mx) {

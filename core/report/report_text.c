@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/domain_table.h"
 #include "report/reporters.h"
+#include "report/result_json.h"
 #include "smtp/transcript.h"
 #include "base/util.h"
 
@@ -255,13 +257,78 @@ static void target_end(void *ctx, const sd_target_result *res)
 	fflush(out);
 }
 
+/* padded - S (escaped) then spaces up to WIDTH */
+static void padded(FILE *out, const char *s, size_t width)
+{
+	size_t n = strlen(s != NULL ? s : "");
+
+	put_safe(out, s != NULL ? s : "");
+	for (; n < width; n++)
+		fputc(' ', out);
+}
+
+/* domain_table - each address of each MX against the per-address checks,
+ * then the domain's own answers (domain_table.h) */
+static void domain_table(FILE *out, const sd_domain_result *d)
+{
+	json_t *doc = sd_domain_to_json(d), *t = sd_domain_table(doc), *h, *c;
+	const json_t *hosts = json_object_get(t, "hosts");
+	size_t ncol = 0, i, k;
+
+	while (sd_domain_table_columns[ncol] != NULL)
+		ncol++;
+	size_t w[16] = { 0 }, wh = strlen("MX host"), wa = strlen("address");
+	for (k = 0; k < ncol && k < 16; k++)
+		w[k] = strlen(sd_domain_table_columns[k]);
+	json_array_foreach(hosts, i, h) {
+		char host[320];
+		snprintf(host, sizeof(host), "%lld %s", (long long)json_integer_value(json_object_get(h, "preference")),
+			 json_string_value(json_object_get(h, "host")));
+		if (strlen(host) > wh)
+			wh = strlen(host);
+		if (strlen(json_string_value(json_object_get(h, "address"))) > wa)
+			wa = strlen(json_string_value(json_object_get(h, "address")));
+		json_array_foreach(json_object_get(h, "cells"), k, c)
+			if (k < 16 && strlen(json_string_value(json_object_get(c, "text"))) > w[k])
+				w[k] = strlen(json_string_value(json_object_get(c, "text")));
+	}
+	fputs("\nDomain table\n  ", out);
+	padded(out, "MX host", wh + 2);
+	padded(out, "address", wa + 2);
+	for (k = 0; k < ncol && k < 16; k++)
+		padded(out, sd_domain_table_columns[k], w[k] + 2);
+	fputc('\n', out);
+	json_array_foreach(hosts, i, h) {
+		char host[320];
+		snprintf(host, sizeof(host), "%lld %s", (long long)json_integer_value(json_object_get(h, "preference")),
+			 json_string_value(json_object_get(h, "host")));
+		fputs("  ", out);
+		padded(out, host, wh + 2);
+		padded(out, json_string_value(json_object_get(h, "address")), wa + 2);
+		json_array_foreach(json_object_get(h, "cells"), k, c)
+			padded(out, json_string_value(json_object_get(c, "text")), k < 16 ? w[k] + 2 : 0);
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(t, "domain"), i, c) {
+		fputs("  ", out);
+		padded(out, json_string_value(json_object_get(c, "name")), 9);
+		put_safe(out, json_string_value(json_object_get(c, "text")));
+		fputc('\n', out);
+	}
+	json_decref(t);
+	json_decref(doc);
+}
+
 static void domain_end(void *ctx, const sd_domain_result *d)
 {
 	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	sd_text_state *st = ctx;
 
-	if (!st->opt.quiet)
+	if (!st->opt.quiet) {
 		fputc('\n', st->opt.out);
+		domain_table(st->opt.out, d);
+		fputc('\n', st->opt.out);
+	}
 	fprintf(st->opt.out, "[RESULT] %s domain ", words[d->worst]);
 	put_safe(st->opt.out, d->domain->cfg.domain);
 	fputs(": ", st->opt.out);

@@ -30,6 +30,7 @@
 #include "smtp/session_internal.h"
 #include "wire/tls.h"
 #include "wire/tls_weak.h"
+#include "dns/dns_wire.h"
 #include "dns/resolver.h"
 #include "base/util.h"
 
@@ -1370,6 +1371,18 @@ sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type)
 	event(s, "DNS %s %s: %s, %zu record%s%s (%.1f ms, %s)", sd_dns_type_name(type), name,
 	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->authenticated ? ", AD" : "",
 	      a->ms, a->server);
+	return a;
+}
+
+/* sd_dns_query_unchecked - the same with CD set: the data a validating
+ * resolver holds back as bogus */
+sd_dns_answer *sd_dns_query_unchecked(sd_session *s, const char *name, sd_dns_type type)
+{
+	sd_dns_answer *a = sd_resolver_query_by(&s->resolver, name, (sd_dns_type)((unsigned)type | SD_DNS_QUERY_CD),
+						s->cfg.deadline);
+
+	event(s, "DNS %s %s (CD): %s, %zu record%s (%.1f ms, %s)", sd_dns_type_name(type), name,
+	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->ms, a->server);
 	return a;
 }
 

@@ -75,6 +75,11 @@ typedef struct sd_dns_answer {
  * dot) for TYPE through the session's resolver. Never NULL; free with
  * sd_dns_answer_free(). Blocks at most the resolver timeout. */
 sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type);
+/* sd_dns_query_unchecked - the same query with the CD (checking disabled) bit
+ * (RFC 4035 3.2.2): a validating resolver that answers SERVFAIL to
+ * sd_dns_query() but the records here found them bogus (a broken signature),
+ * not missing. Added in ABI 2 without a bump (a new function). */
+sd_dns_answer *sd_dns_query_unchecked(sd_session *s, const char *name, sd_dns_type type);
 /* sd_dns_answer_free - NULL is fine */
 void sd_dns_answer_free(sd_dns_answer *a);
 /* sd_dns_status_name - "ok", "nodata", "nxdomain", "servfail", ... */

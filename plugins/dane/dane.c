@@ -13,8 +13,10 @@
  * (exact), 1 (SHA-256), 2 (SHA-512).
  *
  * DANE only counts when the TLSA answer is DNSSEC-validated. This check
- * cannot validate DNSSEC itself: it reports the AD bit of the resolver in
- * use, which is only as trustworthy as that resolver and the path to it.
+ * does not validate DNSSEC itself: it trusts the AD bit of the resolver in
+ * use, as Postfix does (docs/domain.md says why), which is only as
+ * trustworthy as that resolver and the path to it. dnssec: "validated" (AD),
+ * "insecure" (no AD), "bogus" (SERVFAIL, but the records are there with CD).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -154,6 +156,25 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_dns_answer_free(a);
 		return SD_RUN_DONE;
 	}
+	if (a->status == SD_DNS_SERVFAIL) {
+		/* SERVFAIL from a validating resolver: is the data there, failing
+		 * validation (bogus), or is the zone broken? Ask again with CD */
+		sd_dns_answer *cd = sd_dns_query_unchecked(s, name, SD_DNS_TLSA);
+		int bogus = cd->status == SD_DNS_OK || cd->status == SD_DNS_NODATA || cd->status == SD_DNS_NXDOMAIN;
+		sd_dns_answer_free(cd);
+		if (bogus) {
+			sd_report_fact_str(r, "dnssec", "bogus");
+			sd_report_fact_bool(r, "dnssec_validated", false);
+			f = sd_report_finding(r, SD_CRIT, "dane.bogus",
+					      "the TLSA records at %s fail DNSSEC validation (bogus)", name);
+			sd_finding_cause(f, "the resolver %s answers SERVFAIL, and hands out the records only with checking disabled: their signatures do not validate (expired RRSIG, a key rollover gone wrong, records changed without re-signing). RFC 7672 2.2: DANE senders defer all mail to this host",
+					 sd_dns_resolver(s));
+			sd_finding_fix(f, "re-sign the zone (and check that signing runs automatically before the RRSIGs expire), check the DS at the parent against the DNSKEY; test with delv or DNSViz");
+			sd_report_summary(r, "TLSA records bogus: DNSSEC validation fails");
+			sd_dns_answer_free(a);
+			return SD_RUN_DONE;
+		}
+	}
 	if (a->status != SD_DNS_OK) {
 		f = sd_report_finding(r, SD_WARN, "dane.lookup_failed", "the TLSA lookup for %s failed: %s", name,
 				      a->error[0] ? a->error : sd_dns_status_name(a->status));
@@ -166,12 +187,26 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	int validated = a->authenticated;
 	sd_report_fact_bool(r, "dnssec_validated", validated);
+	/* insecure: what a sender sees when the zone is unsigned (or, from here,
+	 * when the resolver does not validate: see docs/domain.md) */
+	sd_report_fact_str(r, "dnssec", "%s", validated ? "validated" : "insecure");
+	size_t ee_spki = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		char h[130], line[160];
-		hex(a->records[i].data, a->records[i].data_len < 64 ? a->records[i].data_len : 64, h, sizeof(h));
-		snprintf(line, sizeof(line), "%u %u %u %s%s", a->records[i].usage, a->records[i].selector,
-			 a->records[i].matching, h, a->records[i].data_len > 64 ? "..." : "");
+		const sd_dns_record *t = &a->records[i];
+		char h[130], line[160], key[64], desc[160];
+		hex(t->data, t->data_len < 64 ? t->data_len : 64, h, sizeof(h));
+		snprintf(line, sizeof(line), "%u %u %u %s%s", t->usage, t->selector, t->matching, h,
+			 t->data_len > 64 ? "..." : "");
 		sd_report_fact_list_add(r, "records", line);
+		static const char *const usages[] = { "PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE" };
+		static const char *const selectors[] = { "Cert", "SPKI" };
+		static const char *const matchings[] = { "Full", "SHA2-256", "SHA2-512" };
+		snprintf(key, sizeof(key), "%u %u %u #%zu", t->usage, t->selector, t->matching, i + 1);
+		snprintf(desc, sizeof(desc), "%s(%u) %s(%u) %s(%u)", t->usage < 4 ? usages[t->usage] : "unknown", t->usage,
+			 t->selector < 2 ? selectors[t->selector] : "unknown", t->selector,
+			 t->matching < 3 ? matchings[t->matching] : "unknown", t->matching);
+		sd_report_fact_map_add(r, "record_types", key, desc);
+		ee_spki += t->usage == 3;
 	}
 	if (!validated) {
 		/* info, not warning: from here an unsigned zone cannot be told from a
@@ -233,6 +268,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(f, validated ? "DANE senders (Postfix with smtp_tls_security_level = dane, Exim, Microsoft 365...) refuse this certificate and defer all mail to this host; typical after a certificate or key renewal without a TLSA update"
 					      : "the records are not DNSSEC-validated, so senders ignore them today; once the zone is signed, DANE senders would defer all mail to this host");
 		sd_finding_fix(f, "publish a TLSA record for the current key (3 1 1 = SHA-256 of its SubjectPublicKeyInfo: openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum), keep the old one until caches expire, then remove it");
+	}
+	if (a->n == 1 && ee_spki == 1 && matched == 1) {
+		f = sd_report_finding(r, SD_INFO, "dane.rollover",
+				      "a single DANE-EE TLSA record: it will not survive the next key change");
+		sd_finding_cause(f, "RFC 7671 8.1 and RFC 7672 8.1: when the server's key changes, DANE senders that still cache the old record defer mail until it expires; the next key's record has to be published at least two TTLs in advance");
+		sd_finding_fix(f, "generate the next key now and publish its record next to the current one (\"3 1 1\" current + \"3 1 1\" next), or add a \"2 1 1\" record for the issuing CA; renew with the same key (certbot --reuse-key) until then");
 	}
 	sd_report_summary(r, "%zu of %zu TLSA record%s match%s", matched, a->n, a->n == 1 ? "" : "s",
 			  validated ? " (DNSSEC-validated)" : ", not DNSSEC-validated");

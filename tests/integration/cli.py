@@ -20,10 +20,10 @@ t.ok(r.rc == 0 and "plugin ABI 2" in r.out, "--version names the plugin ABI", r)
 
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
-t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "dane", "ehlo", "mta-sts",
-              "ntlm-info", "ptr", "relay", "response-time", "smuggling", "starttls", "tls-rpt", "tls-weak",
-              "transaction", "user-enum"],
-     "--list-checks lists the eighteen checks", r)
+t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "dane", "dkim", "dmarc", "dnsbl", "ehlo",
+              "mta-sts", "ntlm-info", "ptr", "relay", "response-time", "smuggling", "spf", "starttls", "tls-rpt",
+              "tls-weak", "transaction", "user-enum"],
+     "--list-checks lists the twenty-two checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 

@@ -43,8 +43,14 @@ if missing:
     t.skip_all(missing)
 
 
+DNSSEC_AUTH, DNSSEC_PORT = BASE + 29, BASE + 30   # NSD 10154, Unbound 10155
+env.update(SD_LAB_DNSSEC_AUTH_PORT=str(DNSSEC_AUTH), SD_LAB_DNSSEC_PORT=str(DNSSEC_PORT))
+dnssec_missing = next((p for p in ("nsd", "unbound", "ldns-signzone")
+                       if not (shutil.which(p) or os.path.exists("/usr/sbin/" + p))), None)
+
+
 def stop(*_):
-    for script in ("mtasts-down.sh", "dns-down.sh"):
+    for script in ("mtasts-down.sh", "dns-down.sh", "dnssec-down.sh"):
         subprocess.run([os.path.join(LAB, script), "--quiet"], env=env)
     subprocess.run([os.path.join(LAB, "postfix-down.sh"), "--quiet", "--purge"], env=env)
     shutil.rmtree(STATE, ignore_errors=True)
@@ -122,7 +128,9 @@ dane = [c for c in srv.get("checks", []) if c["name"] == "dane"]
 dane = dane[0] if dane else {"facts": {}, "findings": []}
 t.ok(dane["facts"].get("tlsa_name") == "_%d._tcp.mail.lab.test" % BASE and dane["facts"].get("records_matching") == 1
      and dane["facts"].get("dnssec_validated") is False
-     and [f["id"] for f in dane["findings"]] == ["dane.not_validated"] and dane["findings"][0]["severity"] == "info",
+     and dane["facts"].get("dnssec") == "insecure" and dane["facts"].get("record_types") == {"3 1 1 #1": "DANE-EE(3) SPKI(1) SHA2-256(1)"}
+     and [f["id"] for f in dane["findings"]] == ["dane.not_validated", "dane.rollover"]
+     and dane["findings"][0]["severity"] == "info",
      "DANE: TLSA 3 1 1 matches; not DNSSEC-validated, said plainly", dane)
 
 # text: the domain part, the MX part, one [RESULT]
@@ -130,11 +138,17 @@ r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-
         "--set", "mta-sts.https_port=%d" % HTTPS_PORT, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0 and lines[0].startswith("smtp-diag ") and "domain lab.test" in lines[0]
-     and any(l.startswith("[2/3] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
+     and any(l.startswith("[2/6] MTA-STS policy of lab.test... OK (enforce (id 20261123T1") for l in lines)
      and any(l.startswith("== MX 10 mail.lab.test (127.0.0.1) port %d" % BASE) for l in lines)
      and [l for l in lines if l.startswith("[RESULT]")] == [lines[-1]]
      and lines[-1].startswith("[RESULT] OK domain lab.test: 1 MX host audited"),
      "text: domain checks, then the MX host, one [RESULT] line", r)
+table = lines[lines.index("Domain table"):] if "Domain table" in lines else []
+t.ok(len(table) > 2 and table[1].split()[:8] == ["MX", "host", "address", "reachable", "TLS", "certificate", "DANE", "PTR"]
+     and table[2].split()[:5] == ["10", "mail.lab.test", "127.0.0.1", "yes", "TLSv1.3"]
+     and "1/1 match, insecure" in table[2]
+     and any(l.split()[:2] == ["SPF", "1"] for l in table) and any(l.split()[:2] == ["DNSSEC", "insecure"] for l in table),
+     "text: the domain table, MX host x address x checks, then the domain rows", "\n".join(table) or r)
 
 # --- every broken policy or record has its own finding ---
 cases = [
@@ -214,7 +228,7 @@ spki = subprocess.run(["openssl", "pkey", "-in", os.path.join(STATE, "certs", "l
                        "DER"], capture_output=True).stdout
 good_tlsa = tlsa(3, 1, 1, hashlib.sha256(spki).digest())
 bad_tlsa = tlsa(3, 1, 1, hashlib.sha256(b"another key").digest())
-for rec, want_status, want_ids in [(good_tlsa, "ok", []), (bad_tlsa, "critical", ["dane.mismatch"])]:
+for rec, want_status, want_ids in [(good_tlsa, "info", ["dane.rollover"]), (bad_tlsa, "critical", ["dane.mismatch"])]:
     def signed(qname, qtype, rec=rec):
         if qname == "mail.lab.test" and qtype == 1:
             return Reply(records=[(1, a("127.0.0.1"))], ad=True)
@@ -278,6 +292,154 @@ r = run("--domain", "lab.test", "--dns-server", DNS, "--port", str(BASE), "--ca-
 events = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "event"]
 t.ok(any(e.startswith("DNS MX lab.test: ok, 1 record") and DNS in e for e in events),
      "the transcript shows each DNS lookup, its answer and the server asked", events)
+
+# --- SPF (RFC 7208) and DMARC (RFC 7489), issue 24 ---
+for name, fid, sev, rc in [
+        ("spf11.lab.test", "spf.too_many_lookups", "warning", 1),
+        ("spfall.lab.test", "spf.pass_all", "critical", 2),
+        ("spf2.lab.test", "spf.multiple", "warning", 1),
+        ("spfvoid.lab.test", "spf.void_lookups", "warning", 1),
+        ("dmarcnone.lab.test", "dmarc.policy_none", "warning", 1),
+        ("dmarcnone.lab.test", "dmarc.external_unauthorized", "warning", 1),
+        ("other.test", "dmarc.absent", "warning", 1)]:
+    r = domain(name, "--checks", "spf,dmarc")
+    t.ok((fid, sev) in findings(r) and r.rc == rc and not schema_errors(r.json),
+         "%s: %s (%s), exit %d" % (name, fid, sev, rc), "%s\n%s" % (findings(r), r))
+r = domain("spf11.lab.test", "--checks", "spf")
+t.ok(dcheck(r, "spf")["facts"].get("dns_lookups") == 11, "SPF lookups counted through include: 11", r)
+r = domain("lab.test", "--checks", "spf,dmarc")
+spf, dmarc = dcheck(r, "spf"), dcheck(r, "dmarc")
+t.ok(spf["status"] == "ok" and spf["facts"].get("mx_addresses") == {"127.0.0.1": "pass"}
+     and spf["facts"].get("all") == "-all" and spf["facts"].get("dns_lookups") == 1
+     and dmarc["status"] == "ok" and dmarc["facts"].get("p") == "reject"
+     and dmarc["facts"].get("external_authorised") == {"ext.test": "yes"} and r.rc == 0,
+     "lab.test: SPF passes for the MX address, DMARC p=reject, external rua authorised", r)
+r = domain("nosts.lab.test", "--checks", "dmarc")
+t.ok(dcheck(r, "dmarc")["status"] == "ok" and dcheck(r, "dmarc")["facts"].get("record_name") == "_dmarc.lab.test",
+     "a sub-domain without DMARC record: the organizational domain's applies", r)
+r = domain("null.lab.test")
+t.ok(dcheck(r, "spf")["status"] == "ok" and dcheck(r, "spf")["facts"].get("all") == "-all"
+     and dcheck(r, "mta-sts")["status"] == "skipped" and r.rc == 0,
+     "null MX: SPF and DMARC still checked (the domain sends no mail), the receiving side skipped", r)
+
+# --- DKIM: only the selectors named ---
+r = domain("lab.test", "--checks", "dkim")
+t.ok(dcheck(r, "dkim")["status"] == "ok" and "no selector named" in dcheck(r, "dkim").get("summary", "") and r.rc == 0,
+     "dkim without selectors: not checked, said so", r)
+r = domain("lab.test", "--checks", "dkim", "--set", "dkim.selectors=good,weak,gone,missing")
+sel = dcheck(r, "dkim")["facts"].get("selectors", {})
+t.ok(sel.get("good") == "rsa 2048 bits" and sel.get("weak") == "rsa 512 bits" and sel.get("gone") == "revoked"
+     and sel.get("missing") == "no key" and ("dkim.weak_key", "warning") in findings(r)
+     and ("dkim.absent", "warning") in findings(r) and ("dkim.revoked", "info") in findings(r) and r.rc == 1,
+     "dkim with selectors: a 2048-bit key, a 512-bit one (RFC 8301), a revoked one, a missing one", r)
+
+# --- DNSSEC for real: NSD with signed zones behind a validating Unbound (issue 24) ---
+if dnssec_missing and not required:
+    t.ok(True, "DNSSEC lab # SKIP %s is not installed" % dnssec_missing)
+else:
+    t0 = time.monotonic()
+    up = subprocess.run([os.path.join(LAB, "dnssec-up.sh")], env=env, capture_output=True, text=True)
+    took = time.monotonic() - t0
+    if t.ok(up.returncode == 0, "lab: dnssec-up.sh (NSD + Unbound, zones signed at start: %.2f s)" % took,
+            up.stdout + up.stderr):
+        VDNS = "127.0.0.1:%d" % DNSSEC_PORT
+
+        def vdomain(name, *extra):
+            return run("--domain", name, "--dns-server", VDNS, "--port", str(BASE), "--ca-file", CA, "--json",
+                       "--timeout", "10s", "--checks", "dane,spf,dmarc", *extra)
+
+        r = vdomain("sec.test")
+        mxc, d = dcheck(r, "mx"), finding(r, "dane.rollover")
+        dane = next((c for s in r.json.get("servers", []) for c in s["checks"] if c["name"] == "dane"), {"facts": {}})
+        t.ok(mxc["facts"].get("dnssec") == "validated" and mxc["facts"].get("addresses_dnssec_validated") is True
+             and dane["facts"].get("dnssec") == "validated" and dane["facts"].get("records_matching") == 1
+             and d is not None and "mx.not_validated" not in [i for i, _ in findings(r)] and r.rc == 0,
+             "signed zone, validating resolver: MX, addresses and TLSA validated; DANE matches (exit 0)", r)
+        r = vdomain("bogus.test")
+        f = finding(r, "dane.bogus") or {}
+        t.ok(f.get("severity") == "critical" and r.rc == 2 and "dane.mismatch" not in [i for i, _ in findings(r)],
+             "TLSA changed after signing: dane.bogus, critical (DANE senders defer)", r)
+        r = vdomain("insec.test")
+        dane = next((c for s in r.json.get("servers", []) for c in s["checks"] if c["name"] == "dane"), {"facts": {}})
+        t.ok(dane["facts"].get("dnssec") == "insecure" and finding(r, "dane.not_validated") is not None
+             and dcheck(r, "mx")["facts"].get("dnssec") == "insecure" and finding(r, "mx.not_validated") is not None
+             and r.rc == 0, "unsigned zone: insecure, said plainly (info)", r)
+        r = run("--domain", "sec.test", "--dns-server", VDNS, "--port", str(BASE), "--ca-file", CA, "--json",
+                "--timeout", "10s", "--profile", "ncsc-nl")
+        dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+        t.ok(dom == {"NCSC-IPV6-MX": "fail", "NCSC-DNSSEC": "pass", "NCSC-SPF": "pass", "NCSC-DMARC": "pass"},
+             "ncsc-nl --domain on the signed zone: DNSSEC, SPF, DMARC pass; no AAAA for the MX fails IPv6", dom)
+        r = domain("dmarcnone.lab.test", "--profile", "ncsc-nl")
+        dom = {q["id"]: q["status"] for q in r.json.get("compliance", {}).get("requirements", [])}
+        t.ok(dom.get("NCSC-DMARC") == "fail" and dom.get("NCSC-DNSSEC") == "fail" and dom.get("NCSC-SPF") == "pass",
+             "ncsc-nl --domain: p=none and an unsigned zone fail their requirements", dom)
+        r = run("--domain", "sec.test", "--dns-server", VDNS, "--port", str(BASE), "--ca-file", CA, "--json",
+                "--checks", "connect", "--transcript")
+        t.ok(any("(CD)" not in e["line"] and ", AD" in e["line"] and "MX sec.test" in e["line"]
+                 for e in r.json.get("transcript", [])), "the transcript shows the AD bit of the MX answer", r)
+
+# --- DNS blocklists (RFC 5782), issue 24 ---
+have_v6 = subprocess.run(["ip", "-6", "addr", "show", "dev", "lo"], capture_output=True, text=True).stdout.find("::1") >= 0
+ZONE = "bl.lab.test;127.0.0.2=a spam source in the lab;delist=https://bl.lab.test/remove"
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(BASE), "--dns-server", DNS,
+        "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=" + ZONE)
+f = r.finding("dnsbl.listed") or {}
+t.ok(f.get("severity") == "warning" and "a spam source in the lab" in f.get("summary", "")
+     and "https://bl.lab.test/remove" in (f.get("fix") or "") and "listed in the lab" in (f.get("cause") or "")
+     and r.rc == 1, "dnsbl: 127.0.0.1 listed, with the zone's meaning, its TXT reason and the delisting page", r)
+for addr, want, rc in [("127.0.0.2", "not checked", 0), ("127.0.0.3", "not listed", 0)]:
+    try:
+        srv = FakeSMTP([("send", b"220 mail.lab.test ESMTP\r\n")], host=addr)
+    except OSError as e:
+        t.ok(False, "fake server on %s" % addr, e)
+        continue
+    with srv:
+        r = run("--server", "mail.lab.test", "--address", addr, "--port", str(srv.port), "--dns-server", DNS,
+                "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=" + ZONE)
+    zones = r.check("dnsbl")["facts"].get("zones", {}) if r.json.get("checks") else {}
+    t.ok(zones.get("bl.lab.test", "").startswith(want) and r.rc == rc and "dnsbl.listed" not in r.finding_ids(),
+         "dnsbl: %s %s (exit %d)" % (addr, want, rc), r)
+r = run("--server", "mail.lab.test", "--address", "::1", "--port", str(BASE), "--dns-server", DNS,
+        "--tls", "none", "--json", "--checks", "dnsbl", "--set", "dnsbl.zones=bl.lab.test")
+t.ok(not have_v6 or (r.finding("dnsbl.listed") or {}).get("details", {}).get("zone") == "bl.lab.test",
+     "dnsbl: ::1 looked up by reverse nibbles, listed", r)
+
+# --- every address of every MX (issue 24) ---
+def server_findings(r, address):
+    return [(f["id"], f["severity"]) for s in r.json.get("servers", []) if s["target"].get("address") == address
+            for c in s["checks"] for f in c["findings"]]
+
+
+r = domain("lab.test", "--checks", "connect")
+f = finding(r, "mx.no_ipv6") or {}
+t.ok(f.get("severity") == "info" and f.get("details", {}).get("host") == "mail.lab.test" and r.rc == 0,
+     "an MX without AAAA: mx.no_ipv6, info, exit 0", r)
+if have_v6:
+    r = domain("dual.lab.test", "--checks", "connect,ehlo")
+    addrs = [s["target"].get("address") for s in r.json.get("servers", [])]
+    f = finding(r, "mx.address_unreachable") or {}
+    t.ok(addrs == ["::1", "127.0.0.9"] and f.get("severity") == "warning"
+         and f.get("details", {}).get("address") == "127.0.0.9" and "::1" in f.get("summary", "")
+         and ("connect.refused", "warning") in server_findings(r, "127.0.0.9") and r.rc == 1
+         and not schema_errors(r.json),
+         "dual-stack MX, one dead address: each address audited, a warning naming the dead one, exit 1", r)
+    r = domain("dual.lab.test", "--checks", "connect")
+    t.ok(r.rc == 1 and "mx.no_ipv6" not in [i for i, _ in findings(r)], "dual-stack MX: no mx.no_ipv6", r)
+else:
+    t.ok(True, "dual-stack MX # SKIP no ::1 on lo here")
+    t.ok(True, "dual-stack MX # SKIP no ::1 on lo here")
+try:
+    other = FakeSMTP([("send", b"220 split-mx.lab.test ESMTP\r\n"), ("expect", "EHLO"),
+                      ("send", b"250-split-mx.lab.test\r\n250 8BITMIME\r\n")], host="127.0.0.5", port=BASE)
+except OSError as e:
+    t.ok(False, "fake server on 127.0.0.5:%d" % BASE, e)
+else:
+    with other:
+        r = domain("split.lab.test", "--checks", "connect,ehlo", "--tls", "none")
+    f = finding(r, "mx.nodes_inconsistent") or {}
+    t.ok(f.get("severity") == "warning" and f.get("details", {}).get("differs_in") == "EHLO reply"
+         and len(r.json.get("servers", [])) == 2 and r.rc == 1,
+         "two addresses of one MX reach differently configured servers: mx.nodes_inconsistent", r)
 
 # --- a compliance profile over a domain: domain requirements on the domain part ---
 r = domain("lab.test", "--profile", "nist-800-177")

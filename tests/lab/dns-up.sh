@@ -18,6 +18,17 @@
 #   badrpt.lab.test    TLS-RPT with an http: rua and a second record
 #   danebad.lab.test   MX 10 danebad-mx.lab.test whose TLSA matches nothing
 #   null.lab.test      null MX (RFC 7505);  implicit.lab.test  no MX, an A record
+#   dual.lab.test      MX 10 dual-mx: AAAA ::1 (Postfix) and A 127.0.0.9 (nothing listens: a dead address)
+#   split.lab.test     MX 10 split-mx: A 127.0.0.1 (Postfix) and A 127.0.0.5 (another server: the test's fake)
+# SPF and DMARC: every domain above "v=spf1 mx -all" (null: "-all", implicit: "a -all"); DMARC
+#   _dmarc.lab.test p=reject, rua inside and at ext.test (which authorises it), sub-domains inherit it.
+#   spf11.lab.test     11 DNS-querying terms through an include;  spfall.lab.test  +all
+#   spf2.lab.test      two SPF records;  spfvoid.lab.test  3 void lookups
+#   dmarcnone.lab.test p=none, rua at ext.test which does not authorise it
+#   other.test         MX mail.lab.test, good SPF, no DMARC anywhere
+# DKIM: good._domainkey.lab.test RSA 2048, weak._domainkey.lab.test RSA 512, gone._domainkey.lab.test revoked
+# DNSBL zone bl.lab.test (RFC 5782): 127.0.0.1 and ::1 listed (127.0.0.2, with a TXT reason),
+#   127.0.0.2 answered 127.255.255.254 (an error answer: "not checked"), 127.0.0.3 not listed
 #   PTR: 127.0.0.1 mail.lab.test (confirmed), 127.0.0.2 a generic pool name (confirmed),
 #        127.0.0.3 none, 127.0.0.4 ghost.lab.test (does not resolve back), ::1 ip6-mail.lab.test
 # Certificates (TLSA data) come from make-certs.sh in $SD_LAB_STATE/certs.
@@ -74,6 +85,11 @@ mx-host=multi.lab.test,mail.lab.test,10
 mx-host=multi.lab.test,nowhere.lab.test,30
 dns-rr=null.lab.test,15,000000
 mx-host=danebad.lab.test,danebad-mx.lab.test,10
+host-record=dual-mx.lab.test,127.0.0.9,::1
+mx-host=dual.lab.test,dual-mx.lab.test,10
+host-record=split-mx.lab.test,127.0.0.1
+host-record=split-mx.lab.test,127.0.0.5
+mx-host=split.lab.test,split-mx.lab.test,10
 EOT
 for d in wild badmx redirect big ctype expired syntax nopolicy twotxt badtxt nosts badrpt; do
   echo "mx-host=$d.lab.test,mail.lab.test,10" >> "$D/dnsmasq.conf"
@@ -95,6 +111,49 @@ dns-rr=_$((BASE + 9))._tcp.mail.lab.test,52,020001$INT_CERT
 dns-rr=_$BASE._tcp.danebad-mx.lab.test,52,030101$WRONG
 dns-rr=_$BASE._tcp.danebad-mx.lab.test,52,010101$WRONG
 EOT
+# --- SPF (RFC 7208) and DMARC (RFC 7489) ---
+cat >> "$D/dnsmasq.conf" <<EOT
+local=/ext.test/
+local=/other.test/
+mx-host=other.test,mail.lab.test,10
+txt-record=other.test,"v=spf1 mx -all"
+txt-record=_dmarc.lab.test,"v=DMARC1; p=reject; rua=mailto:dmarc@lab.test,mailto:agg@ext.test"
+txt-record=lab.test._report._dmarc.ext.test,"v=DMARC1"
+txt-record=null.lab.test,"v=spf1 -all"
+txt-record=implicit.lab.test,"v=spf1 a -all"
+txt-record=spf11.lab.test,"v=spf1 mx include:spfinc.lab.test -all"
+txt-record=spfinc.lab.test,"v=spf1 a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test a:mail.lab.test -all"
+txt-record=spfall.lab.test,"v=spf1 mx +all"
+txt-record=spf2.lab.test,"v=spf1 mx -all"
+txt-record=spf2.lab.test,"v=spf1 -all"
+txt-record=spfvoid.lab.test,"v=spf1 mx a:gone1.lab.test a:gone2.lab.test a:gone3.lab.test -all"
+txt-record=dmarcnone.lab.test,"v=spf1 mx -all"
+txt-record=_dmarc.dmarcnone.lab.test,"v=DMARC1; p=none; rua=mailto:dmarc@ext.test"
+EOT
+V6BL="1$(printf '.0%.0s' $(seq 1 31)).bl.lab.test"
+cat >> "$D/dnsmasq.conf" <<EOT
+dns-rr=1.0.0.127.bl.lab.test,1,7f000002
+txt-record=1.0.0.127.bl.lab.test,"listed in the lab for the tests"
+dns-rr=2.0.0.127.bl.lab.test,1,7ffffffe
+dns-rr=$V6BL,1,7f000002
+EOT
+# DKIM keys (RFC 6376 3.6.1), made at start; p= split into strings of one TXT record
+dkim_txt() {  # owner bits
+  local key="$D/dkim-$2.pem" b64 parts="" i
+  [[ -s $key ]] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"$2" -out "$key" 2>/dev/null
+  b64="$(openssl pkey -in "$key" -pubout -outform DER | openssl base64 -A)"
+  for ((i = 0; i < ${#b64}; i += 200)); do parts+=",\"${b64:i:200}\""; done
+  echo "txt-record=$1,\"v=DKIM1; k=rsa; p=\"$parts"
+}
+{ dkim_txt good._domainkey.lab.test 2048; dkim_txt weak._domainkey.lab.test 512
+  echo 'txt-record=gone._domainkey.lab.test,"v=DKIM1; p="'; } >> "$D/dnsmasq.conf"
+for d in spf11 spfall spf2 spfvoid dmarcnone; do
+  echo "mx-host=$d.lab.test,mail.lab.test,10" >> "$D/dnsmasq.conf"
+done
+for d in lab multi wild badmx redirect big ctype expired syntax nopolicy twotxt badtxt nosts badrpt danebad dual split; do
+  [[ $d == lab ]] && n=lab.test || n=$d.lab.test
+  echo "txt-record=$n,\"v=spf1 mx -all\"" >> "$D/dnsmasq.conf"
+done
 "$DNSMASQ" --conf-file="$D/dnsmasq.conf" || die "dnsmasq refused its configuration (see $D/dnsmasq.log)"
 for _ in $(seq 1 50); do
   ss -Hlun "sport = :$PORT" | grep -q . && break; sleep 0.1

@@ -17,4 +17,5 @@ apt-get install -y -qq --no-install-recommends \
   libxml2-utils chromium tmux \
   debhelper lintian bash \
   slurm-wlm slurm-client munge openssh-server openssh-client parallel \
+  nsd unbound ldnsutils \
   >/dev/null
