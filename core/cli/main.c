@@ -31,6 +31,7 @@
 #include "smtp/session_internal.h"
 #include "fleet/targets.h"
 #include "wire/tls.h"
+#include "base/clock.h"
 #include "base/util.h"
 #include "options.h"
 
@@ -702,6 +703,8 @@ int main(int argc, char **argv)
 	sd_tls_ctx *tls_ctx = NULL;
 	char *given_plugin_dirs = NULL;
 
+	double t_start = sd_now_ms();   /* --deadline counts from here */
+
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
 		int nagios = 0;
@@ -828,6 +831,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cfg.tls_ctx = tls_ctx;
+	if (cli.deadline_ms > 0) {
+		cfg.run_deadline = t_start + (double)cli.deadline_ms;
+		cfg.run_deadline_ms = (int)cli.deadline_ms;
+		cfg.run_deadline_state = cli.deadline_state;
+	}
 	cfg.rate_retries = cli.rate_retries_set ? (int)cli.rate_retries : DEFAULT_RATE_RETRIES;
 	cfg.backoff_ms = cli.backoff_ms > 0 ? (int)cli.backoff_ms : DEFAULT_BACKOFF_MS;
 	if (fleet) {

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/params.h"
 #include "base/util.h"
@@ -20,6 +21,8 @@ enum {
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
 	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM, OPT_MX_LIMIT, OPT_DOMAIN_DEADLINE,
+	OPT_DEADLINE,
+	OPT_LAST_
 };
 
 typedef struct option_spec {
@@ -48,6 +51,7 @@ static const option_spec table[] = {
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
 	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },
 	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, e.g. 5s or 500ms (default: the profile's)" },
+	{ "deadline", OPT_DEADLINE, "DURATION[:STATE]", "limit for the whole run: every wait gets what is left of it; when it passes the run ends naming the phase, with STATE (OK, WARNING, CRITICAL (default) or UNKNOWN)" },
 	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's; implicit on port 465)" },
 	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
@@ -83,6 +87,33 @@ static const option_spec table[] = {
 	{ "version", OPT_VERSION, NULL, "show the version and the plugin ABI" },
 	{ NULL, 0, NULL, NULL },
 };
+
+/* sd_cli_parse_state - a monitoring state by name (OK, WARNING, CRITICAL,
+ * UNKNOWN, any case, or 0-3); -1 when none */
+int sd_cli_parse_state(const char *s)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0'))
+			return i;
+	return -1;
+}
+
+/* sd_cli_parse_deadline - DURATION[:STATE] (a bare number is seconds); 0
+ * with *MS and *STATE (CRITICAL unless given), or -1 */
+int sd_cli_parse_deadline(const char *arg, long long *ms, int *state)
+{
+	const char *colon = strchr(arg, ':');
+	char *dur = colon != NULL ? sd_xstrndup(arg, (size_t)(colon - arg)) : sd_xstrdup(arg);
+	int rc = sd_parse_duration_ms(dur, ms);
+
+	free(dur);
+	if (rc != 0 || *ms < 100 || *ms > 24LL * 3600 * 1000)
+		return -1;
+	*state = colon != NULL ? sd_cli_parse_state(colon + 1) : 2;
+	return *state < 0 ? -1 : 0;
+}
 
 /* sd_cli_usage - help text generated from the table */
 void sd_cli_usage(FILE *out)
@@ -187,7 +218,7 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 	struct option longs[sizeof(table) / sizeof(table[0])];
 	char shorts[64] = ":";
 	size_t n = 0;
-	const char *given[OPT_REPORT_FROM + 1] = { 0 };   /* value (or "") of each option seen */
+	const char *given[OPT_LAST_] = { 0 };   /* value (or "") of each option seen */
 	char *output_by = NULL;                             /* the option that chose the format */
 
 	memset(cli, 0, sizeof(*cli));
@@ -208,7 +239,7 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		int c = getopt_long(argc, argv, shorts, longs, NULL);
 		if (c == -1)
 			break;
-		if (c > 0 && c <= OPT_REPORT_FROM && c != ':' && c != '?') {
+		if (c > 0 && c < OPT_LAST_ && c != ':' && c != '?') {
 			const char *name = option_name(c);
 			int out = optarg != NULL || c != OPT_FORMAT ? output_option(c, optarg) : -1;
 			if (out >= 0) {
@@ -346,6 +377,13 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 			    cli->timeout_ms > 3600000) {
 				*err = sd_asprintf("--timeout: '%s' is not a duration such as 10, 5s or 500ms (max 1h)",
 						   optarg);
+				return -1;
+			}
+			break;
+		case OPT_DEADLINE:
+			if (sd_cli_parse_deadline(optarg, &cli->deadline_ms, &cli->deadline_state) != 0) {
+				*err = sd_asprintf("--deadline: '%s' is not a duration from 100ms to 24h, with an optional "
+						   ":STATE (OK, WARNING, CRITICAL or UNKNOWN)", optarg);
 				return -1;
 			}
 			break;

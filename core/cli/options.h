@@ -52,6 +52,8 @@ typedef struct sd_cli {
 	int mail_options;            /* --from/--to/--header/--body given */
 	char *to, *headers;          /* collected --to (','), --header ('\n') */
 	long long timeout_ms;        /* 0: from the profile */
+	long long deadline_ms;       /* --deadline: the whole run (0: none) */
+	int deadline_state;          /* its exit state, 0-3 */
 	const char *tls;
 	const char *ehlo_name;
 	const char *ca_file;
@@ -66,6 +68,10 @@ typedef struct sd_cli {
 int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err);
 /* sd_cli_clear - free what parsing allocated */
 void sd_cli_clear(sd_cli *cli);
+/* sd_cli_parse_state - OK/WARNING/CRITICAL/UNKNOWN (or 0-3) as 0-3; -1 */
+int sd_cli_parse_state(const char *s);
+/* sd_cli_parse_deadline - DURATION[:STATE]; 0 or -1 */
+int sd_cli_parse_deadline(const char *arg, long long *ms, int *state);
 /* sd_cli_usage - the --help text */
 void sd_cli_usage(FILE *out);
 

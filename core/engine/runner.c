@@ -288,6 +288,35 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 	return r;
 }
 
+/* deadline_finding - the run's --deadline passed during check R, in the
+ * wait WAITING: R's own findings (timeouts the deadline caused) give way to
+ * one finding with the state chosen for it (-t N:STATE), as check_smtp */
+static void deadline_finding(const sd_target_result *res, sd_report *r, const char *waiting)
+{
+	static const sd_severity sev[] = { SD_INFO, SD_WARN, SD_CRIT, SD_CHECK_ERROR };
+	int st = res->cfg.run_deadline_state >= 0 && res->cfg.run_deadline_state <= 3 ? res->cfg.run_deadline_state : 2;
+	double s = res->cfg.run_deadline_ms / 1000.0;
+
+	sd_report_drop_findings(r);
+	r->run_status = SD_RUN_FAILED;
+	sd_finding *f = sd_report_finding(r, sev[st], "run.deadline", "timed out after %g s %s", s,
+					  waiting != NULL && waiting[0] != '\0' ? waiting : "before the first wait");
+	sd_finding_cause(f, "the whole run has a deadline (--deadline, check_smtpdiag -t) and the server was still "
+			    "being waited for when it passed: a server that never answers, or answers too slowly");
+	sd_finding_fix(f, "look at the phase named: a greeting that never comes is a stalled or overloaded server "
+			  "(or a firewall that accepts and drops); raise the deadline if the server is known to be slow");
+}
+
+/* has_deadline_finding - RES already says the run's deadline passed */
+static int has_deadline_finding(const sd_target_result *res)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		for (size_t j = 0; j < res->checks[i]->nfindings; j++)
+			if (strcmp(res->checks[i]->findings[j]->id, "run.deadline") == 0)
+				return 1;
+	return 0;
+}
+
 /* run_items - the plan's checks of SCOPE on session S, numbered from FIRST */
 static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, sd_target_result *res,
 		      const sd_reporter *rep, int first, int total, const char *blocked)
@@ -303,10 +332,17 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		r->noverrides = it->noverrides;
 
 		sd_report *dep = blocked_by(res, it->check);
+		int expired = blocked == NULL && sd_run_expired(&res->cfg);
+		if (expired)
+			blocked = "the run's deadline (--deadline) had passed";
 		if (blocked != NULL) {
 			r->state = SD_CHECK_SKIPPED;
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_xstrdup(blocked);
+			if (expired && !has_deadline_finding(res))
+				deadline_finding(res, r, sd_session_waiting(s));
+			if (expired)
+				blocked = NULL;   /* the next check looks again (and is skipped the same way) */
 		} else if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
 				    find_report(res, it->check->requires[0]) == NULL)) {
 			r->state = SD_CHECK_SKIPPED;
@@ -343,6 +379,8 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
 						  "check '%s' could not run", it->check->name);
 			diagnose(plan, s, r);
+			if (sd_run_expired(&res->cfg))
+				deadline_finding(res, r, sd_session_waiting(s));
 		}
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);
@@ -476,6 +514,8 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	 * lookups, and no MX host started after it */
 	int budget = cfg->domain_deadline_ms > 0 ? cfg->domain_deadline_ms : SD_DOMAIN_DEADLINE_DEFAULT_MS;
 	dcfg.deadline = t0 + budget;
+	if (cfg->run_deadline > 0 && cfg->run_deadline < dcfg.deadline)
+		dcfg.deadline = cfg->run_deadline;   /* --deadline: the whole run */
 
 	sd_target_result *res = result_new(plan, &dcfg, profile, transcript);
 	size_t total = count_scope(plan, SD_SCOPE_DOMAIN) + 1;
@@ -492,6 +532,8 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	mx->duration_ms = sd_now_ms() - m0;
 	sd_target_config_share_mx(&dcfg);   /* every result below shares it: memory linear in the MX count */
 	diagnose(plan, s, mx);
+	if (sd_run_expired(&dcfg))
+		deadline_finding(res, mx, sd_session_waiting(s));
 	if (rep != NULL && rep->check_end != NULL)
 		rep->check_end(rep->ctx, mx);
 	sd_session_free(s);
@@ -520,7 +562,7 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 		/* a host started in time runs its checks with their own timeouts: its DNS
 		 * lookups (PTR, TLSA) cut short by the domain's deadline would be false findings */
 		tcfg.deadline = 0;
-		sd_target_result *t = sd_now_ms() >= dcfg.deadline
+		sd_target_result *t = sd_now_ms() >= dcfg.deadline && !sd_run_expired(&dcfg)
 			? deadline_result(plan, &tcfg, profile, rep, transcript, budget)
 			: sd_run_target(plan, &tcfg, profile, rep, transcript);
 		sd_target_config_clear(&tcfg);
