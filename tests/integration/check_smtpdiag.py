@@ -139,4 +139,23 @@ opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+|-[a-zA-Z46])\b", out))
 missing = sorted(o for o in opts if o not in page)
 t.ok(rc == 0 and len(opts) > 40 and not missing, "man/check_smtpdiag.1 documents every option of --help (%d)" %
      len(opts), missing)
+
+# contrib/: the Icinga 2 CheckCommand passes only options --help has, and
+# names its variables as the ITL's "smtp" command does
+ITL = ("smtp_address smtp_port smtp_mail_from smtp_expect smtp_command smtp_response smtp_helo_fqdn "
+       "smtp_certificate_age smtp_starttls smtp_authtype smtp_authuser smtp_authpass smtp_ignore_quit "
+       "smtp_warning smtp_critical smtp_timeout smtp_ipv4 smtp_ipv6").split()
+with open(os.path.join(sdtest.SRC, "contrib", "icinga2", "check_smtpdiag.conf")) as fh:
+    conf = fh.read()
+keys = re.findall(r'^\s*"(-[^"]+)" = \{', conf, re.M)
+unknown = [k for k in keys if k not in opts]
+missing_vars = [v for v in ITL if "$%s$" % v not in conf]
+t.ok(len(keys) >= 20 and not unknown and not missing_vars,
+     "Icinga 2 CheckCommand: %d arguments, all in --help, every ITL smtp variable" % len(keys),
+     "unknown: %s, ITL variables missing: %s" % (unknown, missing_vars))
+with open(os.path.join(sdtest.SRC, "contrib", "nagios", "check_smtpdiag.cfg")) as fh:
+    cfg = fh.read()
+used = set(re.findall(r"(?<![\w-])(-[a-zA-Z46]|--[a-z][a-z-]+)\b", "\n".join(
+    line for line in cfg.splitlines() if "command_line" in line)))
+t.ok(used and used <= opts, "Nagios commands use only options of --help (%s)" % sorted(used), used - opts)
 t.done()
