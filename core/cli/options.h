@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS, SD_OUT_JSONL } sd_output;
+typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS, SD_OUT_JSONL, SD_OUT_OPENMETRICS } sd_output;
 
 typedef struct sd_cli {
 	const char *server;          /* the first --server */
@@ -54,6 +54,11 @@ typedef struct sd_cli {
 	long long timeout_ms;        /* 0: from the profile */
 	long long deadline_ms;       /* --deadline: the whole run (0: none) */
 	int deadline_state;          /* its exit state, 0-3 */
+	const char *exporter;        /* --exporter [ADDRESS:]PORT */
+	const char **allow;          /* every --allow-target */
+	size_t nallow;
+	long long max_concurrent;    /* --max-concurrent (0: default) */
+	const char *output_file;     /* --output FILE: written atomically */
 	const char *tls;
 	const char *ehlo_name;
 	const char *ca_file;
