@@ -371,9 +371,11 @@ static double until(sd_session *s, double deadline, const char *fmt, ...)
  * (at least 1 ms: 0 would mean "no wait" to some callers) */
 static int within_ms(sd_session *s, int ms, const char *what)
 {
-	double d = until(s, sd_now_ms() + ms, "%s", what) - sd_now_ms();
+	double now = sd_now_ms(), d = until(s, now + ms, "%s", what);
 
-	return d < 1 ? 1 : d < ms ? (int)d : ms;
+	if (d >= now + ms)   /* not cut: the timeout as configured, to the millisecond */
+		return ms;
+	return d - now < 1 ? 1 : (int)(d - now);
 }
 
 /* sd_session_waiting - the last wait begun */

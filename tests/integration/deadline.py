@@ -20,7 +20,7 @@ from fakesmtp import FakeSMTP  # noqa: E402
 t = sdtest.Tap()
 wrapped = bool(os.environ.get("SD_VALGRIND")) or os.environ.get("SD_SANITIZERS") == "yes"
 SLACK = 10.0 if wrapped else 1.0    # start-up and plugin loading under valgrind
-D = 8 if wrapped else 2             # the deadline: start-up must not use it up
+D = 8 if wrapped else 3             # the deadline: start-up under load must not use it up
 
 
 def timed(*args):
