@@ -452,7 +452,8 @@ static void session_problem(plugin *pl, sd_session *s, const sd_target_config *c
 
 	if (sd_run_expired(cfg) || (e == SD_ERR_TIMEOUT && cfg->run_deadline > 0 &&
 				    sd_now_ms() >= cfg->run_deadline - 5)) {
-		problem_add(pl, pl->timeout_state, "timed out after %g s %s", pl->timeout_s, sd_session_waiting(s));
+		char w[96];
+		problem_add(pl, pl->timeout_state, "timed out after %g s %s", pl->timeout_s, sd_session_waiting(s, w, sizeof(w)));
 		return;
 	}
 	problem_add(pl, state, "%s: %s", doing, msg != NULL && msg[0] ? msg : sd_error_name(e));

@@ -322,6 +322,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		      const sd_reporter *rep, int first, int total, const char *blocked)
 {
 	int index = first;
+	char wbuf[96];
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const sd_plan_item *it = &plan->items[i];
@@ -340,7 +341,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_xstrdup(blocked);
 			if (expired && !has_deadline_finding(res))
-				deadline_finding(res, r, sd_session_waiting(s));
+				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 			if (expired)
 				blocked = NULL;   /* the next check looks again (and is skipped the same way) */
 		} else if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
@@ -380,7 +381,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 						  "check '%s' could not run", it->check->name);
 			diagnose(plan, s, r);
 			if (sd_run_expired(&res->cfg))
-				deadline_finding(res, r, sd_session_waiting(s));
+				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 		}
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);
@@ -501,6 +502,7 @@ static sd_target_result *deadline_result(const sd_plan *plan, const sd_target_co
 sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript)
 {
+	char wbuf[96];
 	double t0 = sd_now_ms();
 	sd_domain_result *d = sd_xcalloc(1, sizeof(*d));
 	sd_target_config dcfg;
@@ -533,7 +535,7 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	sd_target_config_share_mx(&dcfg);   /* every result below shares it: memory linear in the MX count */
 	diagnose(plan, s, mx);
 	if (sd_run_expired(&dcfg))
-		deadline_finding(res, mx, sd_session_waiting(s));
+		deadline_finding(res, mx, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 	if (rep != NULL && rep->check_end != NULL)
 		rep->check_end(rep->ctx, mx);
 	sd_session_free(s);

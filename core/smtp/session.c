@@ -81,6 +81,9 @@ struct sd_session {
 	unsigned unsolicited;      /* replies that came before their command was sent */
 	char *unsolicited_text;    /* the first of them, cleaned for display */
 	char waiting[96];          /* the last wait begun, for the run deadline's message */
+	char cut[96];              /* the first wait that failed once the run's deadline had
+				    * passed, this session's or a probe's (under lock) */
+	struct sd_session *parent; /* the session a probe session was opened from, or NULL */
 };
 
 /* how long a connection may wait for the limiter (holders are bounded by
@@ -259,6 +262,16 @@ static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (s->cfg.run_deadline > 0 && sd_now_ms() >= s->cfg.run_deadline) {
+		/* the first wait the run's deadline ended names the phase (a probe's, too) */
+		sd_session *root = s;
+		while (root->parent != NULL)
+			root = root->parent;
+		pthread_mutex_lock(&root->lock);
+		if (root->cut[0] == '\0')
+			memcpy(root->cut, s->waiting, sizeof(root->cut));
+		pthread_mutex_unlock(&root->lock);
+	}
 	free(s->errmsg);
 	va_start(ap, fmt);
 	s->errmsg = sd_vasprintf(fmt, ap);
@@ -332,6 +345,7 @@ sd_session *sd_session_open_fresh(sd_session *s)
 {
 	sd_session *f = sd_session_new(&s->cfg, s->transcript);
 
+	f->parent = s;
 	if (s->ehlo_name != NULL)
 		f->ehlo_name = sd_xstrdup(s->ehlo_name);
 	f->kb = s->kb;
@@ -378,10 +392,14 @@ static int within_ms(sd_session *s, int ms, const char *what)
 	return d - now < 1 ? 1 : (int)(d - now);
 }
 
-/* sd_session_waiting - the last wait begun */
-const char *sd_session_waiting(const sd_session *s)
+/* sd_session_waiting - the wait the run's deadline ended first (this
+ * session's or a probe's), else the last wait begun; into BUF */
+const char *sd_session_waiting(sd_session *s, char *buf, size_t n)
 {
-	return s->waiting;
+	pthread_mutex_lock(&s->lock);
+	snprintf(buf, n, "%s", s->cut[0] != '\0' ? s->cut : s->waiting);
+	pthread_mutex_unlock(&s->lock);
+	return buf;
 }
 
 /* sd_run_expired - the run's --deadline has passed */
@@ -1305,6 +1323,7 @@ sd_session *sd_session_open_host(sd_session *s, const char *server, const char *
 		c.tls = SD_TLS_NONE;
 	sd_session *f = sd_session_new(&c, s->transcript);
 	sd_target_config_clear(&c);
+	f->parent = s;
 	f->kb = s->kb;
 	/* the same address under another name (e.g. without SNI): one of the
 	 * parent's own connections for the limiter, as with open_fresh */

@@ -83,9 +83,10 @@ unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char 
  * command it could answer was sent (dropped, so replies stay in step), and
  * the first one ("" if none) */
 unsigned sd_session_unsolicited(const sd_session *s, const char **first);
-/* sd_session_waiting - what S waited for last ("waiting for the greeting"),
- * the phase named when the run's deadline cut a wait ("" before any) */
-const char *sd_session_waiting(const sd_session *s);
+/* sd_session_waiting - the phase to name when the run's deadline passed:
+ * the first wait it ended (of S or of a probe session opened from S), else
+ * the last wait begun ("waiting for the greeting"; "" before any); into BUF */
+const char *sd_session_waiting(sd_session *s, char *buf, size_t n);
 /* sd_run_expired - CFG's --deadline has passed */
 int sd_run_expired(const sd_target_config *cfg);
 
