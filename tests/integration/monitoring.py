@@ -185,9 +185,18 @@ dead = value('probe_success{instance="mail.lab.test:%d"}' % DEAD)
 expiry = value('probe_ssl_earliest_cert_expiry{instance="mail.lab.test:%d"}' % EXPIRED)
 good_expiry = value('probe_ssl_earliest_cert_expiry{instance="mail.lab.test:%d"}' % MX)
 tls = query('probe_tls_version_info{instance="mail.lab.test:%d"}' % MX)
-t.ok(good == 1, "probe_success is 1 for the good MX (%s)" % good,
-     "debug: " + urllib.request.urlopen("http://127.0.0.1:%d/probe?target=mail.lab.test:%d&debug=true" %
-                                        (EXPORTER, MX), timeout=30).read().decode()[-3000:])
+
+
+def debug_page(port):
+    """the exporter's debug page for the lab target on PORT (for a failure's diagnosis)"""
+    try:
+        return urllib.request.urlopen("http://127.0.0.1:%d/probe?target=mail.lab.test:%d&debug=true" %
+                                      (EXPORTER, port), timeout=30).read().decode()[-3000:]
+    except OSError as e:
+        return "exporter unreachable (%s); its log:\n%s" % (e, open(os.path.join(tmp, "exporter.log")).read()[-2000:])
+
+
+t.ok(good == 1, "probe_success is 1 for the good MX (%s)" % good, debug_page(MX))
 t.ok(dead == 0, "probe_success is 0 for the dead port (%s)" % dead)
 t.ok(expiry is not None and expiry < time.time() and good_expiry is not None and good_expiry > time.time(),
      "probe_ssl_earliest_cert_expiry: in the past for the expired listener (%s), ahead for the MX (%s)" %
