@@ -32,8 +32,11 @@
 #include "smtp/session_internal.h"
 #include "fleet/targets.h"
 #include "wire/tls.h"
+#include "base/clock.h"
 #include "base/util.h"
+#include "exporter.h"
 #include "options.h"
+#include "report/report_metrics.h"
 
 #ifndef SD_PLUGIN_DIR
 #define SD_PLUGIN_DIR "/usr/local/lib/smtpdiag"
@@ -753,6 +756,86 @@ static int plan_targets(const sd_cli *cli, sd_target_list *l, char **header, cha
 		fprintf(stderr, "smtp-diag: shard %u/%u of %s has no unit\n", i, n, cli->plan_file);
 	}
 	return 0;
+
+/* run_openmetrics - --format openmetrics: one run as metrics, on standard
+ * output or atomically into --output FILE (node_exporter's textfile collector) */
+static int run_openmetrics(const sd_cli *cli, const sd_plan *plan, const sd_target_config *cfg, const sd_profile *p)
+{
+	char *err = NULL;
+	sd_target_result *res = sd_run_target(plan, cfg, p, NULL, 0);
+	char *text = sd_metrics_text(res, 1);
+	int rc = res->exit_code;
+
+	if (cli->output_file != NULL) {
+		if (sd_metrics_write_file(cli->output_file, text, &err) != 0) {
+			fprintf(stderr, "smtp-diag: --output: %s\n", err);
+			free(err);
+			rc = EXIT_UNKNOWN;
+		}
+	} else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+		rc = EXIT_UNKNOWN;
+	}
+	free(text);
+	sd_target_result_free(res);
+	return rc;
+}
+
+/* run_exporter - --exporter: the template configuration every probe starts
+ * from (CA file, EHLO name, resolver, limits), then serve */
+static int run_exporter(const sd_cli *cli, const sd_registry *reg, const char *profile_dirs)
+{
+	sd_target_config tmpl = { 0 };
+	char *err = NULL;
+	int rc = EXIT_UNKNOWN;
+
+	tmpl.server = sd_xstrdup("");
+	if (cli->ca_file != NULL) {
+		if (access(cli->ca_file, R_OK) != 0) {
+			usage_error(0, 0, "--ca-file: cannot read '%s': %s", cli->ca_file, strerror(errno));
+			goto out;
+		}
+		tmpl.ca_file = sd_xstrdup(cli->ca_file);
+	}
+	if (cli->ehlo_name != NULL)
+		tmpl.ehlo_name = sd_xstrdup(cli->ehlo_name);
+	const char *dns = cli->dns_server != NULL ? cli->dns_server : getenv("SMTPDIAG_DNS_SERVER");
+	if (dns != NULL && *dns != '\0') {
+		sd_resolver r;
+		if (sd_resolver_parse(&r, dns, 0, &err) != 0) {
+			usage_error(0, 0, "--dns-server: %s", err);
+			goto out;
+		}
+		tmpl.dns_servers = sd_xstrdup(dns);
+	}
+	tmpl.dns_timeout_ms = (int)cli->dns_timeout_ms;
+	tmpl.limiter = sd_limiter_new(cli->per_address > 0 ? (unsigned)cli->per_address : DEFAULT_PER_ADDRESS, cli->rate);
+	tmpl.tls_ctx = sd_tls_verify_ctx_new(tmpl.ca_file, &err);
+	if (tmpl.tls_ctx == NULL) {
+		usage_error(0, 0, "--ca-file: %s", err);
+		goto out;
+	}
+	tmpl.rate_retries = cli->rate_retries_set ? (int)cli->rate_retries : DEFAULT_RATE_RETRIES;
+	tmpl.backoff_ms = cli->backoff_ms > 0 ? (int)cli->backoff_ms : DEFAULT_BACKOFF_MS;
+	sd_exporter_options o = {
+		.listen = cli->exporter,
+		.allow = cli->allow,
+		.nallow = cli->nallow,
+		.max_concurrent = cli->max_concurrent > 0 ? (unsigned)cli->max_concurrent : 4,
+		.deadline_ms = cli->deadline_ms > 0 ? cli->deadline_ms : 10000,
+		.timeout_ms = cli->timeout_ms,
+		.reg = reg,
+		.profile_dirs = profile_dirs,
+		.tmpl = &tmpl,
+	};
+	rc = sd_exporter_run(&o);
+out:
+	free(err);
+	sd_limiter_free(tmpl.limiter);
+	sd_tls_ctx_free(tmpl.tls_ctx);
+	tmpl.limiter = NULL;
+	tmpl.tls_ctx = NULL;
+	sd_target_config_clear(&tmpl);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -769,6 +852,8 @@ int main(int argc, char **argv)
 	sd_tls_ctx *tls_ctx = NULL;
 	char *given_plugin_dirs = NULL;
 	char *shard_header = NULL;
+
+	double t_start = sd_now_ms();   /* --deadline counts from here */
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_cli_parse(&cli, argc, argv, &err) != 0) {
@@ -830,6 +915,10 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	if (cli.exporter != NULL) {
+		rc = run_exporter(&cli, reg, profile_dirs);
+		goto out;
+	}
 	if (collect_targets(&cli, &targets, &err) != 0 ||
 	    (cli.plan_file != NULL && plan_targets(&cli, &targets, &shard_header, &err) != 0)) {
 		usage_error(nagios, 0, "%s", err);
@@ -861,6 +950,10 @@ int main(int argc, char **argv)
 	int fleet = cli.targets_file != NULL || targets.n > 1 || cli.output == SD_OUT_JSONL;
 	if (targets.n == 0) {
 		usage_error(nagios, 1, "no target: give --server NAME, --domain DOMAIN or --targets FILE");
+		goto out;
+	}
+	if (fleet && cli.output == SD_OUT_OPENMETRICS) {
+		usage_error(0, 0, "--format openmetrics reports on one --server");
 		goto out;
 	}
 	if (fleet && nagios) {
@@ -916,6 +1009,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cfg.tls_ctx = tls_ctx;
+	if (cli.deadline_ms > 0) {
+		cfg.run_deadline = t_start + (double)cli.deadline_ms;
+		cfg.run_deadline_ms = (int)cli.deadline_ms;
+		cfg.run_deadline_state = cli.deadline_state;
+	}
 	cfg.rate_retries = cli.rate_retries_set ? (int)cli.rate_retries : DEFAULT_RATE_RETRIES;
 	cfg.backoff_ms = cli.backoff_ms > 0 ? (int)cli.backoff_ms : DEFAULT_BACKOFF_MS;
 	if (fleet) {
@@ -929,6 +1027,14 @@ int main(int argc, char **argv)
 	if (cfg.domain == NULL)
 		sd_plan_drop_domain_checks(&plan);
 
+	if (cli.output == SD_OUT_OPENMETRICS) {
+		if (cfg.domain != NULL) {
+			usage_error(0, 0, "--format openmetrics reports on one --server, not a --domain");
+			goto out;
+		}
+		rc = run_openmetrics(&cli, &plan, &cfg, profile);
+		goto out;
+	}
 	sd_reporter rep;
 	sd_text_state ts;
 	sd_json_state js;

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/params.h"
 #include "base/util.h"
@@ -20,7 +21,9 @@ enum {
 	OPT_NAGIOS, OPT_FORMAT, OPT_WARNING, OPT_CRITICAL, OPT_VAR, OPT_EXPLAIN_PROFILE,
 	OPT_TARGETS, OPT_TARGET_TYPE, OPT_PARALLEL, OPT_RATE, OPT_PER_ADDRESS, OPT_RATE_RETRIES, OPT_BACKOFF,
 	OPT_JSONL, OPT_NO_PROGRESS, OPT_REPORT, OPT_REPORT_FROM, OPT_MX_LIMIT, OPT_DOMAIN_DEADLINE,
-	OPT_MAKE_PLAN, OPT_PLAN, OPT_SHARD, OPT_SHARD_COUNT, OPT_MERGE, OPT_MX_MAP, OPT_LAST
+	OPT_MAKE_PLAN, OPT_PLAN, OPT_SHARD, OPT_SHARD_COUNT, OPT_MERGE, OPT_MX_MAP,
+	OPT_DEADLINE, OPT_EXPORTER, OPT_ALLOW_TARGET, OPT_MAX_CONCURRENT, OPT_OUTPUT,
+	OPT_LAST
 };
 
 typedef struct option_spec {
@@ -55,6 +58,7 @@ static const option_spec table[] = {
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
 	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },
 	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, e.g. 5s or 500ms (default: the profile's)" },
+	{ "deadline", OPT_DEADLINE, "DURATION[:STATE]", "limit for the whole run: every wait gets what is left of it; when it passes the run ends naming the phase, with STATE (OK, WARNING, CRITICAL (default) or UNKNOWN)" },
 	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's; implicit on port 465)" },
 	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
 	{ "ehlo-name", OPT_EHLO, "NAME", "name to announce in EHLO (default: the profile's, an FQDN hostname, or [our address])" },
@@ -72,7 +76,11 @@ static const option_spec table[] = {
 	{ "json", OPT_JSON, NULL, "print one JSON document (format: json.md, see FILES in smtp-diag(1)) instead of text" },
 	{ "nagios", OPT_NAGIOS, NULL, "monitoring mode: one status line with performance data, as Nagios/Icinga plugins print" },
 	{ "jsonl", OPT_JSONL, NULL, "print JSON Lines: one compact JSON object per target as it finishes, then a summary object" },
-	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl or nagios" },
+	{ "format", OPT_FORMAT, "FORMAT", "text (default), json, jsonl, nagios or openmetrics (Prometheus metrics of one run, e.g. for node_exporter's textfile collector)" },
+	{ "output", OPT_OUTPUT, "FILE", "write the --format openmetrics output to FILE atomically (temporary file, then rename) instead of standard output" },
+	{ "exporter", OPT_EXPORTER, "[ADDRESS:]PORT", "serve as a Prometheus exporter: /probe?target=HOST[:PORT]&module=PROFILE[&debug=true] and /metrics (needs --allow-target)" },
+	{ "allow-target", OPT_ALLOW_TARGET, "PATTERN", "with --exporter: a target HOST or HOST:PORT the exporter may probe, shell wildcards allowed (repeatable; nothing else is probed)" },
+	{ "max-concurrent", OPT_MAX_CONCURRENT, "N", "with --exporter: probes at once (1-256, default 4); more get 503" },
 	{ "no-progress", OPT_NO_PROGRESS, NULL, "no progress bar on a terminal during a run over many targets" },
 	{ "report", OPT_REPORT, "FILE.html", "also write a self-contained HTML report of the run (one target, a domain or many)" },
 	{ "report-from", OPT_REPORT_FROM, "FILE", "audit nothing: render a report saved from --json, or the lines of --jsonl, into --report FILE.html" },
@@ -90,6 +98,33 @@ static const option_spec table[] = {
 	{ "version", OPT_VERSION, NULL, "show the version and the plugin ABI" },
 	{ NULL, 0, NULL, NULL },
 };
+
+/* sd_cli_parse_state - a monitoring state by name (OK, WARNING, CRITICAL,
+ * UNKNOWN, any case, or 0-3); -1 when none */
+int sd_cli_parse_state(const char *s)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0'))
+			return i;
+	return -1;
+}
+
+/* sd_cli_parse_deadline - DURATION[:STATE] (a bare number is seconds); 0
+ * with *MS and *STATE (CRITICAL unless given), or -1 */
+int sd_cli_parse_deadline(const char *arg, long long *ms, int *state)
+{
+	const char *colon = strchr(arg, ':');
+	char *dur = colon != NULL ? sd_xstrndup(arg, (size_t)(colon - arg)) : sd_xstrdup(arg);
+	int rc = sd_parse_duration_ms(dur, ms);
+
+	free(dur);
+	if (rc != 0 || *ms < 100 || *ms > 24LL * 3600 * 1000)
+		return -1;
+	*state = colon != NULL ? sd_cli_parse_state(colon + 1) : 2;
+	return *state < 0 ? -1 : 0;
+}
 
 /* sd_cli_usage - help text generated from the table */
 void sd_cli_usage(FILE *out)
@@ -158,7 +193,7 @@ static int repeatable(int id)
 {
 	switch (id) {
 	case OPT_SERVER: case OPT_DOMAIN: case OPT_SET: case OPT_VAR: case OPT_TO: case OPT_HEADER:
-	case OPT_CHECKS:
+	case OPT_CHECKS: case OPT_ALLOW_TARGET:
 		return 1;
 	default:
 		return 0;
@@ -184,7 +219,8 @@ static int output_option(int id, const char *arg)
 	case OPT_NAGIOS: return SD_OUT_NAGIOS;
 	case OPT_FORMAT:
 		return strcmp(arg, "json") == 0 ? SD_OUT_JSON : strcmp(arg, "jsonl") == 0 ? SD_OUT_JSONL
-		       : strcmp(arg, "nagios") == 0 ? SD_OUT_NAGIOS : strcmp(arg, "text") == 0 ? SD_OUT_TEXT : -1;
+		       : strcmp(arg, "nagios") == 0 ? SD_OUT_NAGIOS : strcmp(arg, "text") == 0 ? SD_OUT_TEXT
+		       : strcmp(arg, "openmetrics") == 0 ? (int)SD_OUT_OPENMETRICS : -1;
 	default:
 		return -1;
 	}
@@ -413,6 +449,34 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				return -1;
 			}
 			break;
+		case OPT_DEADLINE:
+			if (sd_cli_parse_deadline(optarg, &cli->deadline_ms, &cli->deadline_state) != 0) {
+				*err = sd_asprintf("--deadline: '%s' is not a duration from 100ms to 24h, with an optional "
+						   ":STATE (OK, WARNING, CRITICAL or UNKNOWN)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_EXPORTER:
+			cli->exporter = optarg;
+			break;
+		case OPT_ALLOW_TARGET:
+			if (optarg[0] == '\0' || strpbrk(optarg, " \t\r\n") != NULL) {
+				*err = sd_asprintf("--allow-target: '%s' is not a HOST or HOST:PORT pattern", optarg);
+				return -1;
+			}
+			cli->allow = sd_xrealloc(cli->allow, (cli->nallow + 1) * sizeof(char *));
+			cli->allow[cli->nallow++] = optarg;
+			break;
+		case OPT_MAX_CONCURRENT:
+			if (sd_parse_int(optarg, &cli->max_concurrent) != 0 || cli->max_concurrent < 1 ||
+			    cli->max_concurrent > 256) {
+				*err = sd_asprintf("--max-concurrent: '%s' is not a number from 1 to 256", optarg);
+				return -1;
+			}
+			break;
+		case OPT_OUTPUT:
+			cli->output_file = optarg;
+			break;
 		case OPT_TLS:
 			cli->tls = optarg;
 			break;
@@ -498,8 +562,10 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				cli->output = SD_OUT_NAGIOS;
 			else if (strcmp(optarg, "jsonl") == 0)
 				cli->output = SD_OUT_JSONL;
+			else if (strcmp(optarg, "openmetrics") == 0)
+				cli->output = SD_OUT_OPENMETRICS;
 			else {
-				*err = sd_asprintf("--format: '%s' is not text, json, jsonl or nagios", optarg);
+				*err = sd_asprintf("--format: '%s' is not text, json, jsonl, nagios or openmetrics", optarg);
 				return -1;
 			}
 			break;
@@ -554,6 +620,18 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		}
 	}
 	free(output_by);
+	if (cli->output_file != NULL && cli->output != SD_OUT_OPENMETRICS) {
+		*err = sd_xstrdup("--output goes with --format openmetrics");
+		return -1;
+	}
+	if ((cli->nallow > 0 || cli->max_concurrent > 0) && cli->exporter == NULL) {
+		*err = sd_xstrdup("--allow-target and --max-concurrent go with --exporter");
+		return -1;
+	}
+	if (cli->exporter != NULL && cli->nallow == 0) {
+		*err = sd_xstrdup("--exporter needs --allow-target PATTERN: an exporter that probes any target is an open scanner");
+		return -1;
+	}
 	if (cli->quiet && cli->verbose) {
 		*err = sd_xstrdup("--quiet and --verbose contradict each other: give one");
 		return -1;
@@ -632,6 +710,9 @@ void sd_cli_clear(sd_cli *cli)
 	cli->nvars = 0;
 	free(cli->servers);
 	free(cli->domains);
+	free(cli->allow);
+	cli->allow = NULL;
+	cli->nallow = 0;
 	cli->servers = cli->domains = NULL;
 	cli->nservers = cli->ndomains = 0;
 	free(cli->to);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS, SD_OUT_JSONL } sd_output;
+typedef enum { SD_OUT_TEXT, SD_OUT_JSON, SD_OUT_NAGIOS, SD_OUT_JSONL, SD_OUT_OPENMETRICS } sd_output;
 
 typedef struct sd_cli {
 	const char *server;          /* the first --server */
@@ -53,6 +53,13 @@ typedef struct sd_cli {
 	int mail_options;            /* --from/--to/--header/--body given */
 	char *to, *headers;          /* collected --to (','), --header ('\n') */
 	long long timeout_ms;        /* 0: from the profile */
+	long long deadline_ms;       /* --deadline: the whole run (0: none) */
+	int deadline_state;          /* its exit state, 0-3 */
+	const char *exporter;        /* --exporter [ADDRESS:]PORT */
+	const char **allow;          /* every --allow-target */
+	size_t nallow;
+	long long max_concurrent;    /* --max-concurrent (0: default) */
+	const char *output_file;     /* --output FILE: written atomically */
 	const char *tls;
 	const char *ehlo_name;
 	const char *ca_file;
@@ -75,6 +82,10 @@ typedef struct sd_cli {
 int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err);
 /* sd_cli_clear - free what parsing allocated */
 void sd_cli_clear(sd_cli *cli);
+/* sd_cli_parse_state - OK/WARNING/CRITICAL/UNKNOWN (or 0-3) as 0-3; -1 */
+int sd_cli_parse_state(const char *s);
+/* sd_cli_parse_deadline - DURATION[:STATE]; 0 or -1 */
+int sd_cli_parse_deadline(const char *arg, long long *ms, int *state);
 /* sd_cli_usage - the --help text */
 void sd_cli_usage(FILE *out);
 

@@ -87,6 +87,17 @@ void sd_report_free(sd_report *r)
 	free(r);
 }
 
+/* sd_report_drop_findings - forget R's findings (a check cut short by the
+ * run's deadline: its timeouts are the deadline's, not the server's) */
+void sd_report_drop_findings(sd_report *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding_free(r->findings[i]);
+	free(r->findings);
+	r->findings = NULL;
+	r->nfindings = 0;
+}
+
 /* sd_report_status - worst severity */
 sd_severity sd_report_status(const sd_report *r)
 {

@@ -68,6 +68,8 @@ struct sd_report {
 sd_report *sd_report_new(const char *check, const char *title);
 /* sd_report_free - NULL is fine */
 void sd_report_free(sd_report *r);
+/* sd_report_drop_findings - forget R's findings */
+void sd_report_drop_findings(sd_report *r);
 /* sd_report_status - worst severity of the findings (SD_OK if none) */
 sd_severity sd_report_status(const sd_report *r);
 /* sd_report_worst - the first finding with the worst severity, or NULL */

@@ -304,6 +304,35 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 	return r;
 }
 
+/* deadline_finding - the run's --deadline passed during check R, in the
+ * wait WAITING: R's own findings (timeouts the deadline caused) give way to
+ * one finding with the state chosen for it (-t N:STATE), as check_smtp */
+static void deadline_finding(const sd_target_result *res, sd_report *r, const char *waiting)
+{
+	static const sd_severity sev[] = { SD_INFO, SD_WARN, SD_CRIT, SD_CHECK_ERROR };
+	int st = res->cfg.run_deadline_state >= 0 && res->cfg.run_deadline_state <= 3 ? res->cfg.run_deadline_state : 2;
+	double s = res->cfg.run_deadline_ms / 1000.0;
+
+	sd_report_drop_findings(r);
+	r->run_status = SD_RUN_FAILED;
+	sd_finding *f = sd_report_finding(r, sev[st], "run.deadline", "timed out after %g s %s", s,
+					  waiting != NULL && waiting[0] != '\0' ? waiting : "before the first wait");
+	sd_finding_cause(f, "the whole run has a deadline (--deadline, check_smtpdiag -t) and the server was still "
+			    "being waited for when it passed: a server that never answers, or answers too slowly");
+	sd_finding_fix(f, "look at the phase named: a greeting that never comes is a stalled or overloaded server "
+			  "(or a firewall that accepts and drops); raise the deadline if the server is known to be slow");
+}
+
+/* has_deadline_finding - RES already says the run's deadline passed */
+static int has_deadline_finding(const sd_target_result *res)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		for (size_t j = 0; j < res->checks[i]->nfindings; j++)
+			if (strcmp(res->checks[i]->findings[j]->id, "run.deadline") == 0)
+				return 1;
+	return 0;
+}
+
 /* sender_side_check - a domain check about the mail the domain sends (SPF,
  * DMARC): it applies to a domain with a null MX too (RFC 7505 4.: such a
  * domain should publish "v=spf1 -all" and a DMARC reject policy) */
@@ -319,6 +348,7 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		      const sd_reporter *rep, int first, int total, const char *blocked, const char *sender_side)
 {
 	int index = first;
+	char wbuf[96];
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const sd_plan_item *it = &plan->items[i];
@@ -329,10 +359,19 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 		r->noverrides = it->noverrides;
 
 		sd_report *dep = blocked_by(res, it->check);
-		if (blocked != NULL && !(sender_side != NULL && sender_side_check(it->check))) {
+		int expired = blocked == NULL && sd_run_expired(&res->cfg);
+		if (expired)
+			blocked = "the run's deadline (--deadline) had passed";
+		/* a null MX blocks all but the sender-side checks; the run's
+		 * deadline blocks everything */
+		if (blocked != NULL && (expired || !(sender_side != NULL && sender_side_check(it->check)))) {
 			r->state = SD_CHECK_SKIPPED;
 			r->run_status = SD_RUN_FAILED;
 			r->skip_reason = sd_xstrdup(blocked);
+			if (expired && !has_deadline_finding(res))
+				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
+			if (expired)
+				blocked = NULL;   /* the next check looks again (and is skipped the same way) */
 		} else if (dep != NULL || (it->check->requires != NULL && it->check->requires[0] != NULL &&
 				    find_report(res, it->check->requires[0]) == NULL)) {
 			r->state = SD_CHECK_SKIPPED;
@@ -369,6 +408,8 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
 						  "check '%s' could not run", it->check->name);
 			diagnose(plan, s, r);
+			if (sd_run_expired(&res->cfg))
+				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 		}
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);
@@ -695,6 +736,7 @@ static sd_target_result *deadline_result(const sd_plan *plan, const sd_target_co
 sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript)
 {
+	char wbuf[96];
 	double t0 = sd_now_ms();
 	sd_domain_result *d = sd_xcalloc(1, sizeof(*d));
 	sd_target_config dcfg;
@@ -708,6 +750,8 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	 * lookups, and no MX host started after it */
 	int budget = cfg->domain_deadline_ms > 0 ? cfg->domain_deadline_ms : SD_DOMAIN_DEADLINE_DEFAULT_MS;
 	dcfg.deadline = t0 + budget;
+	if (cfg->run_deadline > 0 && cfg->run_deadline < dcfg.deadline)
+		dcfg.deadline = cfg->run_deadline;   /* --deadline: the whole run */
 
 	sd_target_result *res = result_new(plan, &dcfg, profile, transcript);
 	size_t total = count_scope(plan, SD_SCOPE_DOMAIN) + 1;
@@ -724,6 +768,8 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	mx->duration_ms = sd_now_ms() - m0;
 	sd_target_config_share_mx(&dcfg);   /* every result below shares it: memory linear in the MX count */
 	diagnose(plan, s, mx);
+	if (sd_run_expired(&dcfg))
+		deadline_finding(res, mx, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 	if (rep != NULL && rep->check_end != NULL)
 		rep->check_end(rep->ctx, mx);
 	sd_session_free(s);
@@ -758,7 +804,10 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 		tcfg.server = sd_xstrdup(dcfg.mx[i].name);
 		tcfg.address = sd_xstrdup(dcfg.mx[i].addresses);
 		tcfg.deadline = 0;
-		sd_target_result *t = deadline_result(plan, &tcfg, profile, rep, transcript, budget);
+		/* past the domain's deadline: the host is reported, not audited;
+		 * past the whole run's (--deadline), its run says so itself */
+		sd_target_result *t = sd_run_expired(&dcfg) ? sd_run_target(plan, &tcfg, profile, rep, transcript)
+							    : deadline_result(plan, &tcfg, profile, rep, transcript, budget);
 		sd_target_config_clear(&tcfg);
 		d->targets = sd_xrealloc(d->targets, (d->ntargets + 1) * sizeof(*d->targets));
 		d->targets[d->ntargets++] = t;

@@ -82,6 +82,10 @@ struct sd_session {
 	char *backoff_why;
 	unsigned unsolicited;      /* replies that came before their command was sent */
 	char *unsolicited_text;    /* the first of them, cleaned for display */
+	char waiting[96];          /* the last wait begun, for the run deadline's message */
+	char cut[96];              /* the first wait that failed once the run's deadline had
+				    * passed, this session's or a probe's (under lock) */
+	struct sd_session *parent; /* the session a probe session was opened from, or NULL */
 };
 
 /* how long a connection may wait for the limiter (holders are bounded by
@@ -260,6 +264,16 @@ static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (s->cfg.run_deadline > 0 && sd_now_ms() >= s->cfg.run_deadline) {
+		/* the first wait the run's deadline ended names the phase (a probe's, too) */
+		sd_session *root = s;
+		while (root->parent != NULL)
+			root = root->parent;
+		pthread_mutex_lock(&root->lock);
+		if (root->cut[0] == '\0')
+			memcpy(root->cut, s->waiting, sizeof(root->cut));
+		pthread_mutex_unlock(&root->lock);
+	}
 	free(s->errmsg);
 	va_start(ap, fmt);
 	s->errmsg = sd_vasprintf(fmt, ap);
@@ -333,6 +347,7 @@ sd_session *sd_session_open_fresh(sd_session *s)
 {
 	sd_session *f = sd_session_new(&s->cfg, s->transcript);
 
+	f->parent = s;
 	if (s->ehlo_name != NULL)
 		f->ehlo_name = sd_xstrdup(s->ehlo_name);
 	f->kb = s->kb;
@@ -352,6 +367,49 @@ unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char 
 	return s->backoffs;
 }
 
+/* until - DEADLINE cut to the run's --deadline; WHAT (printf) names the
+ * wait, kept for the message when the run's deadline ends it */
+static double until(sd_session *s, double deadline, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static double until(sd_session *s, double deadline, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->waiting, sizeof(s->waiting), fmt, ap);
+	va_end(ap);
+	if (s->cfg.run_deadline > 0 && s->cfg.run_deadline < deadline)
+		return s->cfg.run_deadline;
+	return deadline;
+}
+
+/* within_ms - a timeout of MS cut to what is left of the run's --deadline
+ * (at least 1 ms: 0 would mean "no wait" to some callers) */
+static int within_ms(sd_session *s, int ms, const char *what)
+{
+	double now = sd_now_ms(), d = until(s, now + ms, "%s", what);
+
+	if (d >= now + ms)   /* not cut: the timeout as configured, to the millisecond */
+		return ms;
+	return d - now < 1 ? 1 : (int)(d - now);
+}
+
+/* sd_session_waiting - the wait the run's deadline ended first (this
+ * session's or a probe's), else the last wait begun; into BUF */
+const char *sd_session_waiting(sd_session *s, char *buf, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	snprintf(buf, n, "%s", s->cut[0] != '\0' ? s->cut : s->waiting);
+	pthread_mutex_unlock(&s->lock);
+	return buf;
+}
+
+/* sd_run_expired - the run's --deadline has passed */
+int sd_run_expired(const sd_target_config *cfg)
+{
+	return cfg->run_deadline > 0 && sd_now_ms() >= cfg->run_deadline;
+}
+
 /* back_off - the server rate-limits us: wait before trying again (the n-th
  * back-off waits backoff_ms * 2^(n-1), with up to a quarter of jitter so
  * that many targets behind one limit do not come back in step); 0 when a
@@ -363,6 +421,14 @@ static int back_off(sd_session *s, const char *why)
 	double ms = (double)(s->cfg.backoff_ms > 0 ? s->cfg.backoff_ms : 1000) * (double)(1u << s->backoffs);
 	unsigned seed = (unsigned)(uintptr_t)s ^ (unsigned)sd_now_ms();
 	ms += ms / 4 * ((double)(rand_r(&seed) % 1000) / 1000.0);
+	if (s->cfg.run_deadline > 0) {   /* no back-off past the run's --deadline */
+		double left = s->cfg.run_deadline - sd_now_ms();
+		(void)until(s, 0, "backing off (rate limited)");
+		if (left <= 0)
+			return -1;
+		if (ms > left)
+			ms = left;
+	}
 	s->backoffs++;
 	s->backoff_waited_ms += ms;
 	free(s->backoff_why);
@@ -484,7 +550,7 @@ static int start_tls(sd_session *s, int implicit)
 	if (stale > 0)
 		/* bytes sent before the handshake must never be read as if protected */
 		event(s, "discarded %zu bytes the server sent before the TLS handshake", stale);
-	double deadline = sd_now_ms() + s->cfg.command_timeout_ms;
+	double deadline = until(s, sd_now_ms() + s->cfg.command_timeout_ms, "in the TLS handshake");
 	sd_tls *broken = NULL;
 	sd_tls *t = s->probe != NULL
 			    ? sd_tls_start_probe(sd_conn_fd(s->conn), s->cfg.server, s->probe, s->borrowed_ctx,
@@ -597,10 +663,11 @@ int sd_session_connect(sd_session *s)
 		s->phases[SD_PHASE_RESOLVE] = resolve_ms;
 		return -1;
 	}
-	sd_net_gate gate = { .limiter = s->cfg.limiter, .owner_peer = s->owner_peer, .slot_wait_ms = SLOT_WAIT_MS };
+	sd_net_gate gate = { .limiter = s->cfg.limiter, .owner_peer = s->owner_peer,
+			     .slot_wait_ms = within_ms(s, SLOT_WAIT_MS, "waiting for a connection slot") };
 	int rc;
-	while ((rc = sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port, s->cfg.connect_timeout_ms, &gate,
-				    &res)) != 0 &&
+	while ((rc = sd_net_connect(s->cfg.server, s->cfg.address, s->cfg.port,
+				    within_ms(s, s->cfg.connect_timeout_ms, "connecting"), &gate, &res)) != 0 &&
 	       res.refused_after_ok && back_off(s, "connection refused by an address that accepted earlier") == 0)
 		sd_connect_result_clear(&res);
 	if (rc != 0) {
@@ -775,7 +842,8 @@ const sd_reply *sd_session_greeting(sd_session *s)
 	 * the first check asked: a greeting read later is still timed from
 	 * there (and its timeout runs from there too) */
 	double start = s->ready_at_ms;
-	const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+	const sd_reply *r = read_reply(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"),
+			       "the connection (greeting)");
 	while (r != NULL && r->code == 421 && s->cfg.rate_retries > 0) {
 		const char *kind = sd_diagnose_reply(s, "greeting", r);
 		if (kind == NULL || strcmp(kind, "smtp.rate_limited") != 0)
@@ -793,7 +861,8 @@ const sd_reply *sd_session_greeting(sd_session *s)
 		if (sd_session_connect(s) != 0 || s->conn == NULL)
 			return NULL;
 		start = s->ready_at_ms;
-		r = read_reply(s, start, start + s->cfg.greeting_timeout_ms, "the connection (greeting)");
+		r = read_reply(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"),
+			       "the connection (greeting)");
 	}
 	if (r == NULL)
 		return NULL;
@@ -850,7 +919,8 @@ static int send_line(sd_session *s, const char *line, int secret)
 	memcpy(buf + n, "\r\n", 2);
 	unsolicited_check(s, line);
 	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, line, secret);
-	int rc = sd_conn_write(s->conn, buf, n + 2, sd_now_ms() + s->cfg.command_timeout_ms);
+	int rc = sd_conn_write(s->conn, buf, n + 2, until(s, sd_now_ms() + s->cfg.command_timeout_ms,
+							 "sending %.*s", (int)strcspn(line, " "), line));
 	if (rc != 0) {
 		set_error(s, (sd_error)rc, "%s while sending %.*s", io_verb((sd_error)rc),
 			  (int)strcspn(line, " "), line);
@@ -869,7 +939,8 @@ static const sd_reply *command_as(sd_session *s, const char *line, const char *w
 	double start = sd_now_ms();
 	if (send_line(s, line, secret) != 0)
 		return NULL;
-	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+	return read_reply(s, start, until(s, start + s->cfg.command_timeout_ms, "waiting for the reply to %s", what),
+			  what);
 }
 
 static const sd_reply *command(sd_session *s, const char *line, const char *what)
@@ -879,7 +950,8 @@ static const sd_reply *command(sd_session *s, const char *line, const char *what
 	double start = sd_now_ms();
 	if (send_line(s, line, 0) != 0)
 		return NULL;
-	return read_reply(s, start, start + s->cfg.command_timeout_ms, what);
+	return read_reply(s, start, until(s, start + s->cfg.command_timeout_ms, "waiting for the reply to %s", what),
+			  what);
 }
 
 /* sd_session_command - one command, one reply; the greeting comes first, so
@@ -943,7 +1015,7 @@ const sd_reply *sd_session_send_message(sd_session *s, const char *message)
 	n += 3;
 	event(s, "message sent: %zu lines, %zu bytes (not shown)", lines, n);
 	double start = sd_now_ms();
-	int rc = sd_conn_write(s->conn, buf, n, start + s->cfg.command_timeout_ms);
+	int rc = sd_conn_write(s->conn, buf, n, until(s, start + s->cfg.command_timeout_ms, "sending the message"));
 	free(buf);
 	if (rc != 0) {
 		set_error(s, (sd_error)rc, "%s while sending the message", io_verb((sd_error)rc));
@@ -956,7 +1028,7 @@ const sd_reply *sd_session_send_message(sd_session *s, const char *message)
 	double limit = 3.0 * s->cfg.command_timeout_ms;
 	if (limit > 600000)
 		limit = 600000;
-	return read_reply(s, start, start + limit, "end of data");
+	return read_reply(s, start, until(s, start + limit, "waiting for the reply to the end of data"), "end of data");
 }
 
 /* sd_session_command_secret - a line the transcript must not show */
@@ -1351,8 +1423,13 @@ void sd_session_quit(sd_session *s)
 	char *saved_msg = s->errmsg != NULL ? sd_xstrdup(s->errmsg) : NULL;
 	int t = s->cfg.command_timeout_ms < SD_QUIT_TIMEOUT_MS ? s->cfg.command_timeout_ms
 							       : SD_QUIT_TIMEOUT_MS;
+	if (sd_run_expired(&s->cfg)) {   /* the run's --deadline passed: no QUIT dialogue */
+		free(saved_msg);
+		drop_connection(s);
+		return;
+	}
 	if (send_line(s, "QUIT", 0) == 0) {
-		const sd_reply *r = read_reply(s, start, start + t, "QUIT");
+		const sd_reply *r = read_reply(s, start, until(s, start + t, "waiting for the reply to QUIT"), "QUIT");
 		if (r != NULL)
 			s->phases[SD_PHASE_QUIT] = r->elapsed_ms;
 	}
@@ -1366,7 +1443,11 @@ void sd_session_quit(sd_session *s)
 /* sd_dns_query - through the session's resolver, noted in the transcript */
 sd_dns_answer *sd_dns_query(sd_session *s, const char *name, sd_dns_type type)
 {
-	sd_dns_answer *a = sd_resolver_query_by(&s->resolver, name, type, s->cfg.deadline);
+	double d = s->cfg.deadline;
+	if (s->cfg.run_deadline > 0 && (d <= 0 || s->cfg.run_deadline < d))
+		d = s->cfg.run_deadline;
+	snprintf(s->waiting, sizeof(s->waiting), "waiting for DNS (%s %s)", sd_dns_type_name(type), name);
+	sd_dns_answer *a = sd_resolver_query_by(&s->resolver, name, type, d);
 
 	event(s, "DNS %s %s: %s, %zu record%s%s (%.1f ms, %s)", sd_dns_type_name(type), name,
 	      sd_dns_status_name(a->status), a->n, a->n == 1 ? "" : "s", a->authenticated ? ", AD" : "",
@@ -1427,6 +1508,7 @@ sd_session *sd_session_open_host(sd_session *s, const char *server, const char *
 		c.tls = SD_TLS_NONE;
 	sd_session *f = sd_session_new(&c, s->transcript);
 	sd_target_config_clear(&c);
+	f->parent = s;
 	f->kb = s->kb;
 	/* the same address under another name (e.g. without SNI): one of the
 	 * parent's own connections for the limiter, as with open_fresh */

@@ -41,6 +41,10 @@ typedef struct sd_target_config {
 	unsigned mx_limit;        /* MX hosts audited at most (0: SD_MX_LIMIT_DEFAULT) */
 	int domain_deadline_ms;   /* the whole --domain audit (0: SD_DOMAIN_DEADLINE_DEFAULT_MS) */
 	double deadline;          /* sd_now_ms() after which DNS queries fail at once (0: none) */
+	double run_deadline;      /* --deadline: sd_now_ms() at which the whole run ends; every
+				   * wait is cut to it (0: none) */
+	int run_deadline_ms;      /* its budget, for the message */
+	int run_deadline_state;   /* exit state when it passes: 0-3 (check_smtp's -t N:STATE) */
 	sd_limiter *limiter;      /* the run's, shared and not owned; NULL: no limits */
 	struct sd_tls_ctx *tls_ctx; /* the run's verifying TLS context for CA_FILE, not owned; NULL: per handshake */
 	int rate_retries;         /* reconnects after a rate-limit refusal or 421 */
@@ -79,5 +83,11 @@ unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char 
  * command it could answer was sent (dropped, so replies stay in step), and
  * the first one ("" if none) */
 unsigned sd_session_unsolicited(const sd_session *s, const char **first);
+/* sd_session_waiting - the phase to name when the run's deadline passed:
+ * the first wait it ended (of S or of a probe session opened from S), else
+ * the last wait begun ("waiting for the greeting"; "" before any); into BUF */
+const char *sd_session_waiting(sd_session *s, char *buf, size_t n);
+/* sd_run_expired - CFG's --deadline has passed */
+int sd_run_expired(const sd_target_config *cfg);
 
 #endif

@@ -246,6 +246,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	sd_report_fact_str(r, "signature_algorithm", "%s", leaf->signature_algorithm);
 	sd_report_fact_str(r, "not_before", "%s", day(leaf->not_before, a, sizeof(a)));
 	sd_report_fact_str(r, "not_after", "%s", day(leaf->not_after, b, sizeof(b)));
+	sd_report_fact_int(r, "not_after_epoch", (long long)leaf->not_after);
+	time_t earliest = leaf->not_after;   /* as blackbox_exporter's probe_ssl_earliest_cert_expiry */
+	for (size_t i = 1; i < t->nchain; i++)
+		if (t->chain[i].not_after < earliest)
+			earliest = t->chain[i].not_after;
+	sd_report_fact_int(r, "chain_earliest_not_after_epoch", (long long)earliest);
 	sd_report_fact_str(r, "serial", "%s", leaf->serial);
 	sd_report_fact_str(r, "sha256", "%s", leaf->sha256);
 	sd_report_fact_bool(r, "self_signed", leaf->self_signed);

@@ -289,7 +289,7 @@ r = run("--server", "127.0.0.1", "--nagios", "--profile", "no-such-profile")
 t.ok(r.rc == 3 and r.out.startswith("SMTP UNKNOWN - ") and "no-such-profile" in r.out,
      "--nagios UNKNOWN: a missing profile", r)
 r = run("--server", "127.0.0.1", "--format", "xml")
-t.ok(r.rc == 3 and "--format: 'xml' is not text, json, jsonl or nagios" in r.err, "--format checks its argument", r)
+t.ok(r.rc == 3 and "--format: 'xml' is not text, json, jsonl, nagios or openmetrics" in r.err, "--format checks its argument", r)
 
 # --- ntlm-info: what AUTH NTLM gives away (an Exchange-like challenge) ---
 import base64  # noqa: E402

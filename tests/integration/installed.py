@@ -20,7 +20,7 @@ from sdtest import BUILD, SMTP_DIAG, SRC, Tap
 t = Tap()
 ROOT = os.environ.get("SD_TEST_INSTALL_ROOT", "")
 MANDIR = os.environ.get("SD_TEST_MANDIR", "")
-PAGES = ["man1/smtp-diag.1", "man3/smtpdiag-plugin.3", "man5/smtpdiag-profile.5"]
+PAGES = ["man1/smtp-diag.1", "man1/check_smtpdiag.1", "man3/smtpdiag-plugin.3", "man5/smtpdiag-profile.5"]
 
 # --- the man pages ---
 for page in PAGES:

@@ -112,6 +112,12 @@ print("deb-check: audit of the lab Postfix: %d checks, exit %d, greeting of mail
 EOF
 step "/usr/bin/smtp-diag audits the lab Postfix, nothing on stderr" "ok"
 
+out=$(/usr/lib/nagios/plugins/check_smtpdiag -H 127.0.0.1 -p "$SD_LAB_PORT_BASE" -S -D 30,14 2>&1) ||
+	{ echo "$out"; fail "the packaged check_smtpdiag did not say OK for the lab MX"; }
+case $out in "SMTP OK - "*"|time="*) ;; *) echo "$out"; fail "check_smtpdiag's status line";; esac
+[ -s /usr/share/doc/smtpdiag/monitoring/check_smtpdiag.conf ] || fail "the Icinga 2 CheckCommand is not shipped"
+step "/usr/lib/nagios/plugins/check_smtpdiag -S -D 30,14 on the lab MX" "ok"
+
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ./smtpdiag-dev_*.deb >"$work/apt.log" 2>&1 ||
 	{ cat "$work/apt.log"; fail "apt-get install ./smtpdiag-dev_*.deb failed"; }
 mkdir -m 755 "$work/mods"

@@ -15,6 +15,7 @@ apt-get install -y -qq --no-install-recommends \
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db \
   openssl iproute2 python3 python3-jsonschema valgrind dnsmasq-base libcurl4-openssl-dev \
   libxml2-utils chromium tmux \
+  monitoring-plugins-basic libmicrohttpd-dev prometheus \
   debhelper lintian bash \
   slurm-wlm slurm-client munge openssh-server openssh-client parallel \
   nsd unbound ldnsutils \
