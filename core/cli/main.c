@@ -756,6 +756,7 @@ static int plan_targets(const sd_cli *cli, sd_target_list *l, char **header, cha
 		fprintf(stderr, "smtp-diag: shard %u/%u of %s has no unit\n", i, n, cli->plan_file);
 	}
 	return 0;
+}
 
 /* run_openmetrics - --format openmetrics: one run as metrics, on standard
  * output or atomically into --output FILE (node_exporter's textfile collector) */
