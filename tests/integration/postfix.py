@@ -67,17 +67,18 @@ def audit(*args, env=None):
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
-t.ok(any(l.startswith("[1/8] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
-     and any(l.startswith("[2/8] SMTP greeting... OK (Postfix") for l in lines)
-     and any(l.startswith("[3/8] EHLO ") for l in lines)
-     and any(l.startswith("[4/8] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
-     and any(l.startswith("[5/8] Certificate... OK (mail.lab.test, ") for l in lines)
-     and any(l.startswith("[6/8] DANE TLSA records at _%d._tcp.mail.lab.test... INFO (1 of 1 TLSA record match, "
+t.ok(any(l.startswith("[1/9] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/9] SMTP greeting... OK (Postfix") for l in lines)
+     and any(l.startswith("[3/9] EHLO ") for l in lines)
+     and any(l.startswith("[4/9] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
+     and any(l.startswith("[5/9] Certificate... OK (mail.lab.test, ") for l in lines)
+     and any(l.startswith("[6/9] Open relay test... OK (not an open relay: 3 of 3 forms refused") for l in lines)
+     and any(l.startswith("[7/9] DANE TLSA records at _%d._tcp.mail.lab.test... INFO (1 of 1 TLSA record match, "
                           "not DNSSEC-validated" % MX) for l in lines)
-     and any(l.startswith("[7/8] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
+     and any(l.startswith("[8/9] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
              for l in lines)
-     and any(l.startswith("[8/8] Response times... OK (") for l in lines),
-     "text output shows each phase as [i/8] ... STATUS (detail)", r)
+     and any(l.startswith("[9/9] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/9] ... STATUS (detail), the light relay test included", r)
 t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK mail.lab.test port %d: " % MX),
      "text output names Postfix and ends with [RESULT]", r)
 
@@ -327,6 +328,11 @@ q = subprocess.run(["postqueue", "-c", os.path.join(STATE, "postfix", "etc"), "-
 log = "".join(service_log("lab-openrelay"))
 t.ok("Mail queue is empty" in q.stdout and "message-id=" not in log and "status=" not in log,
      "relay: nothing was queued or delivered", q.stdout + q.stderr)
+r = audit("--port", str(RELAY))
+f = r.finding("relay.open")
+t.ok(r.rc == 2 and f is not None and f["severity"] == "critical" and r.check("relay-light")["facts"].get("forms_tried") == 3
+     and "relay" not in [c["name"] for c in r.json["checks"]],
+     "relay: the default profile's light test (3 forms) finds the lab's open relay: CRITICAL", r)
 
 r = audit("--port", str(RELAY), "--checks", "relay", "--profile",
           os.path.join(SRC, "tests", "profiles", "diagnosis-override.yaml"))

@@ -123,15 +123,16 @@ static void test_default_profile(void **state)
 	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
 	assert_string_equal(p->name, "default");
 	assert_int_equal(p->target.port, 25);
-	assert_int_equal(p->nchecks, 10);
+	assert_int_equal(p->nchecks, 11);
 	assert_string_equal(p->checks[0].name, "connect");
 	assert_string_equal(p->checks[3].name, "starttls");
 	assert_string_equal(p->checks[4].name, "certificate");
-	assert_string_equal(p->checks[5].name, "dane");
-	assert_string_equal(p->checks[6].name, "ptr");
-	assert_string_equal(p->checks[7].name, "mta-sts");
-	assert_string_equal(p->checks[8].name, "tls-rpt");
-	assert_string_equal(p->checks[9].name, "response-time");
+	assert_string_equal(p->checks[5].name, "relay-light");
+	assert_string_equal(p->checks[6].name, "dane");
+	assert_string_equal(p->checks[7].name, "ptr");
+	assert_string_equal(p->checks[8].name, "mta-sts");
+	assert_string_equal(p->checks[9].name, "tls-rpt");
+	assert_string_equal(p->checks[10].name, "response-time");
 	sd_profile_free(p);
 }
 
@@ -162,7 +163,7 @@ static void test_extends(void **state)
 
 	sd_plan plan;
 	assert_int_equal(sd_plan_make(&plan, p, reg, NULL, 0, &err), 0);
-	assert_int_equal(plan.n, 9); /* response-time disabled */
+	assert_int_equal(plan.n, 10); /* response-time disabled */
 	assert_string_equal(plan.items[2].check->name, "ehlo");
 	assert_string_equal(plan.items[4].check->name, "certificate");
 	sd_plan_clear(&plan);
