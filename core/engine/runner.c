@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "engine/answers.h"
 #include "engine/mx.h"
 #include "engine/runner.h"
 #include "smtp/session_internal.h"
@@ -206,6 +207,8 @@ static char *summarize(const sd_target_result *res)
 			 warn == 1 ? "" : "s", err ? ", check errors" : "");
 		return sd_asprintf("%s (%s)", worst->summary, counts);
 	}
+	if (res->answers_line != NULL && res->answers_line[0])
+		return sd_xstrdup(res->answers_line);
 	char *out = sd_xstrdup("");
 	for (size_t i = 0; i < res->nchecks; i++) {
 		const sd_report *r = res->checks[i];
@@ -389,6 +392,8 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 			res->worst = st;
 	}
 	judge_compliance(plan, res);
+	if (!res->is_domain)
+		res->answers = sd_answers_build(res, &res->answers_line);
 	res->summary = summarize(res);
 	if (res->req_failed > 0) {
 		/* a failed requirement is never "OK", whatever the findings' own severity */
@@ -579,5 +584,7 @@ void sd_target_result_free(sd_target_result *res)
 	free(res->profile_name);
 	free(res->profile_path);
 	free(res->summary);
+	free(res->answers_line);
+	json_decref(res->answers);
 	free(res);
 }

@@ -5,6 +5,7 @@ protocol violations, deliberate delays. Every case must end within its
 timeout with a specific finding and the documented exit status.
 """
 import os
+import re
 import socket
 
 from sdtest import BUILD, PLUGINS, SRC, Tap, run, schema_errors  # sets up the import path  # noqa: I001
@@ -277,6 +278,8 @@ took = float(perf(r)[0].split("=")[1].split("s;")[0]) if perf(r) else 0
 t.ok(r.rc == 1 and lines[0].startswith("SMTP WARNING - ") and took > 0.1
      and perf(r)[0].split(";")[1] == "0.1" and lines[1].startswith("WARNING response-time.total_slow: "),
      "--nagios WARNING: --warning 100ms against a 0.4 s greeting pause; threshold in the perfdata; long output", r)
+t.ok(len(lines) == 3 and re.match(r"reachable in [0-9.]+ ms; software not named; average response [0-9.]+ ms$", lines[2])
+     and "reachable" not in lines[0], "--nagios: the status line stays short, the answers are the last long-output line", r)
 r = nagios([("sleep", 0.4), GREETING] + EHLO_OK, "--warning", "50ms", "--critical", "100ms")
 t.ok(r.rc == 2 and r.out.startswith("SMTP CRITICAL - ") and perf(r)[0].split(";")[1:3] == ["0.05", "0.1"],
      "--nagios CRITICAL: --critical 100ms", r)
