@@ -1122,6 +1122,47 @@ const char *sd_session_tls_mode(const sd_session *s)
 	return sd_tls_mode_name(s->cfg.tls);
 }
 
+/* sd_session_port_answer - one connection to PORT of the same host (the
+ * address that was tried): greeting and EHLO, implicit TLS on 465; how it
+ * answered in OUT; 0 when an SMTP greeting came, else -1 */
+int sd_session_port_answer(sd_session *s, unsigned port, char *out, size_t len)
+{
+	sd_target_config c;
+
+	sd_target_config_copy(&c, &s->cfg);
+	c.port = port;
+	c.tls = port == 465 ? SD_TLS_IMPLICIT : SD_TLS_NONE;
+	c.rate_retries = 0;
+	if (c.connect_timeout_ms > 5000)
+		c.connect_timeout_ms = 5000;
+	if (c.greeting_timeout_ms > 10000)
+		c.greeting_timeout_ms = 10000;
+	if (c.command_timeout_ms > 10000)
+		c.command_timeout_ms = 10000;
+	sd_session *f = sd_session_new(&c, s->transcript);
+	sd_target_config_clear(&c);
+	f->kb = s->kb;
+	int rc = -1;
+	if (sd_session_connect(f) != 0) {
+		snprintf(out, len, "%s", f->err == SD_ERR_REFUSED ? "is refused" : f->err == SD_ERR_TIMEOUT
+				? "times out" : f->err == SD_ERR_UNREACHABLE ? "is unreachable"
+				: port == 465 ? "answers, but no TLS handshake" : "fails");
+	} else if (sd_session_greeting(f) == NULL || f->greeting->code != 220) {
+		snprintf(out, len, "accepts the connection but sends no SMTP greeting");
+	} else {
+		const sd_ehlo *e = sd_session_ehlo(f);
+		rc = 0;
+		if (port == 465)
+			snprintf(out, len, "answers with implicit TLS");
+		else if (e != NULL && sd_ehlo_find(e, "STARTTLS") != NULL)
+			snprintf(out, len, "answers with STARTTLS");
+		else
+			snprintf(out, len, "answers, without STARTTLS");
+	}
+	sd_session_free(f);
+	return rc;
+}
+
 /* sd_session_tls_found - 1 when no greeting came in clear and implicit TLS worked */
 int sd_session_tls_found(const sd_session *s)
 {

@@ -118,6 +118,11 @@ const char *sd_session_tls_mode(const sd_session *s);
  * than 465 and one TLS handshake on a fresh connection worked: the session
  * (and every later connection) runs over implicit TLS */
 int sd_session_tls_found(const sd_session *s);
+/* sd_session_port_answer - one connection to PORT of the same host (the
+ * address that was tried; connect at most 5 s): greeting and EHLO, implicit
+ * TLS on 465; in OUT how it answered ("answers with STARTTLS", "times out",
+ * "is refused", ...); 0 when an SMTP greeting came, else -1 */
+int sd_session_port_answer(sd_session *s, unsigned port, char *out, size_t len);
 /* sd_session_starttls - EHLO if not done, STARTTLS, handshake, EHLO again
  * (RFC 3207 4.2); 0, or -1 with the error (SD_ERR_STATE when STARTTLS is
  * not advertised or refused: see sd_session_last_reply()) */
