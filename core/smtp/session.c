@@ -342,6 +342,24 @@ sd_session *sd_session_open_fresh(sd_session *s)
 	return f;
 }
 
+/* sd_session_detach - a session for a check run beside S (engine/runner.c):
+ * S's EHLO from before STARTTLS, its peer and name, but no connection of
+ * its own and never one (the check opens fresh sessions from it); S and
+ * its replies must outlive it. Called while S is idle. */
+sd_session *sd_session_detach(sd_session *s)
+{
+	sd_session *f = sd_session_open_fresh(s);
+	const sd_ehlo *e = s->ehlo_plain != NULL ? s->ehlo_plain : s->ehlo;
+
+	if (e != NULL)
+		f->ehlo = sd_ehlo_parse(e->reply, !e->helo_fallback);
+	sd_strlcpy(f->peer, s->peer, sizeof(f->peer));
+	sd_strlcpy(f->local, s->local, sizeof(f->local));
+	f->connect_tried = 1;
+	f->closed = 1;
+	return f;
+}
+
 unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why)
 {
 	if (waited_ms != NULL)
