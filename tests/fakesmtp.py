@@ -27,7 +27,9 @@ A script is a list of steps run for each accepted connection:
 SCRIPT may also be a function of the connection's number (0 for the first
 accepted connection) returning the steps, for servers that differ between
 connections (a load balancer in front of unlike nodes).
-After the last step the server answers QUIT with 221 and otherwise 250.
+After the last step the server answers QUIT with 221, RCPT TO an address at
+example.net (the relay test's external domain) with 554 Relay access denied
+(as a correctly configured MX does), and otherwise 250.
 Listens on 127.0.0.1 (port 0 = any free port); loopback only, by design.
 """
 import socket
@@ -149,6 +151,10 @@ class FakeSMTP:
                 if line.upper().startswith("QUIT"):
                     conn.sendall(b"221 2.0.0 bye\r\n")
                     return
+                if line.upper().startswith("RCPT TO:") and line.lower().rstrip().endswith("@example.net>"):
+                    conn.sendall(b"554 5.7.1 " + line[8:].strip().encode("latin-1", "replace")
+                                 + b": Relay access denied\r\n")
+                    continue
                 conn.sendall(b"250 2.0.0 ok\r\n")
         except (EOFError, OSError):
             pass

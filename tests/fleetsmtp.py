@@ -7,7 +7,8 @@ FleetSMTP(endpoints, port) serves each endpoint on its own 127.x.y.z address
 the machine), all on the same port, from one asyncio loop in a thread.
 An endpoint is a dict: {"addr": "127.0.40.1", "kind": KIND, ...}:
 
-    ok         greets, answers EHLO (no STARTTLS), MAIL/RCPT/RSET/NOOP 250, QUIT 221
+    ok         greets, answers EHLO (no STARTTLS), MAIL/RCPT/RSET/NOOP 250 (RCPT to example.net,
+               the relay test's external domain: 554 Relay access denied), QUIT 221
     slow       the same, each reply after "delay" seconds
     stall      accepts and never says a word (the client's greeting timeout ends it)
     refuse     nothing listens: connection refused
@@ -134,6 +135,8 @@ class FleetSMTP:
                 elif verb == "QUIT":
                     await reply("221 2.0.0 Bye\r\n")
                     return
+                elif verb == "RCPT" and line.decode("latin-1").strip().lower().endswith("@example.net>"):
+                    await reply("554 5.7.1 <relaytest@example.net>: Relay access denied\r\n")
                 elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
                     await reply("250 2.0.0 Ok\r\n")
                 else:

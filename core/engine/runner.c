@@ -6,6 +6,10 @@
  * in front of it (depth first). A check whose prerequisite did not
  * establish what it needs (SD_RUN_FAILED, skipped, or an error) is skipped
  * with "needs X", so a dead port gives one critical finding, not six.
+ *
+ * A check that talks only over connections of its own (relay-light) starts
+ * on a thread as soon as its prerequisites are done, beside the main
+ * session; it is joined, and reported, at its place in the profile order.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "engine/answers.h"
 #include "engine/mx.h"
 #include "engine/runner.h"
 #include "smtp/session_internal.h"
@@ -210,6 +215,8 @@ static char *summarize(const sd_target_result *res)
 			 warn == 1 ? "" : "s", err ? ", check errors" : "");
 		return sd_asprintf("%s (%s)", worst->summary, counts);
 	}
+	if (res->answers_line != NULL && res->answers_line[0])
+		return sd_xstrdup(res->answers_line);
 	char *out = sd_xstrdup("");
 	for (size_t i = 0; i < res->nchecks; i++) {
 		const sd_report *r = res->checks[i];
@@ -304,6 +311,85 @@ static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, cons
 	return r;
 }
 
+/* A check run beside the main session. */
+typedef struct side_run {
+	const sd_plan_item *it;
+	sd_session *f;          /* sd_session_detach() of the main session */
+	sd_report *r;
+	pthread_t th;
+	int started;
+	double c0;
+} side_run;
+
+/* beside - may check C run on a thread beside the main session? Only a
+ * check that opens every connection itself and reads nothing of the main
+ * session but its EHLO, name and peer */
+static int beside(const sd_check *c)
+{
+	return strcmp(c->name, "relay-light") == 0;
+}
+
+/* side_main - thread body: the check on its detached session */
+static void *side_main(void *arg)
+{
+	side_run *d = arg;
+
+	d->r->run_status = d->it->check->run(d->f, d->it->params, d->r);
+	d->r->duration_ms = sd_now_ms() - d->c0;
+	return NULL;
+}
+
+/* start_beside - after item DONE ran: start every later check that may run
+ * beside the main session and whose prerequisites are all done */
+static void start_beside(const sd_plan *plan, sd_check_scope scope, size_t done, sd_session *s,
+			 sd_target_result *res, side_run *side)
+{
+	for (size_t j = done + 1; j < plan->n; j++) {
+		const sd_plan_item *it = &plan->items[j];
+		if (it->check->scope != scope || side[j].started || !beside(it->check))
+			continue;
+		int ready = it->check->requires != NULL;
+		for (const char *const *q = it->check->requires; ready && q != NULL && *q != NULL; q++) {
+			sd_report *dep = find_report(res, *q);
+			ready = dep != NULL && dep->state != SD_CHECK_SKIPPED && dep->run_status == SD_RUN_DONE;
+		}
+		if (!ready)
+			continue;
+		side_run *d = &side[j];
+		d->it = it;
+		d->r = sd_report_new(it->check->name, it->check->title);
+		d->r->overrides = it->overrides;
+		d->r->noverrides = it->noverrides;
+		d->f = sd_session_detach(s);
+		d->c0 = sd_now_ms();
+		if (pthread_create(&d->th, NULL, side_main, d) == 0) {
+			d->started = 1;
+		} else {   /* no thread: it runs at its place in the order */
+			sd_session_free(d->f);
+			sd_report_free(d->r);
+			memset(d, 0, sizeof(*d));
+		}
+	}
+}
+
+/* join_beside - wait for the check started beside the main session, and
+ * put its report at its place in the order */
+static sd_report *join_beside(side_run *d, sd_target_result *res, const sd_reporter *rep, int index, int total)
+{
+	pthread_join(d->th, NULL);
+	sd_session_free(d->f);
+	sd_report *r = d->r;
+	r->index = index;
+	r->total = total;
+	if (rep != NULL) {
+		r->on_phase = rep->check_phase;
+		r->on_phase_ctx = rep->ctx;
+	}
+	res->checks[res->nchecks++] = r;
+	d->started = 0;
+	return r;
+}
+
 /* deadline_finding - the run's --deadline passed during check R, in the
  * wait WAITING: R's own findings (timeouts the deadline caused) give way to
  * one finding with the state chosen for it (-t N:STATE), as check_smtp */
@@ -349,11 +435,22 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 {
 	int index = first;
 	char wbuf[96];
+	side_run *side = sd_xcalloc(plan->n + 1, sizeof(*side));
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const sd_plan_item *it = &plan->items[i];
 		if (it->check->scope != scope)
 			continue;
+		if (side[i].started) {
+			sd_report *r = join_beside(&side[i], res, rep, index++, total);
+			if (r->run_status == SD_RUN_ERROR && sd_report_status(r) != SD_CHECK_ERROR)
+				sd_report_finding(r, SD_CHECK_ERROR, "check.error", "check '%s' could not run",
+						  it->check->name);
+			diagnose(plan, s, r);
+			if (rep != NULL && rep->check_end != NULL)
+				rep->check_end(rep->ctx, r);
+			continue;
+		}
 		sd_report *r = report_for(res, rep, it->check->name, it->check->title, index++, total);
 		r->overrides = it->overrides;
 		r->noverrides = it->noverrides;
@@ -410,10 +507,13 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 			diagnose(plan, s, r);
 			if (sd_run_expired(&res->cfg))
 				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
+			if (blocked == NULL)
+				start_beside(plan, scope, i, s, res, side);
 		}
 		if (rep != NULL && rep->check_end != NULL)
 			rep->check_end(rep->ctx, r);
 	}
+	free(side);
 }
 
 /* domain_requirement - does REQ look at the domain (one of its checks is
@@ -459,6 +559,8 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 			res->worst = st;
 	}
 	judge_compliance(plan, res);
+	if (!res->is_domain)
+		res->answers = sd_answers_build(res, &res->answers_line);
 	res->summary = summarize(res);
 	if (res->req_failed > 0) {
 		/* a failed requirement is never "OK", whatever the findings' own severity */
@@ -864,5 +966,7 @@ void sd_target_result_free(sd_target_result *res)
 	free(res->profile_name);
 	free(res->profile_path);
 	free(res->summary);
+	free(res->answers_line);
+	json_decref(res->answers);
 	free(res);
 }

@@ -51,7 +51,9 @@ typedef struct sd_target_result {
 	sd_transcript *transcript;      /* NULL unless requested */
 	sd_severity worst;
 	int exit_code;
-	char *summary;                  /* one line: the [RESULT] text */
+	char *summary;                  /* one line: the worst finding, or the answers when healthy */
+	json_t *answers;                /* the six answers (engine/answers.c), NULL for a domain part */
+	char *answers_line;             /* the same as text, or NULL: the [RESULT] line leads with it */
 	int is_domain;                  /* the domain part of a --domain run */
 	int mx_preference;              /* an MX host of a --domain run: its preference, else -1 */
 	sd_compliance_row *compliance;  /* the profile's requirements that apply to this part */

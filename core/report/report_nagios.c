@@ -160,6 +160,11 @@ static void target_end(void *ctx, const sd_target_result *res)
 	perf_section(out, st->opt.plan, &res, 1, 0);
 	fputc('\n', out);
 	long_output(out, res, NULL);
+	/* the six answers last in the long output; the status line stays short */
+	if (res->answers_line != NULL && res->answers_line[0] && strcmp(res->answers_line, res->summary) != 0) {
+		put_text(out, res->answers_line);
+		fputc('\n', out);
+	}
 	if (fflush(out) != 0)
 		st->failed = 1;
 }

@@ -252,6 +252,11 @@ static void target_end(void *ctx, const sd_target_result *res)
 	fprintf(out, "[RESULT] %s ", words[res->worst]);
 	put_safe(out, res->cfg.server);
 	fprintf(out, " port %u: ", res->cfg.port);
+	/* the answers first, healthy or not; then the worst finding */
+	if (res->answers_line != NULL && res->answers_line[0] && strcmp(res->answers_line, res->summary) != 0) {
+		put_safe(out, res->answers_line);
+		fputs("; worst: ", out);
+	}
 	put_safe(out, res->summary);
 	fputc('\n', out);
 	fflush(out);

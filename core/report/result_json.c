@@ -153,6 +153,8 @@ json_t *sd_result_to_json(const sd_target_result *res)
 	json_object_set_new(doc, "verdict", json_string(sd_verdict_name(res->exit_code)));
 	json_object_set_new(doc, "exit_code", json_integer(res->exit_code));
 	json_object_set_new(doc, "summary", sd_json_text(res->summary));
+	if (res->answers != NULL)   /* a server audit only: not the domain part of a --domain run */
+		json_object_set_new(doc, "answers", json_deep_copy(res->answers));
 
 	for (int i = 0; i < SD_PHASE_COUNT; i++) {
 		char key[64];

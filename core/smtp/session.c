@@ -60,6 +60,7 @@ struct sd_session {
 	size_t nattempts;
 
 	int connect_tried;
+	int tls_found;           /* no greeting in clear, implicit TLS worked: cfg.tls is implicit now */
 	int closed;              /* the server is gone or said 421 */
 	sd_error err;
 	char *errmsg;
@@ -358,6 +359,24 @@ sd_session *sd_session_open_fresh(sd_session *s)
 	return f;
 }
 
+/* sd_session_detach - a session for a check run beside S (engine/runner.c):
+ * S's EHLO from before STARTTLS, its peer and name, but no connection of
+ * its own and never one (the check opens fresh sessions from it); S and
+ * its replies must outlive it. Called while S is idle. */
+sd_session *sd_session_detach(sd_session *s)
+{
+	sd_session *f = sd_session_open_fresh(s);
+	const sd_ehlo *e = s->ehlo_plain != NULL ? s->ehlo_plain : s->ehlo;
+
+	if (e != NULL)
+		f->ehlo = sd_ehlo_parse(e->reply, !e->helo_fallback);
+	sd_strlcpy(f->peer, s->peer, sizeof(f->peer));
+	sd_strlcpy(f->local, s->local, sizeof(f->local));
+	f->connect_tried = 1;
+	f->closed = 1;
+	return f;
+}
+
 unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why)
 {
 	if (waited_ms != NULL)
@@ -647,6 +666,41 @@ static int resolve_own(sd_session *s, double *ms)
 	return 0;
 }
 
+/* clear_greeting_check - implicit TLS was asked and the handshake failed:
+ * one plain connection, a short wait for a line; a server that greets in
+ * clear is told in the error (one finding), not left as a TLS failure */
+static void clear_greeting_check(sd_session *s)
+{
+	sd_net_gate gate = { .limiter = s->cfg.limiter, .owner_peer = s->owner_peer, .slot_wait_ms = SLOT_WAIT_MS };
+	sd_connect_result res;
+	int wait = s->cfg.greeting_timeout_ms < 5000 ? s->cfg.greeting_timeout_ms : 5000;
+
+	if (sd_net_connect(s->cfg.server, s->peer[0] ? s->peer : s->cfg.address, s->cfg.port,
+			   s->cfg.connect_timeout_ms, &gate, &res) != 0) {
+		sd_connect_result_clear(&res);
+		return;
+	}
+	sd_conn *c = sd_conn_new(res.fd, s->cfg.line_max);
+	const char *line;
+	size_t len;
+	unsigned fl;
+	double fb;
+	if (sd_conn_read_line(c, sd_now_ms() + wait, &line, &len, &fl, &fb) == 0 && len >= 4 &&
+	    strncmp(line, "220", 3) == 0 && (line[3] == ' ' || line[3] == '-')) {
+		char *shown = sd_printable(line);
+		char *was = sd_xstrdup(s->errmsg != NULL ? s->errmsg : "TLS handshake failed");
+		set_error(s, s->err, "%s; but the server greets in clear on port %u (\"%.80s\"): it speaks plain "
+			  "SMTP or STARTTLS there, not implicit TLS (use --tls starttls)", was, s->cfg.port, shown);
+		event(s, "implicit TLS failed, but a plain connection is greeted: %s", shown);
+		free(was);
+		free(shown);
+	}
+	sd_conn_free(c);
+	if (res.slot_held && s->cfg.limiter != NULL)
+		sd_limiter_release(s->cfg.limiter, res.peer);
+	sd_connect_result_clear(&res);
+}
+
 /* sd_session_connect - TCP connect once; later calls report the first result */
 int sd_session_connect(sd_session *s)
 {
@@ -690,8 +744,11 @@ int sd_session_connect(sd_session *s)
 	 * the event as we measured it), or after implicit TLS */
 	s->ready_at_ms = s->conn != NULL ? res.connected_at_ms : sd_now_ms();
 	if (s->conn != NULL && s->cfg.tls == SD_TLS_IMPLICIT) {
-		if (start_tls(s, 1) != 0)
+		if (start_tls(s, 1) != 0) {
 			drop_connection(s);
+			if (!s->tls_found && s->probe == NULL)
+				clear_greeting_check(s);
+		}
 		s->ready_at_ms = sd_now_ms();
 	}
 	if (resolve_ms >= 0)
@@ -829,6 +886,44 @@ static int usable(sd_session *s, const char *what)
 	return sd_session_connect(s);
 }
 
+/* try_implicit - no byte of a greeting arrived: one TLS handshake on a
+ * fresh connection (implicit TLS, RFC 8314 3.3, on a port other than 465);
+ * when it works, the session goes on over TLS and later connections too */
+static const sd_reply *try_implicit(sd_session *s)
+{
+	sd_error err = s->err;
+	char *msg = sd_xstrdup(s->errmsg != NULL ? s->errmsg : "");
+	sd_tls_mode asked = s->cfg.tls;
+
+	event(s, "no greeting on port %u: one TLS handshake on a fresh connection (implicit TLS?)", s->cfg.port);
+	close_conn(s);
+	s->closed = 0;
+	s->connect_tried = 0;
+	s->cfg.tls = SD_TLS_IMPLICIT;
+	s->tls_found = 1;               /* no clear-greeting check on this handshake */
+	if (sd_session_connect(s) == 0 && s->conn != NULL && s->tls != NULL) {
+		double start = s->ready_at_ms;
+		const sd_reply *r = read_reply(s, start, start + s->cfg.greeting_timeout_ms,
+					       "the connection (greeting over implicit TLS)");
+		if (r != NULL && r->code / 100 == 2) {
+			event(s, "implicit TLS found on port %u", s->cfg.port);
+			free(msg);
+			return r;
+		}
+	}
+	/* not implicit TLS either: the first failure stands */
+	if (s->conn != NULL)
+		drop_connection(s);
+	sd_tls_free(s->tls);
+	s->tls = NULL;
+	s->tls_found = 0;
+	s->cfg.tls = asked;
+	s->closed = 1;
+	set_error(s, err, "%s", msg);
+	free(msg);
+	return NULL;
+}
+
 /* sd_session_greeting - read the 220 (or whatever the server says first) */
 const sd_reply *sd_session_greeting(sd_session *s)
 {
@@ -864,6 +959,9 @@ const sd_reply *sd_session_greeting(sd_session *s)
 		r = read_reply(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"),
 			       "the connection (greeting)");
 	}
+	if (r == NULL && s->err == SD_ERR_TIMEOUT && s->phases[SD_PHASE_GREETING_FIRST] < 0 &&
+	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL)
+		r = try_implicit(s);
 	if (r == NULL)
 		return NULL;
 	s->greeting = r;
@@ -1110,10 +1208,57 @@ const sd_ehlo *sd_session_ehlo(sd_session *s)
 	return s->ehlo;
 }
 
-/* sd_session_tls_mode - the mode asked for */
+/* sd_session_tls_mode - the mode asked for, or "implicit" once found */
 const char *sd_session_tls_mode(const sd_session *s)
 {
 	return sd_tls_mode_name(s->cfg.tls);
+}
+
+/* sd_session_port_answer - one connection to PORT of the same host (the
+ * address that was tried): greeting and EHLO, implicit TLS on 465; how it
+ * answered in OUT; 0 when an SMTP greeting came, else -1 */
+int sd_session_port_answer(sd_session *s, unsigned port, char *out, size_t len)
+{
+	sd_target_config c;
+
+	sd_target_config_copy(&c, &s->cfg);
+	c.port = port;
+	c.tls = port == 465 ? SD_TLS_IMPLICIT : SD_TLS_NONE;
+	c.rate_retries = 0;
+	if (c.connect_timeout_ms > 5000)
+		c.connect_timeout_ms = 5000;
+	if (c.greeting_timeout_ms > 10000)
+		c.greeting_timeout_ms = 10000;
+	if (c.command_timeout_ms > 10000)
+		c.command_timeout_ms = 10000;
+	sd_session *f = sd_session_new(&c, s->transcript);
+	sd_target_config_clear(&c);
+	f->kb = s->kb;
+	int rc = -1;
+	if (sd_session_connect(f) != 0) {
+		snprintf(out, len, "%s", f->err == SD_ERR_REFUSED ? "is refused" : f->err == SD_ERR_TIMEOUT
+				? "times out" : f->err == SD_ERR_UNREACHABLE ? "is unreachable"
+				: port == 465 ? "answers, but no TLS handshake" : "fails");
+	} else if (sd_session_greeting(f) == NULL || f->greeting->code != 220) {
+		snprintf(out, len, "accepts the connection but sends no SMTP greeting");
+	} else {
+		const sd_ehlo *e = sd_session_ehlo(f);
+		rc = 0;
+		if (port == 465)
+			snprintf(out, len, "answers with implicit TLS");
+		else if (e != NULL && sd_ehlo_find(e, "STARTTLS") != NULL)
+			snprintf(out, len, "answers with STARTTLS");
+		else
+			snprintf(out, len, "answers, without STARTTLS");
+	}
+	sd_session_free(f);
+	return rc;
+}
+
+/* sd_session_tls_found - 1 when no greeting came in clear and implicit TLS worked */
+int sd_session_tls_found(const sd_session *s)
+{
+	return s->tls_found;
 }
 
 /* sd_session_tls - handshake description, or NULL while plain */

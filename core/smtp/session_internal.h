@@ -75,6 +75,10 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad);
 /* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
 void sd_session_set_kb(sd_session *s, const sd_kb *kb);
+/* sd_session_detach - a session for a check run beside S on threads of its
+ * own: S's EHLO (from before STARTTLS), peer and name, no connection of its
+ * own (only fresh sessions opened from it connect); S must outlive it */
+sd_session *sd_session_detach(sd_session *s);
 /* sd_session_backoffs - how often S backed off because the server rate-limited
  * it (421 "too many connections", or a refusal from an address that had
  * accepted before), the time spent waiting, and the last reason ("" if none) */

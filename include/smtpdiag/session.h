@@ -111,8 +111,18 @@ const sd_reply *sd_session_command(sd_session *s, const char *fmt, ...)
 /* sd_session_last_reply - the last reply read (also after a failed call,
  * e.g. the 554 that made sd_session_ehlo() give up), or NULL */
 const sd_reply *sd_session_last_reply(const sd_session *s);
-/* sd_session_tls_mode - the TLS mode asked for: "none", "starttls", "implicit" */
+/* sd_session_tls_mode - the TLS mode asked for: "none", "starttls", "implicit"
+ * ("implicit" too once sd_session_tls_found() says it was found) */
 const char *sd_session_tls_mode(const sd_session *s);
+/* sd_session_tls_found - 1 when no greeting arrived in clear on a port other
+ * than 465 and one TLS handshake on a fresh connection worked: the session
+ * (and every later connection) runs over implicit TLS */
+int sd_session_tls_found(const sd_session *s);
+/* sd_session_port_answer - one connection to PORT of the same host (the
+ * address that was tried; connect at most 5 s): greeting and EHLO, implicit
+ * TLS on 465; in OUT how it answered ("answers with STARTTLS", "times out",
+ * "is refused", ...); 0 when an SMTP greeting came, else -1 */
+int sd_session_port_answer(sd_session *s, unsigned port, char *out, size_t len);
 /* sd_session_starttls - EHLO if not done, STARTTLS, handshake, EHLO again
  * (RFC 3207 4.2); 0, or -1 with the error (SD_ERR_STATE when STARTTLS is
  * not advertised or refused: see sd_session_last_reply()) */

@@ -213,6 +213,14 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	if (g == NULL)
 		return no_greeting(s, r);
 
+	if (sd_session_tls_found(s)) {
+		sd_finding *f = sd_report_finding(r, SD_INFO, "banner.implicit_tls",
+						  "no greeting in clear on port %u, but one over TLS from the first "
+						  "byte: this port speaks implicit TLS (RFC 8314); audited over it",
+						  sd_session_port(s));
+		sd_finding_cause(f, "the port expects the TLS handshake first (SMTPS/submissions), as 465 does");
+		sd_finding_fix(f, "give --tls implicit (or a profile with tls: implicit) for this port next time");
+	}
 	sd_report_fact_int(r, "code", g->code);
 	for (size_t i = 0; i < g->nlines; i++)
 		sd_report_fact_list_add(r, "lines", g->lines[i]);

@@ -7,8 +7,61 @@
  * failure is named for what it is: refused (nothing listens), timed out
  * (filtered or down), unreachable (routing), or no address (DNS); the
  * knowledge base (core/kb_table.c) explains each finding id.
+ *
+ * A mail port (25, 587, 465) that times out or refuses is diagnosed rather
+ * than just reported: the other two are tried once, side by side, and the
+ * finding says which answer and how (port 25 filtered by the ISP while 587
+ * answers with STARTTLS is the classic case).
  */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <smtpdiag/plugin.h>
+
+typedef struct other_port {
+	sd_session *s;
+	unsigned port;
+	int rc;
+	char how[160];
+} other_port;
+
+/* try_port - thread body: how PORT of the same host answers */
+static void *try_port(void *arg)
+{
+	other_port *o = arg;
+	o->rc = sd_session_port_answer(o->s, o->port, o->how, sizeof(o->how));
+	return NULL;
+}
+
+/* other_ports - the mail ports not asked, tried once side by side; their
+ * answers into TEXT ("port 587 answers with STARTTLS; port 465 is refused") */
+static void other_ports(sd_session *s, sd_report *r, char *text, size_t len)
+{
+	static const unsigned mail[] = { 25, 587, 465 };
+	other_port o[3];
+	pthread_t th[3];
+	int started[3] = { 0 }, n = 0;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < 3; i++)
+		if (mail[i] != sd_session_port(s))
+			o[n++] = (other_port){ .s = s, .port = mail[i], .rc = -1 };
+	for (int i = 0; i < n; i++) {
+		started[i] = pthread_create(&th[i], NULL, try_port, &o[i]) == 0;
+		if (!started[i])
+			try_port(&o[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		char key[16];
+		snprintf(key, sizeof(key), "%u", o[i].port);
+		sd_report_fact_map_add(r, "other_ports", key, o[i].how);
+		size_t l = strlen(text);
+		snprintf(text + l, len - l, "; port %u %s", o[i].port, o[i].how);
+	}
+}
 
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
@@ -36,8 +89,18 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		const char *id = (unsigned)e < sizeof(ids) / sizeof(ids[0]) && ids[e] != NULL ? ids[e]
 											 : "connect.failed";
 		sd_report_fact_str(r, "error", "%s", sd_error_name(e));
-		sd_finding *f = sd_report_finding(r, SD_CRIT, id, "%s%s", e == SD_ERR_REFUSED ? "connection refused: " : "",
-						  msg);
+		unsigned port = sd_session_port(s);
+		char others[600] = "";
+		if ((e == SD_ERR_REFUSED || e == SD_ERR_TIMEOUT) && (port == 25 || port == 587 || port == 465)) {
+			sd_report_phase(r, "other mail ports of %s", sd_session_server(s));
+			other_ports(s, r, others, sizeof(others));
+		}
+		sd_finding *f = sd_report_finding(
+			r, SD_CRIT, id, "%s%s%s%s", e == SD_ERR_REFUSED ? "connection refused: " : "", msg,
+			e == SD_ERR_TIMEOUT && port == 25 && others[0]
+				? " (port 25 times out from here: typical of ISP filtering of outbound port 25)"
+				: "",
+			others);
 		(void)f; /* cause and fix: the knowledge base's entry for the id (core/kb_table.c) */
 		return SD_RUN_FAILED;
 	}

@@ -15,6 +15,13 @@
  * one control RCPT for a random local part tells whether the server
  * accepts any local recipient: if it does, those forms prove nothing and
  * are reported as inconclusive rather than as relaying.
+ *
+ * Built a second time with RELAY_LIGHT as check "relay-light", the default
+ * profile's relay test: only the three forms that catch the open relays
+ * met in practice (null sender, external sender, sender at the server's
+ * own name, each to an external recipient) plus the control recipient, on
+ * two connections of its own, in plain SMTP (runner.c runs it beside the
+ * main session).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,7 +40,9 @@ static const sd_param_spec params[] = {
 	{ "local_domain", SD_PARAM_STRING, "", "the server's own domain (default: the name in its EHLO reply)" },
 	{ "sender", SD_PARAM_STRING, "relaytest", "local part of the test senders" },
 	{ "recipient", SD_PARAM_STRING, "relaytest", "local part of the test recipients" },
+#ifndef RELAY_LIGHT
 	{ "connections", SD_PARAM_INT, "4", "connections the battery is spread over, run side by side (1-8)" },
+#endif
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -51,12 +60,14 @@ typedef struct attempt {
 } attempt;
 
 #define NATTEMPTS 16
+#define NLIGHT 3        /* relay-light: the first three forms of build() */
 #define MAXCONN 8
 
 typedef struct battery {
 	sd_session *s;
 	attempt a[NATTEMPTS + 1];   /* + the local control recipient */
-	size_t n;
+	size_t n;                   /* attempts, the control recipient last */
+	int nforms;                 /* forms tried: n - 1 */
 	int nconn;
 	int over_tls;
 	int upgraded;               /* a connection had to STARTTLS first */
@@ -119,6 +130,11 @@ static void build(battery *b, const char *S, const char *R, const char *E, const
 		 (unsigned long)getpid(), L);
 	set(&a[k++], "control: unknown local recipient", DEST_LOCAL, x, y);
 	b->n = (size_t)k;
+#ifdef RELAY_LIGHT
+	a[NLIGHT] = a[k - 1];
+	b->n = NLIGHT + 1;
+#endif
+	b->nforms = (int)b->n - 1;
 }
 
 static void keep_reply(attempt *t, const sd_reply *r)
@@ -237,7 +253,7 @@ static int list_forms(char *names, char *pairs, size_t len, const battery *b, in
 	int n = 0;
 
 	names[0] = pairs[0] = '\0';
-	for (size_t i = 0; i < NATTEMPTS && i < b->n; i++) {
+	for (size_t i = 0; i < (size_t)b->nforms; i++) {
 		const attempt *t = &b->a[i];
 		if (t->result != want_result || want_dest == -2 || (want_dest >= 0 && t->dest != want_dest))
 			continue;
@@ -258,7 +274,11 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	if (b == NULL)
 		return SD_RUN_ERROR;
+#ifdef RELAY_LIGHT
+	sd_report_phase(r, "Open relay test");
+#else
 	sd_report_phase(r, "Open relay battery");
+#endif
 	if (local == NULL || *local == '\0')
 		local = e != NULL && e->domain != NULL && *e->domain ? e->domain : sd_session_server(s);
 	const char *peer = sd_session_peer(s);
@@ -269,8 +289,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	b->s = s;
 	pthread_mutex_init(&b->lock, NULL);
 	b->over_tls = sd_session_tls(s) != NULL && !sd_session_tls(s)->implicit;
+#ifdef RELAY_LIGHT
+	b->nconn = 2;   /* two forms each: the test ends about when the main session does */
+#else
 	long long nconn = sd_param_int(p, "connections");
 	b->nconn = nconn < 1 ? 1 : nconn > MAXCONN ? MAXCONN : (int)nconn;
+#endif
 	build(b, sd_param_string(p, "sender"), sd_param_string(p, "recipient"), sd_param_string(p, "external_domain"),
 	      local, ip);
 	sd_report_fact_str(r, "external_domain", "%s", sd_param_string(p, "external_domain"));
@@ -295,18 +319,18 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		snprintf(line, sizeof(line), "%s: MAIL FROM:<%s> RCPT TO:<%s> -> %s%s%s%s", t->form, t->from, t->to,
 			 result_name(t->result), t->reply[0] ? " (" : "", t->reply, t->reply[0] ? ")" : "");
 		sd_report_fact_list_add(r, "attempts", line);
-		if (i < NATTEMPTS)
+		if (i < (size_t)b->nforms)
 			count[t->result]++;
-		if (t->result == R_ACCEPTED && i < NATTEMPTS)
+		if (t->result == R_ACCEPTED && i < (size_t)b->nforms)
 			sd_report_note(r, "%s", line);
 	}
 	sd_report_fact_bool(r, "over_tls", b->over_tls || b->upgraded);
 	if (b->upgraded)
 		sd_report_note(r, "the server wants STARTTLS before MAIL: the battery ran over TLS");
-	const attempt *control = &b->a[NATTEMPTS];
+	const attempt *control = &b->a[b->nforms];
 	int catch_all = control->result == R_ACCEPTED;
 	sd_report_fact_str(r, "local_control", "%s", result_name(control->result));
-	sd_report_fact_int(r, "forms_tried", NATTEMPTS);
+	sd_report_fact_int(r, "forms_tried", b->nforms);
 	sd_report_fact_int(r, "forms_accepted", count[R_ACCEPTED]);
 	sd_report_fact_int(r, "forms_denied", count[R_DENIED] + count[R_UNKNOWN_USER]);
 
@@ -341,32 +365,41 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						  "%d senders refused, %d without an answer)",
 						  count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] +
 							  count[R_SENDER_REFUSED],
-						  NATTEMPTS, count[R_GREYLISTED], count[R_TEMPORARY], count[R_SENDER_REFUSED],
+						  b->nforms, count[R_GREYLISTED], count[R_TEMPORARY], count[R_SENDER_REFUSED],
 						  count[R_FAILED]);
 		sd_finding_cause(f, "greylisting, a temporary failure or a sender policy kept some attempts from "
 				    "reaching a verdict");
 		sd_finding_fix(f, "run the check again after the greylisting delay; set relay.sender to an "
 				  "address the server accepts");
 	}
-	if (next == 0 && nloc == 0 && count[R_DENIED] + count[R_UNKNOWN_USER] == NATTEMPTS)
-		sd_report_summary(r, "not an open relay: %d of %d forms refused", NATTEMPTS, NATTEMPTS);
+	if (next == 0 && nloc == 0 && count[R_DENIED] + count[R_UNKNOWN_USER] == b->nforms)
+		sd_report_summary(r, "not an open relay: %d of %d forms refused", b->nforms, b->nforms);
 	else if (next == 0 && nloc == 0 && count[R_ACCEPTED] == 0 && count[R_AUTH_REQUIRED] == 0)
 		sd_report_summary(r, "no form accepted (%d refused)", count[R_DENIED] + count[R_UNKNOWN_USER]);
 	else if (next > 0 && nloc > 0)
 		sd_report_summary(r, "OPEN RELAY (%d forms accepted for %s, %d more inconclusive)", next,
 				  sd_param_string(p, "external_domain"), nloc);
 	else if (next > 0)
-		sd_report_summary(r, "OPEN RELAY (%d of %d forms accepted)", next, NATTEMPTS);
+		sd_report_summary(r, "OPEN RELAY (%d of %d forms accepted)", next, b->nforms);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 	return SD_RUN_DONE;
 }
 
+#ifdef RELAY_LIGHT
+SD_CHECK_EXPORT(relay_light) = {
+	.abi = SD_PLUGIN_ABI,
+	.name = "relay-light",
+	.title = "Open relay",
+	.summary = "open-relay test (3 address forms and a control recipient on two connections, MAIL/RCPT then "
+		   "RSET: nothing is ever sent)",
+#else
 SD_CHECK_EXPORT(relay) = {
 	.abi = SD_PLUGIN_ABI,
 	.name = "relay",
 	.title = "Open relay",
 	.summary = "open-relay battery (16 address forms, MAIL/RCPT then RSET: nothing is ever sent)",
+#endif
 	.requires = requires,
 	.params = params,
 	.run = run,

@@ -9,6 +9,7 @@
  * connect and is described the same way. A probe on a second plain
  * connection tells whether the server enforces TLS before MAIL FROM.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -129,24 +130,74 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 	}
 }
 
-/* probe_enforcement - on a fresh plain connection: MAIL FROM before STARTTLS? */
-static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
+/* The enforcement probe's connection, run on a thread beside the main
+ * session's STARTTLS: what it saw, judged after the join. */
+typedef struct probe {
+	sd_session *f;          /* opened from the main session before the thread starts */
+	int main_starttls;      /* the main session's EHLO offered STARTTLS */
+	int answered, starttls, auth_plain, code;
+	char enhanced[16];
+	const char *kind;       /* the knowledge base's kind of the MAIL reply */
+	char said[256], error[300];
+	pthread_t th;
+	int threaded;
+} probe;
+
+/* probe_run - on the fresh plain connection: EHLO, MAIL FROM:<>, RSET, QUIT */
+static void *probe_run(void *arg)
 {
-	int expect = sd_param_bool(p, "expect_enforced");
-	sd_session *f = sd_session_open_fresh(s);
+	probe *pr = arg;
+	sd_session *f = pr->f;
 	const sd_ehlo *e = sd_session_ehlo(f);
 	const sd_reply *m = e != NULL ? sd_session_command(f, "MAIL FROM:<>") : NULL;
 
 	if (m == NULL) {
 		const char *msg;
 		sd_session_error(f, &msg);
-		sd_report_note(r, "TLS enforcement not probed: %s", msg);
-		sd_session_free(f);
+		snprintf(pr->error, sizeof(pr->error), "%s", msg);
+	} else {
+		pr->answered = 1;
+		pr->starttls = sd_ehlo_find(e, "STARTTLS") != NULL;
+		pr->auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
+		pr->code = m->code;
+		snprintf(pr->enhanced, sizeof(pr->enhanced), "%s", m->enhanced);
+		pr->kind = sd_diagnose_reply(f, "mail", m);
+		/* the reply belongs to the probe session: keep what we need before freeing it */
+		snprintf(pr->said, sizeof(pr->said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
+		if (m->code / 100 == 2)
+			(void)sd_session_command(f, "RSET");
+	}
+	sd_session_free(f);
+	pr->f = NULL;
+	return NULL;
+}
+
+/* probe_start - the enforcement probe on a thread (inline without one) */
+static void probe_start(sd_session *s, probe *pr)
+{
+	const sd_ehlo *main_e = sd_session_ehlo_plain(s) != NULL ? sd_session_ehlo_plain(s) : sd_session_ehlo(s);
+
+	memset(pr, 0, sizeof(*pr));
+	pr->main_starttls = sd_ehlo_find(main_e, "STARTTLS") != NULL;
+	pr->f = sd_session_open_fresh(s);
+	pr->threaded = pthread_create(&pr->th, NULL, probe_run, pr) == 0;
+	if (!pr->threaded)
+		probe_run(pr);
+}
+
+/* probe_enforcement - judge the fresh plain connection: MAIL FROM before STARTTLS? */
+static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
+{
+	int expect = sd_param_bool(p, "expect_enforced");
+
+	if (pr->threaded)
+		pthread_join(pr->th, NULL);
+	if (!pr->answered) {
+		sd_report_note(r, "TLS enforcement not probed: %s", pr->error);
 		return;
 	}
 	/* the same address, another connection, and no STARTTLS: unlike nodes */
-	const sd_ehlo *main_e = sd_session_ehlo_plain(s) != NULL ? sd_session_ehlo_plain(s) : sd_session_ehlo(s);
-	if (sd_ehlo_find(main_e, "STARTTLS") != NULL && sd_ehlo_find(e, "STARTTLS") == NULL) {
+	if (pr->main_starttls && !pr->starttls) {
 		sd_report_fact_bool(r, "starttls_consistent", false);
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.inconsistent",
 						   "STARTTLS offered on 1 of 2 connections: the second connection's EHLO "
@@ -158,21 +209,16 @@ static void probe_enforcement(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_fix(fd, "give every node behind the address the same TLS configuration (Postfix: "
 				   "smtpd_tls_security_level = may and smtpd_tls_chain_files on each)");
 	}
-	int auth_plain = sd_ehlo_find(e, "AUTH") != NULL;
-	int refused = m->code == 530 || (m->code / 100 == 5 && strncmp(m->enhanced, "5.7.0", 5) == 0);
+	int auth_plain = pr->auth_plain;
+	int refused = pr->code == 530 || (pr->code / 100 == 5 && strncmp(pr->enhanced, "5.7.0", 5) == 0);
 	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */
-	const char *kind = sd_diagnose_reply(f, "mail", m);
-	if (m->code / 100 == 5 && kind != NULL &&
+	const char *kind = pr->kind;
+	if (pr->code / 100 == 5 && kind != NULL &&
 	    (strcmp(kind, "smtp.starttls_required") == 0 || strcmp(kind, "smtp.encryption_required") == 0))
 		refused = 1;
-	char said[256];
-	/* the reply belongs to the probe session: keep what we need before freeing it */
-	snprintf(said, sizeof(said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
+	const char *said = pr->said;
 	sd_report_fact_bool(r, "tls_enforced", refused && !auth_plain);
 	sd_report_fact_str(r, "mail_from_without_tls", "%s", said);
-	if (m->code / 100 == 2)
-		(void)sd_session_command(f, "RSET");
-	sd_session_free(f);
 
 	if (refused && !auth_plain && expect) {
 		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",
@@ -361,13 +407,22 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 					 : "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files; "
 					   "Exchange: Enable-ExchangeCertificate -Services SMTP for a certificate with "
 					   "the server's name");
-		if (sd_param_bool(p, "probe_enforcement") && sd_param_bool(p, "expect_enforced"))
-			probe_enforcement(s, p, r);
+		if (sd_param_bool(p, "probe_enforcement") && sd_param_bool(p, "expect_enforced")) {
+			probe pr;
+			probe_start(s, &pr);
+			probe_enforcement(&pr, p, r);
+		}
 		return SD_RUN_FAILED;
 	}
-	if (sd_param_bool(p, "probe_enforcement"))
-		probe_enforcement(s, p, r);
-	if (sd_session_starttls(s) != 0) {
+	/* the probe's plain connection runs beside this session's STARTTLS */
+	probe pr;
+	int probing = sd_param_bool(p, "probe_enforcement");
+	if (probing)
+		probe_start(s, &pr);
+	int rc = sd_session_starttls(s);
+	if (probing)
+		probe_enforcement(&pr, p, r);
+	if (rc != 0) {
 		const sd_tls_info *t = sd_session_tls(s);
 		if (t != NULL && t->cert_requested && t->alert[0] != '\0') {
 			/* TLS 1.3: the server judges our (empty) Certificate after

@@ -21,9 +21,9 @@ t.ok(r.rc == 0 and "plugin ABI 2" in r.out, "--version names the plugin ABI", r)
 r = run("--list-checks")
 names = [l.split()[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
 t.ok(r.rc == 0 and names == ["auth", "banner", "certificate", "cipher", "connect", "dane", "dkim", "dmarc", "dnsbl", "ehlo",
-              "mta-sts", "ntlm-info", "ptr", "relay", "response-time", "smuggling", "spf", "starttls", "tls-rpt",
-              "tls-weak", "transaction", "user-enum"],
-     "--list-checks lists the twenty-two checks", r)
+              "mta-sts", "ntlm-info", "ptr", "relay", "relay-light", "response-time", "smuggling", "spf", "starttls",
+              "tls-rpt", "tls-weak", "transaction", "user-enum"],
+     "--list-checks lists the twenty-three checks", r)
 t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
      "--list-checks shows prerequisites and parameters", r)
 
@@ -160,7 +160,7 @@ t.ok(r.rc == 0 and "name: submission-implicit" in lines and any(l.startswith("# 
      and "      require: [ENHANCEDSTATUSCODES, PIPELINING]   # submission-implicit.yaml:11" in lines
      and "      expect_enforced: true   # submission.yaml:17" in lines
      and "      crit_days: 14   # default.yaml:29" in lines and "      verify: true   # default" in lines
-     and "  - name: dane   # submission.yaml:23" in lines,
+     and "  - name: dane   # submission.yaml:25" in lines,
      "--explain-profile: extends resolved three levels deep, each value with its file:line or 'default'", r)
 r = run("--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domain=lab.test",
         "--set", "certificate.expect_name=smtp.${domain}")

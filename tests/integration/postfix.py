@@ -9,6 +9,7 @@ is skipped, unless SD_REQUIRE_LAB=1 (CI) makes that a failure.
 """
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,19 +96,23 @@ if t.ok("smtpd_forbid_bare_newline" in pv.stdout,
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s")
 lines = r.out.splitlines()
 t.ok(r.rc == 0, "default profile against the MX listener exits 0", r)
-t.ok(any(l.startswith("[1/8] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
-     and any(l.startswith("[2/8] SMTP greeting... OK (Postfix") for l in lines)
-     and any(l.startswith("[3/8] EHLO ") for l in lines)
-     and any(l.startswith("[4/8] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
-     and any(l.startswith("[5/8] Certificate... OK (mail.lab.test, ") for l in lines)
-     and any(l.startswith("[6/8] DANE TLSA records at _%d._tcp.mail.lab.test... INFO (1 of 1 TLSA record match, "
+t.ok(any(l.startswith("[1/9] TCP connect to mail.lab.test port %d... OK (" % MX) for l in lines)
+     and any(l.startswith("[2/9] SMTP greeting... OK (Postfix") for l in lines)
+     and any(l.startswith("[3/9] EHLO ") for l in lines)
+     and any(l.startswith("[4/9] STARTTLS... OK (TLSv1.3, TLS_") for l in lines)
+     and any(l.startswith("[5/9] Certificate... OK (mail.lab.test, ") for l in lines)
+     and any(l.startswith("[6/9] Open relay test... OK (not an open relay: 3 of 3 forms refused") for l in lines)
+     and any(l.startswith("[7/9] DANE TLSA records at _%d._tcp.mail.lab.test... INFO (1 of 1 TLSA record match, "
                           "not DNSSEC-validated" % MX) for l in lines)
-     and any(l.startswith("[7/8] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
+     and any(l.startswith("[8/9] Reverse DNS of 127.0.0.1... OK (127.0.0.1 -> mail.lab.test (forward-confirmed)")
              for l in lines)
-     and any(l.startswith("[8/8] Response times... OK (") for l in lines),
-     "text output shows each phase as [i/8] ... STATUS (detail)", r)
+     and any(l.startswith("[9/9] Response times... OK (") for l in lines),
+     "text output shows each phase as [i/9] ... STATUS (detail), the light relay test included", r)
 t.ok("software: Postfix" in r.out and lines[-1].startswith("[RESULT] OK mail.lab.test port %d: " % MX),
      "text output names Postfix and ends with [RESULT]", r)
+t.ok(re.match(r"\[RESULT\] OK mail\.lab\.test port %d: reachable in [0-9.]+ ms; Postfix; TLSv1\.[23] \S+; "
+              r"certificate valid \d+ days; not an open relay; average response [0-9.]+ ms$" % MX, lines[-1]),
+     "the [RESULT] line gives the six answers: reachable + time, software, TLS, certificate, relay, response time", r)
 
 # --- JSON: schema, banner, capabilities, timings ---
 r = audit("--port", str(MX))
@@ -140,6 +145,13 @@ t.ok(all(isinstance(tm[k], (int, float)) and tm[k] >= 0
          for k in ("connect_ms", "greeting_ms", "ehlo_ms", "starttls_ms", "tls_handshake_ms", "ehlo_tls_ms", "quit_ms")),
      "timings for connect, greeting, EHLO, STARTTLS, handshake, EHLO after TLS, QUIT", tm)
 t.ok(doc["target"]["peer"] == "127.0.0.1" and doc["target"]["port"] == MX, "target facts", doc["target"])
+ans = doc.get("answers") or {}
+t.ok(ans.get("reachable") is True and ans.get("software") == "Postfix" and ans["tls"]["active"] is True
+     and ans["tls"]["version"] == st.get("version") and ans["certificate"]["valid"] is True
+     and ans["certificate"]["days_left"] == ce.get("days_left") and ans["relay"] == {"verdict": "closed", "check": "relay-light",
+                                                                               "forms_tried": 3}
+     and ans["response_ms_avg"] > 0 and ans["worst"] is None and doc["summary"] == ans["line"],
+     "JSON answers: the same six answers; summary is their line when healthy", ans)
 
 # --- every certificate variant gives exactly its finding ---
 def cert_ids(r):
@@ -359,6 +371,18 @@ q = subprocess.run(["postqueue", "-c", os.path.join(STATE, "postfix", "etc"), "-
 log = "".join(service_log("lab-openrelay"))
 t.ok("Mail queue is empty" in q.stdout and "message-id=" not in log and "status=" not in log,
      "relay: nothing was queued or delivered", q.stdout + q.stderr)
+r = audit("--port", str(RELAY))
+f = r.finding("relay.open")
+t.ok(r.rc == 2 and f is not None and f["severity"] == "critical" and r.check("relay-light")["facts"].get("forms_tried") == 3
+     and "relay" not in [c["name"] for c in r.json["checks"]],
+     "relay: the default profile's light test (3 forms) finds the lab's open relay: CRITICAL", r)
+ans = r.json.get("answers") or {}
+t.ok((ans.get("relay") or {}).get("verdict") == "open" and (ans.get("worst") or {}).get("id") == "relay.open"
+     and "OPEN RELAY; average response" in ans.get("line", ""), "relay: the answers say OPEN RELAY, worst finding relay.open", ans)
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(RELAY), "--ca-file", CA, "--timeout", "10s")
+t.ok(r.rc == 2 and re.match(r"\[RESULT\] CRITICAL mail\.lab\.test port %d: reachable in .*; OPEN RELAY; average response "
+                            r"[0-9.]+ ms; worst: OPEN RELAY: .* \(1 critical, 0 warnings\)$" % RELAY, r.out.splitlines()[-1]),
+     "relay: the text [RESULT] line gives the answers, then the worst finding", r)
 
 r = audit("--port", str(RELAY), "--checks", "relay", "--profile",
           os.path.join(SRC, "tests", "profiles", "diagnosis-override.yaml"))

@@ -306,5 +306,19 @@ t.ok(r.rc == 0 and r.finding("certificate.sni_required") is None
      and r.check("certificate")["facts"].get("without_sni") == "same certificate",
      "the same certificate with and without SNI: no finding, exit 0", r)
 
+# --- implicit TLS found, not guessed (issue 20) ---
+IMPLICIT = [("tls", server_ctx("good")), GREETING] + EHLO_OK
+case("no greeting in clear on a port other than 465, a TLS handshake first works", IMPLICIT, "banner.implicit_tls",
+     "info", 0, *NOPROBE, "--checks", "starttls,certificate", *VERIFY, server="mail.lab.test",
+     summary="this port speaks implicit TLS",
+     also=lambda r: None if (r.check("starttls")["facts"].get("implicit") is True
+                             and r.check("certificate")["facts"].get("verified") is True
+                             and r.json["target"]["tls"] == "starttls") else "not audited over implicit TLS")
+r = audit([GREETING] + EHLO_OK, "--tls", "implicit", "--checks", "banner", *VERIFY, server="mail.lab.test")
+fs = [f for c in r.json["checks"] for f in c["findings"]]
+t.ok(r.rc == 2 and len(fs) == 1 and "greets in clear" in fs[0]["summary"] and "--tls starttls" in fs[0]["summary"]
+     and r.json["answers"]["reachable"] is True,
+     "--tls implicit against a server that greets in clear: one finding says so", r)
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()

@@ -123,18 +123,19 @@ static void test_default_profile(void **state)
 	assert_int_equal(sd_profile_bind(p, reg, &err), 0);
 	assert_string_equal(p->name, "default");
 	assert_int_equal(p->target.port, 25);
-	assert_int_equal(p->nchecks, 13);
+	assert_int_equal(p->nchecks, 14);
 	assert_string_equal(p->checks[0].name, "connect");
 	assert_string_equal(p->checks[3].name, "starttls");
 	assert_string_equal(p->checks[4].name, "certificate");
-	assert_string_equal(p->checks[5].name, "dane");
-	assert_string_equal(p->checks[6].name, "ptr");
-	assert_string_equal(p->checks[7].name, "mta-sts");
-	assert_string_equal(p->checks[8].name, "tls-rpt");
-	assert_string_equal(p->checks[9].name, "spf");
-	assert_string_equal(p->checks[10].name, "dmarc");
-	assert_string_equal(p->checks[11].name, "dkim");
-	assert_string_equal(p->checks[12].name, "response-time");
+	assert_string_equal(p->checks[5].name, "relay-light");
+	assert_string_equal(p->checks[6].name, "dane");
+	assert_string_equal(p->checks[7].name, "ptr");
+	assert_string_equal(p->checks[8].name, "mta-sts");
+	assert_string_equal(p->checks[9].name, "tls-rpt");
+	assert_string_equal(p->checks[10].name, "spf");
+	assert_string_equal(p->checks[11].name, "dmarc");
+	assert_string_equal(p->checks[12].name, "dkim");
+	assert_string_equal(p->checks[13].name, "response-time");
 	sd_profile_free(p);
 }
 
@@ -165,7 +166,7 @@ static void test_extends(void **state)
 
 	sd_plan plan;
 	assert_int_equal(sd_plan_make(&plan, p, reg, NULL, 0, &err), 0);
-	assert_int_equal(plan.n, 12); /* response-time disabled */
+	assert_int_equal(plan.n, 13); /* response-time disabled */
 	assert_string_equal(plan.items[2].check->name, "ehlo");
 	assert_string_equal(plan.items[4].check->name, "certificate");
 	sd_plan_clear(&plan);
