@@ -84,6 +84,7 @@ struct sd_session {
 	unsigned unsolicited;      /* replies that came before their command was sent */
 	char *unsolicited_text;    /* the first of them, cleaned for display */
 	char waiting[96];          /* the last wait begun, for the run deadline's message */
+	int cut_by_root;           /* cut[] is the main session's own wait, not a probe's */
 	char cut[96];              /* the first wait that failed once the run's deadline had
 				    * passed, this session's or a probe's (under lock) */
 	struct sd_session *parent; /* the session a probe session was opened from, or NULL */
@@ -266,13 +267,18 @@ static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 	va_list ap;
 
 	if (s->cfg.run_deadline > 0 && sd_now_ms() >= s->cfg.run_deadline) {
-		/* the first wait the run's deadline ended names the phase (a probe's, too) */
+		/* the wait the run's deadline ended names the phase: the main
+		 * session's own when it was waiting (probes and checks running
+		 * beside it end at the same instant, and the main session's
+		 * phase is the one a reader acts on), else the first probe's */
 		sd_session *root = s;
 		while (root->parent != NULL)
 			root = root->parent;
 		pthread_mutex_lock(&root->lock);
-		if (root->cut[0] == '\0')
+		if (root->cut[0] == '\0' || (s == root && !root->cut_by_root)) {
 			memcpy(root->cut, s->waiting, sizeof(root->cut));
+			root->cut_by_root = s == root;
+		}
 		pthread_mutex_unlock(&root->lock);
 	}
 	free(s->errmsg);
