@@ -114,6 +114,15 @@ def main():
         arch = f.read()
     unnamed = [d for d in folders if "core/%s/" % d not in arch]
     t.ok(not unnamed, "docs/architecture.md names every layer folder", "not named: %s" % unnamed)
+    # the map stays true: every source file of core/ is named in docs/architecture.md
+    unmapped = sorted("core/%s" % os.path.relpath(p, core) for p in sources(core)
+                      if p.endswith(".c") and os.path.basename(p) not in arch)
+    t.ok(not unmapped, "docs/architecture.md names every .c file of core/", unmapped)
+    fams = sorted(d for d in os.listdir(plugins) if os.path.isdir(os.path.join(plugins, d)) and d != ".libs")
+    with open(os.path.join(plugins, "README"), encoding="utf-8") as f:
+        readme = f.read()
+    t.ok(all(d + "/" in readme for d in fams), "plugins/README names every check family folder",
+         [d for d in fams if d + "/" not in readme])
     loose = [f for f in os.listdir(plugins) if f.endswith((".c", ".h"))]
     t.ok(not loose, "no loose source files in plugins/ (one folder per check family)", loose)
 
