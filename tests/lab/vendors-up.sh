@@ -170,6 +170,36 @@ EOT
   done
 }
 
+# ---------------------------------------------------------------- chasquid
+# chasquid has almost no switches: STARTTLS is always offered, AUTH only on
+# the submission ports after TLS, relay only for authenticated users, and
+# the greeting is fixed. One instance per certificate.
+chasquid_inst() {  # name cert smtp-port [submission-port]
+  local d="$STATE/chasquid/$1"
+  mkdir -p "$d/certs/mail.lab.test" "$d/domains/lab.test" "$d/data"
+  cp "$C/$2.crt" "$d/certs/mail.lab.test/fullchain.pem"
+  cp "$C/leaf.key" "$d/certs/mail.lab.test/privkey.pem"
+  {
+    echo "hostname: \"mail.lab.test\""
+    echo "smtp_address: \"127.0.0.1:$3\""
+    if [[ -n ${4:-} ]]; then echo "submission_address: \"127.0.0.1:$4\""; else echo 'submission_address: ""'; fi
+    echo 'submission_over_tls_address: ""'
+    echo "data_dir: \"$d/data\""
+    echo "mail_log_path: \"$d/mail.log\""
+    echo 'mail_delivery_agent_bin: "/bin/true"'
+  } > "$d/chasquid.conf"
+  "$V/usr/bin/chasquid-util" -C="$d" user-add "$LAB_USER@lab.test" --password="$LAB_PASS" >/dev/null
+  "$V/usr/bin/chasquid" -config_dir "$d" -logfile "$d/chasquid.log" </dev/null >/dev/null 2>&1 &
+  echo $! > "$STATE/chasquid/$1.pid"
+}
+chasquid_up() {
+  local b=$((BASE + 60))
+  rm -rf "$STATE/chasquid" "$STATE/chasquid.ports"; mkdir -p "$STATE/chasquid"
+  chasquid_inst main good $((b + 0)) $((b + 5))
+  chasquid_inst expired expired $((b + 4))
+  printf '%s\n' "mx $((b + 0))" "stock $((b + 0))" "submission $((b + 5))" "expired $((b + 4))" > "$STATE/chasquid.ports"
+}
+
 wait_ports() {
   local p ok
   for _ in $(seq 1 100); do
