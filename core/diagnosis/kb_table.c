@@ -369,6 +369,15 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("starttls.required", "opensmtpd", NULL,
 	    "OpenSMTPD: on the port 25 listener use 'listen on ... tls' rather than 'tls-require' in "
 	    "/etc/smtpd.conf (keep tls-require or smtps for submission), then restart smtpd"),
+	WHY("ehlo.auth_cleartext", NULL, NULL,
+	    "offer AUTH only after STARTTLS on this port (the server's 'TLS before authentication' setting), and "
+	    "have clients submit on 587 with STARTTLS or on 465"),
+	WHY("ehlo.auth_cleartext", "postfix", NULL,
+	    "Postfix: smtpd_tls_auth_only = yes in main.cf (or -o smtpd_tls_auth_only=yes on the service in "
+	    "master.cf), then 'postfix reload'"),
+	WHY("ehlo.auth_cleartext", "exchange", NULL,
+	    "Exchange: on the Receive Connector, require TLS before authentication (Set-ReceiveConnector "
+	    "-AuthMechanism Tls,BasicAuth,BasicAuthRequireTLS), then restart MSExchangeFrontEndTransport"),
 	WHY("ehlo.auth_cleartext", "exim", NULL,
 	    "Exim: auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}} in the main section (or "
 	    "server_advertise_condition = ${if def:tls_in_cipher} on each plaintext authenticator; Debian's "
