@@ -346,6 +346,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("relay.open", "chasquid", NULL,
 	    "chasquid relays only for authenticated users and cannot be made an open relay: look for another "
 	    "server (a proxy or gateway) in front of it"),
+	WHY("starttls.handshake_failed", "opensmtpd", NULL,
+	    "OpenSMTPD: 6.8.0p2 built against OpenSSL 3 (Debian 12, Ubuntu 22.04) fails every TLS handshake "
+	    "('EVP lib' in its privsep signing engine; OpenSMTPD issue #1239): upgrade to OpenSMTPD 7.x; until "
+	    "then check 'pki' cert/key in /etc/smtpd.conf are readable and matching, and restart smtpd"),
 	WHY("starttls.missing", "exim", NULL,
 	    "Exim: set tls_certificate and tls_privatekey (the full chain, e.g. fullchain.pem) and "
 	    "tls_advertise_hosts = * in the main section of the configuration (Debian: MAIN_TLS_ENABLE = yes in "

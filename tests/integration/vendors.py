@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""vendors.py - smtp-diag against real Exim, Sendmail and chasquid (and a
+"""vendors.py - smtp-diag against real Exim, Sendmail, OpenSMTPD and chasquid (and a
 scripted Exchange), started once, in parallel, by tests/lab/vendors-up.sh.
 
 For every lab vendor and case: the finding id, its severity and the fix in
@@ -33,7 +33,7 @@ BASE = int(os.environ.get("SD_VENDOR_PORT_BASE", "11025"))
 CA = os.path.join(STATE, "certs", "ca.crt")
 env = dict(os.environ, SD_LAB_STATE=STATE, SD_VENDOR_PORT_BASE=str(BASE), SD_LAB_VENDORS=VENDORS)
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
-LAB_VENDORS = ["exim", "sendmail", "chasquid"]
+LAB_VENDORS = ["exim", "sendmail", "opensmtpd", "chasquid"]
 OFFSET = {"exim": 0, "sendmail": 20, "opensmtpd": 40, "chasquid": 60}
 CASE = {"mx": 0, "openrelay": 1, "tlsrequired": 2, "plainauth": 3, "expired": 4, "submission": 5, "stock": 6,
         "anon": 7}
@@ -115,6 +115,8 @@ def expect(vendor, case, profile, fid, severity, words, absent=()):
 
 # --- 5: stock configuration (+ a good certificate) is OK/INFO under the default profile ---
 for v in LAB_VENDORS:
+    if v == "opensmtpd":
+        continue    # its TLS is broken in this release: asserted below
     r = R[(v, "stock", "default")]
     bad = [f["id"] + ":" + f["severity"] for c in r.json.get("checks", []) for f in c["findings"]
            if f["severity"] not in ("info",)]
@@ -122,7 +124,7 @@ for v in LAB_VENDORS:
          "%s stock configuration: OK/INFO under the default profile" % v, "%s\n%s" % (bad, r))
 
 # --- 2: the software is named from the greeting, and still from EHLO with an anonymous banner ---
-NAMES = {"exim": "Exim", "sendmail": "Sendmail", "chasquid": "chasquid"}
+NAMES = {"exim": "Exim", "sendmail": "Sendmail", "opensmtpd": "OpenSMTPD", "chasquid": "chasquid"}
 for v in LAB_VENDORS:
     b = R[(v, "mx", "default")].check("banner")["facts"]
     t.ok(b.get("software") == NAMES[v], "%s: software named from the greeting" % v, b)
@@ -134,6 +136,8 @@ for v, conf in (("exim", "high"), ("sendmail", "high")):
          and e.get("software_confidence") == conf and len(e.get("software_evidence", [])) >= 2,
          "%s with the banner '220 mail.lab.test ESMTP': named %s from the EHLO reply (%s confidence, evidence)"
          % (v, NAMES[v], conf), "%s\n%s" % (g, e))
+# OpenSMTPD 6.8's greeting cannot be changed either; what its EHLO reply gives away is
+# checked by the unit of ehlo_id (medium confidence: 'pleased to meet you' + HELP, no VERB)
 # chasquid's greeting cannot be changed: its EHLO reply names it all the same
 e = R[("chasquid", "mx", "default")].check("ehlo")["facts"]
 t.ok(e.get("software") is None, "chasquid: the greeting named it, so EHLO evidence is not needed", e)
@@ -142,6 +146,17 @@ t.ok(e.get("software") is None, "chasquid: the greeting named it, so EHLO eviden
 expect("exim", "expired", "default", "certificate.expired", "critical", ["tls_certificate", "reload exim4"])
 expect("sendmail", "expired", "default", "certificate.expired", "critical", ["confSERVER_CERT", "reload sendmail"])
 expect("chasquid", "expired", "default", "certificate.expired", "critical", ["/etc/chasquid/certs/", "fullchain.pem"])
+
+# Debian 12's OpenSMTPD 6.8.0p2 on OpenSSL 3 fails every STARTTLS handshake (OpenSMTPD/OpenSMTPD#1239):
+# a real risk, reported as such on its stock configuration; its expired case cannot be told apart
+r = R[("opensmtpd", "stock", "default")]
+f = r.finding("starttls.handshake_failed") or {}
+t.ok(f.get("severity") == "critical" and "OpenSMTPD 7" in (f.get("fix") or "") and r.finding("ehlo.required_missing") is None
+     and all(x["severity"] == "info" for c in r.json["checks"] for x in c["findings"]
+             if x["id"] != "starttls.handshake_failed"),
+     "opensmtpd stock configuration: only the real fault (STARTTLS handshake fails, critical), no false alarm", r)
+expect("opensmtpd", "tlsrequired", "default", "starttls.required", "warning", ["tls-require", "smtpd.conf"])
+expect("opensmtpd", "openrelay", "opensmtpd", "relay.open", "critical", ["match from any for any", "smtpd.conf"])
 expect("exim", "plainauth", "default", "ehlo.auth_cleartext", "warning", ["auth_advertise_hosts"], ["Postfix", "Exchange"])
 expect("exim", "plainauth", "default", "starttls.missing", "warning", ["tls_advertise_hosts", "tls_certificate"])
 expect("sendmail", "plainauth", "default", "ehlo.auth_cleartext", "warning", ["confAUTH_OPTIONS", "A,p"])
@@ -152,14 +167,14 @@ expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscu
 expect("exim", "mx", "default", "banner.version_disclosed", "info", ["smtp_banner"], ["Postfix"])
 expect("sendmail", "mx", "default", "banner.version_disclosed", "info", ["confSMTP_LOGIN_MSG"], ["Postfix"])
 expect("sendmail", "mx", "default", "ehlo.expn", "info", ["confPRIVACY_FLAGS", "noexpn"])
-for v in ("exim", "sendmail"):
+for v in ("exim", "sendmail", "opensmtpd"):
     r = R[(v, "mx", v)]
     t.ok(r.finding("relay.open") is None and r.check("relay")["status"] != "critical",
          "%s mx (%s profile): relay refused, no relay.open" % (v, v), r)
 r = R[("chasquid", "mx", "chasquid")]
 t.ok(r.finding("relay.open") is None, "chasquid: relay refused to an unauthenticated client", r)
 # submission: STARTTLS, AUTH only after it, no cleartext AUTH
-for v in LAB_VENDORS:
+for v in ("exim", "sendmail", "chasquid"):
     r = R[(v, "submission", "submission")]
     st = r.check("starttls")["facts"]
     t.ok(r.finding("ehlo.auth_cleartext") is None and "AUTH" in st.get("caps_added_after_tls", []),

@@ -35,4 +35,7 @@ for u in Debian-exim opensmtpd opensmtpq; do
   getent passwd "$u" >/dev/null || useradd --system --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin --user-group "$u"
 done
+# OpenSMTPD's compiled-in paths, empty: the lab bind-mounts its own
+# directories over them in a private mount namespace (vendors-up.sh)
+mkdir -p /var/spool/smtpd /var/lib/opensmtpd/empty
 echo "vendor MTAs unpacked in $DEST: $(tr '\n' ' ' < "$DEST/PACKAGES")"
