@@ -234,6 +234,18 @@ sev, fix = fix_of(r, "starttls.missing")
 t.ok(sev == "warning" and "Enable-ExchangeCertificate" in fix,
      "Exchange replay without STARTTLS: starttls.missing, the fix in Exchange's terms", "fix: %s\n%s" % (fix, r))
 
+# EHLO replies of servers whose greeting cannot be anonymised here, copied from the lab's real ones
+OSMTPD_EHLO = (b"250-mail.lab.test Hello x [127.0.0.1], pleased to meet you\r\n250-8BITMIME\r\n"
+               b"250-ENHANCEDSTATUSCODES\r\n250-SIZE 36700160\r\n250-DSN\r\n250-STARTTLS\r\n250 HELP\r\n")
+POSTFIX_EHLO = (b"250-mail.lab.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
+                b"250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n"
+                b"250 CHUNKING\r\n")
+for name, ehlo, conf in (("OpenSMTPD", OSMTPD_EHLO, "medium"), ("Postfix", POSTFIX_EHLO, "low")):
+    r = fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"), ("send", ehlo)], "--checks", "ehlo")
+    e = r.check("ehlo")["facts"]
+    t.ok(e.get("software") == name and e.get("software_confidence") == conf and e.get("software_evidence"),
+         "%s's EHLO reply behind an anonymous banner: named %s (%s confidence)" % (name, name, conf), e)
+
 # --- 6: a server nobody can name gets the generic fix, never a vendor's ---
 ANON = [("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"),
         ("send", b"250-mail.lab.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n")]
