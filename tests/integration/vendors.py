@@ -161,6 +161,7 @@ expect("exim", "plainauth", "default", "ehlo.auth_cleartext", "warning", ["auth_
 expect("exim", "plainauth", "default", "starttls.missing", "warning", ["tls_advertise_hosts", "tls_certificate"])
 expect("sendmail", "plainauth", "default", "ehlo.auth_cleartext", "warning", ["confAUTH_OPTIONS", "A,p"])
 expect("sendmail", "plainauth", "default", "starttls.missing", "warning", ["confSERVER_CERT"])
+expect("sendmail", "tlsrequired", "default", "starttls.required", "warning", ["check_mail", "${tls_version}"])
 expect("exim", "tlsrequired", "default", "starttls.required", "warning", ["acl_smtp_mail", "!encrypted"])
 expect("exim", "openrelay", "exim", "relay.open", "critical", ["relay_from_hosts", "acl_smtp_rcpt"])
 expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscuous_relay", "access"])

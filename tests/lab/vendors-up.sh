@@ -236,6 +236,8 @@ define(\`confAUTH_OPTIONS', \`A,p')dnl"
   sendmail_inst plainauth $((b + 3)) good "$auth
 define(\`confAUTH_OPTIONS', \`A')dnl
 define(\`confSERVER_CERT', \`')dnl"
+  # STARTTLS required before MAIL: a check_mail rule on ${tls_version} (empty before STARTTLS)
+  sendmail_inst tlsrequired $((b + 2)) good "$(printf 'LOCAL_RULESETS\nSLocal_check_mail\nR$*\t$: $&{tls_version}\nR$@\t$#error $@ 5.7.0 $: \"530 Must issue a STARTTLS command first\"\n')"
   sendmail_inst expired $((b + 4)) expired ""
   sendmail_inst submission $((b + 5)) good "$auth
 define(\`confAUTH_OPTIONS', \`A,p')dnl"
