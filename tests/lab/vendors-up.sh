@@ -237,7 +237,8 @@ define(\`confAUTH_OPTIONS', \`A,p')dnl"
 define(\`confAUTH_OPTIONS', \`A')dnl
 define(\`confSERVER_CERT', \`')dnl"
   # STARTTLS required before MAIL: a check_mail rule on ${tls_version} (empty before STARTTLS)
-  sendmail_inst tlsrequired $((b + 2)) good "$(printf 'LOCAL_RULESETS\nSLocal_check_mail\nR$*\t$: $&{tls_version}\nR$@\t$#error $@ 5.7.0 $: \"530 Must issue a STARTTLS command first\"\n')"
+  # (AUTH off there: with AUTH offered a 530 means "authenticate", not "use TLS")
+  sendmail_inst tlsrequired $((b + 2)) good "$(printf 'define(`confAUTH_MECHANISMS'"'"', `EXTERNAL'"'"')dnl\nLOCAL_RULESETS\nSLocal_check_mail\nR$*\t$: $&{tls_version}\nR$@\t$#error $@ 5.7.0 $: \"530 Must issue a STARTTLS command first\"\n')"
   sendmail_inst expired $((b + 4)) expired ""
   sendmail_inst submission $((b + 5)) good "$auth
 define(\`confAUTH_OPTIONS', \`A,p')dnl"
