@@ -230,11 +230,13 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Exchange: remove 'Ms-Exch-SMTP-Accept-Any-Recipient' for Anonymous Logon from the Receive "
 	    "Connector (Get-ADPermission), and narrow RemoteIPRanges of any relay connector"),
 	WHY("relay.open", "exim", NULL,
-	    "Exim: relay_from_hosts must list only your networks, and acl_smtp_rcpt must end with "
-	    "'require verify = recipient' / deny for non-local domains"),
+	    "Exim: hostlist relay_from_hosts must list only your networks, and the acl_smtp_rcpt ACL "
+	    "(Debian: /etc/exim4/conf.d/acl/30_exim4-config_check_rcpt) must deny non-local domains "
+	    "('require domains = +local_domains : +relay_to_domains'); then 'systemctl reload exim4'"),
 	WHY("relay.open", "sendmail", NULL,
 	    "Sendmail: remove RELAY entries for foreign networks from /etc/mail/access and "
-	    "FEATURE(promiscuous_relay) / FEATURE(relay_local_from) from the .mc file"),
+	    "FEATURE(`promiscuous_relay') / FEATURE(`relay_local_from') from sendmail.mc; rebuild with "
+	    "'make -C /etc/mail' (access.db and sendmail.cf), then 'systemctl reload sendmail'"),
 	WHY("relay.inconclusive", NULL,
 	    "the server accepts any recipient at its own domain (a catch-all, or no recipient verification), "
 	    "so an address form that ends at its own name proves nothing by being accepted",
@@ -390,6 +392,134 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Exchange: install the current cumulative update; Exchange accepts only <CR><LF>.<CR><LF>"),
 	WHY("smuggling.end_of_data", "sendmail", NULL,
 	    "Sendmail: upgrade to 8.18.1 or later (it rejects bare <CR> and <LF> by default)"),
+
+	/* --- Exim, Sendmail, OpenSMTPD, chasquid (issue 23; checked against the vendor lab,
+	 *     tests/integration/vendors.py). Each names the directive, its file, and the reload. --- */
+	WHY("relay.open", "opensmtpd", NULL,
+	    "OpenSMTPD: in /etc/smtpd.conf only 'match from local for any action <relay>' and 'match auth from "
+	    "any for any action <relay>' may relay; remove 'match from any for any' (or from a foreign "
+	    "'from src <table>'), then 'smtpctl stop' and start smtpd (it rereads smtpd.conf only on start)"),
+	WHY("relay.open", "chasquid", NULL,
+	    "chasquid relays only for authenticated users and cannot be made an open relay: look for another "
+	    "server (a proxy or gateway) in front of it"),
+	WHY("starttls.handshake_failed", "opensmtpd", NULL,
+	    "OpenSMTPD: 6.8.0p2 built against OpenSSL 3 (Debian 12, Ubuntu 22.04) fails every TLS handshake "
+	    "('EVP lib' in its privsep signing engine; OpenSMTPD issue #1239): upgrade to OpenSMTPD 7.x; until "
+	    "then check 'pki' cert/key in /etc/smtpd.conf are readable and matching, and restart smtpd"),
+	WHY("starttls.missing", "exim", NULL,
+	    "Exim: set tls_certificate and tls_privatekey (the full chain, e.g. fullchain.pem) and "
+	    "tls_advertise_hosts = * in the main section of the configuration (Debian: MAIN_TLS_ENABLE = yes in "
+	    "/etc/exim4/conf.d/main/00_local_macros, then 'update-exim4.conf'), then 'systemctl reload exim4'"),
+	WHY("starttls.missing", "sendmail", NULL,
+	    "Sendmail: define(`confSERVER_CERT', ...), define(`confSERVER_KEY', ...) and confCACERT / "
+	    "confCACERT_PATH in sendmail.mc (Debian: include(`/etc/mail/tls/starttls.m4')), rebuild sendmail.cf "
+	    "('make -C /etc/mail'), then 'systemctl reload sendmail'"),
+	WHY("starttls.missing", "opensmtpd", NULL,
+	    "OpenSMTPD: 'pki mail.example.org cert \"/etc/ssl/fullchain.pem\"', 'pki ... key ...' and "
+	    "'listen on eth0 tls pki mail.example.org' in /etc/smtpd.conf, then restart smtpd"),
+	WHY("starttls.missing", "chasquid", NULL,
+	    "chasquid: put fullchain.pem and privkey.pem in /etc/chasquid/certs/<hostname>/ (chasquid always "
+	    "offers STARTTLS when a certificate is there), then 'systemctl restart chasquid'"),
+	WHY("starttls.required", "exim", NULL,
+	    "Exim: on port 25 do not deny MAIL or RCPT for '!encrypted = *' in acl_smtp_mail / acl_smtp_rcpt "
+	    "(keep that for the submission port, e.g. condition on $received_port); 'systemctl reload exim4'"),
+	WHY("starttls.required", "sendmail", NULL,
+	    "Sendmail: on port 25 do not require TLS (remove the TLS_Clt / check_mail rules that demand "
+	    "${tls_version}; keep them on the MSA), rebuild sendmail.cf, 'systemctl reload sendmail'"),
+	WHY("starttls.required", "opensmtpd", NULL,
+	    "OpenSMTPD: on the port 25 listener use 'listen on ... tls' rather than 'tls-require' in "
+	    "/etc/smtpd.conf (keep tls-require or smtps for submission), then restart smtpd"),
+	WHY("ehlo.auth_cleartext", NULL, NULL,
+	    "offer AUTH only after STARTTLS on this port (the server's 'TLS before authentication' setting), and "
+	    "have clients submit on 587 with STARTTLS or on 465"),
+	WHY("ehlo.auth_cleartext", "postfix", NULL,
+	    "Postfix: smtpd_tls_auth_only = yes in main.cf (or -o smtpd_tls_auth_only=yes on the service in "
+	    "master.cf), then 'postfix reload'"),
+	WHY("ehlo.auth_cleartext", "exchange", NULL,
+	    "Exchange: on the Receive Connector, require TLS before authentication (Set-ReceiveConnector "
+	    "-AuthMechanism Tls,BasicAuth,BasicAuthRequireTLS), then restart MSExchangeFrontEndTransport"),
+	WHY("ehlo.auth_cleartext", "exim", NULL,
+	    "Exim: auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}} in the main section (or "
+	    "server_advertise_condition = ${if def:tls_in_cipher} on each plaintext authenticator; Debian's "
+	    "stock authenticators do this), then 'systemctl reload exim4'"),
+	WHY("ehlo.auth_cleartext", "sendmail", NULL,
+	    "Sendmail: define(`confAUTH_OPTIONS', `A,p') in sendmail.mc (p: no plaintext mechanisms without "
+	    "TLS), rebuild sendmail.cf ('make -C /etc/mail'), then 'systemctl reload sendmail'"),
+	WHY("ehlo.auth_cleartext", "opensmtpd", NULL,
+	    "OpenSMTPD: 'listen on ... tls auth' (AUTH only after STARTTLS) or 'smtps auth' in /etc/smtpd.conf, "
+	    "never 'auth' on a listener without tls, then restart smtpd"),
+	WHY("certificate.expired", "exim", NULL,
+	    "Exim: renew the certificate, point tls_certificate (full chain) and tls_privatekey at it (Debian: "
+	    "/etc/exim4/exim.crt, exim.key), then 'systemctl reload exim4' (new connections read it)"),
+	WHY("certificate.expired", "sendmail", NULL,
+	    "Sendmail: renew the certificate named by confSERVER_CERT / confSERVER_KEY in sendmail.mc "
+	    "(Debian: /etc/mail/tls/sendmail-common.crt), then 'systemctl reload sendmail'"),
+	WHY("certificate.expired", "opensmtpd", NULL,
+	    "OpenSMTPD: renew the files named by 'pki <name> cert' and 'pki <name> key' in /etc/smtpd.conf, then "
+	    "restart smtpd (it loads certificates at start only)"),
+	WHY("certificate.expired", "chasquid", NULL,
+	    "chasquid: renew /etc/chasquid/certs/<hostname>/fullchain.pem and privkey.pem (certbot deploy hook), "
+	    "then 'systemctl reload chasquid'"),
+	WHY("certificate.hostname_mismatch", "exim", NULL,
+	    "Exim: tls_certificate must name {server} in its subjectAltName; set primary_hostname to it; "
+	    "'systemctl reload exim4'"),
+	WHY("certificate.hostname_mismatch", "sendmail", NULL,
+	    "Sendmail: confSERVER_CERT must name {server} in its subjectAltName; define(`confDOMAIN_NAME', "
+	    "`{server}') in sendmail.mc, rebuild sendmail.cf, 'systemctl reload sendmail'"),
+	WHY("certificate.hostname_mismatch", "opensmtpd", NULL,
+	    "OpenSMTPD: a 'pki {server} cert ...' whose certificate names {server}, used by 'listen on ... tls "
+	    "pki {server}' in /etc/smtpd.conf; restart smtpd"),
+	WHY("certificate.missing_intermediate", "exim", NULL,
+	    "Exim: tls_certificate must be the full chain (leaf then intermediates, e.g. fullchain.pem); "
+	    "'systemctl reload exim4'"),
+	WHY("certificate.missing_intermediate", "sendmail", NULL,
+	    "Sendmail: confSERVER_CERT must hold the leaf followed by the intermediates (fullchain.pem); "
+	    "rebuild sendmail.cf, 'systemctl reload sendmail'"),
+	WHY("certificate.missing_intermediate", "opensmtpd", NULL,
+	    "OpenSMTPD: 'pki <name> cert' must be the full chain (fullchain.pem) in /etc/smtpd.conf; restart smtpd"),
+	WHY("certificate.self_signed", "exim", NULL,
+	    "Exim: replace the certificate Debian generated (/etc/exim4/exim.crt, exim-gencert) with one from a "
+	    "public CA in tls_certificate / tls_privatekey; 'systemctl reload exim4'"),
+	WHY("certificate.self_signed", "sendmail", NULL,
+	    "Sendmail: replace the self-signed /etc/mail/tls/sendmail-common.crt (confSERVER_CERT) with a public "
+	    "CA's; 'systemctl reload sendmail'"),
+	WHY("starttls.old_version", "exim", NULL,
+	    "Exim (Debian builds with GnuTLS): tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2 "
+	    "(with OpenSSL builds: openssl_options = +no_tlsv1 +no_tlsv1_1), then 'systemctl reload exim4'"),
+	WHY("starttls.old_version", "sendmail", NULL,
+	    "Sendmail: LOCAL_CONFIG O ServerSSLOptions=+SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1 in sendmail.mc, rebuild "
+	    "sendmail.cf, 'systemctl reload sendmail'"),
+	WHY("starttls.old_version", "opensmtpd", NULL,
+	    "OpenSMTPD: 'listen on ... tls protocols \"tlsv1.2,tlsv1.3\"' in /etc/smtpd.conf; restart smtpd"),
+	WHY("cipher.old_protocol", "exim", NULL,
+	    "Exim (GnuTLS): tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2 (OpenSSL builds: "
+	    "openssl_options = +no_tlsv1 +no_tlsv1_1); 'systemctl reload exim4'"),
+	WHY("cipher.old_protocol", "sendmail", NULL,
+	    "Sendmail: O ServerSSLOptions=+SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1 (LOCAL_CONFIG in sendmail.mc); "
+	    "'systemctl reload sendmail'"),
+	WHY("cipher.old_protocol", "opensmtpd", NULL,
+	    "OpenSMTPD: 'listen on ... tls protocols \"tlsv1.2,tlsv1.3\"' in /etc/smtpd.conf; restart smtpd"),
+	WHY("ehlo.vrfy", "sendmail", NULL,
+	    "Sendmail: define(`confPRIVACY_FLAGS', `authwarnings,novrfy,noexpn') (or goaway) in sendmail.mc, "
+	    "rebuild sendmail.cf, 'systemctl reload sendmail'"),
+	WHY("ehlo.expn", "sendmail", NULL,
+	    "Sendmail: define(`confPRIVACY_FLAGS', `authwarnings,novrfy,noexpn') (or goaway) in sendmail.mc, "
+	    "rebuild sendmail.cf ('make -C /etc/mail'), then 'systemctl reload sendmail'"),
+	WHY("banner.version_disclosed", "exim", NULL,
+	    "Exim: smtp_banner = $smtp_active_hostname ESMTP in the main section (Debian: "
+	    "/etc/exim4/conf.d/main/02_exim4-config_options), then 'systemctl reload exim4'"),
+	WHY("banner.version_disclosed", "sendmail", NULL,
+	    "Sendmail: define(`confSMTP_LOGIN_MSG', `$j ESMTP') in sendmail.mc, rebuild sendmail.cf, "
+	    "'systemctl reload sendmail'"),
+	WHY("ptr.name_mismatch", "sendmail", NULL,
+	    "Sendmail: define(`confDOMAIN_NAME', `<PTR name>') in sendmail.mc ($j, the greeting name), rebuild "
+	    "sendmail.cf, or have the PTR changed"),
+	WHY("ptr.name_mismatch", "opensmtpd", NULL,
+	    "OpenSMTPD: 'listen on ... hostname <PTR name>' in /etc/smtpd.conf (or /etc/mailname), restart "
+	    "smtpd; or have the PTR changed"),
+	WHY("ptr.name_mismatch", "chasquid", NULL,
+	    "chasquid: hostname: \"<PTR name>\" in /etc/chasquid/chasquid.conf, restart chasquid; or have the "
+	    "PTR changed"),
 };
 
 const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);

@@ -30,6 +30,7 @@ static const pattern patterns[] = {
 	{ "Microsoft Exchange Internet Mail Service ([0-9][0-9.]*[0-9])", 1, "Microsoft Exchange", "exchange" },
 	{ "Microsoft Exchange", 0, "Microsoft Exchange", "exchange" },
 	{ "OpenSMTPD", 0, "OpenSMTPD", "opensmtpd" },
+	{ "(^|[^a-z])chasquid([^a-z]|$)", 0, "chasquid", "chasquid" },
 	{ "(^|[^a-z])qmail([^a-z]|$)", 0, "qmail", "qmail" },
 	{ "hMailServer ([0-9][0-9.]*[0-9])", 1, "hMailServer", "hmailserver" },
 	{ "hMailServer", 0, "hMailServer", "hmailserver" },

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ehlo_id.h"
 #include <smtpdiag/plugin.h>
 
 static const char *const requires[] = { "banner", NULL };
@@ -100,6 +101,31 @@ static void auth_facts(sd_report *r, const sd_capability *c, const char *label, 
 	}
 }
 
+/* identify - name the software from the EHLO reply when the greeting did not
+ * (facts software, software_confidence, software_evidence; issue 23) */
+static void identify(sd_session *s, const sd_ehlo *e, sd_report *r)
+{
+	const char *kws[128];
+	size_t n = 0;
+	sd_ehlo_id id;
+
+	if (sd_session_software(s) != NULL || e->reply == NULL || e->reply->nlines == 0)
+		return;
+	for (size_t i = 0; i < e->ncaps && n < sizeof(kws) / sizeof(kws[0]); i++)
+		kws[n++] = e->caps[i].keyword;
+	const char *rest = e->reply->lines[0];
+	rest += strcspn(rest, " ");     /* past the domain */
+	rest += strspn(rest, " ");
+	if (!sd_ehlo_identify(rest, kws, n, &id))
+		return;
+	sd_session_set_software(s, id.software);
+	sd_report_fact_str(r, "software", "%s", id.software);
+	sd_report_fact_str(r, "software_confidence", "%s", id.confidence);
+	for (size_t i = 0; id.evidence[i] != NULL; i++)
+		sd_report_fact_list_add(r, "software_evidence", id.evidence[i]);
+	sd_report_note(r, "software: %s (from the EHLO reply, %s confidence)", id.software, id.confidence);
+}
+
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	sd_report_phase(r, "EHLO %s", sd_session_ehlo_name(s));
@@ -153,6 +179,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	sd_report_note(r, "%zu capabilities: %s", e->ncaps, e->ncaps ? line : "(none)");
 	for (const char *const *k = flags; *k != NULL; k++)
 		sd_report_fact_bool(r, *k, sd_ehlo_find(e, *k) != NULL);
+
+	identify(s, e, r);
 
 	const sd_capability *size = sd_ehlo_find(e, "SIZE");
 	if (size != NULL) {

@@ -29,8 +29,9 @@ t.ok("requires: connect" in r.out and "min_size (integer, default 0)" in r.out,
 
 r = run("--list-profiles")
 t.ok(r.rc == 0 and [l.split()[0] for l in r.out.splitlines()] == [
-        "bsi-tr-03108", "default", "exchange", "ncsc-nl", "nist-800-177", "postfix", "submission-implicit",
-        "submission"] and "Inbound MX" in r.out, "--list-profiles: the eight shipped profiles with descriptions", r)
+        "bsi-tr-03108", "default", "exchange", "exim", "ncsc-nl", "nist-800-177", "opensmtpd", "postfix",
+        "sendmail", "submission-implicit", "submission"] and "Inbound MX" in r.out,
+     "--list-profiles: the eleven shipped profiles with descriptions", r)
 
 
 def usage_error(args, want, name, warnings=0):

@@ -164,7 +164,7 @@ facts = r.check("ehlo")["facts"]
 t.ok(facts.get("STARTTLS") is True and facts.get("PIPELINING") is True and r.rc == 0,
      "lower-case starttls counts as STARTTLS", r)
 case("required capability missing",
-     [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250 8BITMIME\r\n")],
+     [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250 PIPELINING\r\n")],
      "ehlo.required_missing", 1)
 case("cleartext AUTH before TLS",
      [GREETING, ("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n"

@@ -19,4 +19,12 @@ apt-get install -y -qq --no-install-recommends \
   debhelper lintian bash \
   slurm-wlm slurm-client munge openssh-server openssh-client parallel \
   nsd unbound ldnsutils \
+  m4 libmariadb3 libspf2-2 libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libldap-2.5-0 \
+  libnsl2 libpam0g libpcre2-8-0 libperl5.36 libpq5 libsasl2-2 libsqlite3-0 liblockfile1 libwrap0 \
+  libevent-2.1-7 libssl3 \
   >/dev/null
+# Exim, OpenSMTPD, Sendmail, chasquid for the vendor lab: unpacked, never
+# installed (they conflict with postfix as mail-transport-agent); m4 builds
+# sendmail.cf; the lib* packages are the unpacked binaries' Depends (ldd), which a
+# fresh Debian 12 may lack. See tests/lab/README.
+"$(dirname "$0")/vendors-fetch.sh"
