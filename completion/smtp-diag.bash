@@ -56,7 +56,7 @@ _smtp_diag()
 		return 0
 		;;
 	--format)
-		COMPREPLY=($(compgen -W $'text\njson\njsonl\nnagios' -- "$cur"))
+		COMPREPLY=($(compgen -W $'text\njson\njsonl\nnagios\nopenmetrics' -- "$cur"))
 		return 0
 		;;
 	--target-type)

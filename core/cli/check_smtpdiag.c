@@ -143,7 +143,7 @@ static void usage(FILE *out)
 	      "  -L, --lmtp                     LMTP: LHLO instead of EHLO\n"
 	      "  -q, --ignore-quit-failure      a failed QUIT is not a problem\n"
 	      "  -v, --verbose                  long output: every step and finding\n"
-	      "      --profile NAME|FILE        also run this smtp-diag profile's checks (e.g. default, mx-inbound)\n"
+	      "      --profile NAME|FILE        also run this smtp-diag profile's checks (e.g. default, submission, bsi-tr-03108)\n"
 	      "      --ca-file FILE             trust these PEM CA certificates (profile checks)\n"
 	      "  -h, --help                     show this help\n"
 	      "  -V, --version                  show the version\n\n"
@@ -702,7 +702,14 @@ static void run_profile(plugin *pl, const sd_target_config *cfg)
 		goto out;
 	}
 	sd_plan_drop_domain_checks(&plan);
-	sd_target_result *res = sd_run_target(&plan, cfg, p, NULL, 0);
+	/* without -S or -s the plugin's own test speaks plain SMTP, as
+	 * check_smtp does; the profile's checks use the profile's TLS mode
+	 * (the default profile's STARTTLS), or a profile could pass a server
+	 * whose certificate has expired because TLS was never tried */
+	sd_target_config pcfg = *cfg;   /* shallow: only tls differs; nothing is freed through it */
+	if (!pl->ssl && !pl->starttls && p->target.tls_set)
+		pcfg.tls = p->target.tls;
+	sd_target_result *res = sd_run_target(&plan, &pcfg, p, NULL, 0);
 	for (size_t i = 0; i < res->nchecks; i++) {
 		const sd_report *r = res->checks[i];
 		for (size_t j = 0; j < r->nfindings; j++) {

@@ -53,7 +53,7 @@ static const option_spec table[] = {
 	{ "merge", OPT_MERGE, NULL, "audit nothing: check shard outputs (arguments) against --plan, every unit exactly once, then merge them" },
 	{ "dns-server", OPT_DNS_SERVER, "IP[:PORT]", "send DNS queries here, not to resolv.conf's servers (comma list; IPv6 as [IP]:PORT; env SMTPDIAG_DNS_SERVER)" },
 	{ "dns-timeout", OPT_DNS_TIMEOUT, "DURATION", "limit for one DNS query, retries included (default 5s)" },
-	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (no DNS lookup)" },
+	{ "address", OPT_ADDRESS, "IP", "connect to this address; --server stays the name used for the host (its name is not looked up; DANE and PTR still ask --dns-server or resolv.conf)" },
 	{ "port", OPT_PORT, "PORT", "TCP port (default: the profile's, else 25)" },
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
 	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },

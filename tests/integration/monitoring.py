@@ -119,6 +119,15 @@ for name, port, args in cases:
          "%s: check_smtp %d, check_smtpdiag %d" % (name, c.returncode, d.returncode),
          "check_smtp: %s\ncheck_smtpdiag: %s%s" % (c.stdout, d.stdout, d.stderr))
 
+# --profile without -S: the profile's checks use the profile's TLS mode (STARTTLS for default),
+# so an expired certificate is CRITICAL; the plugin's own test stays plain SMTP as check_smtp's
+d = subprocess.run(os.environ.get("SD_VALGRIND", "").split() +
+                   [PLUGIN, "-H", "127.0.0.1", "-p", str(EXPIRED), "--profile", "default", "--ca-file", CA],
+                   capture_output=True, text=True, timeout=120)
+t.ok(d.returncode == 2 and "certificate expired" in d.stdout and "--tls none" not in d.stdout,
+     "check_smtpdiag --profile default without -S: the profile's STARTTLS runs, the expired certificate is CRITICAL",
+     d.stdout + d.stderr)
+
 # --- 2. a real Prometheus scrapes the exporter ---
 EXPORTER = free_port()
 PROM = free_port()
