@@ -118,9 +118,14 @@ for v in LAB_VENDORS:
     if v == "opensmtpd":
         continue    # its TLS is broken in this release: asserted below
     r = R[(v, "stock", "default")]
+    # under valgrind or the sanitizers a TLS handshake takes seconds: the
+    # response-time thresholds then measure this machine, not the server
+    slow = bool(os.environ.get("SD_VALGRIND")) or os.environ.get("SD_SANITIZERS") == "yes"
+    timing = [f["id"] for c in r.json.get("checks", []) for f in c["findings"]
+              if f["id"].startswith("response-time.") and f["severity"] != "info"]
     bad = [f["id"] + ":" + f["severity"] for c in r.json.get("checks", []) for f in c["findings"]
-           if f["severity"] not in ("info",)]
-    t.ok(r.rc == 0 and r.json["status"] in ("ok", "info") and not bad and not schema_errors(r.json),
+           if f["severity"] not in ("info",) and not (slow and f["id"] in timing)]
+    t.ok((r.rc == 0 or (slow and r.rc == 1 and timing)) and not bad and not schema_errors(r.json),
          "%s stock configuration: OK/INFO under the default profile" % v, "%s\n%s" % (bad, r))
 
 # --- 2: the software is named from the greeting, and still from EHLO with an anonymous banner ---
