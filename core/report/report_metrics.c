@@ -175,7 +175,8 @@ char *sd_metrics_text(const sd_target_result *res, int openmetrics)
 		head(&b, "smtpdiag_starttls_success", "The STARTTLS handshake succeeded (1) or not (0)");
 		put(&b, "smtpdiag_starttls_success %d\n", json_is_string(ver) ? 1 : 0);
 	}
-	if (check_ran(res, "relay") != NULL) {
+	/* the full battery (relay) or the default profile's light test (relay-light) */
+	if (check_ran(res, "relay") != NULL || check_ran(res, "relay-light") != NULL) {
 		head(&b, "smtpdiag_open_relay", "The server relays mail for strangers (1) or refuses (0)");
 		put(&b, "smtpdiag_open_relay %d\n", has_finding(res, "relay.open") ? 1 : 0);
 	}

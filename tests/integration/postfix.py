@@ -383,6 +383,16 @@ r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(REL
 t.ok(r.rc == 2 and re.match(r"\[RESULT\] CRITICAL mail\.lab\.test port %d: reachable in .*; OPEN RELAY; average response "
                             r"[0-9.]+ ms; worst: OPEN RELAY: .* \(1 critical, 0 warnings\)$" % RELAY, r.out.splitlines()[-1]),
      "relay: the text [RESULT] line gives the answers, then the worst finding", r)
+# the exporter's smtpdiag_open_relay (docs/monitoring.md's SMTPOpenRelay alert) follows the
+# default profile's relay-light too, not only the full relay battery
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(RELAY), "--ca-file", CA,
+        "--timeout", "10s", "--format", "openmetrics")
+t.ok(r.rc == 2 and re.search(r"^smtpdiag_open_relay 1$", r.out, re.M) is not None,
+     "relay: the default profile's relay-light on the open relay exports smtpdiag_open_relay 1", r)
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA,
+        "--timeout", "10s", "--format", "openmetrics")
+t.ok(re.search(r"^smtpdiag_open_relay 0$", r.out, re.M) is not None,
+     "relay: the default profile's relay-light on the MX exports smtpdiag_open_relay 0", r)
 
 r = audit("--port", str(RELAY), "--checks", "relay", "--profile",
           os.path.join(SRC, "tests", "profiles", "diagnosis-override.yaml"))
