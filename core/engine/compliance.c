@@ -6,7 +6,10 @@
  * finding ids (exact, or a "prefix*" such as "cipher.forbidden_*") and/or
  * a severity (fail_at: any finding of those checks at least that bad).
  * It is not tested when one of its checks did not run (not in the plan,
- * skipped, or could not work), never silently passed.
+ * skipped, or could not work), never silently passed; nor when a check ran
+ * but reports that it could not look (a "<family>.not_checked" finding, e.g.
+ * dane.not_checked without a resolver) and nothing else failed it: a check
+ * that could not look is no evidence of a failure.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,14 @@ int sd_requirement_matches(const char *pattern, const char *id)
 	return strcmp(pattern, id) == 0;
 }
 
+/* not_checked - ID says its check could not look ("dane.not_checked") */
+static int not_checked(const char *id)
+{
+	const char *dot = strrchr(id, '.');
+	return dot != NULL && strcmp(dot + 1, "not_checked") == 0;
+}
+
+/* add - append TEXT (owned) to ROW's evidence */
 static void add(sd_compliance_row *row, char *text)
 {
 	row->evidence = sd_xrealloc(row->evidence, (row->nevidence + 1) * sizeof(char *));
@@ -49,6 +60,7 @@ void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, si
 	}
 	if (out->status == SD_REQ_NOT_TESTED)
 		return;
+	size_t unchecked = 0;
 	for (size_t c = 0; c < req->nchecks; c++)
 		for (size_t i = 0; i < nchecks; i++) {
 			const sd_report *r = checks[i];
@@ -56,6 +68,10 @@ void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, si
 				continue;
 			for (size_t j = 0; j < r->nfindings; j++) {
 				const sd_finding *f = r->findings[j];
+				if (not_checked(f->id)) {
+					unchecked++;
+					continue;
+				}
 				int hit = req->fail_at > 0 && (int)f->severity >= req->fail_at && f->severity != SD_CHECK_ERROR;
 				for (size_t k = 0; k < req->nfail_on && !hit; k++)
 					hit = sd_requirement_matches(req->fail_on[k], f->id);
@@ -67,6 +83,20 @@ void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, si
 		}
 	if (out->status != SD_REQ_PASS)
 		return;
+	if (unchecked > 0) {
+		out->status = SD_REQ_NOT_TESTED;
+		for (size_t c = 0; c < req->nchecks; c++)
+			for (size_t i = 0; i < nchecks; i++) {
+				if (strcmp(checks[i]->check, req->checks[c]) != 0)
+					continue;
+				for (size_t j = 0; j < checks[i]->nfindings; j++) {
+					const sd_finding *f = checks[i]->findings[j];
+					if (not_checked(f->id))
+						add(out, sd_asprintf("%s: %s", f->id, f->summary));
+				}
+			}
+		return;
+	}
 	/* a pass shows what passed: each deciding check's own summary (what
 	 * it saw), so an auditor reads the evidence, not just "none" */
 	for (size_t c = 0; c < req->nchecks; c++)

@@ -371,5 +371,21 @@ lines = r.out.splitlines()
 t.ok("Requirements of profile compliance-mini:" in lines and any(l.startswith("  FAIL  MINI-2  no VRFY") for l in lines)
      and any("ehlo.vrfy: VRFY advertised" in l for l in lines) and "  => 1 passed, 1 failed, 1 not tested" in lines,
      "compliance table in text mode", r)
+# a requirement whose check ran but could not look (dane.not_checked: no resolver here) is
+# not tested, never failed, and counted as such in JSON and text
+with FakeSMTP([GREETING] + VRFY_EHLO) as srv:
+    r = run("--server", "mx.example.org", "--address", "127.0.0.1", "--port", str(srv.port), "--tls", "none",
+            "--timeout", "3s", "--json", "--profile", os.path.join(TP, "compliance-dane.yaml"))
+c = r.json.get("compliance", {})
+q = (c.get("requirements") or [{}])[0]
+t.ok(r.finding("dane.not_checked") is not None and q.get("status") == "not_tested" and c.get("failed") == 0
+     and c.get("not_tested") == 1 and "dane.not_checked" in str(q.get("evidence")) and r.rc == 0
+     and not schema_errors(r.json), "compliance: a check that could not look (dane.not_checked) is not tested, not failed", r)
+with FakeSMTP([GREETING] + VRFY_EHLO) as srv:
+    r = run("--server", "mx.example.org", "--address", "127.0.0.1", "--port", str(srv.port), "--tls", "none",
+            "--timeout", "3s", "--profile", os.path.join(TP, "compliance-dane.yaml"))
+lines = r.out.splitlines()
+t.ok("  => 0 passed, 0 failed, 1 not tested" in lines and not any(l.startswith("  FAIL  DANE-1") for l in lines),
+     "compliance: the text table counts the DANE requirement as not tested", r)
 
 t.done()
