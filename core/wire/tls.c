@@ -236,6 +236,23 @@ static time_t asn1_time(const ASN1_TIME *a)
 }
 
 /* describe_cert - fill C from X */
+/* ca_issuers - X's first AIA CA Issuers URI (RFC 5280 4.2.2.1), or "" */
+static char *ca_issuers(X509 *x)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	char *uri = NULL;
+
+	for (int k = 0; aia != NULL && k < sk_ACCESS_DESCRIPTION_num(aia) && uri == NULL; k++) {
+		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, k);
+		if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
+			const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
+			uri = sd_xstrndup((const char *)ASN1_STRING_get0_data(u), (size_t)ASN1_STRING_length(u));
+		}
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	return uri != NULL ? uri : sd_xstrdup("");
+}
+
 static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 {
 	char buf[256];
@@ -393,6 +410,8 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 		describe_cert(t, sk_X509_value(chain, k), &t->chain[i->nchain++]);
 	i->chain = t->chain;
 	i->errors = t->errors;
+	if (i->nchain > 0)
+		i->ca_issuers = keep(t, ca_issuers(sk_X509_value(chain, 0)));
 	i->verified = i->nchain > 0 && i->nerrors == 0 && SSL_get_verify_result(t->ssl) == X509_V_OK;
 }
 
@@ -670,6 +689,7 @@ static sd_tls *start(int fd, const char *host, const char *ca_file, int implicit
 	}
 	SSL_set_app_data(t->ssl, t);
 	t->info.alert = "";
+	t->info.ca_issuers = "";
 	SSL_set_msg_callback(t->ssl, probe_msg);
 	SSL_set_info_callback(t->ssl, info_cb);
 	t->hello_only = probe != NULL && hello_only;

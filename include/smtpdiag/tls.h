@@ -88,6 +88,9 @@ typedef struct sd_tls_info {
 	int kx_finite_field;        /* 1: finite-field DH (DHE suites, ffdhe groups) */
 	int cert_requested;         /* the server sent a CertificateRequest (wants a client certificate) */
 	const char *alert;          /* the last TLS alert the server sent, "certificate_required", or "" */
+	const char *ca_issuers;     /* the server certificate's Authority Information Access
+				     * CA Issuers URI (RFC 5280 4.2.2.1: where its issuer's
+				     * certificate is published), or "" */
 } sd_tls_info;
 
 /* One cipher suite the linked OpenSSL can offer. */

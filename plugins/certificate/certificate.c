@@ -130,15 +130,36 @@ static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p)
 	}
 	if (!sd_param_bool(p, "verify") || t->verified)
 		return;
+	/* only the leaf came, and its issuer is neither sent nor trusted. An
+	 * intermediate is provably missing only when the leaf names where its
+	 * issuer's certificate is published (AIA CA Issuers, as public CAs'
+	 * leaves do), or when the auditor gave the private root (--ca-file) and
+	 * the leaf's issuer is not it; otherwise the leaf comes straight from a
+	 * CA we do not trust (a private or self-made root): an untrusted issuer */
 	if (t->nchain == 1 && has_kind(t, SD_VERIFY_UNKNOWN_ISSUER, 0)) {
-		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.missing_intermediate",
-						  "the server sends only its own certificate, and its issuer '%s' is not a "
-						  "trust anchor: the intermediate is missing (or the CA is private: --ca-file)",
-						  leaf->issuer);
-		sd_finding_cause(f, "the server's certificate file holds only the leaf; clients without the "
-				    "intermediate cached cannot build a chain to a trusted root");
-		sd_finding_fix(f, "install the CA chain: append the intermediate certificate(s) after the leaf; %s",
-			       fix_install);
+		const char *aia = t->ca_issuers != NULL ? t->ca_issuers : "";
+		if (aia[0] != '\0' || strcmp(t->trust_store, "system") != 0) {
+			sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.missing_intermediate",
+							  "the server sends only its own certificate, and its issuer '%s' is not a "
+							  "trust anchor: the intermediate is missing%s%s%s",
+							  leaf->issuer, aia[0] != '\0' ? " (published at " : " (or --ca-file is not its CA)",
+							  aia, aia[0] != '\0' ? ")" : "");
+			sd_finding_cause(f, "the server's certificate file holds only the leaf; clients without the "
+					    "intermediate cached cannot build a chain to a trusted root");
+			sd_finding_fix(f, "install the CA chain: append the intermediate certificate(s) after the leaf; %s",
+				       fix_install);
+			return;
+		}
+		sd_finding *f = sd_report_finding(r, SD_WARN, "certificate.untrusted",
+						  "the certificate's issuer '%s' is not a trusted CA (trust store: %s), and "
+						  "the certificate names no CA Issuers URL: a private or self-made CA",
+						  leaf->issuer, t->trust_store);
+		sd_finding_cause(f, "the certificate was issued by a CA the senders' trust stores do not hold (an "
+				    "internal or self-made root), so verifying senders (MTA-STS, DANE-TA, enforced TLS) "
+				    "refuse it; sending the CA's certificate too would not change that");
+		sd_finding_fix(f, "use a certificate from a CA the senders trust (for example ACME / Let's Encrypt), or "
+				  "publish DANE-EE TLSA records for this key; to audit a private CA, give its root with "
+				  "--ca-file");
 		return;
 	}
 	const char *what = has_kind(t, SD_VERIFY_SELF_SIGNED_IN_CHAIN, -1) || has_kind(t, SD_VERIFY_UNKNOWN_ISSUER, -1)

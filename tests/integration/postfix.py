@@ -182,8 +182,11 @@ f = r.finding("certificate.hostname_mismatch")
 t.ok(f and "wrong.example.invalid" in f["summary"] and "mail.lab.test" in f["fix"],
      "wrong host: both names said", f)
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--json", "--timeout", "10s")
-t.ok(r.finding("certificate.missing_intermediate") is not None and r.rc == 1,
-     "without --ca-file the lab CA is unknown: issuer neither sent nor trusted", r)
+f = r.finding("certificate.untrusted")
+t.ok(f is not None and r.finding("certificate.missing_intermediate") is None and r.rc == 1
+     and "smtpdiag Test CA" in f["summary"] and "--ca-file" in (f.get("fix") or ""),
+     "without --ca-file the lab CA is unknown: a leaf straight from an untrusted root is an untrusted issuer, "
+     "not a missing intermediate", r)
 
 # --- submission: STARTTLS required and enforced before MAIL ---
 r = audit("--port", str(SUBMISSION), "--profile", "submission")
