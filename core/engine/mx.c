@@ -102,7 +102,9 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 		return SD_RUN_FAILED;
 	}
 	sd_report_fact_bool(r, "dnssec_validated", a->authenticated);
-	sd_report_fact_str(r, "dnssec", "%s", a->authenticated ? "validated" : "insecure");
+	/* "not validated", not "insecure": without AD an unsigned zone and a
+	 * resolver that does not validate look the same from here */
+	sd_report_fact_str(r, "dnssec", "%s", a->authenticated ? "validated" : "not validated");
 	if (!a->authenticated) {
 		f = sd_report_finding(r, SD_INFO, "mx.not_validated",
 				      "the MX records of %s are not DNSSEC-validated (the resolver %s did not set AD)", domain,

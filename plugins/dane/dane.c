@@ -16,7 +16,9 @@
  * does not validate DNSSEC itself: it trusts the AD bit of the resolver in
  * use, as Postfix does (docs/domain.md says why), which is only as
  * trustworthy as that resolver and the path to it. dnssec: "validated" (AD),
- * "insecure" (no AD), "bogus" (SERVFAIL, but the records are there with CD).
+ * "not validated" (no AD: an unsigned zone, or a resolver that does not
+ * validate; from here validation cannot be established either way), "bogus"
+ * (SERVFAIL, but the records are there with CD).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -187,9 +189,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	int validated = a->authenticated;
 	sd_report_fact_bool(r, "dnssec_validated", validated);
-	/* insecure: what a sender sees when the zone is unsigned (or, from here,
-	 * when the resolver does not validate: see docs/domain.md) */
-	sd_report_fact_str(r, "dnssec", "%s", validated ? "validated" : "insecure");
+	/* not validated, never "insecure": without AD an unsigned zone cannot be
+	 * told from a resolver that does not validate (docs/domain.md) */
+	sd_report_fact_str(r, "dnssec", "%s", validated ? "validated" : "not validated");
 	size_t ee_spki = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const sd_dns_record *t = &a->records[i];
