@@ -9,7 +9,11 @@
  * One status line, performance data (seconds, with the profile's
  * warning/critical thresholds; cert_days with "N:" ranges since fewer days
  * is worse), then one line per warning or critical finding. The exit
- * status is the usual 0/1/2/3.
+ * status is the usual 0/1/2/3. The status line before the perfdata stays
+ * under STATUS_MAX characters (the plugin guidelines: a short first line,
+ * as check_smtpdiag's): a longer summary (a compliance profile's, a server
+ * text) gives way to the verdict in words, the counts and the worst finding's
+ * id, and the whole summary opens the long output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,8 @@
 #include "base/util.h"
 
 static const char *const state_words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+#define STATUS_MAX 199   /* the status line without perfdata, as check_smtpdiag's */
 
 /* plan_params - the parameters the plan runs check NAME with, or NULL */
 static const sd_params *plan_params(const sd_plan *plan, const char *name)
@@ -146,6 +152,54 @@ static void long_output(FILE *out, const sd_target_result *res, const char *host
 	}
 }
 
+/* worst_finding - the first finding of the highest severity in RES, or NULL */
+static const sd_finding *worst_finding(const sd_target_result *res, const sd_finding *best, size_t *ncrit,
+				       size_t *nwarn)
+{
+	for (size_t i = 0; i < res->nchecks; i++)
+		for (size_t j = 0; j < res->checks[i]->nfindings; j++) {
+			const sd_finding *f = res->checks[i]->findings[j];
+			*ncrit += f->severity == SD_CRIT;
+			*nwarn += f->severity == SD_WARN;
+			if (f->severity >= SD_WARN && (best == NULL || f->severity > best->severity))
+				best = f;
+		}
+	return best;
+}
+
+/* status - the status line up to the perfdata: HEAD then SUMMARY when it
+ * fits in STATUS_MAX, else HEAD, the baseline's verdict, the counts and the
+ * worst finding's id (no lists, no server text); *SHAPED says which */
+static void status(FILE *out, const char *head, const char *summary, const sd_plan *plan, const sd_target_result *main,
+		   const sd_target_result *const *more, size_t nmore, int *shaped)
+{
+	char *h = sd_printable(head), *t = sd_printable(summary != NULL ? summary : "");
+	char line[STATUS_MAX + 1];
+
+	*shaped = strlen(h) + strlen(t) > STATUS_MAX;
+	if (!*shaped) {
+		fputs(h, out);
+		put_text(out, t);
+		free(h);
+		free(t);
+		return;
+	}
+	size_t ncrit = 0, nwarn = 0;
+	const sd_finding *w = worst_finding(main, NULL, &ncrit, &nwarn);
+	for (size_t i = 0; i < nmore; i++)
+		w = worst_finding(more[i], w, &ncrit, &nwarn);
+	char verdict[160] = "";
+	if (main->req_failed > 0 && plan != NULL && plan->profile != NULL)
+		snprintf(verdict, sizeof(verdict), "%.80s: %zu of %zu requirements failed; ",
+			 plan->profile->compliance_name != NULL ? plan->profile->compliance_name : plan->profile->name,
+			 main->req_failed, main->ncompliance);
+	snprintf(line, sizeof(line), "%s%s%zu critical, %zu warning%s%s%.60s (details below)", h, verdict, ncrit, nwarn,
+		 nwarn == 1 ? "" : "s", w != NULL ? "; worst: " : "", w != NULL ? w->id : "");
+	put_text(out, line);
+	free(h);
+	free(t);
+}
+
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	sd_nagios_state *st = ctx;
@@ -153,12 +207,16 @@ static void target_end(void *ctx, const sd_target_result *res)
 
 	if (res->cfg.domain != NULL)   /* a --domain run: one line at the end */
 		return;
-	fprintf(out, "SMTP %s - ", state_words[res->worst]);
-	put_text(out, res->cfg.server);
-	fprintf(out, " port %u: ", res->cfg.port);
-	put_text(out, res->summary);
+	char *head = sd_asprintf("SMTP %s - %s port %u: ", state_words[res->worst], res->cfg.server, res->cfg.port);
+	int shaped;
+	status(out, head, res->summary, st->opt.plan, res, NULL, 0, &shaped);
+	free(head);
 	perf_section(out, st->opt.plan, &res, 1, 0);
 	fputc('\n', out);
+	if (shaped) {   /* the summary the status line had no room for */
+		put_text(out, res->summary);
+		fputc('\n', out);
+	}
 	long_output(out, res, NULL);
 	/* the six answers last in the long output; the status line stays short */
 	if (res->answers_line != NULL && res->answers_line[0] && strcmp(res->answers_line, res->summary) != 0) {
@@ -174,12 +232,17 @@ static void domain_end(void *ctx, const sd_domain_result *d)
 	sd_nagios_state *st = ctx;
 	FILE *out = st->opt.out;
 
-	fprintf(out, "SMTP %s - domain ", state_words[d->worst]);
-	put_text(out, d->domain->cfg.domain);
-	fputs(": ", out);
-	put_text(out, d->summary);
+	char *head = sd_asprintf("SMTP %s - domain %s: ", state_words[d->worst], d->domain->cfg.domain);
+	int shaped;
+	status(out, head, d->summary, st->opt.plan, d->domain, (const sd_target_result *const *)d->targets,
+	       d->ntargets, &shaped);
+	free(head);
 	perf_section(out, st->opt.plan, (const sd_target_result *const *)d->targets, d->ntargets, 1);
 	fputc('\n', out);
+	if (shaped) {
+		put_text(out, d->summary);
+		fputc('\n', out);
+	}
 	long_output(out, d->domain, NULL);
 	for (size_t i = 0; i < d->ntargets; i++)
 		long_output(out, d->targets[i], d->targets[i]->cfg.server);

@@ -388,4 +388,31 @@ lines = r.out.splitlines()
 t.ok("  => 0 passed, 0 failed, 1 not tested" in lines and not any(l.startswith("  FAIL  DANE-1") for l in lines),
      "compliance: the text table counts the DANE requirement as not tested", r)
 
+# --- --nagios with a compliance profile: a short first line (plugin guidelines), details below ---
+def nagios_head(r):
+    first = r.out.splitlines()[0] if r.out else ""
+    return first.split(" | ", 1)[0]
+
+
+with FakeSMTP([GREETING] + VRFY_EHLO) as srv:
+    r = run("--server", "mx.example.org", "--address", "127.0.0.1", "--port", str(srv.port), "--timeout", "3s",
+            "--nagios", "--profile", "ncsc-nl")
+lines = r.out.splitlines()
+t.ok(r.rc == 1 and len(nagios_head(r)) < 200 and nagios_head(r).startswith("SMTP WARNING - mx.example.org port ")
+     and "1 of 12 requirements failed" in lines[0] and "worst: starttls.missing" in lines[0]
+     and any("requirements failed; STARTTLS is not offered" in l for l in lines[1:])
+     and any(l.startswith("WARNING starttls.missing: ") for l in lines[1:]),
+     "--nagios, ncsc-nl: the status line is under 200 characters (verdict, counts, worst id); "
+     "the whole summary and each finding in the long output", r)
+BLOCKED = (b"554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org, sbl.spamhaus.org, "
+           b"bl.spamcop.net, b.barracudacentral.org, dnsbl.sorbs.net; see https://www.spamhaus.org/query/ip/127.0.0.1 "
+           b"and https://www.spamcop.net/bl.shtml?127.0.0.1 for the reasons and the delisting forms\r\n")
+with FakeSMTP([("send", BLOCKED)]) as srv:
+    r = run("--server", "mx.example.org", "--address", "127.0.0.1", "--port", str(srv.port), "--timeout", "3s",
+            "--nagios", "--profile", "bsi-tr-03108")
+lines = r.out.splitlines()
+t.ok(r.rc == 2 and len(nagios_head(r)) < 200 and "worst: banner.rejected" in lines[0] and "spamhaus" not in lines[0]
+     and any("delisting forms" in l for l in lines[1:]) and " | time=" in lines[0],
+     "--nagios, bsi-tr-03108: a 554 greeting's long text stays out of the status line, in the long output", r)
+
 t.done()
