@@ -258,7 +258,8 @@ static int list_forms(char *names, char *pairs, size_t len, const battery *b, in
 		if (t->result != want_result || want_dest == -2 || (want_dest >= 0 && t->dest != want_dest))
 			continue;
 		size_t l = strlen(names), m = strlen(pairs);
-		snprintf(names + l, len - l, "%s%s", l ? ", " : "", t->form);
+		/* "; ": some form names hold a comma ("quoted address, no domain") */
+		snprintf(names + l, len - l, "%s%s", l ? "; " : "", t->form);
 		snprintf(pairs + m, len - m, "%sMAIL FROM:<%s> RCPT TO:<%s>", m ? "; " : "", t->from, t->to);
 		n++;
 	}

@@ -100,6 +100,15 @@ r = audit([GREETING] + EHLO_OK + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\
 t.ok(r.finding("relay.incomplete") is not None and r.finding("relay.open") is None and r.rc == 1
      and not schema_errors(r.json),
      "relay: a server that drops every battery connection with 421 is 'not determined', never 'open'", r)
+# a server that takes every RCPT but the external domain's: the forms ending at its own name are
+# inconclusive, listed so that a name holding a comma ("quoted address, no domain") stays one name
+r = audit([GREETING] + EHLO_OK, "--checks", "relay")
+g = r.finding("relay.inconclusive") or {}
+listed = re.search(r"accepted at RCPT \((.*)\), but", g.get("summary", ""))
+t.ok(listed is not None and len(listed.group(1).split("; ")) == 10
+     and "quoted address, no domain" in listed.group(1).split("; ")
+     and "quoted percent hack, no domain" in listed.group(1).split("; ") and g.get("summary", "").startswith("10 "),
+     "relay.inconclusive: the form names are separated by '; ', so the names with a comma stay whole", g)
 
 EHLO_SCRAM = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250 AUTH SCRAM-SHA-256\r\n")]
 bad_first = base64.b64encode(b"r=attackerchosennonce,s=QSXCR+Q6sek8bf92,i=4096")
