@@ -208,5 +208,17 @@ with open(os.path.join(SRC, "man", "smtp-diag.1")) as fh:
 opts = re.findall(r"--([a-z][a-z-]+)", r.out)
 missing = sorted({o for o in opts if "--" + o not in page})
 t.ok(r.rc == 0 and len(opts) > 30 and not missing, "man/smtp-diag.1 documents every option of --help", missing)
+# ... every form of --help's Usage lines in the SYNOPSIS (the plan, shard and merge modes too),
+# and SEE ALSO names check_smtpdiag(1)
+synopsis = page.split(".SH SYNOPSIS", 1)[-1].split(".SH DESCRIPTION", 1)[0]
+syn_text = " ".join(l for l in synopsis.splitlines() if not l.startswith(".br")).replace(".B ", "").replace(".I ", "")
+syn_text = " ".join(syn_text.split())
+forms = [l.split("smtp-diag", 1)[1].strip() for l in r.out.splitlines() if l.lstrip().startswith(("Usage: smtp-diag", "smtp-diag "))]
+leads = [" ".join(f.split()[:2]) for f in forms]
+absent = [lead for lead in leads if lead not in syn_text]
+see_also = page.split(".SH SEE ALSO", 1)[-1]
+t.ok(len(forms) >= 6 and not absent and ".BR check_smtpdiag (1)" in see_also,
+     "man/smtp-diag.1: the SYNOPSIS has every Usage form of --help (--make-plan, --plan, --merge); SEE ALSO check_smtpdiag(1)",
+     "absent: %s\nforms: %s" % (absent, forms))
 
 t.done()
