@@ -172,12 +172,13 @@ def openssl(*args):
     subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=WORK)
 
 
-def leaf(name, san):
-    """NAME.crt/.key for SAN (an openssl subjectAltName value), signed by the test CA"""
+def leaf(name, san, ext=""):
+    """NAME.crt/.key for SAN (an openssl subjectAltName value), signed by the test CA;
+    EXT: more extension lines"""
     openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
             name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
     with open(os.path.join(WORK, name + ".ext"), "w") as f:
-        f.write("subjectAltName=%s\n" % san)
+        f.write("subjectAltName=%s\n%s" % (san, ext))
     openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
             "-days", "2", "-out", name + ".crt", "-extfile", name + ".ext")
     return os.path.join(WORK, name + ".crt"), os.path.join(WORK, name + ".key")
@@ -216,6 +217,23 @@ c = next((c for c in r.json.get("checks", []) if c["name"] == "certificate"), {"
 t.ok(has(r, "certificate.name_nul", "critical") and c["facts"].get("sans") == ["DNS:mail.x.test\\x00.evil.test"]
      and c["facts"].get("name_matches") is False,
      "a DNS SAN with a NUL: certificate.name_nul (critical), shown as \\x00, matches nothing", r)
+
+# --- an untrusted issuer is not a missing intermediate ---
+# the server sends only its certificate, issued by a CA the trust store does not hold (no --ca-file
+# here: the system store). Straight from a private root, no AIA: certificate.untrusted. With an AIA
+# CA Issuers URI (as public CAs' leaves carry) the issuer is an intermediate the server should send.
+AIA_CERT = leaf("aia.x.test", "DNS:mail.x.test", "authorityInfoAccess=caIssuers;URI:http://ca.x.test/int.crt\n")
+for cert, want, other, name in ((MAIL_CERT, "certificate.untrusted", "certificate.missing_intermediate",
+                                 "a leaf straight from an untrusted private root: an untrusted issuer"),
+                                (AIA_CERT, "certificate.missing_intermediate", "certificate.untrusted",
+                                 "a leaf naming its issuer's URL (AIA CA Issuers), issuer not sent: a missing intermediate")):
+    with FakeHTTPS(("smtp",), cert=cert[0], key=cert[1]) as srv:
+        r = timed("--server", "mail.x.test", "--address", "127.0.0.1", "--port", str(srv.port), "--tls", "implicit",
+                  "--checks", "certificate", "--json", "--timeout", "5s")
+    f = has(r, want, "warning")
+    t.ok(f is not None and not has(r, other, "warning") and "smtpdiag untrusted.py CA" in f["summary"]
+         and (want != "certificate.missing_intermediate" or "http://ca.x.test/int.crt" in f["summary"])
+         and f.get("cause") and f.get("fix"), name, r)
 
 
 # --- MTA-STS and TLS-RPT against a hostile DNS and policy server ---
