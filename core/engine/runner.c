@@ -592,6 +592,11 @@ static sd_target_result *run_target(const sd_plan *plan, const sd_target_config 
 
 	sd_session *s = sd_session_new(cfg, res->transcript);
 	sd_session_set_kb(s, plan->kb);
+	/* the certificate check looks at what senders without SNI get: that
+	 * handshake starts with the main connection and runs beside it */
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->items[i].check->name, "certificate") == 0)
+			sd_session_set_prefetch_without_sni(s, 1);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
 	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);
