@@ -106,6 +106,7 @@ struct sd_session {
 	int quiet;                 /* a failed read is expected (the QUIT grace): no event */
 	int prefetch_nosni;        /* sd_session_set_prefetch_without_sni() was called */
 	int handshake_only;        /* STARTTLS wanted for the handshake only: no EHLO after it */
+	int nosni_tried;           /* the prefetch was started (or found no slot): once per session */
 	nosni_job *nosni;          /* that handshake, started at connect */
 };
 
@@ -768,7 +769,6 @@ int sd_session_connect(sd_session *s)
 		s->phases[SD_PHASE_CONNECT] = res.connect_ms;
 		choose_ehlo_name(s);
 		event(s, "connected to %s port %u from %s", s->peer, s->cfg.port, s->local);
-		nosni_start(s);
 	}
 	/* the greeting clock starts when the handshake completed (as near to
 	 * the event as we measured it), or after implicit TLS */
@@ -778,6 +778,8 @@ int sd_session_connect(sd_session *s)
 			drop_connection(s);
 			if (!s->tls_found && s->probe == NULL)
 				clear_greeting_check(s);
+		} else {
+			nosni_start(s);
 		}
 		s->ready_at_ms = sd_now_ms();
 	}
@@ -991,7 +993,7 @@ const sd_reply *sd_session_greeting(sd_session *s)
 			       "the connection (greeting)");
 	}
 	if (r == NULL && s->err == SD_ERR_TIMEOUT && s->phases[SD_PHASE_GREETING_FIRST] < 0 &&
-	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL)
+	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL && !s->handshake_only)
 		r = try_implicit(s);
 	if (r == NULL)
 		return NULL;
@@ -1427,6 +1429,7 @@ int sd_session_starttls(sd_session *s)
 		set_error(s, SD_ERR_STATE, "STARTTLS is not advertised in the EHLO reply");
 		return -1;
 	}
+	nosni_start(s);   /* the server offers STARTTLS: the handshake without SNI, beside */
 	const sd_reply *r = command(s, "STARTTLS", "STARTTLS");
 	if (r == NULL)
 		return -1;
@@ -1769,11 +1772,12 @@ static void nosni_start(sd_session *s)
 {
 	struct in6_addr a6;
 
-	if (!s->prefetch_nosni || s->nosni != NULL || s->parent != NULL || s->probe != NULL ||
-	    s->cfg.tls == SD_TLS_NONE || s->peer[0] == '\0' || s->cfg.server == NULL ||
+	if (!s->prefetch_nosni || s->nosni_tried || s->parent != NULL || s->probe != NULL ||
+	    sd_run_expired(&s->cfg) || s->peer[0] == '\0' || s->cfg.server == NULL ||
 	    inet_pton(AF_INET, s->cfg.server, &a6) == 1 || inet_pton(AF_INET6, s->cfg.server, &a6) == 1 ||
 	    s->cfg.server[0] == '[')
 		return;
+	s->nosni_tried = 1;
 	nosni_job *j = sd_xcalloc(1, sizeof(*j));
 	j->mode = s->cfg.tls;
 	j->f = sd_session_open_host(s, s->peer, s->peer);
