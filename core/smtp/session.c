@@ -341,6 +341,7 @@ static void drop_connection(sd_session *s)
 }
 
 static void nosni_free(sd_session *s);
+static const sd_reply *keep_reply(sd_session *s, sd_reply *r);
 static void nosni_start(sd_session *s);
 
 /* sd_session_free - QUIT, close, free */
@@ -390,7 +391,7 @@ sd_session *sd_session_open_fresh(sd_session *s)
 }
 
 /* sd_session_detach - a session for a check run beside S (engine/runner.c):
- * S's EHLO from before STARTTLS, its peer and name, but no connection of
+ * S's greeting and EHLO from before STARTTLS, its peer and name, but no connection of
  * its own and never one (the check opens fresh sessions from it); S and
  * its replies must outlive it. Called while S is idle. */
 sd_session *sd_session_detach(sd_session *s)
@@ -400,6 +401,24 @@ sd_session *sd_session_detach(sd_session *s)
 
 	if (e != NULL)
 		f->ehlo = sd_ehlo_parse(e->reply, !e->helo_fallback);
+	if (s->greeting != NULL && s->greeting->code > 0) {
+		/* the greeting too, for checks that compare names with it */
+		char *text = sd_xstrdup("");
+		for (size_t i = 0; i < s->greeting->nlines; i++) {
+			char *n = sd_asprintf("%s%d%c%s\r\n", text, s->greeting->code,
+					      i + 1 < s->greeting->nlines ? '-' : ' ', s->greeting->lines[i]);
+			free(text);
+			text = n;
+		}
+		sd_reply *g = sd_reply_parse_text(text, strlen(text));
+		free(text);
+		if (g != NULL) {
+			g->flags = s->greeting->flags;
+			g->elapsed_ms = s->greeting->elapsed_ms;
+			g->first_byte_ms = s->greeting->first_byte_ms;
+			f->greeting = keep_reply(f, g);
+		}
+	}
 	sd_strlcpy(f->peer, s->peer, sizeof(f->peer));
 	sd_strlcpy(f->local, s->local, sizeof(f->local));
 	f->connect_tried = 1;
