@@ -387,6 +387,8 @@ sd_session *sd_session_open_fresh(sd_session *s)
 		f->software = sd_xstrdup(s->software);
 	if (s->slot_held)
 		f->owner_peer = sd_xstrdup(s->peer);
+	else if (s->owner_peer != NULL)   /* opened from a detached session: the main one's */
+		f->owner_peer = sd_xstrdup(s->owner_peer);
 	return f;
 }
 
@@ -1019,6 +1021,11 @@ const sd_reply *sd_session_greeting(sd_session *s)
 	s->greeting = r;
 	s->phases[SD_PHASE_GREETING_FIRST] = r->first_byte_ms;
 	s->phases[SD_PHASE_GREETING] = r->elapsed_ms;
+	/* a server that greets is one STARTTLS will be asked of: the handshake
+	 * without SNI starts now, beside (it stops after EHLO if STARTTLS is
+	 * not offered) */
+	if (r->code / 100 == 2 && s->cfg.tls == SD_TLS_STARTTLS)
+		nosni_start(s);
 	return r;
 }
 
