@@ -9,7 +9,7 @@ An endpoint is a dict: {"addr": "127.0.40.1", "kind": KIND, ...}:
 
     ok         greets, answers EHLO (no STARTTLS), MAIL/RCPT/RSET/NOOP 250 (RCPT to example.net,
                the relay test's external domain: 554 Relay access denied), QUIT 221
-    slow       the same, each reply after "delay" seconds
+    slow       the same, each reply after "delay" seconds (221 to QUIT at once)
     stall      accepts and never says a word (the client's greeting timeout ends it)
     refuse     nothing listens: connection refused
     dead       a listener with a full accept queue: SYNs dropped, connect times out
@@ -133,7 +133,11 @@ class FleetSMTP:
                     await reply("250-%s\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
                                 "250 ENHANCEDSTATUSCODES\r\n" % name)
                 elif verb == "QUIT":
-                    await reply("221 2.0.0 Bye\r\n")
+                    # at once, as real servers do: smtp-diag waits for the
+                    # 221 only a few ms, and a slow goodbye would keep the
+                    # connection counted open here after the client left
+                    writer.write(b"221 2.0.0 Bye\r\n")
+                    await writer.drain()
                     return
                 elif verb == "RCPT" and line.decode("latin-1").strip().lower().endswith("@example.net>"):
                     await reply("554 5.7.1 <relaytest@example.net>: Relay access denied\r\n")

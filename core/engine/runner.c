@@ -321,12 +321,20 @@ typedef struct side_run {
 	double c0;
 } side_run;
 
-/* beside - may check C run on a thread beside the main session? Only a
- * check that opens every connection itself and reads nothing of the main
- * session but its EHLO, name and peer */
-static int beside(const sd_check *c)
+/* beside - may check C run on a thread beside the main session, and once
+ * which check of the plan is done (NULL: its prerequisites)? Only a check
+ * that opens every connection itself, or only asks DNS, and reads nothing
+ * of the main session but its greeting, EHLO, name and peer */
+static int beside(const sd_check *c, const char **after)
 {
-	return strcmp(c->name, "relay-light") == 0;
+	*after = NULL;
+	if (strcmp(c->name, "relay-light") == 0)
+		return 1;
+	if (strcmp(c->name, "ptr") == 0) {
+		*after = "ehlo";   /* it compares the names of the greeting and EHLO with the PTR */
+		return 1;
+	}
+	return 0;
 }
 
 /* side_main - thread body: the check on its detached session */
@@ -346,11 +354,16 @@ static void start_beside(const sd_plan *plan, sd_check_scope scope, size_t done,
 {
 	for (size_t j = done + 1; j < plan->n; j++) {
 		const sd_plan_item *it = &plan->items[j];
-		if (it->check->scope != scope || side[j].started || !beside(it->check))
+		const char *after;
+		if (it->check->scope != scope || side[j].started || !beside(it->check, &after))
 			continue;
 		int ready = it->check->requires != NULL;
 		for (const char *const *q = it->check->requires; ready && q != NULL && *q != NULL; q++) {
 			sd_report *dep = find_report(res, *q);
+			ready = dep != NULL && dep->state != SD_CHECK_SKIPPED && dep->run_status == SD_RUN_DONE;
+		}
+		if (ready && after != NULL) {
+			sd_report *dep = find_report(res, after);
 			ready = dep != NULL && dep->state != SD_CHECK_SKIPPED && dep->run_status == SD_RUN_DONE;
 		}
 		if (!ready)
@@ -592,6 +605,11 @@ static sd_target_result *run_target(const sd_plan *plan, const sd_target_config 
 
 	sd_session *s = sd_session_new(cfg, res->transcript);
 	sd_session_set_kb(s, plan->kb);
+	/* the certificate check looks at what senders without SNI get: that
+	 * handshake starts with the main connection and runs beside it */
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->items[i].check->name, "certificate") == 0)
+			sd_session_set_prefetch_without_sni(s, 1);
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
 	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);

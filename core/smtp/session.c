@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <smtpdiag/session.h>
@@ -36,6 +37,19 @@
 
 #define SD_COMMAND_MAX 510     /* RFC 5321 4.5.3.1.4: 512 with CRLF */
 #define SD_QUIT_TIMEOUT_MS 5000
+/* after QUIT the 221 is read if it comes within this grace; the session
+ * does not wait a round trip for it (issue 20: QUIT does not hold the audit) */
+#define SD_QUIT_GRACE_MS 5
+#define SD_PIPELINE_MAX 64     /* commands in one sd_session_pipeline() group */
+
+/* The handshake without SNI prefetched beside the main session. */
+typedef struct nosni_job {
+	sd_session *f;          /* opened on the main thread, used only by the thread */
+	sd_tls_mode mode;       /* the TLS mode it used */
+	pthread_t th;
+	int threaded;
+	int done;               /* joined (or run inline) */
+} nosni_job;
 
 struct sd_session {
 	sd_target_config cfg;
@@ -88,6 +102,12 @@ struct sd_session {
 	char cut[96];              /* the first wait that failed once the run's deadline had
 				    * passed, this session's or a probe's (under lock) */
 	struct sd_session *parent; /* the session a probe session was opened from, or NULL */
+	int in_transaction;        /* MAIL accepted, no RSET/EHLO since: QUIT resets it first */
+	int quiet;                 /* a failed read is expected (the QUIT grace): no event */
+	int prefetch_nosni;        /* sd_session_set_prefetch_without_sni() was called */
+	int handshake_only;        /* STARTTLS wanted for the handshake only: no EHLO after it */
+	int nosni_tried;           /* the prefetch was started (or found no slot): once per session */
+	nosni_job *nosni;          /* that handshake, started at connect */
 };
 
 /* how long a connection may wait for the limiter (holders are bounded by
@@ -320,11 +340,16 @@ static void drop_connection(sd_session *s)
 	s->closed = 1;
 }
 
+static void nosni_free(sd_session *s);
+static const sd_reply *keep_reply(sd_session *s, sd_reply *r);
+static void nosni_start(sd_session *s);
+
 /* sd_session_free - QUIT, close, free */
 void sd_session_free(sd_session *s)
 {
 	if (s == NULL)
 		return;
+	nosni_free(s);
 	sd_session_quit(s);
 	close_conn(s);
 	for (size_t i = 0; i < s->nreplies; i++)
@@ -362,11 +387,13 @@ sd_session *sd_session_open_fresh(sd_session *s)
 		f->software = sd_xstrdup(s->software);
 	if (s->slot_held)
 		f->owner_peer = sd_xstrdup(s->peer);
+	else if (s->owner_peer != NULL)   /* opened from a detached session: the main one's */
+		f->owner_peer = sd_xstrdup(s->owner_peer);
 	return f;
 }
 
 /* sd_session_detach - a session for a check run beside S (engine/runner.c):
- * S's EHLO from before STARTTLS, its peer and name, but no connection of
+ * S's greeting and EHLO from before STARTTLS, its peer and name, but no connection of
  * its own and never one (the check opens fresh sessions from it); S and
  * its replies must outlive it. Called while S is idle. */
 sd_session *sd_session_detach(sd_session *s)
@@ -376,6 +403,24 @@ sd_session *sd_session_detach(sd_session *s)
 
 	if (e != NULL)
 		f->ehlo = sd_ehlo_parse(e->reply, !e->helo_fallback);
+	if (s->greeting != NULL && s->greeting->code > 0) {
+		/* the greeting too, for checks that compare names with it */
+		char *text = sd_xstrdup("");
+		for (size_t i = 0; i < s->greeting->nlines; i++) {
+			char *n = sd_asprintf("%s%d%c%s\r\n", text, s->greeting->code,
+					      i + 1 < s->greeting->nlines ? '-' : ' ', s->greeting->lines[i]);
+			free(text);
+			text = n;
+		}
+		sd_reply *g = sd_reply_parse_text(text, strlen(text));
+		free(text);
+		if (g != NULL) {
+			g->flags = s->greeting->flags;
+			g->elapsed_ms = s->greeting->elapsed_ms;
+			g->first_byte_ms = s->greeting->first_byte_ms;
+			f->greeting = keep_reply(f, g);
+		}
+	}
 	sd_strlcpy(f->peer, s->peer, sizeof(f->peer));
 	sd_strlcpy(f->local, s->local, sizeof(f->local));
 	f->connect_tried = 1;
@@ -754,6 +799,8 @@ int sd_session_connect(sd_session *s)
 			drop_connection(s);
 			if (!s->tls_found && s->probe == NULL)
 				clear_greeting_check(s);
+		} else {
+			nosni_start(s);
 		}
 		s->ready_at_ms = sd_now_ms();
 	}
@@ -840,7 +887,8 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 			else
 				set_error(s, (sd_error)rc, "%s while waiting for the reply to %s",
 					  io_verb((sd_error)rc), what);
-			event(s, "%s", s->errmsg);
+			if (!s->quiet)
+				event(s, "%s", s->errmsg);
 			sd_reply_parser_clear(&p);
 			drop_connection(s);
 			return NULL;
@@ -966,13 +1014,18 @@ const sd_reply *sd_session_greeting(sd_session *s)
 			       "the connection (greeting)");
 	}
 	if (r == NULL && s->err == SD_ERR_TIMEOUT && s->phases[SD_PHASE_GREETING_FIRST] < 0 &&
-	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL)
+	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL && !s->handshake_only)
 		r = try_implicit(s);
 	if (r == NULL)
 		return NULL;
 	s->greeting = r;
 	s->phases[SD_PHASE_GREETING_FIRST] = r->first_byte_ms;
 	s->phases[SD_PHASE_GREETING] = r->elapsed_ms;
+	/* a server that greets is one STARTTLS will be asked of: the handshake
+	 * without SNI starts now, beside (it stops after EHLO if STARTTLS is
+	 * not offered) */
+	if (r->code / 100 == 2 && s->cfg.tls == SD_TLS_STARTTLS)
+		nosni_start(s);
 	return r;
 }
 
@@ -1035,6 +1088,20 @@ static int send_line(sd_session *s, const char *line, int secret)
 	return 0;
 }
 
+/* note_transaction - keep track of an open mail transaction (RFC 5321
+ * 3.3: MAIL opens it; RSET, EHLO/HELO and the end of DATA close it), so
+ * that QUIT can reset one a check left open */
+static void note_transaction(sd_session *s, const char *line, const sd_reply *r)
+{
+	if (r == NULL)
+		return;
+	if (strncasecmp(line, "MAIL ", 5) == 0 && r->code / 100 == 2)
+		s->in_transaction = 1;
+	else if (strncasecmp(line, "RSET", 4) == 0 || strncasecmp(line, "EHLO", 4) == 0 ||
+		 strncasecmp(line, "HELO", 4) == 0)
+		s->in_transaction = 0;
+}
+
 /* command - send LINE and read its reply */
 static const sd_reply *command_as(sd_session *s, const char *line, const char *what, int secret)
 {
@@ -1043,19 +1110,106 @@ static const sd_reply *command_as(sd_session *s, const char *line, const char *w
 	double start = sd_now_ms();
 	if (send_line(s, line, secret) != 0)
 		return NULL;
-	return read_reply(s, start, until(s, start + s->cfg.command_timeout_ms, "waiting for the reply to %s", what),
-			  what);
+	const sd_reply *r = read_reply(s, start, until(s, start + s->cfg.command_timeout_ms,
+							"waiting for the reply to %s", what), what);
+	note_transaction(s, line, r);
+	return r;
 }
 
 static const sd_reply *command(sd_session *s, const char *line, const char *what)
 {
-	if (usable(s, what) != 0)
-		return NULL;
+	return command_as(s, line, what, 0);
+}
+
+/* pipelines_after - may a command with verb LINE be followed by others in
+ * one group? RFC 2920 3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP
+ * only come last (and STARTTLS, AUTH, BDAT change what follows) */
+static int pipelines_after(const char *line)
+{
+	static const char *const last_only[] = { "EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT",
+						 "NOOP", "STARTTLS", "AUTH", "BDAT", NULL };
+	size_t n = strcspn(line, " ");
+
+	for (const char *const *v = last_only; *v != NULL; v++)
+		if (strlen(*v) == n && strncasecmp(line, *v, n) == 0)
+			return 0;
+	return 1;
+}
+
+/* sd_session_pipeline - RFC 2920: CMDS in one write, replies in order */
+size_t sd_session_pipeline(sd_session *s, const char *const *cmds, size_t n, const sd_reply **replies)
+{
+	char *buf;
+	size_t len = 0, got = 0;
+
+	for (size_t i = 0; i < n; i++)
+		replies[i] = NULL;
+	if (n == 0)
+		return 0;
+	if (n > SD_PIPELINE_MAX) {
+		set_error(s, SD_ERR_STATE, "refusing to pipeline %zu commands (at most %d)", n, SD_PIPELINE_MAX);
+		return 0;
+	}
+	for (size_t i = 0; i + 1 < n; i++)
+		if (!pipelines_after(cmds[i])) {
+			set_error(s, SD_ERR_STATE, "%.*s may only be the last command of a pipelined group (RFC 2920)",
+				  (int)strcspn(cmds[i], " "), cmds[i]);
+			return 0;
+		}
+	if (s->greeting == NULL && sd_session_greeting(s) == NULL)
+		return 0;
+	const sd_ehlo *e = sd_session_ehlo(s);
+	if (e == NULL || sd_ehlo_find(e, "PIPELINING") == NULL) {
+		/* not offered: one command, one reply */
+		for (got = 0; got < n; got++) {
+			char *verb = sd_xstrndup(cmds[got], strcspn(cmds[got], " "));
+			replies[got] = command(s, cmds[got], verb);
+			free(verb);
+			if (replies[got] == NULL)
+				break;
+		}
+		return got;
+	}
+	if (usable(s, "the pipelined commands") != 0)
+		return 0;
+	buf = sd_xcalloc(1, n * (SD_COMMAND_MAX + 2));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(cmds[i]);
+		if (k > SD_COMMAND_MAX || strpbrk(cmds[i], "\r\n") != NULL) {
+			set_error(s, SD_ERR_STATE, "refusing to send a command longer than %d bytes or with a line "
+				  "break", SD_COMMAND_MAX);
+			free(buf);
+			return 0;
+		}
+		if (i == 0)
+			unsolicited_check(s, cmds[0]);
+		sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, cmds[i], 0);
+		memcpy(buf + len, cmds[i], k);
+		memcpy(buf + len + k, "\r\n", 2);
+		len += k + 2;
+	}
 	double start = sd_now_ms();
-	if (send_line(s, line, 0) != 0)
-		return NULL;
-	return read_reply(s, start, until(s, start + s->cfg.command_timeout_ms, "waiting for the reply to %s", what),
-			  what);
+	int rc = sd_conn_write(s->conn, buf, len, until(s, start + s->cfg.command_timeout_ms,
+							   "sending pipelined commands"));
+	free(buf);
+	if (rc != 0) {
+		set_error(s, (sd_error)rc, "%s while sending pipelined commands", io_verb((sd_error)rc));
+		event(s, "%s", s->errmsg);
+		drop_connection(s);
+		return 0;
+	}
+	for (got = 0; got < n && s->conn != NULL; got++) {
+		char *verb = sd_xstrndup(cmds[got], strcspn(cmds[got], " "));
+		/* each reply within the command timeout of the one before it */
+		double t = sd_now_ms();
+		replies[got] = read_reply(s, start, until(s, t + s->cfg.command_timeout_ms,
+							  "waiting for the reply to %s", verb), verb);
+		free(verb);
+		if (replies[got] == NULL)
+			break;
+		note_transaction(s, cmds[got], replies[got]);
+	}
+	return got;
 }
 
 /* sd_session_command - one command, one reply; the greeting comes first, so
@@ -1132,7 +1286,11 @@ const sd_reply *sd_session_send_message(sd_session *s, const char *message)
 	double limit = 3.0 * s->cfg.command_timeout_ms;
 	if (limit > 600000)
 		limit = 600000;
-	return read_reply(s, start, until(s, start + limit, "waiting for the reply to the end of data"), "end of data");
+	const sd_reply *r = read_reply(s, start, until(s, start + limit, "waiting for the reply to the end of data"),
+				       "end of data");
+	if (r != NULL)
+		s->in_transaction = 0;   /* RFC 5321 4.1.1.4: the end of data ends the transaction */
+	return r;
 }
 
 /* sd_session_command_secret - a line the transcript must not show */
@@ -1297,6 +1455,7 @@ int sd_session_starttls(sd_session *s)
 		set_error(s, SD_ERR_STATE, "STARTTLS is not advertised in the EHLO reply");
 		return -1;
 	}
+	nosni_start(s);   /* the server offers STARTTLS: the handshake without SNI, beside */
 	const sd_reply *r = command(s, "STARTTLS", "STARTTLS");
 	if (r == NULL)
 		return -1;
@@ -1313,7 +1472,7 @@ int sd_session_starttls(sd_session *s)
 		drop_connection(s);
 		return -1;
 	}
-	if (s->probe != NULL)
+	if (s->probe != NULL || s->handshake_only)
 		return 0; /* a probe only wanted the handshake */
 	/* RFC 3207 4.2: forget everything learned before; EHLO again */
 	s->ehlo_plain = s->ehlo;
@@ -1564,31 +1723,153 @@ int sd_session_smuggle(sd_session *s, const char *data_bytes, size_t len, int *c
 	return n;
 }
 
-/* sd_session_quit - QUIT with a short deadline if the line is still up */
+/* sd_session_quit - QUIT (after RSET when a transaction is open), reading
+ * the 221 only if it comes within a short grace: over a WAN the audit does
+ * not wait a round trip for the goodbye (RFC 5321 4.1.1.10: the server
+ * answers and closes; a client may close once QUIT is sent) */
 void sd_session_quit(sd_session *s)
 {
 	if (s->conn == NULL)
 		return;
-	double start = sd_now_ms();
 	int saved = s->err;
 	char *saved_msg = s->errmsg != NULL ? sd_xstrdup(s->errmsg) : NULL;
-	int t = s->cfg.command_timeout_ms < SD_QUIT_TIMEOUT_MS ? s->cfg.command_timeout_ms
-							       : SD_QUIT_TIMEOUT_MS;
 	if (sd_run_expired(&s->cfg)) {   /* the run's --deadline passed: no QUIT dialogue */
 		free(saved_msg);
 		drop_connection(s);
 		return;
 	}
-	if (send_line(s, "QUIT", 0) == 0) {
-		const sd_reply *r = read_reply(s, start, until(s, start + t, "waiting for the reply to QUIT"), "QUIT");
-		if (r != NULL)
-			s->phases[SD_PHASE_QUIT] = r->elapsed_ms;
+	int pipelining = s->ehlo != NULL && sd_ehlo_find(s->ehlo, "PIPELINING") != NULL;
+	int reset = s->in_transaction;
+	if (reset && !pipelining) {
+		/* never leave a transaction to the server's judgement: RSET first */
+		(void)command(s, "RSET", "RSET");
+		reset = 0;
 	}
-	/* a failed QUIT is not the target's problem worth reporting */
+	if (s->conn != NULL) {
+		const char *group[] = { "RSET", "QUIT" };
+		const sd_reply *got[2];
+		double start = sd_now_ms();
+		int t = s->cfg.command_timeout_ms < SD_QUIT_GRACE_MS ? s->cfg.command_timeout_ms : SD_QUIT_GRACE_MS;
+		double until_ms = until(s, start + t, "waiting for the reply to QUIT");
+		char buf[16];
+		size_t len = 0;
+		for (size_t i = reset ? 0 : 1; i < 2; i++) {
+			sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, group[i], 0);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s\r\n", group[i]);
+		}
+		unsolicited_check(s, reset ? "RSET" : "QUIT");
+		if (sd_conn_write(s->conn, buf, len, start + (t > 0 ? t : 1) + 1000) == 0) {
+			s->quiet = 1;
+			got[0] = reset ? read_reply(s, start, until_ms, "RSET") : NULL;
+			if (!reset || got[0] != NULL) {
+				got[1] = read_reply(s, start, until_ms, "QUIT");
+				if (got[1] != NULL)
+					s->phases[SD_PHASE_QUIT] = got[1]->elapsed_ms;
+			}
+			s->quiet = 0;
+		}
+		s->in_transaction = 0;
+	}
+	/* a failed or unanswered QUIT is not the target's problem worth reporting */
 	free(s->errmsg);
 	s->errmsg = saved_msg;
 	s->err = (sd_error)saved;
-	drop_connection(s);
+	if (s->conn != NULL)
+		drop_connection(s);
+}
+
+/* nosni_run - thread body: the handshake without SNI on its own connection */
+static void *nosni_run(void *arg)
+{
+	nosni_job *j = arg;
+
+	if (j->mode == SD_TLS_IMPLICIT)
+		(void)sd_session_connect(j->f);
+	else
+		(void)sd_session_starttls(j->f);
+	/* nothing more to say on it: close now, the result stays */
+	sd_session_quit(j->f);
+	return NULL;
+}
+
+/* nosni_start - the handshake a sender without SNI gets, on a thread, when
+ * the main session connected and sends SNI (a name, not an address) */
+static void nosni_start(sd_session *s)
+{
+	struct in6_addr a6;
+
+	if (!s->prefetch_nosni || s->nosni_tried || s->parent != NULL || s->probe != NULL ||
+	    sd_run_expired(&s->cfg) || s->peer[0] == '\0' || s->cfg.server == NULL ||
+	    inet_pton(AF_INET, s->cfg.server, &a6) == 1 || inet_pton(AF_INET6, s->cfg.server, &a6) == 1 ||
+	    s->cfg.server[0] == '[')
+		return;
+	s->nosni_tried = 1;
+	nosni_job *j = sd_xcalloc(1, sizeof(*j));
+	j->mode = s->cfg.tls;
+	j->f = sd_session_open_host(s, s->peer, s->peer);
+	j->f->handshake_only = 1;
+	j->threaded = pthread_create(&j->th, NULL, nosni_run, j) == 0;
+	if (!j->threaded) {   /* no thread: it runs when it is asked for */
+		sd_session_free(j->f);
+		free(j);
+		return;
+	}
+	s->nosni = j;
+}
+
+/* nosni_join - wait for the prefetched handshake */
+static void nosni_join(sd_session *s)
+{
+	if (s->nosni != NULL && s->nosni->threaded && !s->nosni->done)
+		pthread_join(s->nosni->th, NULL);
+	if (s->nosni != NULL)
+		s->nosni->done = 1;
+}
+
+/* nosni_free - join and free the prefetched handshake */
+static void nosni_free(sd_session *s)
+{
+	if (s->nosni == NULL)
+		return;
+	nosni_join(s);
+	sd_session_free(s->nosni->f);
+	free(s->nosni);
+	s->nosni = NULL;
+}
+
+/* sd_session_set_prefetch_without_sni - see session_internal.h */
+void sd_session_set_prefetch_without_sni(sd_session *s, int on)
+{
+	s->prefetch_nosni = on;
+}
+
+/* sd_session_tls_without_sni - the handshake a client that sends no SNI gets */
+const sd_tls_info *sd_session_tls_without_sni(sd_session *s, const char **error)
+{
+	const char *msg = "not connected";
+
+	if (error != NULL)
+		*error = msg;
+	if (s->peer[0] == '\0')
+		return NULL;
+	nosni_join(s);
+	if (s->nosni != NULL && s->nosni->mode != s->cfg.tls)
+		nosni_free(s);   /* implicit TLS was found after it started: do it again */
+	if (s->nosni == NULL) {
+		nosni_job *j = sd_xcalloc(1, sizeof(*j));
+		j->mode = s->cfg.tls;
+		j->f = sd_session_open_host(s, s->peer, s->peer);
+		j->f->handshake_only = 1;
+		nosni_run(j);
+		j->done = 1;
+		s->nosni = j;
+	}
+	sd_session *f = s->nosni->f;
+	const sd_tls_info *u = f->tls != NULL ? sd_tls_get_info(f->tls) : f->tls_broken != NULL
+								     ? sd_tls_get_info(f->tls_broken) : NULL;
+	if (u == NULL && error != NULL)
+		sd_session_error(f, error);
+	return u;
 }
 
 /* sd_dns_query - through the session's resolver, noted in the transcript */

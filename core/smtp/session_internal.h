@@ -94,4 +94,11 @@ const char *sd_session_waiting(sd_session *s, char *buf, size_t n);
 /* sd_run_expired - CFG's --deadline has passed */
 int sd_run_expired(const sd_target_config *cfg);
 
+/* sd_session_set_prefetch_without_sni - ON: as soon as S connects (and
+ * sends SNI, i.e. the server is named, not an address), one more
+ * connection makes the TLS handshake without SNI on a thread, so that
+ * sd_session_tls_without_sni() costs no time later (the runner sets it when
+ * the plan has the certificate check) */
+void sd_session_set_prefetch_without_sni(sd_session *s, int on);
+
 #endif

@@ -290,6 +290,30 @@ int sd_session_tls_weak_probe(sd_session *s, const sd_tls_weak_probe *probe, sd_
  * size, not the bytes. */
 int sd_session_smuggle(sd_session *s, const char *data_bytes, size_t len, int *codes, int max);
 
+/* Appended for issue 20 (ABI 2): pipelining and the handshake without SNI. */
+
+/* sd_session_pipeline - RFC 2920: send the N commands CMDS (lines without
+ * CRLF; at most 64) in one write and read their N replies in order into
+ * REPLIES (owned by the session, as sd_session_command()'s). Only the last
+ * command may be EHLO, DATA, VRFY, EXPN, TURN, QUIT, NOOP, STARTTLS, AUTH
+ * or BDAT (else nothing is sent: SD_ERR_STATE). When the server did not
+ * advertise PIPELINING the commands go one at a time, with the same
+ * result. Returns how many replies were read: N, or fewer when the
+ * connection failed or the server said 421 (sd_session_error() says why;
+ * the missing REPLIES are NULL). The session's mail transaction state
+ * follows the replies (a MAIL accepted and not reset is reset before QUIT). */
+size_t sd_session_pipeline(sd_session *s, const char *const *cmds, size_t n, const sd_reply **replies);
+/* sd_session_tls_without_sni - what a sender that sends no SNI gets from
+ * the same address (RFC 6066 3: SNI is optional; many MTAs send none): a
+ * TLS handshake on another connection to S's peer, named by its address,
+ * with STARTTLS or implicit TLS as S uses. The core starts it beside the
+ * main session when the plan judges certificates, so it is usually done by
+ * the time it is asked for; otherwise it runs now. Returns the handshake's
+ * description (as sd_session_tls(), or sd_session_tls_broken()'s when the
+ * server broke it off after its certificate), owned by S; NULL when it
+ * failed, with *ERROR (if not NULL) set to a one-line reason owned by S. */
+const sd_tls_info *sd_session_tls_without_sni(sd_session *s, const char **error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -189,17 +189,12 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 
 	if (t->sni[0] == '\0' || peer[0] == '\0')
 		return; /* no SNI was sent: the certificate above is what everyone gets */
-	sd_session *f = sd_session_open_host(s, peer, peer);
-	const sd_tls_info *u = NULL;
-	if (strcmp(sd_session_tls_mode(s), "implicit") == 0 ? sd_session_connect(f) == 0
-							   : sd_session_starttls(f) == 0)
-		u = sd_session_tls(f);
-	if (u == NULL)
-		u = sd_session_tls_broken(f);
+	const char *msg = "no certificate";
+	/* made beside the main session by the core (usually done by now) */
+	const sd_tls_info *u = sd_session_tls_without_sni(s, &msg);
 	if (u == NULL || u->nchain == 0) {
-		const char *msg = "no certificate";
-		if (u == NULL)
-			sd_session_error(f, &msg);
+		if (u != NULL)
+			msg = "no certificate";
 		sd_report_fact_str(r, "without_sni", "handshake failed: %s", msg);
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "certificate.sni_required",
 						   "without SNI the TLS handshake fails: %s", msg);
@@ -209,7 +204,6 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 		sd_finding_fix(fd, "configure a default certificate for %s used when no SNI is sent (Postfix: "
 				   "smtpd_tls_chain_files beside tls_server_sni_maps; Exim: tls_certificate without "
 				   "${tls_sni})", name);
-		sd_session_free(f);
 		return;
 	}
 	const sd_cert *leaf = &t->chain[0], *other = &u->chain[0];
@@ -237,7 +231,6 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 	} else if (!same) {
 		sd_report_note(r, "without SNI: another certificate (%s), also valid for %s", other->subject, name);
 	}
-	sd_session_free(f);
 }
 
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)

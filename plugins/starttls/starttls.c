@@ -143,7 +143,7 @@ typedef struct probe {
 	int threaded;
 } probe;
 
-/* probe_run - on the fresh plain connection: EHLO, MAIL FROM:<>, RSET, QUIT */
+/* probe_run - on the fresh plain connection: EHLO, MAIL FROM:<>, then RSET and QUIT */
 static void *probe_run(void *arg)
 {
 	probe *pr = arg;
@@ -164,8 +164,8 @@ static void *probe_run(void *arg)
 		pr->kind = sd_diagnose_reply(f, "mail", m);
 		/* the reply belongs to the probe session: keep what we need before freeing it */
 		snprintf(pr->said, sizeof(pr->said), "%d %s", m->code, m->nlines ? m->lines[0] : "");
-		if (m->code / 100 == 2)
-			(void)sd_session_command(f, "RSET");
+		/* an accepted MAIL is reset by the core before QUIT (in one
+		 * group with it when the server offers PIPELINING) */
 	}
 	sd_session_free(f);
 	pr->f = NULL;

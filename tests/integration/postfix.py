@@ -142,8 +142,9 @@ t.ok(ce.get("verified") is True and ce.get("name_matches") is True and "DNS:mail
 t.ok(r.finding("ehlo.vrfy") is not None, "ehlo: VRFY reported (Postfix default)", r.finding_ids())
 tm = doc["timings"]
 t.ok(all(isinstance(tm[k], (int, float)) and tm[k] >= 0
-         for k in ("connect_ms", "greeting_ms", "ehlo_ms", "starttls_ms", "tls_handshake_ms", "ehlo_tls_ms", "quit_ms")),
-     "timings for connect, greeting, EHLO, STARTTLS, handshake, EHLO after TLS, QUIT", tm)
+         for k in ("connect_ms", "greeting_ms", "ehlo_ms", "starttls_ms", "tls_handshake_ms", "ehlo_tls_ms"))
+     and (tm.get("quit_ms") is None or 0 <= tm["quit_ms"] <= 50),
+     "timings for connect, greeting, EHLO, STARTTLS, handshake, EHLO after TLS; QUIT only within its grace", tm)
 t.ok(doc["target"]["peer"] == "127.0.0.1" and doc["target"]["port"] == MX, "target facts", doc["target"])
 ans = doc.get("answers") or {}
 t.ok(ans.get("reachable") is True and ans.get("software") == "Postfix" and ans["tls"]["active"] is True
@@ -574,10 +575,20 @@ t.ok([c["name"] for c in r.json["checks"]] == ["connect", "banner", "ehlo"], "--
 # --- transcript, both directions ---
 r = audit("--port", str(MX), "--transcript")
 tr = r.json.get("transcript", [])
-sent = [e["line"] for e in tr if e["dir"] == "client"]
-got = [e["line"] for e in tr if e["dir"] == "server"]
+main = tr[0]["conn"] if tr else None
+sent = [e["line"] for e in tr if e["dir"] == "client" and e["conn"] == main]
+got = [e["line"] for e in tr if e["dir"] == "server" and e["conn"] == main]
+# the 221 is read only within QUIT's short grace (on loopback it is there;
+# a loaded machine may be later), and never waited for
 t.ok(sent and sent[0].startswith("EHLO ") and sent[-1] == "QUIT" and got[0].startswith("220 mail.lab.test")
-     and got[-1].startswith("221"), "transcript: EHLO ... QUIT sent, 220 ... 221 received", tr)
+     and (got[-1].startswith("221") or got[-1].startswith("250")),
+     "transcript of the main connection: EHLO ... QUIT sent, 220 ... (221) received", tr)
+conns = {e["conn"] for e in tr}
+t.ok(len(conns) >= 5, "transcript: the probe, 2 relay and the no-SNI connections beside the main one", sorted(conns))
+by_conn = {c: [e["line"] for e in tr if e["conn"] == c and e["dir"] == "client"] for c in conns}
+probe = [v for v in by_conn.values() if "MAIL FROM:<>" in v and not any(x.startswith("RCPT") for x in v)]
+t.ok(probe and probe[0][-2:] == ["RSET", "QUIT"],
+     "the STARTTLS enforcement probe resets its accepted MAIL before QUIT", by_conn)
 r = run("--server", "127.0.0.1", "--port", str(MX), "--transcript", "--timeout", "10s", "--tls", "none")
 t.ok(" -> EHLO " in r.out and " <- 220 mail.lab.test" in r.out, "transcript in text mode marks directions", r)
 

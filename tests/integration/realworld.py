@@ -320,5 +320,79 @@ t.ok(r.rc == 2 and len(fs) == 1 and "greets in clear" in fs[0]["summary"] and "-
      and r.json["answers"]["reachable"] is True,
      "--tls implicit against a server that greets in clear: one finding says so", r)
 
+# --- the default audit at the speed of the network (issue 20) ---
+PIPE_EHLO = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")]
+PLAIN_EHLO = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250 8BITMIME\r\n")]
+
+
+def relay_dialogue(r):
+    """The client and server lines of the relay test's connection, in order."""
+    tr = r.json.get("transcript", [])
+    conns = [c for c in dict.fromkeys(e["conn"] for e in tr)
+             if any(e["dir"] == "client" and e["line"].startswith("RCPT TO:") for e in tr if e["conn"] == c)]
+    return [(e["dir"], e["line"]) for e in tr if conns and e["conn"] == conns[0] and e["dir"] != "event"]
+
+
+def runs_after_ehlo(d):
+    """The dialogue after the EHLO reply as runs of (direction, [commands or codes])."""
+    runs = []
+    k = next((i for i, (w, l) in enumerate(d) if w == "client" and l.startswith("EHLO")), len(d))
+    for who, line in d[k + 1:]:
+        word = line.split(":")[0].split(" ")[0][:4]
+        if runs and runs[-1][0] == who:
+            runs[-1][1].append(word)
+        else:
+            runs.append((who, [word]))
+    return [r for r in runs if r[0] == "client"]
+
+
+r = audit([GREETING] + PIPE_EHLO, "--checks", "relay-light", "--transcript")
+groups = [g for _, g in runs_after_ehlo(relay_dialogue(r))]
+t.ok(groups[:2] == [["MAIL", "RCPT", "RSET"]] * 2 and r.finding("relay.open") is None
+     and (r.check("relay-light") or {}).get("facts", {}).get("forms_tried") == 3
+     and r.json["answers"]["relay"]["verdict"] == "closed",
+     "relay-light with PIPELINING: each attempt's MAIL, RCPT and RSET in one group (RFC 2920), verdict closed",
+     "%s\n%s" % (groups, r))
+r = audit([GREETING] + PLAIN_EHLO, "--checks", "relay-light", "--transcript")
+groups = [g for _, g in runs_after_ehlo(relay_dialogue(r))]
+t.ok(groups and all(len(g) == 1 for g in groups) and r.finding("relay.open") is None
+     and r.json["answers"]["relay"]["verdict"] == "closed",
+     "relay-light without PIPELINING: one command, one reply", "%s\n%s" % (groups, r))
+# a server that wants STARTTLS first answers 530 to everything: only the
+# first attempt is sent before that is known (no error storm)
+MUST_TLS = b"530 5.7.0 Must issue a STARTTLS command first\r\n"
+r = audit([GREETING] + PIPE_EHLO + [("expect", "MAIL"), ("send", MUST_TLS), ("expect", "RCPT"), ("send", MUST_TLS),
+                                    ("expect", "RSET"), ("send", MUST_TLS)],
+          "--checks", "relay-light", "--transcript")
+groups = [g for _, g in runs_after_ehlo(relay_dialogue(r))]
+t.ok(groups and groups[0] == ["MAIL", "RCPT", "RSET"] and r.finding("relay.open") is None,
+     "relay-light with PIPELINING against a server that wants STARTTLS first: one attempt, then no more groups",
+     "%s\n%s" % (groups, r))
+
+
+def open_after(n):
+    """Accept RCPT to example.net on a pipelining server: an open relay."""
+    return [GREETING] + PIPE_EHLO + [step for _ in range(n) for step in (
+        ("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"), ("send", b"250 2.1.5 Ok\r\n"),
+        ("expect", "RSET"), ("send", b"250 2.0.0 Ok\r\n"))]
+
+
+case("a pipelining open relay", open_after(4), "relay.open", "critical", 2, "--checks", "relay-light")
+case("a server that closes in the middle of a pipelined group is not an open relay",
+     [GREETING] + PIPE_EHLO + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
+                               ("send", b"554 5.7.1 Relay access denied\r\n"), ("close",)],
+     "relay.incomplete", "warning", 1, "--checks", "relay-light",
+     also=lambda r: None if r.finding("relay.open") is None else "relay.open from a closed connection")
+
+# QUIT: sent, the 221 read only within a short grace; a server that never
+# answers it does not hold the audit (it waited up to 5 s before)
+r = audit([GREETING] + PLAIN_EHLO + [("expect", "QUIT"), ("hang",)], "--checks", "ehlo", "--transcript",
+          timeout="30s")
+sent = [e["line"] for e in r.json.get("transcript", []) if e["dir"] == "client"]
+t.ok(r.rc == 0 and sent and sent[-1] == "QUIT" and r.json["duration_ms"] < 4000
+     and r.json["timings"].get("quit_ms") is None,
+     "a server that never answers QUIT: QUIT sent, the audit does not wait for the 221 (%.0f ms)"
+     % r.json.get("duration_ms", -1), r)
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
