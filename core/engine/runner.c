@@ -328,7 +328,10 @@ typedef struct side_run {
 static int beside(const sd_check *c, const char **after)
 {
 	*after = NULL;
-	if (strcmp(c->name, "relay-light") == 0)
+	/* relay-light and user-enum open their own plain connections once EHLO
+	 * is known; cipher probes open theirs once STARTTLS worked */
+	if (strcmp(c->name, "relay-light") == 0 || strcmp(c->name, "user-enum") == 0 ||
+	    strcmp(c->name, "cipher") == 0)
 		return 1;
 	if (strcmp(c->name, "ptr") == 0) {
 		*after = "ehlo";   /* it compares the names of the greeting and EHLO with the PTR */
