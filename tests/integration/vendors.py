@@ -16,6 +16,7 @@ import base64
 import os
 import shutil
 import signal
+import ssl
 import struct
 import subprocess
 import sys
@@ -306,7 +307,6 @@ t.ok(r.check("banner")["facts"].get("software") == "unknown" and e.get("software
      "Exchange Online behind '220 mail.lab.test ESMTP': named Exchange from 'Hello [ip]' + BINARYMIME/CHUNKING", e)
 # AUTH refused (535 5.7.3), over TLS as Exchange Online offers AUTH only after STARTTLS
 if os.path.exists(os.path.join(STATE, "certs", "good.crt")):
-    import ssl
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(STATE, "certs", "good.crt"), os.path.join(STATE, "certs", "leaf.key"))
     secret = "lab-only-s3cret"
@@ -358,5 +358,54 @@ sev, fix = fix_of(r, "ehlo.auth_cleartext")
 t.ok(r.check("banner")["facts"].get("software") == "unknown" and r.check("ehlo")["facts"].get("software") is None
      and sev == "warning" and fix and not any(w in fix for w in VENDOR_WORDS),
      "unknown software: ehlo.auth_cleartext with the generic fix, no vendor's words", "fix: %s\n%s" % (fix, r))
-print("# vendor audits: %d runs, whole file %.1f s" % (len(R) + 4, time.monotonic() - t0))
+# --- 6: a server nobody can name: every fix in general terms, whatever the finding ---
+# (each of these findings had "Postfix: ...; Exchange: ..." fixes before issue 23)
+OTHER_WORDS = VENDOR_WORDS + ("SCHANNEL", "main.cf", "master.cf", "exim4", "sendmail.mc", "Receive Connector",
+                              "smtpd_", "PrivacyOptions")
+UNKNOWN_EHLO = (b"250-mail.lab.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250-VRFY\r\n250-EXPN\r\n250-8BITMIME\r\n"
+                b"250 AUTH PLAIN LOGIN\r\n")
+unknown = {"plain": fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"), ("send", UNKNOWN_EHLO)],
+                         "--checks", "banner,ehlo,starttls", "--tls", "starttls", "--set", "ehlo.min_size=52428800")}
+ctx12 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)      # TLS 1.2 at most, a static-RSA suite only
+ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx12.set_ciphers("AES128-GCM-SHA256")
+ctx12.load_cert_chain(os.path.join(STATE, "certs", "good.crt"), os.path.join(STATE, "certs", "leaf.key"))
+TLS_EHLO = b"250-mail.lab.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
+unknown["tls"] = fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"), ("send", TLS_EHLO),
+                       ("expect", "STARTTLS"), ("send", b"220 2.0.0 Ready to start TLS\r\n"), ("tls", ctx12),
+                       ("expect", "EHLO"), ("send", TLS_EHLO.replace(b"250 STARTTLS", b"250 SIZE 52428800"))],
+                      "--checks", "starttls", "--tls", "starttls", "--ca-file", CA,
+                      "--set", "starttls.min_version=TLSv1.3", "--set", "starttls.probe_enforcement=false")
+# an open relay: every MAIL and RCPT accepted (the client never sends DATA)
+unknown["relay"] = fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"),
+                         ("send", b"250-mail.lab.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")]
+                        + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
+                           ("send", b"250 2.1.5 Ok\r\n"), ("expect", "RSET"), ("send", b"250 2.0.0 Ok\r\n")] * 40,
+                        "--checks", "relay")
+want = {"plain": ["starttls.missing", "ehlo.auth_cleartext", "ehlo.vrfy", "ehlo.expn", "ehlo.size_small"],
+        "tls": ["starttls.old_version", "starttls.no_forward_secrecy"], "relay": ["relay.open"]}
+for case, r in unknown.items():
+    fixes = {f["id"]: f.get("fix") or "" for c in r.json.get("checks", []) for f in c["findings"]}
+    named = {i: [w for w in OTHER_WORDS if w in x] for i, x in fixes.items()}
+    t.ok(all(fixes.get(i) for i in want[case]) and not any(named.values())
+         and r.check("banner")["facts"].get("software") == "unknown",
+         "unknown software (%s): %s with generic fixes, no vendor's words" % (case, ", ".join(want[case])),
+         "%s\n%s\n%s" % (named, fixes, r))
+t.ok("TLSv1.3" in (unknown["tls"].finding("starttls.old_version") or {}).get("fix", ""),
+     "unknown software: the old-version fix keeps the profile's minimum (TLSv1.3)", unknown["tls"])
+
+# --- 6: a lab server's fixes name that vendor or none, never another vendor ---
+VWORDS = {"Exim": ("Exim", "exim4", "acl_smtp_"), "Sendmail": ("Sendmail", "sendmail.mc", "sendmail.cf"),
+          "OpenSMTPD": ("OpenSMTPD", "smtpd.conf", "smtpctl"), "chasquid": ("chasquid",),
+          "Postfix": ("Postfix", "postconf", "main.cf", "master.cf", "postfix reload"),
+          "Exchange": ("Exchange", "Set-ReceiveConnector", "SCHANNEL", "Receive Connector")}
+wrong, seen = [], 0
+for (v, case, profile), r in R.items():
+    for c in r.json.get("checks", []):
+        for f in c["findings"]:
+            seen += bool(f.get("fix"))
+            wrong += ["%s %s %s: %s names %s" % (v, case, f["id"], f["fix"], w) for other, ws in VWORDS.items()
+                      if other != NAMES[v] for w in ws if w in (f.get("fix") or "")]
+t.ok(seen > 40 and not wrong, "lab vendors: %d fixes, none names another vendor" % seen, "\n".join(wrong))
+print("# vendor lab audits: %d runs (and the scripted servers), whole file %.1f s" % (len(R), time.monotonic() - t0))
 t.done()
