@@ -37,7 +37,7 @@ required = os.environ.get("SD_REQUIRE_LAB") == "1"
 LAB_VENDORS = ["exim", "sendmail", "opensmtpd", "chasquid"]
 OFFSET = {"exim": 0, "sendmail": 20, "opensmtpd": 40, "chasquid": 60}
 CASE = {"mx": 0, "openrelay": 1, "tlsrequired": 2, "plainauth": 3, "expired": 4, "submission": 5, "stock": 6,
-        "anon": 7}
+        "anon": 7, "legacy": 8}
 VENDOR_WORDS = ("Postfix", "Exchange", "Exim", "Sendmail", "OpenSMTPD", "chasquid", "postconf", "smtpd.conf",
                 "Set-ReceiveConnector")
 
@@ -86,8 +86,9 @@ def audit(vendor, case, *args):
 # only what is asserted below: the relay battery runs only where relay is the question
 JOBS = {}
 for v in LAB_VENDORS:
-    for c in ("stock", "mx", "expired", "anon", "plainauth", "tlsrequired"):
+    for c in ("stock", "mx", "expired", "anon", "plainauth", "tlsrequired", "legacy"):
         JOBS[(v, c, "default")] = ()
+    JOBS[(v, "legacy", "cipher")] = ("--checks", "cipher")
     for c in ("mx", "openrelay"):
         JOBS[(v, c, v)] = ("--profile", v) if v != "chasquid" else ("--checks", "relay")
     JOBS[(v, "submission", "submission")] = ("--profile", "submission")
@@ -174,6 +175,13 @@ expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscu
 expect("exim", "mx", "default", "banner.version_disclosed", "info", ["smtp_banner"], ["Postfix"])
 expect("sendmail", "mx", "default", "banner.version_disclosed", "info", ["confSMTP_LOGIN_MSG"], ["Postfix"])
 expect("sendmail", "mx", "default", "ehlo.expn", "info", ["confPRIVACY_FLAGS", "noexpn"])
+# TLS 1.0/1.1 only: Exim's GnuTLS priority string, Sendmail's ServerSSLOptions (at OpenSSL security level 0)
+expect("exim", "legacy", "default", "starttls.old_version", "warning", ["tls_require_ciphers", "reload exim4"],
+       ["Postfix", "Exchange", "SCHANNEL"])
+expect("sendmail", "legacy", "default", "starttls.old_version", "warning", ["ServerSSLOptions", "SSL_OP_NO_TLSv1_1"],
+       ["Postfix", "Exchange", "SCHANNEL"])
+expect("exim", "legacy", "cipher", "cipher.old_protocol", "warning", ["tls_require_ciphers"], ["Postfix", "Exchange"])
+expect("sendmail", "legacy", "cipher", "cipher.old_protocol", "warning", ["ServerSSLOptions"], ["Postfix", "Exchange"])
 for v in ("exim", "sendmail", "opensmtpd"):
     r = R[(v, "mx", v)]
     t.ok(r.finding("relay.open") is None and r.check("relay")["status"] != "critical",
