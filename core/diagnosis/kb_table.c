@@ -26,6 +26,8 @@ const sd_kb_entry sd_kb_builtin[] = {
 	RULE("smtp.relay_denied_temporary", "rcpt", "4xx", NULL, "relay access denied"),
 	RULE("smtp.policy_rejected", "rcpt", "5xx", "5.7.1", NULL),
 	RULE("smtp.auth_required", "*", "530", NULL, NULL),
+	/* Exchange Online (smtp.office365.com): "530 5.7.57 Client not authenticated to send mail" */
+	RULE("smtp.submission_auth_required", "*", "5xx", "5.7.57", NULL),
 	RULE("smtp.auth_required", "*", "5xx", "5.7.0", "authentication required"),
 	RULE("smtp.auth_required", "*", "5xx", NULL, "authentication required"),
 	RULE("smtp.starttls_required", "*", "530", NULL, "starttls"),
@@ -38,6 +40,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	RULE("smtp.greylisted", "*", "45x", NULL, "try again later"),
 	RULE("smtp.rate_limited", "*", "4xx", NULL, "too many"),
 	RULE("smtp.rate_limited", "*", "4xx", NULL, "rate limit"),
+	/* Exchange: "421 4.3.2 The maximum number of concurrent connections has exceeded a limit" */
+	RULE("smtp.rate_limited", "*", "4xx", NULL, "concurrent connections"),
+	/* Exchange: "451 4.7.0 Temporary server error. Please try again later. PRX2" (not greylisting) */
+	RULE("smtp.server_error_temporary", "*", "4xx", "4.7.0", "temporary server error"),
 	RULE("smtp.rate_limited", "*", "421", "4.7.0", NULL),
 	RULE("smtp.service_closing", "*", "421", NULL, NULL),
 	RULE("smtp.temporary", "*", "4xx", NULL, NULL),
@@ -89,7 +95,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("smtp.relay_denied", "exchange", NULL,
 	    "Exchange: authenticate, or give the client's address its own Receive Connector with the "
 	    "'Externally Secured' / Ms-Exch-SMTP-Accept-Any-Recipient permission; check the Receive Connector's "
-	    "permission groups (Get-ReceiveConnector | fl Name,PermissionGroups,RemoteIPRanges)"),
+	    "permission groups (Get-ReceiveConnector | fl Name,PermissionGroups,RemoteIPRanges). Exchange "
+	    "Online (5.7.54 / 5.7.64): the recipient's domain is not an accepted domain and the sender is not "
+	    "recognised as your organisation: authenticate, or add an inbound connector for the sending server's "
+	    "IP address or certificate (Exchange admin center > Mail flow > Connectors)"),
 	WHY("smtp.relay_denied", "exim", NULL,
 	    "Exim: authenticate, or add the client to relay_from_hosts; check the RCPT ACL (acl_smtp_rcpt)"),
 	WHY("smtp.relay_denied", "sendmail", NULL,
@@ -97,7 +106,7 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "relay-domains"),
 	WHY("smtp.relay_denied_temporary", NULL,
 	    "the server denies relaying but answers with a temporary code (4xx), so clients will retry: often "
-	    "a test setting (Postfix soft_bounce or defer_unauth_destination)",
+	    "a test setting (a soft-bounce or 'defer' relay rule)",
 	    "once the relay policy is settled, reject with 5xx; same remedies as a permanent relay denial "
 	    "(authenticate, or trust the client's network)"),
 	WHY("smtp.relay_denied_temporary", "postfix", NULL,
@@ -116,6 +125,34 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("smtp.auth_required", "exchange", NULL,
 	    "Exchange: the Receive Connector lacks the 'Anonymous users' permission group; add it for an "
 	    "inbound MX connector, or authenticate on a client connector"),
+	WHY("smtp.submission_auth_required", NULL,
+	    "this is a submission service: it takes mail only from clients that have logged in (AUTH) first, "
+	    "and the client sent MAIL FROM without authenticating (RFC 6409)",
+	    "configure the client to authenticate (SMTP AUTH after STARTTLS on port 587) with an account of this "
+	    "server; a device that cannot authenticate should send to the domain's MX on port 25 instead"),
+	WHY("smtp.submission_auth_required", "exchange", NULL,
+	    "Exchange Online (smtp.office365.com) takes mail only after AUTH (OAuth, or Basic where the tenant "
+	    "still allows it): log in as a mailbox with SMTP AUTH enabled (Set-CASMailbox -Identity <mailbox> "
+	    "-SmtpClientAuthenticationDisabled $false; for the organisation Set-TransportConfig "
+	    "-SmtpClientAuthenticationDisabled $false); a device that cannot authenticate sends to "
+	    "<domain>.mail.protection.outlook.com on port 25 (direct send, or SMTP relay through an inbound "
+	    "connector for its IP address: Exchange admin center > Mail flow > Connectors). Exchange Server: "
+	    "the Client Frontend Receive Connector requires AUTH; anonymous mail belongs on 'Default Frontend' (port 25)"),
+	WHY("smtp.server_error_temporary", NULL,
+	    "the server failed internally while handling the command and asks for a retry (4.7.0 'temporary "
+	    "server error'): a component behind its SMTP front end did not answer",
+	    "retry later; if it persists, the server's administrator should look in its log for the failing "
+	    "component"),
+	WHY("smtp.server_error_temporary", "exchange",
+	    "Exchange's Front End Transport service could not hand the session on to the Transport service of a "
+	    "Mailbox server ('PRXn' at the end of the reply names the proxy step that failed): usually name "
+	    "resolution on the Exchange server, a custom Receive Connector that takes the same bindings as "
+	    "'Default Frontend', or a stopped MSExchangeTransport service",
+	    "Exchange: check that the server resolves its own and its Mailbox servers' FQDNs (the adapter's DNS "
+	    "servers, or Set-FrontendTransportService / Set-TransportService -InternalDNSServers), that no custom "
+	    "Frontend Receive Connector shares Bindings and RemoteIPRanges with 'Default Frontend <server>' "
+	    "(Get-ReceiveConnector | fl Name,Bindings,RemoteIPRanges,TransportRole), and that MSExchangeTransport "
+	    "runs; then Restart-Service MSExchangeFrontEndTransport. Exchange Online: retry later"),
 	WHY("smtp.starttls_required", NULL,
 	    "the server requires TLS before this command (RFC 3207): the client sent it in clear text",
 	    "issue STARTTLS after EHLO, then EHLO again and repeat the command; in a mail client choose "
@@ -141,7 +178,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Postfix: smtpd_client_connection_count_limit / smtpd_client_connection_rate_limit / "
 	    "smtpd_client_message_rate_limit (anvil); exempt trusted hosts with smtpd_client_event_limit_exceptions"),
 	WHY("smtp.rate_limited", "exchange", NULL,
-	    "Exchange: MaxInboundConnectionPerSource and MessageRateLimit on the Receive Connector"),
+	    "Exchange: the Receive Connector limits connections per source address (Set-ReceiveConnector "
+	    "-MaxInboundConnectionPerSource, default 20, and -MaxInboundConnectionPercentagePerSource) and "
+	    "messages (-MessageRateLimit); raise them for trusted senders on a Receive Connector of their own "
+	    "(-RemoteIPRanges)"),
 	WHY("smtp.service_closing", NULL,
 	    "the server is closing the connection (overload, shutdown, or a limit for this client)",
 	    "retry later; if it persists, look at the server's load and connection limits"),
@@ -200,7 +240,10 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "SASL backend (Dovecot auth or Cyrus saslauthd/sasldb) and smtpd_sasl_local_domain"),
 	WHY("smtp.auth_failed", "exchange", NULL,
 	    "Exchange/Microsoft 365: SMTP AUTH must be enabled for the mailbox (Set-CASMailbox "
-	    "-SmtpClientAuthenticationDisabled $false); accounts with MFA need an app password or OAuth"),
+	    "-SmtpClientAuthenticationDisabled $false) and not disabled for the organisation (Get-TransportConfig "
+	    "| fl SmtpClientAuthenticationDisabled; Set-TransportConfig -SmtpClientAuthenticationDisabled $false); "
+	    "accounts with MFA or security defaults need OAuth (XOAUTH2) or an app password. Exchange Server: the "
+	    "Receive Connector's -AuthMechanism must include BasicAuth (Set-ReceiveConnector)"),
 	WHY("smtp.auth_mechanism_too_weak", NULL,
 	    "the server wants a stronger mechanism than the one tried (RFC 4954 534)",
 	    "use a stronger mechanism the server advertises, or AUTH over TLS"),
@@ -520,6 +563,135 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("ptr.name_mismatch", "chasquid", NULL,
 	    "chasquid: hostname: \"<PTR name>\" in /etc/chasquid/chasquid.conf, restart chasquid; or have the "
 	    "PTR changed"),
+	/* --- vendor words for the plugins' generic fixes (issue 23, item 6): a plugin says WHAT to
+	 *     configure in general terms; each vendor's directive is here, so a server nobody can
+	 *     name never gets another vendor's words (tests/integration/kbwords.py checks the table).
+	 *     Fixes that carry a profile's number (starttls.old_version, cipher.old_protocol,
+	 *     cipher.forbidden_*, certificate.weak_key ...) are worded by the plugin from
+	 *     sd_session_software() for Postfix and Exchange. --- */
+	WHY("starttls.missing", "postfix", NULL,
+	    "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files (key, certificate, "
+	    "intermediates) in main.cf, then 'postfix reload'"),
+	WHY("starttls.missing", "exchange", NULL,
+	    "Exchange: a certificate with the server's name, Enable-ExchangeCertificate -Services SMTP (the "
+	    "Receive Connector then offers STARTTLS), then restart MSExchangeTransport"),
+	WHY("starttls.required", "postfix", NULL,
+	    "Postfix: smtpd_tls_security_level = may for the smtp service on port 25 (keep encrypt for the "
+	    "submission service in master.cf), then 'postfix reload'; to require TLS from senders that can do "
+	    "it, publish MTA-STS or DANE"),
+	WHY("starttls.required", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -RequireTLS $false on the Internet-facing (Default Frontend) "
+	    "connector; to require TLS from senders that can do it, publish MTA-STS or DANE"),
+	WHY("starttls.not_enforced", "postfix", NULL,
+	    "Postfix master.cf submission service: -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes, "
+	    "then 'postfix reload'"),
+	WHY("starttls.not_enforced", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -RequireTLS $true on the client (Client Frontend) connector"),
+	WHY("starttls.not_enforced", "exim", NULL,
+	    "Exim: on the submission port deny MAIL with '!encrypted = *' in acl_smtp_mail (condition on "
+	    "$received_port) and auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}; 'systemctl reload exim4'"),
+	WHY("starttls.not_enforced", "opensmtpd", NULL,
+	    "OpenSMTPD: 'listen on ... port submission tls-require auth' in /etc/smtpd.conf, then restart smtpd"),
+	WHY("starttls.refused", "postfix", NULL,
+	    "Postfix: check smtpd_tls_chain_files (or smtpd_tls_cert_file/key_file) and their permissions (the "
+	    "mail log says 'cannot load certificate'), then 'postfix reload'"),
+	WHY("starttls.refused", "exchange", NULL,
+	    "Exchange: Enable-ExchangeCertificate -Services SMTP for a valid certificate (Get-ExchangeCertificate "
+	    "shows which is bound), then restart MSExchangeTransport"),
+	WHY("starttls.refused", "exim", NULL,
+	    "Exim: tls_certificate and tls_privatekey must name readable files (Debian: readable by the "
+	    "Debian-exim group); 'exim -bV' and the mainlog show the error; 'systemctl reload exim4'"),
+	WHY("starttls.handshake_failed", "postfix", NULL,
+	    "Postfix: smtpd_tls_loglevel = 1 in main.cf, 'postfix reload', and read the TLS library error in "
+	    "the mail log at the time of this test"),
+	WHY("starttls.client_cert_required", "postfix", NULL,
+	    "Postfix: on port 25 smtpd_tls_ask_ccert = yes and smtpd_tls_req_ccert = no; require client "
+	    "certificates only on a relay service for known partners (master.cf)"),
+	WHY("starttls.weak_dh", "postfix", NULL,
+	    "Postfix: remove smtpd_tls_dh1024_param_file (or point it at a 2048-bit file from 'openssl dhparam "
+	    "2048'); tls_eecdh_auto_curves = X25519 X448 prime256v1 secp384r1; then 'postfix reload'"),
+	WHY("starttls.weak_dh", "exim", NULL,
+	    "Exim: tls_dhparam = ffdhe2048 (or ffdhe3072); prefer ECDHE suites; 'systemctl reload exim4'"),
+	WHY("starttls.no_forward_secrecy", "postfix", NULL,
+	    "Postfix: tls_preempt_cipherlist = yes and smtpd_tls_ciphers = medium or high in main.cf, then "
+	    "'postfix reload'"),
+	WHY("starttls.no_forward_secrecy", "exchange", NULL,
+	    "Exchange: put the ECDHE suites first in the SCHANNEL cipher suite order (Group Policy 'SSL Cipher "
+	    "Suite Order', or Enable-TlsCipherSuite -Position 0), then restart the server"),
+	WHY("starttls.inconsistent", "postfix", NULL,
+	    "Postfix on each node: smtpd_tls_security_level = may and smtpd_tls_chain_files with the same "
+	    "certificate"),
+	WHY("cipher.starttls_inconsistent", "postfix", NULL,
+	    "Postfix on each node: smtpd_tls_security_level = may and smtpd_tls_chain_files with the same "
+	    "certificate; then run again"),
+	WHY("certificate.sni_required", "postfix", NULL,
+	    "Postfix: smtpd_tls_chain_files is the certificate sent without SNI: make it the one for {server}; "
+	    "tls_server_sni_maps only for the other names; 'postfix reload'"),
+	WHY("certificate.sni_required", "exim", NULL,
+	    "Exim: the certificate for {server} must be tls_certificate's value when ${tls_sni} is empty; "
+	    "'systemctl reload exim4'"),
+	WHY("certificate.sni_required", "exchange", NULL,
+	    "Exchange: the certificate bound to the Receive Connector's Fqdn ({server}) is the one sent without "
+	    "SNI: Enable-ExchangeCertificate -Services SMTP for it (Set-ReceiveConnector -TlsCertificateName)"),
+	WHY("cipher.client_order", "postfix", NULL,
+	    "Postfix: tls_preempt_cipherlist = yes in main.cf, then 'postfix reload'"),
+	WHY("cipher.client_order", "exim", NULL,
+	    "Exim (OpenSSL builds): openssl_options = +cipher_server_preference; GnuTLS builds: "
+	    "tls_require_ciphers with %SERVER_PRECEDENCE; 'systemctl reload exim4'"),
+	WHY("cipher.client_order", "exchange", NULL,
+	    "Exchange: SCHANNEL always applies the server's order, so something else terminates TLS: check a "
+	    "proxy or load balancer in front of the server"),
+	WHY("cipher.weak_dh", "postfix", NULL,
+	    "Postfix: smtpd_tls_dh1024_param_file = a 2048-bit or larger file (or remove it: Postfix 3.7+ with "
+	    "OpenSSL 3 uses tls_ffdhe_auto_groups), then 'postfix reload'"),
+	WHY("cipher.weak_dh", "exim", NULL, "Exim: tls_dhparam = ffdhe2048 (or ffdhe3072); 'systemctl reload exim4'"),
+	WHY("cipher.weak_dh", "exchange", NULL,
+	    "Exchange/Windows: ServerMinKeyBitLength = 2048 under the SCHANNEL KeyExchangeAlgorithms\\Diffie-Hellman "
+	    "registry key, then restart the server"),
+	WHY("cipher.no_forward_secrecy", "postfix", NULL,
+	    "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep the ECDHE suites) in main.cf, then 'postfix reload'"),
+	WHY("cipher.no_forward_secrecy", "exchange", NULL,
+	    "Exchange: remove the TLS_RSA_* suites from the SCHANNEL cipher suite order (Disable-TlsCipherSuite), "
+	    "then restart the server"),
+	WHY("cipher.incomplete", "postfix", NULL,
+	    "run again with parallel: 1 and a longer backoff in the profile, or exempt this client from "
+	    "Postfix's limits: smtpd_client_event_limit_exceptions (smtpd_client_connection_rate_limit)"),
+	WHY("cipher.incomplete", "exchange", NULL,
+	    "run again with parallel: 1 and a longer backoff in the profile, or raise Set-ReceiveConnector "
+	    "-MaxInboundConnectionPerSource for this client's connector"),
+	WHY("ehlo.size_small", "postfix", NULL, "Postfix: message_size_limit (bytes) in main.cf, then 'postfix reload'"),
+	WHY("ehlo.size_small", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -MaxMessageSize and Set-TransportConfig -MaxReceiveSize"),
+	WHY("ehlo.size_small", "exim", NULL,
+	    "Exim: message_size_limit in the main section of the configuration, then 'systemctl reload exim4'"),
+	WHY("ehlo.size_small", "sendmail", NULL,
+	    "Sendmail: define(`confMAX_MESSAGE_SIZE', <bytes>) in sendmail.mc, rebuild sendmail.cf, then "
+	    "'systemctl reload sendmail'"),
+	WHY("ehlo.vrfy", "postfix", NULL, "Postfix: disable_vrfy_command = yes in main.cf, then 'postfix reload'"),
+	WHY("ehlo.expn", "exim", NULL, "Exim: remove smtp_expn_hosts (and acl_smtp_expn); 'systemctl reload exim4'"),
+	WHY("banner.no_hostname", "postfix", NULL, "Postfix: smtpd_banner = $myhostname ESMTP in main.cf, then 'postfix reload'"),
+	WHY("banner.no_hostname", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -Fqdn mail.example.com (the greeting uses the connector's FQDN; a "
+	    "custom -Banner must begin with it)"),
+	WHY("banner.no_hostname", "exim", NULL,
+	    "Exim: smtp_banner = $smtp_active_hostname ESMTP in the main section, then 'systemctl reload exim4'"),
+	WHY("banner.no_hostname", "sendmail", NULL,
+	    "Sendmail: define(`confSMTP_LOGIN_MSG', `$j ESMTP') in sendmail.mc, rebuild sendmail.cf, then "
+	    "'systemctl reload sendmail'"),
+	WHY("banner.hostname_mismatch", "postfix", NULL, "Postfix: myhostname in main.cf (the greeting's name), then 'postfix reload'"),
+	WHY("banner.hostname_mismatch", "exchange", NULL, "Exchange: the Receive Connector's Fqdn (Set-ReceiveConnector -Fqdn)"),
+	WHY("banner.hostname_mismatch", "exim", NULL,
+	    "Exim: primary_hostname (or smtp_active_hostname) in the main section, then 'systemctl reload exim4'"),
+	WHY("banner.hostname_mismatch", "sendmail", NULL,
+	    "Sendmail: define(`confDOMAIN_NAME', `<name>') in sendmail.mc ($j), rebuild sendmail.cf, then "
+	    "'systemctl reload sendmail'"),
+	WHY("banner.version_disclosed", "postfix", NULL,
+	    "Postfix: smtpd_banner = $myhostname ESMTP in main.cf (no $mail_version), then 'postfix reload'"),
+	WHY("banner.version_disclosed", "exchange", NULL,
+	    "Exchange: Set-ReceiveConnector -Banner '220 <FQDN> ESMTP' on the Internet-facing connector"),
+	WHY("user_enum.not_determined", "postfix", NULL,
+	    "nothing to fix for enumeration; to test it, whitelist this client's address in the greylisting "
+	    "policy service (postgrey: /etc/postgrey/whitelist_clients.local) and run again"),
 };
 
 const size_t sd_kb_builtin_count = sizeof(sd_kb_builtin) / sizeof(sd_kb_builtin[0]);

@@ -181,8 +181,8 @@ static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char
 			sd_finding_cause(f, "RFC 5321 4.3.1 wants the server's fully qualified name as the first word "
 					    "of the 220 greeting; some receivers and spam filters score a banner "
 					    "without one");
-			sd_finding_fix(f, "Postfix: smtpd_banner = $myhostname ESMTP; Exchange: "
-					  "Set-ReceiveConnector -Fqdn mail.example.com (the banner uses the connector's FQDN)");
+			sd_finding_fix(f, "begin the greeting with the server's fully qualified host name (the "
+					  "server's greeting / banner setting)");
 		}
 		return;
 	}
@@ -202,7 +202,8 @@ static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char
 		sd_finding_cause(f, "the server's configured host name differs from the name it is reached by; "
 				    "normal for an MX host with several names, a problem if TLS certificates or "
 				    "reverse DNS are expected to match it");
-		sd_finding_fix(f, "Postfix: myhostname; Exchange: the Receive Connector's Fqdn");
+		sd_finding_fix(f, "set the server's own host name (the name its greeting uses) to the name it is "
+				  "reached by, or accept the difference");
 	}
 }
 
@@ -247,17 +248,20 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.service_closing",
 						  "server refuses the session: 421 %s", first);
 		sd_finding_cause(f, "the server is overloaded or rate-limits this client (too many connections from "
-				    "one address, e.g. Postfix smtpd_client_connection_count_limit / anvil, Exchange "
-				    "MaxInboundConnectionPerSource), or it is shutting down");
+				    "one address), or it is shutting down");
 		sd_finding_fix(f, "retry later and with fewer parallel connections; if it persists, raise the limit "
 				  "for legitimate senders");
+		/* a connection limit the reply names (Exchange's 4.3.2): the limit's setting, by vendor */
+		const char *kind = sd_diagnose_reply(s, "greeting", g);
+		if (kind != NULL && strcmp(kind, "smtp.rate_limited") == 0)
+			sd_finding_kind(f, kind);
 		return SD_RUN_FAILED;
 	}
 	if (g->code == 554) {
 		sd_finding *f = sd_report_finding(r, SD_CRIT, "banner.rejected", "server rejects the session at greeting: 554 %s",
 						  first);
 		sd_finding_cause(f, "the client address is refused before any command (RFC 5321 3.1): a DNS "
-				    "blocklist hit (Postfix postscreen_dnsbl_sites), an access rule, or a "
+				    "blocklist hit, an access rule, or a "
 				    "no-service listener");
 		sd_finding_fix(f, "read the reply text and the server log for the rule that matched; test from an "
 				  "address the server should accept");
@@ -289,8 +293,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 								  "greeting discloses the software version (%s %s)",
 								  id.software, id.version);
 				sd_finding_cause(f, "a version in the banner tells an attacker which exploits to try");
-				sd_finding_fix(f, "Postfix: smtpd_banner = $myhostname ESMTP; Exim: smtp_banner; "
-						  "Sendmail: O SmtpGreetingMessage");
+				sd_finding_fix(f, "leave the version out of the greeting (the server's greeting / banner "
+						  "setting): '<host name> ESMTP' is enough");
 			}
 		}
 		sd_report_note(r, "software: %s%s%s", id.software, id.version[0] ? " " : "", id.version);

@@ -26,6 +26,8 @@ static const pattern patterns[] = {
 	{ "Sendmail ([0-9][0-9.]*[0-9][a-z0-9.]*)", 1, "Sendmail", "sendmail" },
 	{ "(^|[^a-z])Sendmail([^a-z]|$)", 0, "Sendmail", "sendmail" },
 	{ "Microsoft ESMTP MAIL Service, Version: ([0-9][0-9.]*[0-9])", 1, "Microsoft IIS SMTP / Exchange", "exchange" },
+	/* Exchange Online's front ends: "220 XX0PR00MB0000.eurprd00.prod.outlook.com Microsoft ESMTP ..." */
+	{ "\\.outlook\\.com\\.? Microsoft ESMTP MAIL Service", 0, "Microsoft Exchange Online", "exchange" },
 	{ "Microsoft ESMTP MAIL Service", 0, "Microsoft Exchange", "exchange" },
 	{ "Microsoft Exchange Internet Mail Service ([0-9][0-9.]*[0-9])", 1, "Microsoft Exchange", "exchange" },
 	{ "Microsoft Exchange", 0, "Microsoft Exchange", "exchange" },

@@ -36,9 +36,33 @@ static const char *day(time_t t, char *buf, size_t n)
 	return buf;
 }
 
-static const char *const fix_install =
-	"Postfix: smtpd_tls_chain_files = key, certificate, intermediates (in that order), then "
-	"'postfix reload'; Exchange: Import-ExchangeCertificate and Enable-ExchangeCertificate -Services SMTP";
+/* install_words - how to install a certificate, in the words of the software
+ * the banner or EHLO reply named (fixes that carry the profile's numbers
+ * keep them this way), else in general terms: never another vendor's */
+static const char *install_words(const sd_session *s)
+{
+	static const struct {
+		const char *vendor, *words;
+	} words[] = {
+		{ "postfix", "Postfix: smtpd_tls_chain_files = key, certificate, intermediates (in that order), then "
+			     "'postfix reload'" },
+		{ "exchange", "Exchange: Import-ExchangeCertificate and Enable-ExchangeCertificate -Services SMTP" },
+		{ "exim", "Exim: tls_certificate (the full chain) and tls_privatekey, then 'systemctl reload exim4'" },
+		{ "sendmail", "Sendmail: confSERVER_CERT and confSERVER_KEY in sendmail.mc, rebuild sendmail.cf, then "
+			      "'systemctl reload sendmail'" },
+		{ "opensmtpd", "OpenSMTPD: 'pki <name> cert' (the full chain) and 'pki <name> key' in /etc/smtpd.conf, "
+			       "then restart smtpd" },
+		{ "chasquid", "chasquid: /etc/chasquid/certs/<hostname>/fullchain.pem and privkey.pem, then "
+			      "'systemctl reload chasquid'" },
+	};
+	const char *sw = sd_session_software(s);
+
+	for (size_t i = 0; sw != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(sw, words[i].vendor) != NULL)
+			return words[i].words;
+	return "install key, certificate and intermediates (the full chain) where the server's TLS settings "
+	       "point, then reload the server";
+}
 
 static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
 {
@@ -48,7 +72,7 @@ static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
 	return 0;
 }
 
-static void dates(sd_report *r, const sd_cert *c, const sd_params *p)
+static void dates(sd_report *r, const sd_cert *c, const sd_params *p, const char *fix_install)
 {
 	time_t now = time(NULL);
 	char a[32], b[32];
@@ -75,7 +99,7 @@ static void dates(sd_report *r, const sd_cert *c, const sd_params *p)
 	}
 }
 
-static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_params *p)
+static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_params *p, const char *fix_install)
 {
 	const sd_cert *leaf = &t->chain[0];
 	long long min_rsa = sd_param_int(p, "min_rsa_bits");
@@ -108,7 +132,7 @@ static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_par
 	}
 }
 
-static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p)
+static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p, const char *fix_install)
 {
 	const sd_cert *leaf = &t->chain[0];
 
@@ -199,11 +223,10 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "certificate.sni_required",
 						   "without SNI the TLS handshake fails: %s", msg);
 		sd_finding_cause(fd, "the server picks its certificate by the name the client sends (SNI) and has "
-				     "none for clients that send no name; many MTAs send no SNI unless configured "
-				     "(Postfix smtp_tls_servername is empty by default), so they cannot use TLS");
-		sd_finding_fix(fd, "configure a default certificate for %s used when no SNI is sent (Postfix: "
-				   "smtpd_tls_chain_files beside tls_server_sni_maps; Exim: tls_certificate without "
-				   "${tls_sni})", name);
+				     "none for clients that send no name; many MTAs send no SNI unless configured, so "
+				     "they cannot use TLS");
+		sd_finding_fix(fd, "configure a default certificate for %s, used when no SNI is sent (the "
+				   "server's default certificate beside its per-name ones)", name);
 		return;
 	}
 	const sd_cert *leaf = &t->chain[0], *other = &u->chain[0];
@@ -223,11 +246,9 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 		sd_finding_detail(fd, "sha256", "%s", other->sha256);
 		sd_finding_cause(fd, "the certificate depends on SNI: with the name %s the server shows a good one, "
 				     "without a name its default one, which fails verification; many MTAs send no "
-				     "SNI unless configured (Postfix smtp_tls_servername is empty by default), so "
-				     "senders that verify (MTA-STS, DANE, enforced TLS) refuse it", t->sni);
-		sd_finding_fix(fd, "make the good certificate for %s the default one (Postfix: smtpd_tls_chain_files; "
-				   "tls_server_sni_maps only for the other names; Exchange: the certificate bound to "
-				   "the connector's Fqdn)", name);
+				     "SNI unless configured, so senders that verify (MTA-STS, DANE, enforced TLS) refuse it", t->sni);
+		sd_finding_fix(fd, "make the good certificate for %s the server's default one (used without SNI); "
+				   "keep per-name certificates only for the other names", name);
 	} else if (!same) {
 		sd_report_note(r, "without SNI: another certificate (%s), also valid for %s", other->subject, name);
 	}
@@ -303,7 +324,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_report_note(r, "%s", line);
 	}
 
-	dates(r, leaf, p);
+	dates(r, leaf, p, install_words(s));
 	const char *name = sd_param_string(p, "expect_name");
 	if (name == NULL)
 		name = sd_session_server(s);
@@ -320,13 +341,11 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						  names[0] ? names : leaf->common_name);
 		sd_finding_cause(f, "the certificate was issued for another name than the one senders use (the MX "
 				    "host name); MTA-STS and DANE senders refuse it");
-		sd_finding_fix(f, "issue a certificate whose subjectAltName includes %s (the correct FQDN); "
-				  "Postfix: myhostname should be that name; Exchange: Set-ReceiveConnector -Fqdn and "
-				  "a certificate with that name",
-			       name);
+		sd_finding_fix(f, "issue a certificate whose subjectAltName includes %s (the correct FQDN), and "
+				  "set the server's own host name to that name", name);
 	}
-	keys_and_signatures(r, t, p);
-	trust(r, t, p);
+	keys_and_signatures(r, t, p, install_words(s));
+	trust(r, t, p, install_words(s));
 	without_sni(s, r, t, name);
 	sd_report_summary(r, "%s, %lld days left%s", leaf->common_name[0] ? leaf->common_name : leaf->subject,
 			  (long long)((leaf->not_after - time(NULL)) / 86400), t->verified ? ", trusted" : "");

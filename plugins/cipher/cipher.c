@@ -74,6 +74,14 @@ typedef struct scan {
 	char last_error[256], no_starttls_error[256];
 } scan;
 
+/* made_by - the banner or EHLO reply named VENDOR's software (fixes carrying
+ * the profile's numbers are worded here; the rest by the knowledge base) */
+static int made_by(const sd_session *s, const char *vendor)
+{
+	const char *sw = sd_session_software(s);
+	return sw != NULL && strcasestr(sw, vendor) != NULL;
+}
+
 static size_t find_suite(const scan *sc, const char *name)
 {
 	for (size_t i = 0; i < sc->nsuites; i++)
@@ -295,9 +303,17 @@ static int policy(scan *sc, sd_report *r, const char *param, sd_severity sev)
 						   count == 1 ? "" : "s", names);
 		sd_finding_detail(fd, "family", "%s", fams[f]);
 		sd_finding_cause(fd, "the server's cipher list still includes %s suites", fams[f]);
-		sd_finding_fix(fd, "Postfix: smtpd_tls_exclude_ciphers = %s (and smtpd_tls_ciphers = high); "
-				   "Exchange: remove them from the SCHANNEL cipher suite order (Disable-TlsCipherSuite)",
-			       strcasecmp(fams[f], "anonymous") == 0 ? "aNULL" : strcasecmp(fams[f], "CBC-SHA1") == 0 ? "SHA1" : fams[f]);
+		if (made_by(sc->s, "postfix"))
+			sd_finding_fix(fd, "Postfix: smtpd_tls_exclude_ciphers = %s (and smtpd_tls_ciphers = high) in "
+				       "main.cf, then 'postfix reload'",
+				       strcasecmp(fams[f], "anonymous") == 0 ? "aNULL"
+				       : strcasecmp(fams[f], "CBC-SHA1") == 0 ? "SHA1" : fams[f]);
+		else if (made_by(sc->s, "exchange"))
+			sd_finding_fix(fd, "Exchange: remove the %s suites from the SCHANNEL cipher suite order "
+				       "(Disable-TlsCipherSuite)", fams[f]);
+		else
+			sd_finding_fix(fd, "remove the %s suites from the server's TLS cipher list (keep ECDHE with "
+				       "AES-GCM or ChaCha20-Poly1305)", fams[f]);
 	}
 	return hits;
 }
@@ -330,8 +346,8 @@ static void server_order(scan *sc, sd_report *r, int v)
 							  versions[v].name);
 			sd_finding_cause(f, "the server takes the first suite the client offers that it accepts: a "
 					    "client that lists weaker suites first gets them");
-			sd_finding_fix(f, "Postfix: tls_preempt_cipherlist = yes; Exim (OpenSSL): openssl_options = "
-					  "+cipher_server_preference; Exchange: the SCHANNEL order always applies");
+			sd_finding_fix(f, "make the server choose by its own cipher suite order, not the client's "
+					  "(its 'server cipher preference' setting)");
 		}
 		return;
 	}
@@ -451,8 +467,8 @@ static void groups(scan *sc, sd_report *r, int highest)
 			if (bits > 0 && bits < 2048) {
 				sd_finding *f = sd_report_finding(r, SD_WARN, "cipher.weak_dh", "DHE uses a %d-bit group", bits);
 				sd_finding_cause(f, "DH groups under 2048 bits are within reach of well-funded attackers (Logjam)");
-				sd_finding_fix(f, "Postfix: smtpd_tls_dh1024_param_file = a 2048-bit or larger file (or "
-						  "tls_ffdhe_auto_groups); Exchange: set the SCHANNEL ClientMinKeyBitLength");
+				sd_finding_fix(f, "use a DH group of 2048 bits or more (an RFC 7919 ffdhe group) in the "
+						  "server's TLS settings, or offer only ECDHE key exchange");
 			}
 		}
 		sc->handshakes++;
@@ -568,7 +584,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						      "kept doing so after the back-off"
 						    : "probe connections failed for reasons other than a TLS refusal");
 		sd_finding_fix(f, "run again with parallel: 1 and a longer backoff in the profile, or allow this "
-				  "client more connections (Postfix: smtpd_client_connection_rate_limit)");
+				  "client more connections (the server's per-client connection limits)");
 	}
 	if (sc.not_offered > 0) {
 		/* the session this check started from had STARTTLS: count it */
@@ -585,8 +601,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				    "certificate or TLS), or a server that offers TLS only sometimes (a connection or "
 				    "TLS session limit); senders that reach such a node deliver in plain text (last: %s)",
 				 sc.no_starttls_error);
-		sd_finding_fix(f, "give every node behind the address the same TLS configuration (Postfix: "
-				  "smtpd_tls_security_level = may and smtpd_tls_chain_files on each), then run again");
+		sd_finding_fix(f, "give every node behind the address the same TLS configuration (the same "
+				  "certificate and TLS settings on each), then run again");
 	}
 	if (total == 0) {
 		int unknown = 0;
@@ -610,9 +626,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 							    "deprecates TLS 1.0 and 1.1");
 				else
 					sd_finding_cause(f, "the profile's min_version is stricter than the server's setting");
-				sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols "
-						  "= >=%s; Exchange: disable older versions in SCHANNEL",
-					       versions[minv].name, versions[minv].name);
+				/* the profile's minimum: Exim, Sendmail, OpenSMTPD get theirs from the KB */
+				if (made_by(s, "postfix"))
+					sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and "
+						       "smtpd_tls_mandatory_protocols = >=%s in main.cf, then 'postfix reload'",
+						       versions[minv].name, versions[minv].name);
+				else if (made_by(s, "exchange"))
+					sd_finding_fix(f, "Exchange: disable the TLS versions below %s in SCHANNEL, then "
+						       "restart the server", versions[minv].name);
+				else
+					sd_finding_fix(f, "allow only %s and later in the server's TLS settings (its "
+						       "minimum protocol version), then reload it", versions[minv].name);
 				break;
 			}
 	int bad = policy(&sc, r, "forbid", SD_CRIT);
@@ -636,8 +660,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 							  "%zu suite%s without forward secrecy accepted: %s", count,
 							  count == 1 ? "" : "s", names);
 			sd_finding_cause(f, "static RSA key exchange is still enabled");
-			sd_finding_fix(f, "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep ECDHE suites); Exchange: "
-					  "remove TLS_RSA_* suites from the SCHANNEL order");
+			sd_finding_fix(f, "remove the static-RSA key exchange suites (TLS_RSA_*) from the server's "
+					  "cipher list; keep the ECDHE suites");
 		}
 	}
 	const char *grade = bad ? "F" : (minv >= 0 && lowest < minv) ? "C" : weak ? "B" : "A";

@@ -49,13 +49,12 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 	if (e == SD_ERR_SERVICE_CLOSING) {
 		f = sd_report_finding(r, SD_CRIT, "ehlo.service_closing", "%s", msg);
 		sd_finding_cause(f, "the server ends the session at EHLO: rate limiting or overload, or it "
-				    "rejects this client (e.g. Postfix smtpd_helo_restrictions with a 421 action)");
+				    "rejects this client (a HELO restriction with a 421 action)");
 		sd_finding_fix(f, "retry later with fewer connections; read the server log for the rule");
 	} else if (e == SD_ERR_STATE && last != NULL && last->code / 100 == 5) {
 		f = sd_report_finding(r, SD_CRIT, "ehlo.rejected", "the server refuses our greeting: %s", msg);
-		sd_finding_cause(f, "the EHLO/HELO name is refused (Postfix smtpd_helo_restrictions such as "
-				    "reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname, "
-				    "reject_unknown_helo_hostname), or the client is blocked");
+		sd_finding_cause(f, "the EHLO/HELO name is refused (a HELO restriction: invalid, not fully "
+				    "qualified, or not resolving), or the client is blocked");
 		sd_finding_fix(f, "retry with --ehlo-name set to a fully qualified name that resolves");
 	} else if (e == SD_ERR_TIMEOUT) {
 		f = sd_report_finding(r, SD_CRIT, "ehlo.timeout", "no reply to EHLO: %s", msg);
@@ -96,8 +95,8 @@ static void auth_facts(sd_report *r, const sd_capability *c, const char *label, 
 						  "%s %s offered on an unencrypted connection", label, mechs);
 		sd_finding_cause(f, "password mechanisms are offered before TLS, so a client may send "
 				    "credentials in clear text");
-		sd_finding_fix(f, "Postfix: smtpd_tls_auth_only = yes; Exchange: on the Receive Connector, "
-				  "require TLS before authentication (Set-ReceiveConnector -AuthMechanism Tls,...)");
+		sd_finding_fix(f, "offer AUTH only after STARTTLS on this port (the server's 'TLS before "
+				  "authentication' setting)");
 	}
 }
 
@@ -191,8 +190,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.size_small",
 							  "SIZE limit %lld bytes is below the required %lld", v, min);
 			sd_finding_cause(f, "the server refuses messages larger than this; attachments above it bounce");
-			sd_finding_fix(f, "Postfix: message_size_limit; Exchange: Set-ReceiveConnector -MaxMessageSize "
-					  "and Set-TransportConfig -MaxReceiveSize");
+			sd_finding_fix(f, "raise the server's message size limit to at least %lld bytes", min);
 		}
 	}
 	const sd_capability *auth = sd_ehlo_find(e, "AUTH");
@@ -204,11 +202,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding *f = sd_report_finding(r, SD_INFO, "ehlo.vrfy",
 						  "VRFY advertised: addresses can be tested for existence");
 		sd_finding_cause(f, "VRFY lets anyone enumerate valid mailboxes (RFC 5321 7.3)");
-		sd_finding_fix(f, "Postfix: disable_vrfy_command = yes; Sendmail: PrivacyOptions=novrfy");
+		sd_finding_fix(f, "disable VRFY in the server's settings (or have it answer 252 without "
+				  "looking the address up)");
 	}
 	if (sd_ehlo_find(e, "EXPN") != NULL) {
 		sd_finding *f = sd_report_finding(r, SD_INFO, "ehlo.expn", "EXPN advertised: mailing lists can be expanded");
-		sd_finding_fix(f, "Sendmail: PrivacyOptions=noexpn; Exim: do not set smtp_expn_hosts");
+		sd_finding_fix(f, "disable EXPN in the server's settings");
 	}
 	if (e->duplicate_keywords > 0)
 		sd_report_finding(r, SD_INFO, "ehlo.duplicate_keyword", "%u capability keyword(s) advertised twice",

@@ -7,7 +7,9 @@
  *   OpenSMTPD  "<name> Hello <ehlo> [<ip>], pleased to meet you", HELP; no VERB
  *   chasquid   "<name> - Your hour of destiny has come."
  *   Postfix    "<name>" alone, ENHANCEDSTATUSCODES, VRFY/ETRN, no HELP
- *   Exchange   X-ANONYMOUSTLS, XEXCH50, XRDST, X-EXPS (Microsoft's own keywords)
+ *   Exchange   X-ANONYMOUSTLS, XEXCH50, XRDST, X-EXPS (Microsoft's own keywords); Exchange
+ *              Online advertises none of them, but answers "<name> Hello [<ip>]" (no
+ *              client name) and advertises BINARYMIME, which no lab MTA does
  * Rules are tried in order; the first whose conditions all hold wins.
  */
 #include <string.h>
@@ -57,6 +59,11 @@ int sd_ehlo_identify(const char *rest, const char *const *kws, size_t n, sd_ehlo
 		return set(id, "Microsoft Exchange", "high",
 			   "EHLO advertises Exchange's own keywords (X-ANONYMOUSTLS / XEXCH50 / XRDST / X-EXPS)",
 			   NULL, NULL);
+	if (rest != NULL && strncasecmp(rest, "Hello [", 7) == 0 && has_kw(kws, n, "BINARYMIME") &&
+	    has_kw(kws, n, "CHUNKING"))
+		return set(id, "Microsoft Exchange", "medium",
+			   "EHLO reply text '<name> Hello [<address>]' (no client name: Exchange's form)",
+			   "BINARYMIME and CHUNKING advertised (Exchange's and Exchange Online's default set)", NULL);
 	if (has_text(rest, "Your hour of destiny has come"))
 		return set(id, "chasquid", "high", "EHLO reply text 'Your hour of destiny has come.' (chasquid's)",
 			   NULL, NULL);

@@ -183,8 +183,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				      !banner_ok ? banner : ehlo, name);
 		sd_finding_cause(f, "the %s a host other than the reverse DNS; harmless for receiving, but mail this server sends then arrives with a HELO name that does not match its PTR, which some receivers score",
 				 !banner_ok && !ehlo_ok ? "greeting and the EHLO reply name" : !banner_ok ? "greeting names" : "EHLO reply names");
-		sd_finding_fix(f, "make the server's own name and the PTR agree (Postfix: myhostname = %s; or change the PTR)",
-			       name);
+		sd_finding_fix(f, "make the server's own name (its greeting and EHLO name) %s, the PTR name, or "
+			       "change the PTR", name);
 		if (banner[0])
 			sd_finding_detail(f, "greeting_name", "%s", banner);
 		if (ehlo[0])

@@ -71,7 +71,15 @@ static void caps_diff(sd_report *r, const sd_ehlo *before, const sd_ehlo *after)
 		sd_report_note(r, "EHLO after TLS:%s", line);
 }
 
-static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
+/* made_by - the banner or EHLO reply named VENDOR's software (fixes carrying
+ * the profile's numbers are worded here; the rest by the knowledge base) */
+static int made_by(const sd_session *s, const char *vendor)
+{
+	const char *sw = sd_session_software(s);
+	return sw != NULL && strcasestr(sw, vendor) != NULL;
+}
+
+static void describe(const sd_session *s, sd_report *r, const sd_tls_info *t, const sd_params *p)
 {
 	sd_report_fact_str(r, "version", "%s", t->version);
 	sd_report_fact_str(r, "cipher", "%s", t->cipher);
@@ -95,10 +103,17 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 						  "negotiated %s, below the required %s", t->version, minv);
 		sd_finding_cause(f, "the server still allows, and prefers or only offers, an outdated TLS version "
 				    "(TLS 1.0/1.1 are deprecated by RFC 8996)");
-		/* the minimum is the profile's (min_version), not a fixed TLSv1.2 */
-		sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols = >=%s; "
-			       "Exchange: disable the versions below %s in SCHANNEL (and enable %s for .NET)",
-			       minv, minv, minv, minv);
+		/* the minimum is the profile's (min_version), not a fixed TLSv1.2:
+		 * Exim, Sendmail and OpenSMTPD get theirs from the knowledge base */
+		if (made_by(s, "postfix"))
+			sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols = >=%s "
+				       "in main.cf, then 'postfix reload'", minv, minv);
+		else if (made_by(s, "exchange"))
+			sd_finding_fix(f, "Exchange: disable the TLS versions below %s in SCHANNEL (and enable %s for "
+				       ".NET), then restart the server", minv, minv);
+		else
+			sd_finding_fix(f, "allow only %s and later in the server's TLS settings (its minimum protocol "
+				       "version), then reload it", minv);
 	}
 	/* a key exchange common senders refuse: OpenSSL security level 2 (the
 	 * default of Debian, Ubuntu, RHEL) wants 112-bit strength, DH >= 2048 */
@@ -115,18 +130,17 @@ static void describe(sd_report *r, const sd_tls_info *t, const sd_params *p)
 				 t->kx_finite_field || t->kx_security_bits < 112 ? "cannot complete the TLS handshake"
 										  : "at a higher level cannot complete it");
 		sd_finding_fix(f, t->kx_finite_field
-					  ? "Postfix: remove smtpd_tls_dh1024_param_file (or point it at a 2048-bit file "
-					    "from 'openssl dhparam 2048'); Exim: tls_dhparam = ffdhe2048; prefer ECDHE suites"
-					  : "offer X25519 and P-256 (Postfix: tls_eecdh_auto_curves = X25519 X448 prime256v1 "
-					    "secp384r1)");
+					  ? "use a DH group of 2048 bits or more (an RFC 7919 ffdhe group) in the server's "
+					    "TLS settings, or prefer ECDHE suites"
+					  : "offer X25519 and P-256 in the server's list of ECDHE curves (groups)");
 	}
 	if (!t->forward_secrecy && sd_param_bool(p, "require_forward_secrecy")) {
 		sd_finding *f = sd_report_finding(r, SD_WARN, "starttls.no_forward_secrecy",
 						  "key exchange without forward secrecy (%s)", t->cipher);
 		sd_finding_cause(f, "a static RSA key exchange: whoever gets the server's key later can decrypt "
 				    "recorded sessions");
-		sd_finding_fix(f, "offer ECDHE/DHE suites first; Postfix: tls_preempt_cipherlist = yes and keep "
-				  "smtpd_tls_ciphers at medium or high; Exchange: reorder the SCHANNEL cipher suites");
+		sd_finding_fix(f, "offer ECDHE/DHE suites first: the server's cipher list, and its own cipher "
+				  "order over the client's");
 	}
 }
 
@@ -206,8 +220,8 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 				     "balancer in front of nodes configured differently (one without TLS or a "
 				     "certificate), or a server that offers TLS only sometimes; senders that reach "
 				     "such a node deliver in plain text");
-		sd_finding_fix(fd, "give every node behind the address the same TLS configuration (Postfix: "
-				   "smtpd_tls_security_level = may and smtpd_tls_chain_files on each)");
+		sd_finding_fix(fd, "give every node behind the address the same TLS configuration (the same "
+				   "certificate and TLS settings on each)");
 	}
 	int auth_plain = pr->auth_plain;
 	int refused = pr->code == 530 || (pr->code / 100 == 5 && strncmp(pr->enhanced, "5.7.0", 5) == 0);
@@ -226,8 +240,8 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that answers "
 				     "'530 Must issue a STARTTLS command first' is not using STARTTLS and must be "
 				     "configured to");
-		sd_finding_fix(fd, "client side: enable STARTTLS (Postfix client: smtp_tls_security_level = may or "
-				   "encrypt)");
+		sd_finding_fix(fd, "client side: configure the sending client or MTA to use STARTTLS "
+				   "(opportunistic or required TLS)");
 		return;
 	}
 	if (refused && !auth_plain) {
@@ -235,16 +249,13 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "starttls.required",
 						   "MAIL FROM before STARTTLS is refused (%s): senders without TLS "
 						   "cannot deliver to this MX", said);
-		sd_finding_cause(fd, "the server requires TLS before a transaction (Postfix smtpd_tls_security_level "
-				     "= encrypt, Exchange -RequireTLS on the Receive Connector, an Exim ACL that denies "
-				     "unencrypted MAIL); RFC 3207 section 4: a publicly-referenced SMTP server must not "
+		sd_finding_cause(fd, "the server requires TLS before a transaction (its 'require TLS' setting on "
+				     "this listener, or a rule that refuses unencrypted MAIL); RFC 3207 section 4: a publicly-referenced SMTP server must not "
 				     "require STARTTLS, so senders without TLS, or whose handshake with this server "
 				     "fails, bounce or defer their mail");
-		sd_finding_fix(fd, "on port 25 offer TLS without requiring it: Postfix smtpd_tls_security_level = "
-				   "may (keep encrypt for the submission service on port 587 in master.cf); Exchange "
-				   "Set-ReceiveConnector -RequireTLS $false on the Internet-facing connector; Exim: drop "
-				   "the '!encrypted' deny from acl_smtp_mail. To require TLS from senders that can do "
-				   "it, publish MTA-STS or DANE instead");
+		sd_finding_fix(fd, "on port 25 offer TLS without requiring it (keep TLS required on the submission "
+				   "port 587); to require TLS from senders that can do it, publish MTA-STS or DANE "
+				   "instead");
 		return;
 	}
 	if (expect) {
@@ -253,9 +264,9 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 						   auth_plain ? "AUTH is offered" : "MAIL FROM is accepted");
 		sd_finding_cause(fd, "an attacker on the path can strip STARTTLS from the EHLO reply and the client "
 				     "falls back to plain text, credentials included");
-		sd_finding_fix(fd, "Postfix master.cf submission service: -o smtpd_tls_security_level=encrypt "
-				   "-o smtpd_tls_auth_only=yes; Exchange: Set-ReceiveConnector -RequireTLS $true on "
-				   "the client connector");
+		sd_finding_fix(fd, "on this submission listener require TLS before MAIL FROM and offer AUTH only "
+				   "after STARTTLS (the server's 'require TLS' and 'TLS before authentication' "
+				   "settings)");
 	}
 }
 
@@ -299,13 +310,11 @@ static void client_cert_required(sd_report *r, const char *alert, const char *ve
 					  "CertificateRequest%s%s", alert[0] ? alert : "an", version ? ", " : "",
 					  version ? version : "");
 	sd_finding_detail(f, "alert", "%s", alert);
-	sd_finding_cause(f, "the listener demands a certificate from every client (Postfix "
-			    "smtpd_tls_req_ccert = yes, Exchange/IIS 'require client certificates', a mutual-TLS "
-			    "relay setup); senders without one, which is nearly every MTA on the Internet, cannot "
+	sd_finding_cause(f, "the listener demands a certificate from every client (its 'require client "
+			    "certificates' setting, or a mutual-TLS relay setup); senders without one, which is nearly every MTA on the Internet, cannot "
 			    "use TLS with it and fall back to plain text or defer");
-	sd_finding_fix(f, "on a public MX ask for client certificates without requiring them (Postfix: "
-			  "smtpd_tls_ask_ccert = yes, smtpd_tls_req_ccert = no); require them only on a relay "
-			  "port for known partners");
+	sd_finding_fix(f, "on a public MX ask for client certificates without requiring them; require them "
+			  "only on a relay port for known partners");
 }
 
 static sd_run_status failed(sd_session *s, sd_report *r)
@@ -327,11 +336,10 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 		f = sd_report_finding(r, SD_CRIT, "starttls.refused", "%s", msg);
 		sd_finding_cause(f, last->code == 454
 					    ? "the server advertises STARTTLS but cannot start TLS: its certificate or key "
-					      "is missing or unreadable (Postfix logs 'cannot load certificate')"
+					      "is missing or unreadable (the server's log names the file)"
 					    : "the server advertises STARTTLS but refuses the command");
-		sd_finding_fix(f, "Postfix: check smtpd_tls_chain_files (or smtpd_tls_cert_file/key_file) and "
-				  "their permissions, then 'postfix reload'; Exchange: Enable-ExchangeCertificate "
-				  "-Services SMTP for a valid certificate");
+		sd_finding_fix(f, "check the certificate and key files the server's TLS settings name, and that "
+				  "the server may read them; then reload the server");
 	} else if (e == SD_ERR_SERVICE_CLOSING) {
 		f = sd_report_finding(r, SD_CRIT, "starttls.service_closing", "%s", msg);
 	} else if (sd_session_tls(s) == NULL && last != NULL && last->code != 220 &&
@@ -342,8 +350,8 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 					    ? "the server advertises STARTTLS but does not answer it: overload, or a "
 					      "middlebox that passes EHLO but swallows STARTTLS"
 					    : "the server (or a firewall in front of it) dropped the connection when "
-					      "STARTTLS was sent: a crashing TLS setup (Postfix logs 'fatal' or "
-					      "'warning: TLS library problem'), or an SMTP inspection device");
+					      "STARTTLS was sent: a crashing TLS setup (the server's log shows a fatal "
+					      "TLS error), or an SMTP inspection device");
 		sd_finding_fix(f, "look in the server's log at the time of this test; try from another network "
 				  "to rule out an inspection device");
 	} else if (sd_session_tls(s) != NULL) {
@@ -365,8 +373,8 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 					      "middlebox holding the connection, or a server stuck loading its TLS setup"
 					    : "the server's TLS configuration is broken or offers nothing this client can "
 					      "use (see the OpenSSL detail)");
-		sd_finding_fix(f, "look in the server's log at the time of this test; Postfix logs the TLS "
-				  "library error with smtpd_tls_loglevel = 1");
+		sd_finding_fix(f, "look in the server's log at the time of this test (raise its TLS log level if "
+				  "it logs nothing)");
 	}
 	return SD_RUN_FAILED;
 }
@@ -380,7 +388,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		const sd_tls_info *t = sd_session_tls(s);
 		if (t == NULL)
 			return failed(s, r);
-		describe(r, t, p);
+		describe(s, r, t, p);
 		return SD_RUN_DONE;
 	}
 	sd_report_phase(r, "STARTTLS");
@@ -404,9 +412,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(f, masked ? INSPECTION_CAUSE
 					   : "TLS is not enabled on this listener, or no certificate is configured");
 		sd_finding_fix(f, masked ? INSPECTION_FIX
-					 : "Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files; "
-					   "Exchange: Enable-ExchangeCertificate -Services SMTP for a certificate with "
-					   "the server's name");
+					 : "enable TLS on this listener: a certificate for the server's name (with its "
+					   "intermediates) and its key in the server's TLS settings, STARTTLS turned on, "
+					   "then reload the server");
+		/* the firewall's fix, not the mail server's: no vendor's words replace it */
+		if (masked)
+			sd_finding_kind(f, "starttls.stripped_by_inspection");
 		if (sd_param_bool(p, "probe_enforcement") && sd_param_bool(p, "expect_enforced")) {
 			probe pr;
 			probe_start(s, &pr);
@@ -427,13 +438,13 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		if (t != NULL && t->cert_requested && t->alert[0] != '\0') {
 			/* TLS 1.3: the server judges our (empty) Certificate after
 			 * our Finished, so its alert came with the first read */
-			describe(r, t, p);
+			describe(s, r, t, p);
 			client_cert_required(r, t->alert, t->version);
 			return SD_RUN_DONE; /* its certificate was received: let it be judged */
 		}
 		return failed(s, r);
 	}
-	describe(r, sd_session_tls(s), p);
+	describe(s, r, sd_session_tls(s), p);
 	caps_diff(r, sd_session_ehlo_plain(s), sd_session_ehlo(s));
 	return SD_RUN_DONE;
 }

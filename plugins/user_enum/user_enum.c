@@ -155,7 +155,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				 kind != NULL && strcmp(kind, "smtp.greylisted") == 0 ? "greylisting" : "greylisting, a rate "
 				 "limit or a lookup failure");
 		sd_finding_fix(fd, "nothing to fix for enumeration; to test it, whitelist this client from "
-				   "greylisting (Postfix postgrey/policyd: the client's address) and run again");
+				   "greylisting (the greylisting service's client whitelist: this client's address) "
+				   "and run again");
 	}
 	sd_report_summary(r, "VRFY %s, EXPN %s, RCPT %s", verdict_name(vrfy), verdict_name(expn), verdict_name(rcpt));
 	sd_session_free(f); /* last: the replies above belong to it */

@@ -152,8 +152,10 @@ def mx_530(n):
 
 case("530 to MAIL before STARTTLS on an MX (default profile)", mx_530, "starttls.required", "warning", 1,
      "--profile", "default", "--checks", "starttls",
-     also=lambda r: None if "smtpd_tls_security_level = may" in (r.finding("starttls.required") or {}).get("fix", "")
-     else "fix does not name smtpd_tls_security_level = may")
+     # software unknown: the generic fix (issue 23), never one vendor's directive
+     also=lambda r: None if "offer TLS without requiring it" in (r.finding("starttls.required") or {}).get("fix", "")
+     and "Postfix" not in (r.finding("starttls.required") or {}).get("fix", "")
+     else "fix is not the generic 'offer TLS without requiring it'")
 case("the same server audited as submission: enforced, as it should be", mx_530, "starttls.enforced", "ok", 0,
      "--profile", "submission", "--checks", "starttls")
 

@@ -16,6 +16,7 @@ import base64
 import os
 import shutil
 import signal
+import ssl
 import struct
 import subprocess
 import sys
@@ -36,7 +37,7 @@ required = os.environ.get("SD_REQUIRE_LAB") == "1"
 LAB_VENDORS = ["exim", "sendmail", "opensmtpd", "chasquid"]
 OFFSET = {"exim": 0, "sendmail": 20, "opensmtpd": 40, "chasquid": 60}
 CASE = {"mx": 0, "openrelay": 1, "tlsrequired": 2, "plainauth": 3, "expired": 4, "submission": 5, "stock": 6,
-        "anon": 7}
+        "anon": 7, "legacy": 8}
 VENDOR_WORDS = ("Postfix", "Exchange", "Exim", "Sendmail", "OpenSMTPD", "chasquid", "postconf", "smtpd.conf",
                 "Set-ReceiveConnector")
 
@@ -85,8 +86,9 @@ def audit(vendor, case, *args):
 # only what is asserted below: the relay battery runs only where relay is the question
 JOBS = {}
 for v in LAB_VENDORS:
-    for c in ("stock", "mx", "expired", "anon", "plainauth", "tlsrequired"):
+    for c in ("stock", "mx", "expired", "anon", "plainauth", "tlsrequired", "legacy"):
         JOBS[(v, c, "default")] = ()
+    JOBS[(v, "legacy", "cipher")] = ("--checks", "cipher")
     for c in ("mx", "openrelay"):
         JOBS[(v, c, v)] = ("--profile", v) if v != "chasquid" else ("--checks", "relay")
     JOBS[(v, "submission", "submission")] = ("--profile", "submission")
@@ -173,6 +175,13 @@ expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscu
 expect("exim", "mx", "default", "banner.version_disclosed", "info", ["smtp_banner"], ["Postfix"])
 expect("sendmail", "mx", "default", "banner.version_disclosed", "info", ["confSMTP_LOGIN_MSG"], ["Postfix"])
 expect("sendmail", "mx", "default", "ehlo.expn", "info", ["confPRIVACY_FLAGS", "noexpn"])
+# TLS 1.0/1.1 only: Exim's GnuTLS priority string, Sendmail's ServerSSLOptions (at OpenSSL security level 0)
+expect("exim", "legacy", "default", "starttls.old_version", "warning", ["tls_require_ciphers", "reload exim4"],
+       ["Postfix", "Exchange", "SCHANNEL"])
+expect("sendmail", "legacy", "default", "starttls.old_version", "warning", ["ServerSSLOptions", "SSL_OP_NO_TLSv1_1"],
+       ["Postfix", "Exchange", "SCHANNEL"])
+expect("exim", "legacy", "cipher", "cipher.old_protocol", "warning", ["tls_require_ciphers"], ["Postfix", "Exchange"])
+expect("sendmail", "legacy", "cipher", "cipher.old_protocol", "warning", ["ServerSSLOptions"], ["Postfix", "Exchange"])
 for v in ("exim", "sendmail", "opensmtpd"):
     r = R[(v, "mx", v)]
     t.ok(r.finding("relay.open") is None and r.check("relay")["status"] != "critical",
@@ -216,10 +225,11 @@ NTLM = [("expect", "AUTH NTLM TlRMTVNTUAAB"), ("send", b"334 " + ntlm_challenge(
         ("send", b"501 5.7.3 Authentication unsuccessful\r\n")]
 
 
-def fake(script, *args):
+def fake(script, *args, env=None):
+    tls = () if "--tls" in args else ("--tls", "none")
     with FakeSMTP(script) as srv:
         return run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(srv.port), "--json",
-                   "--timeout", "5s", "--tls", "none", *args)
+                   "--timeout", "5s", *tls, *args, env=env)
 
 
 r = fake(exchange(EX_GREETING, NTLM), "--profile", "exchange", "--checks", "ntlm-info")
@@ -239,6 +249,102 @@ with FakeSMTP(exchange(EX_GREETING, [])) as srv:
 sev, fix = fix_of(r, "starttls.missing")
 t.ok(sev == "warning" and "Enable-ExchangeCertificate" in fix,
      "Exchange replay without STARTTLS: starttls.missing, the fix in Exchange's terms", "fix: %s\n%s" % (fix, r))
+
+# Exchange Online, replayed from its documented replies: the greeting of its front ends
+# ("<server>.<region>.prod.outlook.com Microsoft ESMTP MAIL Service ready at <date>") and its
+# EHLO ("<name> Hello [<ip>]", SIZE 157286400, BINARYMIME, CHUNKING, SMTPUTF8; AUTH only after
+# STARTTLS). Each refusal is the text Microsoft's servers send in that situation.
+EXO_NAME = b"AM0PR00MB0000.eurprd00.prod.outlook.com"
+EXO_GREETING = b"220 " + EXO_NAME + b" Microsoft ESMTP MAIL Service ready at Mon, 30 Nov 2026 12:00:00 +0000\r\n"
+EXO_CAPS = [b"SIZE 157286400", b"PIPELINING", b"DSN", b"ENHANCEDSTATUSCODES", b"STARTTLS", b"8BITMIME", b"BINARYMIME",
+            b"CHUNKING", b"SMTPUTF8"]
+
+
+def ehlo_reply(name, caps):
+    lines = [name + b" Hello [127.0.0.1]"] + caps
+    return b"".join(b"250-" + x + b"\r\n" for x in lines[:-1]) + b"250 " + lines[-1] + b"\r\n"
+
+
+EXO_EHLO = ehlo_reply(EXO_NAME, EXO_CAPS)
+EXO_EHLO_TLS = ehlo_reply(EXO_NAME, [c for c in EXO_CAPS if c != b"STARTTLS"] + [b"AUTH LOGIN XOAUTH2"])
+EXO_ID = b" [" + EXO_NAME + b" 2026-11-30T12:00:00.000Z 08DD0000000000000]"
+NO_MYNETWORKS = ("Postfix", "mynetworks", "Exim", "Sendmail", "OpenSMTPD")
+
+
+def exo(greeting, extra, ehlo=EXO_EHLO):
+    return [("send", greeting), ("expect", "EHLO"), ("send", ehlo)] + extra
+
+
+def refusal(label, script, fid, severity, kind, words, *args, env=None):
+    """run SCRIPT; FID with SEVERITY and KIND, its fix naming every one of WORDS and no other vendor"""
+    r = fake(script, *args, env=env)
+    f = r.finding(fid) or {}
+    fix = f.get("fix") or ""
+    t.ok(f.get("severity") == severity and f.get("kind") == kind and all(w in fix for w in words)
+         and not any(w in fix for w in NO_MYNETWORKS),
+         "%s: %s %s (%s), fix names %s" % (label, fid, severity, kind, ", ".join(words)),
+         "%s\nfix: %s\n%s" % (r.finding_ids(), fix, r))
+    return r
+
+
+MAIL_OK = [("expect", "MAIL"), ("send", b"250 2.1.0 Sender OK\r\n"), ("expect", "RCPT")]
+# --send: the fake refuses at MAIL or RCPT, so nothing is ever delivered
+TX = ("--checks", "transaction", "--send", "--to", "someone@example.net", "--rate-retries", "0")
+# relay attempt: an anonymous client asks for a domain the organisation does not accept
+r = refusal("Exchange Online, relay attempt", exo(EXO_GREETING, MAIL_OK + [
+    ("send", b"550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain" + EXO_ID + b"\r\n")]),
+    "transaction.rcpt_refused", "critical", "smtp.relay_denied", ["Receive Connector", "Mail flow > Connectors"], *TX)
+t.ok(r.check("banner")["facts"].get("software") == "Microsoft Exchange Online",
+     "Exchange Online's greeting names it (<name>.prod.outlook.com Microsoft ESMTP MAIL Service)",
+     r.check("banner")["facts"])
+refusal("Exchange 2016 relay attempt", exchange(EX_GREETING, MAIL_OK + [("send", b"550 5.7.1 Unable to relay\r\n")]),
+        "transaction.rcpt_refused", "critical", "smtp.relay_denied", ["Ms-Exch-SMTP-Accept-Any-Recipient"], *TX)
+# MAIL FROM without AUTH on the submission endpoint (smtp.office365.com:587)
+r = refusal("Exchange Online submission, MAIL without AUTH", exo(EXO_GREETING, [
+    ("expect", "MAIL"), ("send", b"530 5.7.57 Client not authenticated to send mail." + EXO_ID + b"\r\n")]),
+    "transaction.mail_refused", "critical", "smtp.submission_auth_required",
+    ["Set-CASMailbox", "-SmtpClientAuthenticationDisabled $false", "Set-TransportConfig", "mail.protection.outlook.com"],
+    *TX)
+# the same behind an anonymous banner: its EHLO reply gives Exchange away, the fix follows
+r = refusal("Exchange Online with an anonymous banner, MAIL without AUTH", exo(b"220 mail.lab.test ESMTP\r\n", [
+    ("expect", "MAIL"), ("send", b"530 5.7.57 Client not authenticated to send mail." + EXO_ID + b"\r\n")]),
+    "transaction.mail_refused", "critical", "smtp.submission_auth_required", ["Set-CASMailbox"], *TX)
+e = r.check("ehlo")["facts"]
+t.ok(r.check("banner")["facts"].get("software") == "unknown" and e.get("software") == "Microsoft Exchange"
+     and e.get("software_confidence") == "medium" and len(e.get("software_evidence", [])) == 2,
+     "Exchange Online behind '220 mail.lab.test ESMTP': named Exchange from 'Hello [ip]' + BINARYMIME/CHUNKING", e)
+# AUTH refused (535 5.7.3), over TLS as Exchange Online offers AUTH only after STARTTLS
+if os.path.exists(os.path.join(STATE, "certs", "good.crt")):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(STATE, "certs", "good.crt"), os.path.join(STATE, "certs", "leaf.key"))
+    secret = "lab-only-s3cret"
+    r = refusal("Exchange Online, AUTH LOGIN refused", exo(EXO_GREETING, [
+        ("expect", "STARTTLS"), ("send", b"220 2.0.0 SMTP server ready\r\n"), ("tls", ctx), ("expect", "EHLO"),
+        ("send", EXO_EHLO_TLS), ("expect", "AUTH LOGIN"), ("send", b"334 VXNlcm5hbWU6\r\n"), ("read",),
+        ("send", b"334 UGFzc3dvcmQ6\r\n"), ("read",),
+        ("send", b"535 5.7.3 Authentication unsuccessful" + EXO_ID + b"\r\n")]),
+        "auth.failed", "critical", "smtp.auth_failed",
+        ["Set-CASMailbox", "SmtpClientAuthenticationDisabled", "Set-TransportConfig", "OAuth"],
+        "--checks", "auth", "--tls", "starttls", "--ca-file", CA, "--auth-user", "printer@lab.test",
+        env={"SMTPDIAG_PASSWORD": secret})
+    t.ok(secret not in r.out + r.err, "the password is not in the output")
+else:
+    t.ok(False, "lab certificates for the Exchange Online TLS replay")
+# a temporary failure of Exchange's front end proxy: not greylisting, though it says "try again later"
+refusal("Exchange 2019, front end proxy failure", exchange(EX_GREETING, MAIL_OK + [
+    ("send", b"451 4.7.0 Temporary server error. Please try again later. PRX2\r\n")]),
+    "transaction.rcpt_refused", "warning", "smtp.server_error_temporary",
+    ["Default Frontend", "Get-ReceiveConnector", "MSExchangeFrontEndTransport"], *TX)
+# too many connections from one address: the greeting refuses the session
+TOO_MANY = [("send", b"421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing "
+                     b"transmission channel\r\n")]
+refusal("Exchange, too many connections (exchange profile)", TOO_MANY, "banner.service_closing", "critical",
+        "smtp.rate_limited", ["Set-ReceiveConnector -MaxInboundConnectionPerSource"], "--profile", "exchange",
+        "--checks", "banner", "--rate-retries", "0")
+r = fake(TOO_MANY, "--checks", "banner", "--rate-retries", "0")
+sev, fix = fix_of(r, "banner.service_closing")
+t.ok(sev == "critical" and fix and not any(w in fix for w in VENDOR_WORDS + ("MaxInbound", "SCHANNEL")),
+     "the same 421 from a server nobody names: the generic fix", "fix: %s\n%s" % (fix, r))
 
 # EHLO replies of servers whose greeting cannot be anonymised here, copied from the lab's real ones
 OSMTPD_EHLO = (b"250-mail.lab.test Hello x [127.0.0.1], pleased to meet you\r\n250-8BITMIME\r\n"
@@ -260,5 +366,54 @@ sev, fix = fix_of(r, "ehlo.auth_cleartext")
 t.ok(r.check("banner")["facts"].get("software") == "unknown" and r.check("ehlo")["facts"].get("software") is None
      and sev == "warning" and fix and not any(w in fix for w in VENDOR_WORDS),
      "unknown software: ehlo.auth_cleartext with the generic fix, no vendor's words", "fix: %s\n%s" % (fix, r))
-print("# vendor audits: %d runs, whole file %.1f s" % (len(R) + 4, time.monotonic() - t0))
+# --- 6: a server nobody can name: every fix in general terms, whatever the finding ---
+# (each of these findings had "Postfix: ...; Exchange: ..." fixes before issue 23)
+OTHER_WORDS = VENDOR_WORDS + ("SCHANNEL", "main.cf", "master.cf", "exim4", "sendmail.mc", "Receive Connector",
+                              "smtpd_", "PrivacyOptions")
+UNKNOWN_EHLO = (b"250-mail.lab.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250-VRFY\r\n250-EXPN\r\n250-8BITMIME\r\n"
+                b"250 AUTH PLAIN LOGIN\r\n")
+unknown = {"plain": fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"), ("send", UNKNOWN_EHLO)],
+                         "--checks", "banner,ehlo,starttls", "--tls", "starttls", "--set", "ehlo.min_size=52428800")}
+ctx12 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)      # TLS 1.2 at most, a static-RSA suite only
+ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx12.set_ciphers("AES128-GCM-SHA256")
+ctx12.load_cert_chain(os.path.join(STATE, "certs", "good.crt"), os.path.join(STATE, "certs", "leaf.key"))
+TLS_EHLO = b"250-mail.lab.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
+unknown["tls"] = fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"), ("send", TLS_EHLO),
+                       ("expect", "STARTTLS"), ("send", b"220 2.0.0 Ready to start TLS\r\n"), ("tls", ctx12),
+                       ("expect", "EHLO"), ("send", TLS_EHLO.replace(b"250 STARTTLS", b"250 SIZE 52428800"))],
+                      "--checks", "starttls", "--tls", "starttls", "--ca-file", CA,
+                      "--set", "starttls.min_version=TLSv1.3", "--set", "starttls.probe_enforcement=false")
+# an open relay: every MAIL and RCPT accepted (the client never sends DATA)
+unknown["relay"] = fake([("send", b"220 mail.lab.test ESMTP\r\n"), ("expect", "EHLO"),
+                         ("send", b"250-mail.lab.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")]
+                        + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
+                           ("send", b"250 2.1.5 Ok\r\n"), ("expect", "RSET"), ("send", b"250 2.0.0 Ok\r\n")] * 40,
+                        "--checks", "relay")
+want = {"plain": ["starttls.missing", "ehlo.auth_cleartext", "ehlo.vrfy", "ehlo.expn", "ehlo.size_small"],
+        "tls": ["starttls.old_version", "starttls.no_forward_secrecy"], "relay": ["relay.open"]}
+for case, r in unknown.items():
+    fixes = {f["id"]: f.get("fix") or "" for c in r.json.get("checks", []) for f in c["findings"]}
+    named = {i: [w for w in OTHER_WORDS if w in x] for i, x in fixes.items()}
+    t.ok(all(fixes.get(i) for i in want[case]) and not any(named.values())
+         and r.check("banner")["facts"].get("software") == "unknown",
+         "unknown software (%s): %s with generic fixes, no vendor's words" % (case, ", ".join(want[case])),
+         "%s\n%s\n%s" % (named, fixes, r))
+t.ok("TLSv1.3" in (unknown["tls"].finding("starttls.old_version") or {}).get("fix", ""),
+     "unknown software: the old-version fix keeps the profile's minimum (TLSv1.3)", unknown["tls"])
+
+# --- 6: a lab server's fixes name that vendor or none, never another vendor ---
+VWORDS = {"Exim": ("Exim", "exim4", "acl_smtp_"), "Sendmail": ("Sendmail", "sendmail.mc", "sendmail.cf"),
+          "OpenSMTPD": ("OpenSMTPD", "smtpd.conf", "smtpctl"), "chasquid": ("chasquid",),
+          "Postfix": ("Postfix", "postconf", "main.cf", "master.cf", "postfix reload"),
+          "Exchange": ("Exchange", "Set-ReceiveConnector", "SCHANNEL", "Receive Connector")}
+wrong, seen = [], 0
+for (v, case, profile), r in R.items():
+    for c in r.json.get("checks", []):
+        for f in c["findings"]:
+            seen += bool(f.get("fix"))
+            wrong += ["%s %s %s: %s names %s" % (v, case, f["id"], f["fix"], w) for other, ws in VWORDS.items()
+                      if other != NAMES[v] for w in ws if w in (f.get("fix") or "")]
+t.ok(seen > 40 and not wrong, "lab vendors: %d fixes, none names another vendor" % seen, "\n".join(wrong))
+print("# vendor lab audits: %d runs (and the scripted servers), whole file %.1f s" % (len(R), time.monotonic() - t0))
 t.done()

@@ -18,7 +18,8 @@
 #        +3 plainauth (AUTH offered without TLS)   +4 expired certificate
 #        +5 submission (TLS required, AUTH)         +6 stock (distribution
 #        defaults + a good certificate)             +7 anon (mx with the
-#        banner "220 mail.lab.test ESMTP")
+#        banner "220 mail.lab.test ESMTP")         +8 legacy (TLS 1.0/1.1
+#        only; Exim and Sendmail)
 # A case a vendor cannot express has no listener (tests/lab/README).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,10 +44,10 @@ exim_up() {
   cp "$C/good.crt" "$C/expired.crt" "$C/leaf.key" "$d/tls/"
   chmod 0644 "$d"/tls/*
   # case name, port, extra main-section settings
-  for c in mx:0 openrelay:1 tlsrequired:2 plainauth:3 expired:4 submission:5 stock:6 anon:7; do
+  for c in mx:0 openrelay:1 tlsrequired:2 plainauth:3 expired:4 submission:5 stock:6 anon:7 legacy:8; do
     local name=${c%%:*} port=$((b + ${c#*:}))
     local cert=good tlsadv='*' authadv='${if def:tls_in_cipher {*}{}}' relay='' mailacl='accept'
-    local banner='$smtp_active_hostname ESMTP Exim $version_number $tod_full'
+    local banner='$smtp_active_hostname ESMTP Exim $version_number $tod_full' ciphers=''
     case $name in
       openrelay)   relay='127.0.0.0/8' ;;
       tlsrequired) mailacl='deny message = 5.7.0 STARTTLS required
@@ -58,6 +59,8 @@ exim_up() {
          !authenticated = *
   accept' ;;
       anon)        banner='mail.lab.test ESMTP' ;;
+      # only TLS 1.0 and 1.1 (Debian's Exim is built with GnuTLS: a priority string)
+      legacy)      ciphers='tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0' ;;
     esac
     echo "$name $port" >> "$STATE/exim.ports"
     if [[ $name == stock ]]; then
@@ -130,6 +133,7 @@ rfc1413_hosts =
 tls_certificate = $d/tls/$cert.crt
 tls_privatekey = $d/tls/leaf.key
 tls_advertise_hosts = $tlsadv
+$ciphers
 auth_advertise_hosts = $authadv
 domainlist local_domains = lab.test : mail.lab.test
 hostlist relay_from_hosts = <; $relay
@@ -244,6 +248,10 @@ define(\`confSERVER_CERT', \`')dnl"
 define(\`confAUTH_OPTIONS', \`A,p')dnl"
   sendmail_inst stock $((b + 6)) good ""
   sendmail_inst anon $((b + 7)) good "define(\`confSMTP_LOGIN_MSG', \`mail.lab.test ESMTP')dnl"
+  # only TLS 1.0 and 1.1: OpenSSL 3 needs security level 0 for them
+  sendmail_inst legacy $((b + 8)) good "LOCAL_CONFIG
+O CipherList=DEFAULT:@SECLEVEL=0
+O ServerSSLOptions=+SSL_OP_NO_TLSv1_2 +SSL_OP_NO_TLSv1_3"
 }
 
 # ---------------------------------------------------------------- OpenSMTPD

@@ -23,6 +23,8 @@ static void test_rows(void **state)
 		{ "host.example ESMTP Sendmail 8.15.2/8.15.2; Mon, 1 Jan 2024", "Sendmail", "8.15.2" },
 		{ "EX01.corp.example Microsoft ESMTP MAIL Service ready at Mon, 1 Jan 2024 10:00:00 +0100",
 		  "Microsoft Exchange", "" },
+		{ "AM0PR00MB0000.eurprd00.prod.outlook.com Microsoft ESMTP MAIL Service ready at Mon, 30 Nov 2026 "
+		  "12:00:00 +0000", "Microsoft Exchange Online", "" },
 		{ "smtp.example Microsoft ESMTP MAIL Service, Version: 6.0.3790.4675 ready",
 		  "Microsoft IIS SMTP / Exchange", "6.0.3790.4675" },
 		{ "mail.example ESMTP OpenSMTPD", "OpenSMTPD", "" },

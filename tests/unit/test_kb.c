@@ -49,6 +49,16 @@ static void test_classify_seed_cases(void **state)
 		  "smtp.sender_domain_unknown" },
 		/* Exchange and others */
 		{ "rcpt", 550, "5.7.54", "5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "smtp.relay_denied" },
+		{ "rcpt", 550, "5.7.1", "5.7.1 Unable to relay", "smtp.relay_denied" },
+		{ "mail", 530, "5.7.57", "5.7.57 Client not authenticated to send mail. [AM0PR00MB0000.eurprd00.prod.outlook.com]",
+		  "smtp.submission_auth_required" },
+		{ "auth", 535, "5.7.3", "5.7.3 Authentication unsuccessful [AM0PR00MB0000.eurprd00.prod.outlook.com]",
+		  "smtp.auth_failed" },
+		/* Exchange's proxy failure is no greylisting, though it says "try again later" */
+		{ "rcpt", 451, "4.7.0", "4.7.0 Temporary server error. Please try again later. PRX2",
+		  "smtp.server_error_temporary" },
+		{ "greeting", 421, "4.3.2", "4.3.2 The maximum number of concurrent connections has exceeded a limit, "
+					    "closing transmission channel", "smtp.rate_limited" },
 		{ "rcpt", 550, "", "relay not permitted", "smtp.relay_denied" },
 		{ "rcpt", 550, "5.7.1", "5.7.1 <a@b>... Relaying denied", "smtp.relay_denied" },
 		{ "mail", 550, "5.7.60", "5.7.60 SMTP; Client does not have permissions to send as this sender",
