@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -41,6 +42,10 @@
  * does not wait a round trip for it (issue 20: QUIT does not hold the audit) */
 #define SD_QUIT_GRACE_MS 5
 #define SD_PIPELINE_MAX 64     /* commands in one sd_session_pipeline() group */
+/* no byte of greeting this long after connect, on a port other than 465:
+ * a TLS handshake on a second connection, beside the wait (implicit TLS?) */
+#define SD_IMPLICIT_EARLY_MS 2000
+#define SD_IMPLICIT_PROBE_MS 5000  /* that connection's connect and handshake, each */
 
 /* The handshake without SNI prefetched beside the main session. */
 typedef struct nosni_job {
@@ -106,7 +111,8 @@ struct sd_session {
 	int quiet;                 /* a failed read is expected (the QUIT grace): no event */
 	int prefetch_nosni;        /* sd_session_set_prefetch_without_sni() was called */
 	int handshake_only;        /* STARTTLS wanted for the handshake only: no EHLO after it */
-	int nosni_tried;           /* the prefetch was started (or found no slot): once per session */
+	int nosni_tried;           /* the prefetch was started: once per session */
+	int implicit_tried;        /* the early implicit-TLS handshake ran and failed */
 	nosni_job *nosni;          /* that handshake, started at connect */
 };
 
@@ -940,6 +946,83 @@ static int usable(sd_session *s, const char *what)
 	return sd_session_connect(s);
 }
 
+/* The early implicit-TLS handshake, on a thread beside the greeting wait. */
+typedef struct implicit_job {
+	sd_session *f;
+	pthread_t th;
+	pthread_mutex_t lock;
+	int done, ok;
+} implicit_job;
+
+/* implicit_run - thread body: connect with implicit TLS, the handshake only */
+static void *implicit_run(void *arg)
+{
+	implicit_job *j = arg;
+	int ok = sd_session_connect(j->f) == 0 && j->f->tls != NULL;
+
+	pthread_mutex_lock(&j->lock);
+	j->ok = ok;
+	j->done = 1;
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* early_implicit - while no byte of the greeting has come SD_IMPLICIT_EARLY_MS
+ * after START, one TLS handshake on a second connection beside the wait
+ * (RFC 8314 3.3 implicit TLS on a port other than 465 waits for our
+ * ClientHello, and we would wait the whole greeting timeout for it). 1 when
+ * it worked before any greeting byte came: the caller goes over to
+ * implicit TLS; 0 to read the greeting as usual */
+static int early_implicit(sd_session *s, double start, double deadline)
+{
+	struct pollfd pfd = { .fd = sd_conn_fd(s->conn), .events = POLLIN };
+	double at = start + SD_IMPLICIT_EARLY_MS;
+	double now = sd_now_ms();
+
+	if (at >= deadline || sd_conn_pending(s->conn) > 0)
+		return 0;
+	if (at > now && poll(&pfd, 1, (int)(at - now + 1)) != 0)
+		return 0;   /* the greeting began (or the connection failed): read it */
+	implicit_job j = { 0 };
+	j.f = sd_session_open_fresh(s);
+	j.f->cfg.tls = SD_TLS_IMPLICIT;
+	j.f->tls_found = 1;        /* no clear-greeting check on this handshake */
+	j.f->handshake_only = 1;
+	if (j.f->cfg.connect_timeout_ms > SD_IMPLICIT_PROBE_MS)
+		j.f->cfg.connect_timeout_ms = SD_IMPLICIT_PROBE_MS;
+	if (j.f->cfg.command_timeout_ms > SD_IMPLICIT_PROBE_MS)
+		j.f->cfg.command_timeout_ms = SD_IMPLICIT_PROBE_MS;
+	pthread_mutex_init(&j.lock, NULL);
+	if (pthread_create(&j.th, NULL, implicit_run, &j) != 0) {
+		pthread_mutex_destroy(&j.lock);
+		sd_session_free(j.f);
+		return 0;
+	}
+	event(s, "no greeting on port %u after %.0f s: a TLS handshake on a second connection, beside the wait "
+		 "(implicit TLS?)", s->cfg.port, SD_IMPLICIT_EARLY_MS / 1000.0);
+	int done = 0, ok = 0, spoke = 0;
+	while (!done && !spoke) {
+		now = sd_now_ms();
+		if (now >= deadline)
+			break;
+		spoke = poll(&pfd, 1, deadline - now < 20 ? (int)(deadline - now) + 1 : 20) != 0;
+		pthread_mutex_lock(&j.lock);
+		done = j.done;
+		ok = j.ok;
+		pthread_mutex_unlock(&j.lock);
+	}
+	pthread_join(j.th, NULL);   /* bounded: SD_IMPLICIT_PROBE_MS for connect and handshake */
+	ok = j.ok;
+	pthread_mutex_destroy(&j.lock);
+	drop_connection(j.f);       /* no QUIT before a greeting was read */
+	sd_session_free(j.f);
+	if (ok && !spoke && poll(&pfd, 1, 0) == 0)
+		return 1;
+	if (!ok)
+		s->implicit_tried = 1;   /* no need to try it again at the timeout */
+	return 0;
+}
+
 /* try_implicit - no byte of a greeting arrived: one TLS handshake on a
  * fresh connection (implicit TLS, RFC 8314 3.3, on a port other than 465);
  * when it works, the session goes on over TLS and later connections too */
@@ -991,7 +1074,17 @@ const sd_reply *sd_session_greeting(sd_session *s)
 	 * the first check asked: a greeting read later is still timed from
 	 * there (and its timeout runs from there too) */
 	double start = s->ready_at_ms;
-	const sd_reply *r = read_reply(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"),
+	const sd_reply *r = NULL;
+	if (s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL && !s->handshake_only &&
+	    s->parent == NULL &&
+	    early_implicit(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"))) {
+		/* what stands if the implicit TLS connection fails after all */
+		set_error(s, SD_ERR_TIMEOUT, "no greeting in clear after %d ms, and the implicit TLS connection "
+			  "that answered a handshake then failed", SD_IMPLICIT_EARLY_MS);
+		r = try_implicit(s);
+	}
+	else
+		r = read_reply(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"),
 			       "the connection (greeting)");
 	while (r != NULL && r->code == 421 && s->cfg.rate_retries > 0) {
 		const char *kind = sd_diagnose_reply(s, "greeting", r);
@@ -1014,7 +1107,8 @@ const sd_reply *sd_session_greeting(sd_session *s)
 			       "the connection (greeting)");
 	}
 	if (r == NULL && s->err == SD_ERR_TIMEOUT && s->phases[SD_PHASE_GREETING_FIRST] < 0 &&
-	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL && !s->handshake_only)
+	    s->cfg.tls != SD_TLS_IMPLICIT && s->cfg.port != 465 && s->probe == NULL && !s->handshake_only &&
+	    !s->implicit_tried && !s->tls_found)
 		r = try_implicit(s);
 	if (r == NULL)
 		return NULL;

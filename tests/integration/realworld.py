@@ -316,6 +316,14 @@ case("no greeting in clear on a port other than 465, a TLS handshake first works
      also=lambda r: None if (r.check("starttls")["facts"].get("implicit") is True
                              and r.check("certificate")["facts"].get("verified") is True
                              and r.json["target"]["tls"] == "starttls") else "not audited over implicit TLS")
+r = audit(IMPLICIT, *NOPROBE, "--checks", "starttls", *VERIFY, server="mail.lab.test", timeout="30s")
+t.ok(r.finding("banner.implicit_tls") is not None and r.json["duration_ms"] < 15000,
+     "implicit TLS found after about 2 s of silence, not after the whole greeting timeout (30 s here): %.1f s"
+     % (r.json.get("duration_ms", 0) / 1000.0), r)
+r = audit([("sleep", 3.0), GREETING] + EHLO_OK, "--checks", "ehlo", "--transcript", timeout="10s")
+t.ok(r.rc == 0 and r.finding("banner.implicit_tls") is None and r.json["answers"]["reachable"] is True
+     and r.finding("ehlo.malformed") is None,
+     "a greeting after 3 s of silence (a tarpit): the TLS attempt beside the wait fails, the audit goes on in clear", r)
 r = audit([GREETING] + EHLO_OK, "--tls", "implicit", "--checks", "banner", *VERIFY, server="mail.lab.test")
 fs = [f for c in r.json["checks"] for f in c["findings"]]
 t.ok(r.rc == 2 and len(fs) == 1 and "greets in clear" in fs[0]["summary"] and "--tls starttls" in fs[0]["summary"]
