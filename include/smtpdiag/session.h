@@ -170,7 +170,10 @@ int sd_session_tls_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_
  * complete normally. */
 int sd_session_tls_hello_probe(sd_session *s, const sd_tls_probe *probe, sd_tls_probe_result *out);
 
-/* sd_session_quit - polite QUIT; safe to call on a dead session */
+/* sd_session_quit - QUIT (after RSET when a mail transaction is open), then
+ * close; the 221 is read only if it comes within a 5 ms grace (RFC 5321
+ * 4.1.1.10: the server answers and closes; no audit waits a round trip for
+ * a goodbye). Safe to call on a dead session. */
 void sd_session_quit(sd_session *s);
 
 /* sd_session_error - kind of the last failure, and a one-line message */
