@@ -337,6 +337,10 @@ static int beside(const sd_check *c, const char **after)
 		*after = "ehlo";   /* it compares the names of the greeting and EHLO with the PTR */
 		return 1;
 	}
+	if (strcmp(c->name, "dane") == 0) {
+		*after = "starttls";   /* TLSA records against the certificate the main session got */
+		return 1;
+	}
 	return 0;
 }
 
@@ -369,6 +373,10 @@ static void start_beside(const sd_plan *plan, sd_check_scope scope, size_t done,
 			sd_report *dep = find_report(res, after);
 			ready = dep != NULL && dep->state != SD_CHECK_SKIPPED && dep->run_status == SD_RUN_DONE;
 		}
+		/* after STARTTLS: only with a handshake to lend (else the check
+		 * runs at its place and may ask the main session for one) */
+		if (ready && after != NULL && strcmp(after, "starttls") == 0)
+			ready = sd_session_tls(s) != NULL || sd_session_tls_broken(s) != NULL;
 		if (!ready)
 			continue;
 		side_run *d = &side[j];

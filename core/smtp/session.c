@@ -113,6 +113,8 @@ struct sd_session {
 	int handshake_only;        /* STARTTLS wanted for the handshake only: no EHLO after it */
 	int nosni_tried;           /* the prefetch was started: once per session */
 	int implicit_tried;        /* the early implicit-TLS handshake ran and failed */
+	const sd_tls_info *borrowed_tls;        /* a detached session's: the main one's handshake */
+	const sd_tls_info *borrowed_tls_broken;
 	nosni_job *nosni;          /* that handshake, started at connect */
 };
 
@@ -399,7 +401,8 @@ sd_session *sd_session_open_fresh(sd_session *s)
 }
 
 /* sd_session_detach - a session for a check run beside S (engine/runner.c):
- * S's greeting and EHLO from before STARTTLS, its peer and name, but no connection of
+ * S's greeting and EHLO from before STARTTLS, its handshake if one was made
+ * (read-only), its peer and name, but no connection of
  * its own and never one (the check opens fresh sessions from it); S and
  * its replies must outlive it. Called while S is idle. */
 sd_session *sd_session_detach(sd_session *s)
@@ -429,6 +432,9 @@ sd_session *sd_session_detach(sd_session *s)
 	}
 	sd_strlcpy(f->peer, s->peer, sizeof(f->peer));
 	sd_strlcpy(f->local, s->local, sizeof(f->local));
+	/* the handshake made so far (read-only: S keeps it until it is freed) */
+	f->borrowed_tls = s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
+	f->borrowed_tls_broken = s->tls_broken != NULL ? sd_tls_get_info(s->tls_broken) : NULL;
 	f->connect_tried = 1;
 	f->closed = 1;
 	return f;
@@ -1522,13 +1528,13 @@ int sd_session_tls_found(const sd_session *s)
 /* sd_session_tls - handshake description, or NULL while plain */
 const sd_tls_info *sd_session_tls(const sd_session *s)
 {
-	return s->tls != NULL ? sd_tls_get_info(s->tls) : NULL;
+	return s->tls != NULL ? sd_tls_get_info(s->tls) : s->borrowed_tls;
 }
 
 /* sd_session_tls_broken - a handshake the server ended after its certificate */
 const sd_tls_info *sd_session_tls_broken(const sd_session *s)
 {
-	return s->tls_broken != NULL ? sd_tls_get_info(s->tls_broken) : NULL;
+	return s->tls_broken != NULL ? sd_tls_get_info(s->tls_broken) : s->borrowed_tls_broken;
 }
 
 /* sd_session_ehlo_plain - EHLO from before STARTTLS */
