@@ -99,6 +99,12 @@ static void perfdata(FILE *out, const sd_plan *plan, const sd_target_result *res
 			total += res->phases[phases[i].phase];
 			any = 1;
 		}
+	/* connected, but no usable session (the greeting or EHLO never came):
+	 * the time is how long the audit waited, not the connect alone (a
+	 * hung server must not graph as a fast one) */
+	if (res->phases[SD_PHASE_CONNECT] >= 0 &&
+	    (res->phases[SD_PHASE_GREETING] < 0 || res->phases[SD_PHASE_EHLO] < 0) && res->duration_ms > total)
+		total = res->duration_ms;
 	if (any)
 		perf_time(out, prefix, "time", total, rt, "total_warn", "total_crit");
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)

@@ -994,10 +994,12 @@ static int early_implicit(sd_session *s, double start, double deadline)
 	j.f->cfg.tls = SD_TLS_IMPLICIT;
 	j.f->tls_found = 1;        /* no clear-greeting check on this handshake */
 	j.f->handshake_only = 1;
-	if (j.f->cfg.connect_timeout_ms > SD_IMPLICIT_PROBE_MS)
-		j.f->cfg.connect_timeout_ms = SD_IMPLICIT_PROBE_MS;
-	if (j.f->cfg.command_timeout_ms > SD_IMPLICIT_PROBE_MS)
-		j.f->cfg.command_timeout_ms = SD_IMPLICIT_PROBE_MS;
+	/* within what is left of the greeting's wait, and 5 s at the most */
+	int cap = deadline - sd_now_ms() < SD_IMPLICIT_PROBE_MS ? (int)(deadline - sd_now_ms()) + 1 : SD_IMPLICIT_PROBE_MS;
+	if (j.f->cfg.connect_timeout_ms > cap)
+		j.f->cfg.connect_timeout_ms = cap;
+	if (j.f->cfg.command_timeout_ms > cap)
+		j.f->cfg.command_timeout_ms = cap;
 	pthread_mutex_init(&j.lock, NULL);
 	if (pthread_create(&j.th, NULL, implicit_run, &j) != 0) {
 		pthread_mutex_destroy(&j.lock);
@@ -1085,8 +1087,9 @@ const sd_reply *sd_session_greeting(sd_session *s)
 	    s->parent == NULL &&
 	    early_implicit(s, start, until(s, start + s->cfg.greeting_timeout_ms, "waiting for the greeting"))) {
 		/* what stands if the implicit TLS connection fails after all */
-		set_error(s, SD_ERR_TIMEOUT, "no greeting in clear after %d ms, and the implicit TLS connection "
-			  "that answered a handshake then failed", SD_IMPLICIT_EARLY_MS);
+		set_error(s, SD_ERR_TIMEOUT, "no greeting in clear after %d ms; a TLS handshake works on this port, "
+			  "but no SMTP greeting came over TLS either: not an SMTP service (HTTPS?)",
+			  SD_IMPLICIT_EARLY_MS);
 		r = try_implicit(s);
 	}
 	else

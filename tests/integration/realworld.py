@@ -404,5 +404,14 @@ t.ok(r.rc == 0 and sent and sent[-1] == "QUIT" and r.json["duration_ms"] < 4000
      "a server that never answers QUIT: QUIT sent, the audit does not wait for the 221 (%.0f ms)"
      % r.json.get("duration_ms", -1), r)
 
+# --nagios time= of a server that never greets: the time waited, not the connect alone
+with FakeSMTP([("hang",)]) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--timeout", "2s", "--tls", "none", "--checks", "banner",
+            "--nagios", timeout=120)
+    perf = r.out.split("|", 1)[1] if "|" in r.out else ""
+    tm = [float(x.split("=")[1].split("s")[0]) for x in perf.split() if x.startswith("time=")]
+    t.ok(r.rc == 2 and tm and tm[0] >= 1.9, "--nagios: a server that never greets reports time= the wait (%s)"
+         % (tm[0] if tm else None), r)
+
 shutil.rmtree(PKI, ignore_errors=True)
 t.done()
