@@ -587,12 +587,34 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 		res->answers = sd_answers_build(res, &res->answers_line);
 	res->summary = summarize(res);
 	if (res->req_failed > 0) {
-		/* a failed requirement is never "OK", whatever the findings' own severity */
+		/* a failed requirement is never "OK", whatever the findings' own
+		 * severity; the summary names the requirements that failed */
+		int findings_worse = res->worst >= SD_WARN;
 		if (res->worst < SD_WARN)
 			res->worst = SD_WARN;
-		char *n = sd_asprintf("%s: %zu of %zu requirements failed; %s", plan->profile->compliance_name != NULL
-				      ? plan->profile->compliance_name : plan->profile->name, res->req_failed,
-				      res->ncompliance, res->summary);
+		char *ids = sd_xstrdup("");
+		for (size_t i = 0; i < res->ncompliance; i++) {
+			if (res->compliance[i].status != SD_REQ_FAIL)
+				continue;
+			char *n = sd_asprintf("%s%s%s", ids, ids[0] ? ", " : "", res->compliance[i].req->id);
+			free(ids);
+			ids = n;
+		}
+		const char *name = plan->profile->compliance_name != NULL ? plan->profile->compliance_name
+									   : plan->profile->name;
+		char *n = findings_worse ? sd_asprintf("%s: %zu of %zu requirements failed (%s); %s", name, res->req_failed,
+						       res->ncompliance, ids, res->summary)
+					 : sd_asprintf("%s: %zu of %zu requirements failed (%s)", name, res->req_failed,
+						       res->ncompliance, ids);
+		/* the answers' "worst" names them when no finding is a warning */
+		if (res->answers != NULL && json_is_null(json_object_get(res->answers, "worst"))) {
+			json_t *w = json_object();
+			json_object_set_new(w, "id", json_string("compliance.failed"));
+			json_object_set_new(w, "severity", json_string("warning"));
+			json_object_set_new(w, "summary", json_string(n));
+			json_object_set_new(res->answers, "worst", w);
+		}
+		free(ids);
 		free(res->summary);
 		res->summary = n;
 	}
