@@ -10,6 +10,7 @@
  * session sent SNI, one more handshake without it (a fresh connection to
  * the same address) shows what senders that send no SNI get.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -326,12 +327,26 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	dates(r, leaf, p, install_words(s));
 	const char *name = sd_param_string(p, "expect_name");
-	if (name == NULL)
+	int by_address = 0;
+	if (name == NULL) {
 		name = sd_session_server(s);
+		unsigned char a6[16];
+		by_address = inet_pton(AF_INET, name, a6) == 1 || inet_pton(AF_INET6, name, a6) == 1;
+	}
 	sd_report_fact_str(r, "checked_name", "%s", name);
 	int match = sd_cert_matches_host(leaf, name);
 	sd_report_fact_bool(r, "name_matches", match);
-	if (!match) {
+	if (!match && by_address) {
+		/* senders check the certificate against the MX host name, never
+		 * against the address they connected to: nothing to judge here */
+		sd_finding *f = sd_report_finding(r, SD_INFO, "certificate.name_not_checked",
+						  "audited by address %s: the certificate's names (%s) were not checked "
+						  "against a host name", name, leaf->nsans > 0 ? leaf->sans[0] : leaf->common_name);
+		sd_finding_cause(f, "senders verify the certificate against the MX host name (RFC 7672, RFC 8461), "
+				    "not against an address; the audit was given only the address");
+		sd_finding_fix(f, "audit by name: --server MX-NAME --address %s (or --set certificate.expect_name=NAME)",
+			       name);
+	} else if (!match) {
 		char names[512] = "";
 		for (size_t i = 0; i < leaf->nsans; i++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",

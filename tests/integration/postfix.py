@@ -178,6 +178,14 @@ t.ok(r.check("certificate")["facts"].get("chain_length") == 2 and r.check("certi
 r = audit("--port", str(EXPIRED))
 f = r.finding("certificate.expired")
 t.ok(f and "2021-01-01" in f["summary"] and "renew" in f["fix"], "expired: the date and 'renew' in the fix", f)
+# audited by address: no name to check the certificate against (newcomer trial: the fix said to
+# put "127.0.0.1" in the certificate)
+r = run("--server", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--json", "--timeout", "10s",
+        "--checks", "certificate")
+g = r.finding("certificate.name_not_checked") or {}
+t.ok(r.rc == 0 and r.finding("certificate.hostname_mismatch") is None and g.get("severity") == "info"
+     and "--server MX-NAME --address 127.0.0.1" in (g.get("fix") or ""),
+     "certificate audited by address: names not checked (info), never a mismatch for '127.0.0.1'", r)
 r = audit("--port", str(WRONGHOST))
 f = r.finding("certificate.hostname_mismatch")
 t.ok(f and "wrong.example.invalid" in f["summary"] and "mail.lab.test" in f["fix"],
