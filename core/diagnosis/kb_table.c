@@ -668,6 +668,15 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Sendmail: define(`confMAX_MESSAGE_SIZE', <bytes>) in sendmail.mc, rebuild sendmail.cf, then "
 	    "'systemctl reload sendmail'"),
 	WHY("ehlo.vrfy", "postfix", NULL, "Postfix: disable_vrfy_command = yes in main.cf, then 'postfix reload'"),
+	WHY("ehlo.forbidden_present", NULL,
+	    "the profile forbids this EHLO extension (its hardening baseline: ehlo.forbid), and the server "
+	    "advertises it",
+	    "turn the extension off in the server's configuration (VRFY: the server's 'disable VRFY' setting; "
+	    "other keywords: its list of EHLO keywords to hide), or drop it from the profile's ehlo.forbid if "
+	    "it is wanted"),
+	WHY("ehlo.forbidden_present", "postfix", NULL,
+	    "Postfix: VRFY: disable_vrfy_command = yes; ETRN: smtpd_etrn_restrictions = reject; any other "
+	    "keyword: smtpd_discard_ehlo_keywords in main.cf; then 'postfix reload'"),
 	WHY("ehlo.expn", "exim", NULL, "Exim: remove smtp_expn_hosts (and acl_smtp_expn); 'systemctl reload exim4'"),
 	WHY("banner.no_hostname", "postfix", NULL, "Postfix: smtpd_banner = $myhostname ESMTP in main.cf, then 'postfix reload'"),
 	WHY("banner.no_hostname", "exchange", NULL,

@@ -235,7 +235,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	for (size_t i = 0; i < e->ncaps; i++)
 		if (in_list(e->caps[i].keyword, want, n)) {
 			sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.forbidden_present",
-							  "forbidden capability %s is advertised", e->caps[i].keyword);
+							  "capability %s is advertised, which the profile forbids", e->caps[i].keyword);
 			sd_finding_detail(f, "keyword", "%s", e->caps[i].keyword);
 		}
 	sd_report_summary(r, "ESMTP with %zu capabilities%s", e->ncaps,

@@ -623,7 +623,8 @@ t.ok(r.rc == 2 and f["severity"] == "critical" and f.get("default_severity") == 
 # (last: they add relay connections the maillog assertions above count) ---
 r = audit("--port", str(MX), "--profile", "postfix")
 f = r.finding("ehlo.forbidden_present") or {}
-t.ok(r.rc == 1 and "VRFY" in f.get("summary", "") and r.check("relay")["status"] == "ok"
+t.ok(r.rc == 1 and "VRFY" in f.get("summary", "") and "disable_vrfy_command = yes" in (f.get("fix") or "")
+     and r.check("relay")["status"] == "ok"
      and r.check("user-enum")["status"] in ("ok", "info"), "postfix profile on the MX: VRFY forbidden, relay closed", r)
 r = audit("--port", str(RELAY), "--profile", "postfix", "--checks", "relay")
 t.ok("smtpd_relay_restrictions" in ((r.finding("relay.open") or {}).get("fix") or ""),
