@@ -174,8 +174,9 @@ static const sd_finding *worst_finding(const sd_target_result *res, const sd_fin
 }
 
 /* status - the status line up to the perfdata: HEAD then SUMMARY when it
- * fits in STATUS_MAX, else HEAD, the baseline's verdict, the counts and the
- * worst finding's id (no lists, no server text); *SHAPED says which */
+ * fits in STATUS_MAX, else HEAD, the baseline's verdict, the worst
+ * finding's summary cut at a clause boundary, and the counts; *SHAPED says
+ * which */
 static void status(FILE *out, const char *head, const char *summary, const sd_plan *plan, const sd_target_result *main,
 		   const sd_target_result *const *more, size_t nmore, int *shaped)
 {
@@ -199,8 +200,34 @@ static void status(FILE *out, const char *head, const char *summary, const sd_pl
 		snprintf(verdict, sizeof(verdict), "%.80s: %zu of %zu requirements failed; ",
 			 plan->profile->compliance_name != NULL ? plan->profile->compliance_name : plan->profile->name,
 			 main->req_failed, main->ncompliance);
-	snprintf(line, sizeof(line), "%s%s%zu critical, %zu warning%s%s%.60s (details below)", h, verdict, ncrit, nwarn,
-		 nwarn == 1 ? "" : "s", w != NULL ? "; worst: " : "", w != NULL ? w->id : "");
+	/* the worst finding in words, cut to what is left of the line at a
+	 * clause boundary (its lists and server text go to the long output) */
+	char counts[96], said[STATUS_MAX + 1] = "";
+	snprintf(counts, sizeof(counts), " (%zu critical, %zu warning%s; details below)", ncrit, nwarn,
+		 nwarn == 1 ? "" : "s");
+	if (w != NULL) {
+		char *ws = sd_printable(w->summary != NULL ? w->summary : w->id);
+		size_t room = STATUS_MAX - strlen(h) - strlen(verdict) - strlen(counts);
+		if (room > STATUS_MAX)   /* the head alone is too long: unsigned wrap */
+			room = 0;
+		if (strlen(ws) > room) {
+			size_t cut = room > 4 ? room - 4 : 0;
+			for (size_t k = cut; k > room / 3; k--)
+				if (ws[k] == ';' || ws[k] == '(' || ws[k] == ',' || ws[k] == ':') {
+					cut = k;
+					break;
+				}
+			while (cut > 0 && ws[cut - 1] == ' ')
+				cut--;
+			snprintf(said, sizeof(said), "%.*s ...", (int)cut, ws);
+		} else {
+			snprintf(said, sizeof(said), "%s", ws);
+		}
+		if (room < 12)   /* no room for words: the id */
+			snprintf(said, sizeof(said), "%.60s", w->id);
+		free(ws);
+	}
+	snprintf(line, sizeof(line), "%s%s%s%s", h, verdict, said, counts);
 	put_text(out, line);
 	free(h);
 	free(t);
