@@ -442,21 +442,53 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				  "the server wants authentication (or TLS) before it takes mail: no relaying for "
 				  "anonymous clients");
 		sd_report_summary(r, "authentication required; battery stopped");
-	} else if (count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] + count[R_SENDER_REFUSED] > 0) {
+	} else if (count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] > 0) {
+		char undecided[2048] = "", one[1024], pairs[1024];
+		static const int open_results[] = { R_GREYLISTED, R_TEMPORARY, R_FAILED, R_SENDER_REFUSED };
+		for (size_t k = 0; k < sizeof(open_results) / sizeof(open_results[0]); k++)
+			if (list_forms(one, pairs, sizeof(one), b, open_results[k], -1) > 0)
+				snprintf(undecided + strlen(undecided), sizeof(undecided) - strlen(undecided), "%s%s",
+					 undecided[0] ? "; " : "", one);
 		sd_finding *f = sd_report_finding(r, SD_WARN, "relay.incomplete",
 						  "%d of %d forms not determined (%d greylisted, %d temporary failures, "
-						  "%d senders refused, %d without an answer)",
+						  "%d senders refused, %d without an answer): %s",
 						  count[R_GREYLISTED] + count[R_TEMPORARY] + count[R_FAILED] +
 							  count[R_SENDER_REFUSED],
 						  b->nforms, count[R_GREYLISTED], count[R_TEMPORARY], count[R_SENDER_REFUSED],
-						  count[R_FAILED]);
-		sd_finding_cause(f, "greylisting, a temporary failure or a sender policy kept some attempts from "
-				    "reaching a verdict");
-		sd_finding_fix(f, "run the check again after the greylisting delay; set relay.sender to an "
-				  "address the server accepts");
+						  count[R_FAILED], undecided);
+		sd_finding_cause(f, "%s", count[R_GREYLISTED] > 0
+					   ? "greylisting kept some attempts from reaching a verdict"
+					   : "temporary failures or lost connections kept some attempts from reaching a verdict");
+		sd_finding_fix(f, "%s", count[R_GREYLISTED] > 0
+					 ? "run the check again after the greylisting delay (usually 1-5 minutes)"
+					 : "run the check again; if it repeats, look in the server's log for why it answers "
+					   "4xx or drops the connection at these commands");
+	} else if (count[R_SENDER_REFUSED] > 0) {
+		/* the server refused some senders at MAIL: those forms could not be
+		 * tried; with every other form refused that is no relay, only
+		 * not the whole battery */
+		char names[1024], pairs[1024];
+		list_forms(names, pairs, sizeof(names), b, R_SENDER_REFUSED, -1);
+		int refused = count[R_DENIED] + count[R_UNKNOWN_USER];
+		sd_finding *f = sd_report_finding(r, refused > 0 ? SD_INFO : SD_WARN,
+						  refused > 0 ? "relay.sender_refused" : "relay.incomplete",
+						  "the server refused the sender of %d form%s at MAIL (%s): %s", count[R_SENDER_REFUSED],
+						  count[R_SENDER_REFUSED] > 1 ? "s" : "", names,
+						  refused > 0 ? "those forms could not be tried; every other form was refused"
+							      : "no form reached RCPT, so relaying was not tested");
+		sd_finding_detail(f, "refused", "%s", pairs);
+		sd_finding_cause(f, "a sender policy of the server (address literals, unknown or foreign sender "
+				    "domains refused at MAIL FROM)");
+		sd_finding_fix(f, "%s", refused > 0 ? "nothing to fix for relaying; to try those forms too, set "
+						      "relay.sender to an address the server accepts"
+						    : "set relay.sender to an address the server accepts and run the check again");
 	}
 	if (next == 0 && nloc == 0 && count[R_DENIED] + count[R_UNKNOWN_USER] == b->nforms)
 		sd_report_summary(r, "not an open relay: %d of %d forms refused", b->nforms, b->nforms);
+	else if (next == 0 && nloc == 0 && count[R_DENIED] + count[R_UNKNOWN_USER] > 0 &&
+		 count[R_DENIED] + count[R_UNKNOWN_USER] + count[R_SENDER_REFUSED] == b->nforms)
+		sd_report_summary(r, "not an open relay: %d of %d forms refused, %d senders refused at MAIL",
+				  count[R_DENIED] + count[R_UNKNOWN_USER], b->nforms, count[R_SENDER_REFUSED]);
 	else if (next == 0 && nloc == 0 && count[R_ACCEPTED] == 0 && count[R_AUTH_REQUIRED] == 0)
 		sd_report_summary(r, "no form accepted (%d refused)", count[R_DENIED] + count[R_UNKNOWN_USER]);
 	else if (next > 0 && nloc > 0)
