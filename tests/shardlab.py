@@ -16,7 +16,10 @@ system resolver is never asked.
 
 normalize(docs) turns merged JSON Lines into what must be equal between a
 sharded and a single-process run: per unit its verdict and finding ids,
-per domain its verdict, timings dropped.
+per domain its verdict, timings dropped. merged_vs_single(plan, files,
+checks, tmp) merges a batch run's shard outputs and, beside it, a
+single-process run of the same plan, both normalized, for the tests that
+run the shards through a real scheduler (parallel.py, slurm.py).
 """
 import json
 import os
@@ -121,3 +124,20 @@ def normalize(docs):
         elif "domain_verdict" in d:
             domains[d["domain_verdict"]] = (d["verdict"], d["exit_code"], sorted(u["unit"] for u in d.get("units", [])))
     return units, domains
+
+
+def merged_vs_single(plan, files, checks, tmp):
+    """--merge the shard outputs FILES of PLAN; run PLAN in one process with
+    CHECKS (its JSON Lines saved as TMP/single.jsonl) and --merge that alone.
+    Returns (a, b, err): the two merges normalized (None where that merge
+    failed) and their stderr."""
+    from sdtest import run
+    m = run("--merge", "--plan", plan, *files, "--jsonl", timeout=120)
+    single = run("--plan", plan, "--jsonl", "--no-progress", *checks.split(), timeout=120)
+    sf = os.path.join(tmp, "single.jsonl")
+    with open(sf, "w") as f:
+        f.write(single.out)
+    ms = run("--merge", "--plan", plan, sf, "--jsonl", timeout=120)
+    a = normalize(read_jsonl(m.out)) if m.rc in (0, 1, 2) else None
+    b = normalize(read_jsonl(ms.out)) if ms.rc in (0, 1, 2) else None
+    return a, b, m.err + ms.err

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/util.h"
 
@@ -121,6 +122,35 @@ char *sd_printable(const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* sd_dns_txt_tag - the first tag NAME of "tag=value;" record REC: its value,
+ * spaces and tabs around it trimmed, as a pointer into REC and a length */
+int sd_dns_txt_tag(const char *rec, const char *name, const char **value, size_t *len)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = rec; p != NULL && *p != '\0'; p = strchr(p, ';') != NULL ? strchr(p, ';') + 1 : NULL) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, name, nl) != 0)
+			continue;
+		const char *q = p + nl;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		size_t n = strcspn(q, ";");
+		while (n > 0 && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+			n--;
+		*value = q;
+		*len = n;
+		return 1;
+	}
+	return 0;
 }
 
 /* sd_escape - length-counted bytes as printable text, NUL shown as \x00 */

@@ -33,6 +33,9 @@ size_t sd_word_prefix(const char *s, size_t max);
 void sd_strip_final_dot(char *name);
 /* sd_printable - copy S into a new string with control bytes shown as \xNN */
 char *sd_printable(const char *s);
+/* sd_dns_txt_tag - the trimmed value of tag NAME in a "tag=value;" TXT record
+ * (public: include/smtpdiag/dns.h); 1 found, 0 not */
+int sd_dns_txt_tag(const char *rec, const char *name, const char **value, size_t *len);
 /* sd_escape - LEN bytes of network data as a new string: control bytes,
  * NUL included, DEL and backslash shown as \xNN, never cut at a NUL */
 char *sd_escape(const void *data, size_t len);

@@ -101,16 +101,15 @@ static int ssl_status(SSL *ssl, int r, short *want)
 	return e;
 }
 
-static ssize_t tls_recv(void *ctx, int fd, void *buf, size_t n, short *want)
+/* sd_tls_ssl_recv - SSL_read on SSL as an sd_io_ops receive */
+ssize_t sd_tls_ssl_recv(SSL *ssl, void *buf, size_t n, short *want)
 {
-	sd_tls *t = ctx;
-	(void)fd;
 	ERR_clear_error();
 	errno = 0;
-	int r = SSL_read(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
+	int r = SSL_read(ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	int e = ssl_status(t->ssl, r, want);
+	int e = ssl_status(ssl, r, want);
 	if (*want != 0)
 		return -1;
 	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
@@ -123,21 +122,34 @@ static ssize_t tls_recv(void *ctx, int fd, void *buf, size_t n, short *want)
 	return -2;
 }
 
-static ssize_t tls_send(void *ctx, int fd, const void *buf, size_t n, short *want)
+/* sd_tls_ssl_send - SSL_write on SSL as an sd_io_ops send */
+ssize_t sd_tls_ssl_send(SSL *ssl, const void *buf, size_t n, short *want)
 {
-	sd_tls *t = ctx;
-	(void)fd;
 	ERR_clear_error();
 	errno = 0;
-	int r = SSL_write(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
+	int r = SSL_write(ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	ssl_status(t->ssl, r, want);
+	ssl_status(ssl, r, want);
 	if (*want != 0)
 		return -1;
 	if (errno == 0)
 		errno = EPIPE;
 	return -2;
+}
+
+/* tls_recv - the session's sd_io_ops receive */
+static ssize_t tls_recv(void *ctx, int fd, void *buf, size_t n, short *want)
+{
+	(void)fd;
+	return sd_tls_ssl_recv(((sd_tls *)ctx)->ssl, buf, n, want);
+}
+
+/* tls_send - the session's sd_io_ops send */
+static ssize_t tls_send(void *ctx, int fd, const void *buf, size_t n, short *want)
+{
+	(void)fd;
+	return sd_tls_ssl_send(((sd_tls *)ctx)->ssl, buf, n, want);
 }
 
 const sd_io_ops sd_tls_io = { tls_recv, tls_send };

@@ -17,6 +17,7 @@
 
 typedef struct sd_tls sd_tls;
 typedef struct sd_tls_ctx sd_tls_ctx;
+struct ssl_st;   /* OpenSSL's SSL */
 
 /* sd_tls_probe_ctx_new - an OpenSSL context that many probe handshakes
  * (on any thread) can share: creating one costs more than a loopback
@@ -48,6 +49,14 @@ sd_tls *sd_tls_start(int fd, const char *host, const char *ca_file, sd_tls_ctx *
  * TLS 1.3, group, and the connection is unusable (drop it). */
 sd_tls *sd_tls_start_probe(int fd, const char *host, const sd_tls_probe *probe, sd_tls_ctx *shared, int hello_only,
 			   double deadline, sd_error *kind, char **msg);
+/* sd_tls_ssl_recv - SSL_read on an established SSL as an sd_io_ops
+ * receive (for any OpenSSL connection of the core, tls_weak.c's too): bytes
+ * read; 0 at the end (close_notify, or an EOF without it); -1 with *want
+ * (POLLIN/POLLOUT) to wait for and retry; -2 with errno on an error */
+ssize_t sd_tls_ssl_recv(struct ssl_st *ssl, void *buf, size_t n, short *want);
+/* sd_tls_ssl_send - SSL_write the same way: bytes written, -1 with *want,
+ * -2 with errno (EPIPE when OpenSSL gave none) */
+ssize_t sd_tls_ssl_send(struct ssl_st *ssl, const void *buf, size_t n, short *want);
 /* sd_tls_io - the transport to install with sd_conn_set_io(conn, .., tls) */
 extern const sd_io_ops sd_tls_io;
 /* sd_tls_get_info - the handshake's description */

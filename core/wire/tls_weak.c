@@ -26,6 +26,7 @@
 
 #include "base/clock.h"
 #include "base/util.h"
+#include "wire/tls.h"
 #include "wire/tls_weak.h"
 
 struct sd_tls_weak {
@@ -43,45 +44,18 @@ static void alert_cb(const SSL *ssl, int where, int ret)
 		snprintf(t->alert, sizeof(t->alert), "%s", SSL_alert_desc_string_long(ret));
 }
 
-/* weak_recv - SSL_read as an sd_io_ops transport */
+/* weak_recv - SSL_read as an sd_io_ops transport (tls.c's) */
 static ssize_t weak_recv(void *ctx, int fd, void *buf, size_t n, short *want)
 {
-	sd_tls_weak *t = ctx;
 	(void)fd;
-	ERR_clear_error();
-	errno = 0;
-	int r = SSL_read(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
-	if (r > 0)
-		return r;
-	int e = SSL_get_error(t->ssl, r);
-	*want = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-	if (*want != 0)
-		return -1;
-	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0) ||
-	    ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-		return 0;
-	if (e != SSL_ERROR_SYSCALL)
-		errno = EPROTO;
-	return -2;
+	return sd_tls_ssl_recv(((sd_tls_weak *)ctx)->ssl, buf, n, want);
 }
 
-/* weak_send - SSL_write as an sd_io_ops transport */
+/* weak_send - SSL_write as an sd_io_ops transport (tls.c's) */
 static ssize_t weak_send(void *ctx, int fd, const void *buf, size_t n, short *want)
 {
-	sd_tls_weak *t = ctx;
 	(void)fd;
-	ERR_clear_error();
-	errno = 0;
-	int r = SSL_write(t->ssl, buf, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
-	if (r > 0)
-		return r;
-	int e = SSL_get_error(t->ssl, r);
-	*want = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-	if (*want != 0)
-		return -1;
-	if (errno == 0)
-		errno = EPIPE;
-	return -2;
+	return sd_tls_ssl_send(((sd_tls_weak *)ctx)->ssl, buf, n, want);
 }
 
 const sd_io_ops sd_tls_weak_io = { weak_recv, weak_send };

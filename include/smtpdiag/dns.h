@@ -90,6 +90,14 @@ const char *sd_dns_type_name(sd_dns_type t);
  * ("1.0.0.127.in-addr.arpa", nibbles under ip6.arpa); 0, or -1 if ADDRESS
  * is not an address */
 int sd_dns_reverse_name(const char *address, char *out, size_t size);
+/* sd_dns_txt_tag - the value of tag NAME in a "tag=value; tag=value" TXT
+ * record REC (the tag-list of RFC 6376 3.2: DKIM keys, DMARC): the first tag
+ * so named (ASCII case-insensitive; spaces and tabs around the tag and the
+ * '=' allowed), as *VALUE, pointing into REC, and its *LEN bytes up to the
+ * next ';' with leading and trailing spaces and tabs trimmed (0 for "t=;").
+ * 1 when found, 0 when not (or REC is NULL). The text is untrusted DNS data
+ * and is only read, up to its NUL. Added in ABI 2 without a bump. */
+int sd_dns_txt_tag(const char *rec, const char *name, const char **value, size_t *len);
 /* One MX host of the domain under audit (--domain), as the core found it. */
 typedef struct sd_mx_host {
 	unsigned preference;

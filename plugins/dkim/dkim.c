@@ -32,26 +32,16 @@ static const sd_param_spec params[] = {
  * spaces inside removed: p= may be split); 1 found, 0 not */
 static int tag(const char *rec, const char *name, char *out, size_t size)
 {
-	size_t nl = strlen(name);
+	const char *v;
+	size_t n, k = 0;
 
-	for (const char *p = rec; p != NULL && *p != '\0'; p = strchr(p, ';') != NULL ? strchr(p, ';') + 1 : NULL) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, name, nl) != 0)
-			continue;
-		const char *q = p + nl;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q != '=')
-			continue;
-		size_t k = 0;
-		for (q++; *q != '\0' && *q != ';' && k + 1 < size; q++)
-			if (*q != ' ' && *q != '\t')
-				out[k++] = *q;
-		out[k] = '\0';
-		return 1;
-	}
-	return 0;
+	if (!sd_dns_txt_tag(rec, name, &v, &n))
+		return 0;
+	for (size_t i = 0; i < n && k + 1 < size; i++)
+		if (v[i] != ' ' && v[i] != '\t')
+			out[k++] = v[i];
+	out[k] = '\0';
+	return 1;
 }
 
 /* key_bits - type ("rsa"/"ed25519") and size of the base64 SubjectPublicKeyInfo

@@ -32,32 +32,17 @@ static int is_dmarc(const char *t)
 /* tag - the value of TAG in REC (malloc'ed, trimmed) or NULL */
 static char *tag(const char *rec, const char *name)
 {
-	size_t nl = strlen(name);
+	const char *q;
+	size_t n;
 
-	for (const char *p = rec; p != NULL && *p != '\0'; p = strchr(p, ';') != NULL ? strchr(p, ';') + 1 : NULL) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, name, nl) != 0)
-			continue;
-		const char *q = p + nl;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q != '=')
-			continue;
-		q++;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		size_t n = strcspn(q, ";");
-		while (n > 0 && (q[n - 1] == ' ' || q[n - 1] == '\t'))
-			n--;
-		char *v = malloc(n + 1);
-		if (v == NULL)
-			return NULL;
-		memcpy(v, q, n);
-		v[n] = '\0';
-		return v;
-	}
-	return NULL;
+	if (!sd_dns_txt_tag(rec, name, &q, &n))
+		return NULL;
+	char *v = malloc(n + 1);
+	if (v == NULL)
+		return NULL;
+	memcpy(v, q, n);
+	v[n] = '\0';
+	return v;
 }
 
 /* within - HOST is DOMAIN or a sub-domain of it (case-insensitive) */

@@ -64,7 +64,7 @@ typedef struct attempt {
 } attempt;
 
 #define NATTEMPTS 16
-#define NLIGHT 3        /* relay-light: the first three forms of build() */
+#define NLIGHT 3        /* relay-light: the first three forms of forms[] */
 #define MAXCONN 8
 
 typedef struct battery {
@@ -86,47 +86,70 @@ static void set(attempt *t, const char *form, int dest, const char *from, const 
 	snprintf(t->to, sizeof(t->to), "%s", to);
 }
 
-/* build - the 16 forms, with E external, L the server's name, I [its address] */
+/* The 16 forms, in order (relay-light tries the first NLIGHT). In their
+ * address templates S is the sender's local part, R the recipient's, E the
+ * external domain, L the server's name, I [its address]; any other
+ * character stands for itself. */
+static const struct form {
+	const char *name;       /* attempt.form */
+	int dest;
+	const char *from, *to;
+} forms[NATTEMPTS] = {
+	{ "null sender", DEST_EXTERNAL, "", "R@E" },
+	{ "external sender", DEST_EXTERNAL, "S@E", "R@E" },
+	{ "sender at the server's name", DEST_EXTERNAL, "S@L", "R@E" },
+	{ "sender at the server's address", DEST_EXTERNAL, "S@I", "R@E" },
+	/* the rest send from the server's own name, the most trusted case */
+	{ "percent hack at the address", DEST_LOCAL, "S@L", "R%E@I" },
+	{ "percent hack at the name", DEST_LOCAL, "S@L", "R%E@L" },
+	{ "quoted address, no domain", DEST_LOCAL, "S@L", "\"R@E\"" },
+	{ "quoted percent hack, no domain", DEST_LOCAL, "S@L", "\"R%E\"" },
+	{ "double @ at the address", DEST_LOCAL, "S@L", "R@E@I" },
+	{ "quoted address at the address", DEST_LOCAL, "S@L", "\"R@E\"@I" },
+	{ "double @ at the name", DEST_LOCAL, "S@L", "R@E@L" },
+	{ "source route via the address", DEST_EXTERNAL, "S@L", "@I:R@E" },
+	{ "source route via the name", DEST_EXTERNAL, "S@L", "@L:R@E" },
+	{ "UUCP bang path", DEST_LOCAL, "S@L", "E!R" },
+	{ "bang path at the address", DEST_LOCAL, "S@L", "E!R@I" },
+	{ "bang path at the name", DEST_LOCAL, "S@L", "E!R@L" },
+};
+
+/* expand - address template T with S R E L I replaced by V[0..4] into OUT
+ * (SIZE bytes, cut short as snprintf would) */
+static void expand(char *out, size_t size, const char *t, const char *const v[5])
+{
+	static const char names[] = "SRELI";
+	size_t k = 0;
+
+	for (; *t != '\0'; t++) {
+		const char *p = strchr(names, *t);
+		if (p == NULL) {
+			if (k + 1 < size)
+				out[k++] = *t;
+			continue;
+		}
+		for (const char *w = v[p - names]; *w != '\0' && k + 1 < size; w++)
+			out[k++] = *w;
+	}
+	out[k] = '\0';
+}
+
+/* build - the 16 forms of forms[] with S, R, E external, L the server's
+ * name, I [its address], then the control recipient */
 static void build(battery *b, const char *S, const char *R, const char *E, const char *L, const char *I)
 {
+	const char *const v[5] = { S, R, E, L, I };
 	char x[320], y[320];
 	attempt *a = b->a;
 	int k = 0;
 
-	snprintf(y, sizeof(y), "%s@%s", R, E);
-	set(&a[k++], "null sender", DEST_EXTERNAL, "", y);
-	snprintf(x, sizeof(x), "%s@%s", S, E);
-	set(&a[k++], "external sender", DEST_EXTERNAL, x, y);
-	snprintf(x, sizeof(x), "%s@%s", S, L);
-	set(&a[k++], "sender at the server's name", DEST_EXTERNAL, x, y);
-	char xi[320];
-	snprintf(xi, sizeof(xi), "%s@%s", S, I);
-	set(&a[k++], "sender at the server's address", DEST_EXTERNAL, xi, y);
-	/* the rest send from the server's own name, the most trusted case */
-	snprintf(y, sizeof(y), "%s%%%s@%s", R, E, I);
-	set(&a[k++], "percent hack at the address", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "%s%%%s@%s", R, E, L);
-	set(&a[k++], "percent hack at the name", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "\"%s@%s\"", R, E);
-	set(&a[k++], "quoted address, no domain", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "\"%s%%%s\"", R, E);
-	set(&a[k++], "quoted percent hack, no domain", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "%s@%s@%s", R, E, I);
-	set(&a[k++], "double @ at the address", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "\"%s@%s\"@%s", R, E, I);
-	set(&a[k++], "quoted address at the address", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "%s@%s@%s", R, E, L);
-	set(&a[k++], "double @ at the name", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "@%s:%s@%s", I, R, E);
-	set(&a[k++], "source route via the address", DEST_EXTERNAL, x, y);
-	snprintf(y, sizeof(y), "@%s:%s@%s", L, R, E);
-	set(&a[k++], "source route via the name", DEST_EXTERNAL, x, y);
-	snprintf(y, sizeof(y), "%s!%s", E, R);
-	set(&a[k++], "UUCP bang path", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "%s!%s@%s", E, R, I);
-	set(&a[k++], "bang path at the address", DEST_LOCAL, x, y);
-	snprintf(y, sizeof(y), "%s!%s@%s", E, R, L);
-	set(&a[k++], "bang path at the name", DEST_LOCAL, x, y);
+	for (; k < NATTEMPTS; k++) {
+		a[k].form = forms[k].name;
+		a[k].dest = forms[k].dest;
+		expand(a[k].from, sizeof(a[k].from), forms[k].from, v);
+		expand(a[k].to, sizeof(a[k].to), forms[k].to, v);
+	}
+	expand(x, sizeof(x), "S@L", v);
 	/* control: a local part that cannot exist */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);

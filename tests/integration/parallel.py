@@ -25,7 +25,7 @@ from batchlab import own_netns, Daemons, wait_for
 t = Tap()
 own_netns(t, private_run=True)
 
-from shardlab import ShardLab, read_jsonl, normalize  # noqa: E402
+from shardlab import ShardLab, merged_vs_single  # noqa: E402
 
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
 
@@ -158,16 +158,9 @@ with ShardLab() as lab:
          "--resume-failed runs only the failed shard again (%.1fs)" % resume_s,
          p2.stdout[-1500:] + p2.stderr[-1500:] + repr(rows2))
     files = sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".jsonl"))
-    m = run("--merge", "--plan", plan, *files, "--jsonl", timeout=120)
-    single = run("--plan", plan, "--jsonl", "--no-progress", *CHECKS.split(), timeout=120)
-    sf = os.path.join(tmp, "single.jsonl")
-    with open(sf, "w") as f:
-        f.write(single.out)
-    ms = run("--merge", "--plan", plan, sf, "--jsonl", timeout=120)
-    a = normalize(read_jsonl(m.out)) if m.rc in (0, 1, 2) else None
-    b = normalize(read_jsonl(ms.out)) if ms.rc in (0, 1, 2) else None
+    a, b, err = merged_vs_single(plan, files, CHECKS, tmp)
     t.ok(a is not None and a == b and len(a[0]) == len(lab.addresses),
-         "the merged GNU parallel run equals a single-process run of the same plan", m.err + ms.err)
+         "the merged GNU parallel run equals a single-process run of the same plan", err)
     print("# timing: sshd up %.1fs, first run %.1fs, resume %.1fs, whole test %.1fs" %
           (up, first_s, resume_s, time.monotonic() - t0))
 d.stop()

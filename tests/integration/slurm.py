@@ -26,7 +26,7 @@ from batchlab import own_netns, Daemons, wait_for
 t = Tap()
 own_netns(t)
 
-from shardlab import ShardLab, read_jsonl, normalize  # noqa: E402
+from shardlab import ShardLab, read_jsonl, merged_vs_single  # noqa: E402
 
 required = os.environ.get("SD_REQUIRE_LAB") == "1"
 
@@ -156,17 +156,10 @@ with ShardLab() as lab:
     hdrs = [read_jsonl(open(f).read())[0].get("shard", {}) for f in files] if len(files) == 4 else []
     t.ok([(h.get("index"), h.get("count")) for h in hdrs] == [(i, 4) for i in range(4)],
          "each task took its shard from SLURM_ARRAY_TASK_ID/COUNT", hdrs)
-    m = run("--merge", "--plan", plan, *files, "--jsonl", timeout=120)
-    single = run("--plan", plan, "--jsonl", "--no-progress", *CHECKS.split(), timeout=120)
-    sf = os.path.join(tmp, "single.jsonl")
-    with open(sf, "w") as f:
-        f.write(single.out)
-    ms = run("--merge", "--plan", plan, sf, "--jsonl", timeout=120)
-    a = normalize(read_jsonl(m.out)) if m.rc in (0, 1, 2) else None
-    b = normalize(read_jsonl(ms.out)) if ms.rc in (0, 1, 2) else None
+    a, b, err = merged_vs_single(plan, files, CHECKS, tmp)
     t.ok(a is not None and a == b and len(a[0]) == len(lab.addresses),
          "the merged Slurm run equals a single-process run of the same plan (%d units, %d domains)" %
-         (len(a[0]) if a else 0, len(a[1]) if a else 0), m.err + ms.err + ("\n%r\n%r" % (a, b)))
+         (len(a[0]) if a else 0, len(a[1]) if a else 0), err + ("\n%r\n%r" % (a, b)))
     print("# timing: Slurm up %.1fs, array of 4 shards %.1fs, whole test %.1fs" %
           (up, array_s, time.monotonic() - t0))
 d.stop()

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_dns.c - DNS wire format: queries we build, answers (good and
- * hostile) we parse, resolver specs, reverse names, generic PTR names.
+ * hostile) we parse, resolver specs, reverse names, generic PTR names,
+ * tags of "tag=value;" TXT records (DKIM, DMARC).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "dns/dns_wire.h"
 #include "ptr/ptr_name.h"
 #include "dns/resolver.h"
+#include "base/util.h"
 
 /* a message builder: header, the question, then answer records */
 typedef struct msg {
@@ -420,6 +422,51 @@ static void test_ptr_generic(void **state)
 				 rows[i].generic ? "generic" : "not generic");
 }
 
+/* test_txt_tag - sd_dns_txt_tag: the first tag of the name, trimmed; no
+ * prefix matches, empty values, hostile and truncated records */
+static void test_txt_tag(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rec, *name, *want;   /* want NULL: not found */
+	} rows[] = {
+		{ "v=DMARC1; p=reject; pct=50", "p", "reject" },
+		{ "v=DMARC1; p=reject; pct=50", "pct", "50" },
+		{ "v=DMARC1; pct=50; p=none", "p", "none" },          /* "pct" is not "p" */
+		{ "v=DMARC1;P = quarantine ;sp=none", "p", "quarantine" }, /* case, spaces around '=' */
+		{ "v=DKIM1;\tk=rsa;\tp=MIIB AQAB ", "p", "MIIB AQAB" }, /* inner spaces kept */
+		{ "v=DKIM1; p=", "p", "" },                           /* revoked key: empty value */
+		{ "v=DKIM1; p= ;t=y", "p", "" },
+		{ "v=DKIM1; t=y; t=s", "t", "y" },                    /* the first one */
+		{ "v=DKIM1; k=rsa", "p", NULL },
+		{ "v=DKIM1; p", "p", NULL },                          /* no '=' */
+		{ "v=DKIM1; pp=x", "p", NULL },
+		{ "", "p", NULL },
+		{ ";;;", "p", NULL },
+		{ "p=a;b", "b", NULL },
+		{ "  rua = mailto:a@example.com , mailto:b@example.net ;", "rua",
+		  "mailto:a@example.com , mailto:b@example.net" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *v = NULL;
+		size_t n = 0;
+		int found = sd_dns_txt_tag(rows[i].rec, rows[i].name, &v, &n);
+		if (rows[i].want == NULL) {
+			if (found)
+				fail_msg("\"%s\" tag %s: found \"%.*s\", want none", rows[i].rec, rows[i].name, (int)n, v);
+			continue;
+		}
+		if (!found)
+			fail_msg("\"%s\" tag %s: not found", rows[i].rec, rows[i].name);
+		assert_int_equal(n, strlen(rows[i].want));
+		assert_memory_equal(v, rows[i].want, n);
+		assert_true(v >= rows[i].rec && v + n <= rows[i].rec + strlen(rows[i].rec));
+	}
+	const char *v = NULL;
+	size_t n = 0;
+	assert_int_equal(sd_dns_txt_tag(NULL, "p", &v, &n), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_reverse_names),
 		cmocka_unit_test(test_resolver_specs),
 		cmocka_unit_test(test_ptr_generic),
+		cmocka_unit_test(test_txt_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
