@@ -628,6 +628,26 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 		rep->target_end(rep->ctx, res);
 }
 
+/* vendor_differs - the profile's vendor: words the fixes, but the server
+ * names other software: say so (info, in the banner check), or an
+ * administrator follows fixes for a server they do not run */
+static void vendor_differs(const sd_plan *plan, sd_session *s, sd_target_result *res)
+{
+	const char *sw = sd_session_software(s);
+	sd_report *b = find_report(res, "banner");
+
+	if (plan->vendor == NULL || sw == NULL || sw[0] == '\0' || b == NULL || b->state != SD_CHECK_RAN ||
+	    sd_kb_vendor_matches(plan->vendor, sw))
+		return;
+	sd_finding *f = sd_report_finding(b, SD_INFO, "banner.vendor_differs",
+					  "the profile words its fixes for %s, but the server identifies as %s",
+					  plan->vendor, sw);
+	sd_finding_cause(f, "a vendor profile (vendor: %s) was chosen for a server that runs other software",
+			 plan->vendor);
+	sd_finding_fix(f, "use the profile of the software the server runs (or the default profile, whose fixes "
+			  "follow the software the server names)");
+}
+
 /* run_target - one session, every server check of the plan in order; the
  * result is not finished (no verdict yet, nothing told to target_end) */
 static sd_target_result *run_target(const sd_plan *plan, const sd_target_config *cfg,
@@ -646,6 +666,7 @@ static sd_target_result *run_target(const sd_plan *plan, const sd_target_config 
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
 	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);
+	vendor_differs(plan, s, res);
 
 	sd_session_quit(s);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)

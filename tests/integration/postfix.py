@@ -633,6 +633,12 @@ r = audit("--port", str(RELAY), "--profile", "exchange", "--checks", "relay,ntlm
 t.ok("Ms-Exch-SMTP-Accept-Any-Recipient" in ((r.finding("relay.open") or {}).get("fix") or "")
      and r.check("ntlm-info")["summary"] == "AUTH NTLM not offered",
      "exchange profile: the profile's vendor wins over the banner (Receive Connector permissions)", r)
+r = audit("--port", str(MX), "--profile", "exchange", "--checks", "banner")
+f = r.finding("banner.vendor_differs") or {}
+t.ok(f.get("severity") == "info" and "exchange" in f.get("summary", "") and "Postfix" in f.get("summary", ""),
+     "exchange profile on a Postfix: an info finding says the fixes are for another vendor", r)
+r = audit("--port", str(MX), "--profile", "postfix", "--checks", "banner")
+t.ok(r.finding("banner.vendor_differs") is None, "postfix profile on a Postfix: no vendor_differs", r)
 r = audit("--port", str(EXPIRED), "--profile", "exchange", "--checks", "certificate")
 t.ok("Enable-ExchangeCertificate" in ((r.finding("certificate.expired") or {}).get("fix") or ""),
      "exchange profile: an expired certificate's fix is Import/Enable-ExchangeCertificate", r)
