@@ -57,7 +57,7 @@ static const option_spec table[] = {
 	{ "port", OPT_PORT, "PORT", "TCP port (default: the profile's, else 25)" },
 	{ "profile", OPT_PROFILE, "NAME|FILE", "profile to use (default: default)" },
 	{ "checks", OPT_CHECKS, "A,B,...", "run only these checks (plus what they need), with the profile's target settings" },
-	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, e.g. 5s or 500ms (default: the profile's)" },
+	{ "timeout", OPT_TIMEOUT, "DURATION", "limit for every network wait, 100ms to 1h, e.g. 5s or 500ms (default: the profile's)" },
 	{ "deadline", OPT_DEADLINE, "DURATION[:STATE]", "limit for the whole run: every wait gets what is left of it; when it passes the run ends naming the phase, with STATE (OK, WARNING, CRITICAL (default) or UNKNOWN)" },
 	{ "tls", OPT_TLS, "MODE", "none, starttls or implicit (default: the profile's; implicit on port 465)" },
 	{ "ca-file", OPT_CA_FILE, "FILE", "verify certificates against these PEM CA certificates instead of the system store" },
@@ -442,10 +442,11 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				return -1;
 			break;
 		case OPT_TIMEOUT:
-			if (sd_parse_duration_ms(optarg, &cli->timeout_ms) != 0 || cli->timeout_ms <= 0 ||
+			if (sd_parse_duration_ms(optarg, &cli->timeout_ms) != 0 || cli->timeout_ms < 100 ||
 			    cli->timeout_ms > 3600000) {
-				*err = sd_asprintf("--timeout: '%s' is not a duration such as 10, 5s or 500ms (max 1h)",
-						   optarg);
+				/* below 100 ms no server can answer: the run would blame it */
+				*err = sd_asprintf("--timeout: '%s' is not a duration from 100ms to 1h, such as 10, 5s or "
+						   "500ms", optarg);
 				return -1;
 			}
 			break;

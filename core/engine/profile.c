@@ -133,8 +133,8 @@ static int get_duration(loader *L, yaml_node_t *v, const char *what, long long *
 		return -1;
 	if (sd_parse_duration_ms(scalar(v), out) != 0)
 		return fail(L, v, "%s expects a duration such as 500ms, 10s or 1m, got '%s'", what, scalar(v));
-	if (*out == 0)
-		return fail(L, v, "%s must be greater than zero", what);
+	if (*out < 100)
+		return fail(L, v, "%s must be at least 100ms (no server answers sooner), got '%s'", what, scalar(v));
 	return 0;
 }
 

@@ -865,6 +865,9 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 
 	double rx_last;
 	size_t rx_before = sd_conn_rx(s->conn, &rx_last);
+	/* bytes of this reply: those already buffered when the wait began
+	 * plus those received since (rx already counts what is pending) */
+	size_t pending_before = sd_conn_pending(s->conn);
 
 	sd_reply_parser_init(&p, SD_REPLY_MAX_LINES);
 	for (;;) {
@@ -876,7 +879,7 @@ static const sd_reply *read_reply(sd_session *s, double start, double deadline, 
 
 		if (rc != 0) {
 			int timeout_ms = (int)(deadline - start + 0.5);
-			size_t got = sd_conn_rx(s->conn, &rx_last) - rx_before + sd_conn_pending(s->conn);
+			size_t got = sd_conn_rx(s->conn, &rx_last) - rx_before + pending_before;
 			double idle = sd_now_ms() - rx_last;
 			/* a tarpit trickles its reply: bytes kept coming until the
 			 * deadline (the last quarter of the wait, or its last 1.5 s) */

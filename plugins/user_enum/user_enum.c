@@ -11,7 +11,12 @@
  * is noted with the usual mitigation rather than flagged. A temporary
  * answer (4xx: greylisting, rate limits) to either address says nothing
  * about existence: that method is "not determined", never "same answer",
- * and a 2xx against a 4xx is not disclosure either.
+ * and a 2xx against a 4xx is not disclosure either. Neither is a syntax
+ * error or "not implemented" (500/501/502/504) for the unknown address:
+ * Exim answers "VRFY postmaster" with 252 but a bare local part that is
+ * not postmaster with 501 (the address must contain a domain); VRFY is
+ * then asked again with full addresses (local@domain), and if that is
+ * refused too, VRFY tells nothing ("refused"), never user_enum.vrfy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +34,13 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-typedef enum { M_UNKNOWN, M_DISABLED, M_NO_ANSWER_GIVEN, M_SAME, M_DISCLOSES, M_TEMPORARY } method_verdict;
+typedef enum { M_UNKNOWN, M_DISABLED, M_NO_ANSWER_GIVEN, M_SAME, M_DISCLOSES, M_TEMPORARY, M_REFUSED } method_verdict;
+
+/* refused_form - 500/501/502/504: the command or its argument was refused, whoever it names */
+static int refused_form(int code)
+{
+	return code == 500 || code == 501 || code == 502 || code == 504;
+}
 
 /* judge - what a pair of answers (existing, random) says */
 static method_verdict judge(const sd_reply *known, const sd_reply *random)
@@ -41,6 +52,8 @@ static method_verdict judge(const sd_reply *known, const sd_reply *random)
 		return M_TEMPORARY; /* greylisted or deferred: the final answer was not given */
 	if (k == 502 || k == 500 || k == 504 || (k == 550 && x == 550 && strstr(known->enhanced, "5.5") != NULL))
 		return M_DISABLED;
+	if (refused_form(x))
+		return M_REFUSED; /* a syntax error or not implemented says nothing about the mailbox */
 	if (k == 252 && x == 252)
 		return M_NO_ANSWER_GIVEN; /* "cannot VRFY user, but will accept" (RFC 5321 3.5.3) */
 	if (k / 100 == 2 && x / 100 == 5)
@@ -51,7 +64,8 @@ static method_verdict judge(const sd_reply *known, const sd_reply *random)
 static const char *verdict_name(method_verdict v)
 {
 	static const char *const n[] = { "no answer", "disabled", "answers 252 (no information)", "same answer",
-					 "discloses existence", "not determined (greylisted / temporary)" };
+					 "discloses existence", "not determined (greylisted / temporary)",
+					 "refused (syntax error or not implemented: no information)" };
 	return n[v];
 }
 
@@ -96,6 +110,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	const sd_reply *vk = sd_session_command(f, "VRFY %s", known);
 	const sd_reply *vx = vk != NULL ? sd_session_command(f, "VRFY %s", xuser) : NULL;
+	const char *vkn = known, *vxn = xuser;
+	if (vk != NULL && vx != NULL && vk->code / 100 == 2 && refused_form(vx->code)) {
+		/* the bare local part is a syntax error here (Exim: "must contain
+		 * a domain"): ask again as VRFY is meant, with full addresses */
+		const sd_reply *fk = sd_session_command(f, "VRFY %s", kaddr);
+		const sd_reply *fx = fk != NULL ? sd_session_command(f, "VRFY %s", xaddr) : NULL;
+		if (fx != NULL) {
+			vk = fk, vx = fx;
+			vkn = kaddr, vxn = xaddr;
+		}
+	}
 	method_verdict vrfy = judge(vk, vx);
 	pair_fact(r, "vrfy", vk, vx, vrfy);
 	const sd_reply *ek = vx != NULL ? sd_session_command(f, "EXPN %s", known) : NULL;
@@ -115,8 +140,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 
 	if (vrfy == M_DISCLOSES) {
 		sd_finding *fd = sd_report_finding(r, SD_WARN, "user_enum.vrfy",
-						   "VRFY tells whether a mailbox exists (%s: %d, %s: %d)", known, vk->code,
-						   xuser, vx->code);
+						   "VRFY tells whether a mailbox exists (%s: %d, %s: %d)", vkn, vk->code,
+						   vxn, vx->code);
 		sd_finding_cause(fd, "VRFY answers for real mailboxes: anyone can harvest valid addresses for spam "
 				     "and password guessing");
 		sd_finding_fix(fd, "disable VRFY, or answer every VRFY with 252 (RFC 5321 3.5.3)");

@@ -47,6 +47,16 @@ usage_error(["--bogus"], "unknown option '--bogus'", "unknown option")
 usage_error(["--port"], "needs an argument", "missing option argument")
 usage_error(["--port", "99999", "--server", "x"], "--port: '99999' is not a port number", "bad port")
 usage_error(["--timeout", "soon", "--server", "x"], "--timeout: 'soon'", "bad timeout")
+# below 100 ms no server can answer: refused like --deadline, not blamed on the server
+usage_error(["--timeout", "1ms", "--server", "127.0.0.1"], "--timeout: '1ms' is not a duration from 100ms",
+            "--timeout 1ms: refused with one line, exit 3")
+usage_error(["--timeout", "0.05", "--server", "127.0.0.1"], "--timeout: '0.05'", "--timeout 0.05 (50 ms): refused")
+_tiny = os.path.join(os.environ.get("TMPDIR", "/tmp"), "sd-cli-tiny-timeout-%d.yaml" % os.getpid())
+with open(_tiny, "w") as _f:
+    _f.write("target:\n  timeouts:\n    greeting: 1ms\nchecks: [connect]\n")
+usage_error(["--server", "127.0.0.1", "--profile", _tiny], "timeouts.greeting must be at least 100ms",
+            "profile timeouts.greeting: 1ms refused with one line, exit 3")
+os.unlink(_tiny)
 usage_error([], "no target: give --server NAME", "no target")
 usage_error(["--server", "127.0.0.1", "extra"], "unexpected argument 'extra'", "stray argument")
 usage_error(["--server", "127.0.0.1", "--tls", "sometimes"], "--tls: 'sometimes'", "bad TLS mode")

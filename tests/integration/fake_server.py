@@ -132,6 +132,31 @@ r = audit([GREETING] + EHLO_OK + [("expect", "VRFY"), ("close",)], "--checks", "
 u = (r.check("user-enum") or {}).get("facts", {})
 t.ok(r.rc in (0, 1) and u.get("vrfy", {}).get("verdict") == "no answer" and r.finding("user_enum.vrfy") is None,
      "user-enum: a server that hangs up at VRFY gives 'no answer', not a verdict", r)
+# Exim's stock answers: 252 for "VRFY postmaster", 501 for any other bare local part (it
+# must contain a domain): a refused VRFY, not disclosure; asked again with full addresses
+EXIM_VRFY = [("expect", "VRFY postmaster"), ("send", b"252 2.1.0 Administrative prohibition\r\n"),
+             ("expect", "VRFY smtpdiag-nosuchuser-"),
+             ("send", b"501 5.1.3 smtpdiag-nosuchuser: recipient address must contain a domain\r\n")]
+REST = [("expect", "EXPN"), ("send", b"550 Administrative prohibition\r\n"), ("expect", "EXPN"),
+        ("send", b"550 Administrative prohibition\r\n"), ("expect", "MAIL"), ("send", b"250 OK\r\n"),
+        ("expect", "RCPT"), ("send", b"250 Accepted\r\n"), ("expect", "RCPT"), ("send", b"250 Accepted\r\n"),
+        ("expect", "RSET"), ("send", b"250 Reset OK\r\n")]
+r = audit([GREETING] + EHLO_OK + EXIM_VRFY + [
+    ("expect", "VRFY postmaster@fake.example"), ("send", b"252 2.1.0 Administrative prohibition\r\n"),
+    ("expect", "VRFY smtpdiag-nosuchuser-"), ("send", b"252 2.1.0 Administrative prohibition\r\n")] + REST,
+    "--checks", "user-enum")
+u = (r.check("user-enum") or {}).get("facts", {})
+t.ok(r.finding("user_enum.vrfy") is None and u.get("vrfy", {}).get("verdict") == "answers 252 (no information)"
+     and any(x.startswith("VRFY smtpdiag-nosuchuser-") and x.endswith("@fake.example") for x in r.received),
+     "user-enum: VRFY 252 for postmaster, 501 for a bare unknown local part (Exim): asked again with full "
+     "addresses (252 both), no user_enum.vrfy", "%s\n%s\n%s\n%s" % (r.received, r.script_errors, u, r))
+r = audit([GREETING] + EHLO_OK + EXIM_VRFY + [
+    ("expect", "VRFY postmaster@"), ("send", b"252 2.1.0 Administrative prohibition\r\n"),
+    ("expect", "VRFY smtpdiag-nosuchuser-"), ("send", b"501 5.5.4 Syntax error\r\n")] + REST,
+    "--checks", "user-enum")
+u = (r.check("user-enum") or {}).get("facts", {})
+t.ok(r.finding("user_enum.vrfy") is None and u.get("vrfy", {}).get("verdict", "").startswith("refused"),
+     "user-enum: 501 (syntax) for the unknown address in both forms: VRFY refused, tells nothing", r)
 
 t0 = time.monotonic()
 r = audit([GREETING] + EHLO_OK + [("expect", "MAIL"), ("send", b"250 Ok\r\n"), ("expect", "RCPT"), ("send", b"250 Ok\r\n"),

@@ -80,6 +80,10 @@ case("greeting never sent", [("hang",)], "banner.timeout", 2, timeout=1.0,
      summary="within 1000 ms")
 case("greeting trickled one byte per second: the deadline covers the whole reply",
      [("trickle", b"220 slow.example ESMTP a very slow greeting\r\n", 1.0)], "banner.timeout", 2, timeout=2.0)
+# a tarpit that trickled 3 bytes (at 0, 1 and 2 s) and then went quiet: the
+# count is what arrived, not twice it (the buffered bytes were counted again)
+case("greeting trickled 3 bytes in 3 s: the byte count is what the server sent",
+     [("trickle", b"220", 1.0), ("hang",)], "banner.timeout", 2, timeout=3.0, summary="(3 bytes so far")
 case("a 1 MiB line without CRLF", [("flood", b"x" * 65536, 16), ("hang",)], "banner.too_long", 2)
 case("endless multi-line greeting (220- forever)", [("flood", b"220-fake.example still talking\r\n", 0)],
      "banner.too_long", 2, summary="exceeds")

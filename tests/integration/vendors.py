@@ -171,6 +171,13 @@ expect("sendmail", "plainauth", "default", "starttls.missing", "warning", ["conf
 expect("sendmail", "tlsrequired", "default", "starttls.required", "warning", ["check_mail", "${tls_version}"])
 expect("exim", "tlsrequired", "default", "starttls.required", "warning", ["acl_smtp_mail", "!encrypted"])
 expect("exim", "openrelay", "exim", "relay.open", "critical", ["relay_from_hosts", "acl_smtp_rcpt"])
+# Exim answers VRFY with 252 "Administrative prohibition" (no acl_smtp_vrfy) and a bare local
+# part other than postmaster with 501 ("must contain a domain"): a refused VRFY, not disclosure
+r = R[("exim", "mx", "exim")]
+u = (r.check("user-enum") or {}).get("facts", {}).get("vrfy", {})
+t.ok(r.finding("user_enum.vrfy") is None and (u.get("verdict") in ("answers 252 (no information)", "disabled")
+                                               or u.get("verdict", "").startswith("refused")),
+     "exim mx (exim profile): VRFY refused (%s), no user_enum.vrfy" % u.get("verdict"), "%s\n%s" % (u, r))
 expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscuous_relay", "access"])
 expect("exim", "mx", "default", "banner.version_disclosed", "info", ["smtp_banner"], ["Postfix"])
 expect("sendmail", "mx", "default", "banner.version_disclosed", "info", ["confSMTP_LOGIN_MSG"], ["Postfix"])

@@ -10,6 +10,8 @@
 # nothing under /etc is read or written. Mail is discarded: no router,
 # transport or action delivers anywhere (see each config below).
 # Vendors start in parallel; the script waits until every listener accepts.
+# Only the vendors named are (re)started: others already up stay up
+# (vendors-down.sh stops them).
 #
 # Ports: $SD_VENDOR_PORT_BASE (default 11025) + vendor block + case:
 #   exim +0  sendmail +20  opensmtpd +40  chasquid +60
@@ -31,7 +33,11 @@ die() { echo "vendors-up.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 [[ -d $V ]] || die "vendor packages not unpacked in $V (run tests/lab/vendors-fetch.sh)"
 vendors=("$@"); [[ ${#vendors[@]} -gt 0 ]] || vendors=(exim sendmail opensmtpd chasquid)
-"$here/vendors-down.sh" --quiet || true
+for v in "${vendors[@]}"; do
+  [[ $v =~ ^(exim|sendmail|opensmtpd|chasquid)$ ]] ||
+    die "unknown vendor '$v' (exim, sendmail, opensmtpd, chasquid)"
+done
+"$here/vendors-down.sh" --quiet "${vendors[@]}" || true   # only these: the others keep running
 mkdir -p "$STATE"; chmod 0755 "$STATE"
 "$here/make-certs.sh" "$STATE/certs"
 C="$STATE/certs"
