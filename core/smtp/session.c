@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <smtpdiag/session.h>
@@ -1167,6 +1168,17 @@ unsigned sd_session_unsolicited(const sd_session *s, const char **first)
 	return s->unsolicited;
 }
 
+/* peer_closed - the server closed the connection (its FIN is waiting, no
+ * byte before it): a command sent now would only draw a reset */
+static int peer_closed(sd_session *s)
+{
+	char c;
+
+	if (s->conn == NULL || sd_conn_pending(s->conn) > 0)
+		return 0;
+	return recv(sd_conn_fd(s->conn), &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* send_line - write a command line; 0 or -1 */
 static int send_line(sd_session *s, const char *line, int secret)
 {
@@ -1181,6 +1193,14 @@ static int send_line(sd_session *s, const char *line, int secret)
 	memcpy(buf, line, n);
 	memcpy(buf + n, "\r\n", 2);
 	unsolicited_check(s, line);
+	if (peer_closed(s)) {
+		/* said as it happened: writing would race the server's reset */
+		set_error(s, SD_ERR_CLOSED, "connection closed by the server before %.*s was sent",
+			  (int)strcspn(line, " "), line);
+		event(s, "%s", s->errmsg);
+		drop_connection(s);
+		return -1;
+	}
 	sd_transcript_add(s->transcript, s->conn_id, SD_DIR_CLIENT, line, secret);
 	int rc = sd_conn_write(s->conn, buf, n + 2, until(s, sd_now_ms() + s->cfg.command_timeout_ms,
 							 "sending %.*s", (int)strcspn(line, " "), line));
