@@ -42,6 +42,33 @@ static const char *fact_str(const sd_report *r, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* cert_words - a certificate problem in words for the result line */
+static const char *cert_words(const char *id)
+{
+	static const struct {
+		const char *id, *words;
+	} words[] = {
+		{ "certificate.expired", "certificate expired" },
+		{ "certificate.expiring", "certificate expires soon" },
+		{ "certificate.not_yet_valid", "certificate not yet valid" },
+		{ "certificate.hostname_mismatch", "certificate for another name" },
+		{ "certificate.self_signed", "self-signed certificate" },
+		{ "certificate.untrusted", "certificate not trusted" },
+		{ "certificate.missing_intermediate", "certificate chain incomplete (intermediate missing)" },
+		{ "certificate.chain_too_long", "certificate chain too long" },
+		{ "certificate.weak_key", "certificate key too weak" },
+		{ "certificate.weak_signature", "certificate signature too weak" },
+		{ "certificate.sni_required", "certificate depends on SNI" },
+		{ "certificate.name_nul", "certificate name with a NUL byte" },
+		{ "certificate.none", "no certificate" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(id, words[i].id) == 0)
+			return words[i].words;
+	return "certificate problem";
+}
+
 /* worst_problem - the first finding of R with a warning or worse, or NULL */
 static const sd_finding *worst_problem(const sd_report *r)
 {
@@ -135,8 +162,7 @@ json_t *sd_answers_build(const sd_target_result *res, char **line_out)
 		json_object_set_new(c, "problem", p != NULL ? sd_json_text(p->summary) : json_null());
 		json_object_set_new(a, "certificate", c);
 		if (p != NULL)
-			append(&line, "certificate: ",
-			       strncmp(p->id, "certificate.", 12) == 0 ? p->id + 12 : p->id, NULL);
+			append(&line, cert_words(p->id), NULL, NULL);
 		else if (json_is_integer(d)) {
 			snprintf(num, sizeof(num), "%lld days", (long long)json_integer_value(d));
 			append(&line, "certificate valid ", num, NULL);

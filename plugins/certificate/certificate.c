@@ -362,8 +362,13 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	keys_and_signatures(r, t, p, install_words(s));
 	trust(r, t, p, install_words(s));
 	without_sni(s, r, t, name);
-	sd_report_summary(r, "%s, %lld days left%s", leaf->common_name[0] ? leaf->common_name : leaf->subject,
-			  (long long)((leaf->not_after - time(NULL)) / 86400), t->verified ? ", trusted" : "");
+	long long left = (long long)((leaf->not_after - time(NULL)) / 86400);
+	if (left < 0)
+		sd_report_summary(r, "%s, expired %lld days ago", leaf->common_name[0] ? leaf->common_name : leaf->subject,
+				  -left);
+	else
+		sd_report_summary(r, "%s, %lld days left%s", leaf->common_name[0] ? leaf->common_name : leaf->subject,
+				  left, t->verified ? ", trusted" : "");
 	return SD_RUN_DONE;
 }
 
