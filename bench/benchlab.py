@@ -86,7 +86,9 @@ def smtp_diag(build):
     """(argv prefix, env) for the built smtp-diag: the real binary, not libtool's shell wrapper"""
     exe = os.path.join(build, ".libs", "smtp-diag")
     env = dict(os.environ)
-    if os.access(exe, os.X_OK):
+    top = os.path.join(build, "smtp-diag")
+    # a libtool wrapper's real binary, unless it is a leftover older than the program
+    if os.access(exe, os.X_OK) and not (os.path.exists(top) and os.path.getmtime(top) > os.path.getmtime(exe)):
         env["LD_LIBRARY_PATH"] = os.path.join(build, ".libs")
     else:
         exe = os.path.join(build, "smtp-diag")
