@@ -59,6 +59,7 @@ log_file_path = $d/log/%s-$name.log
 pid_file_path = $d/$name.pid
 host_lookup =
 rfc1413_hosts =
+helo_lookup_domains =
 tls_certificate = $d/tls/$cert.crt
 tls_privatekey = $d/tls/leaf.key
 EOT
