@@ -93,8 +93,11 @@ with FleetSMTP(endpoints, port) as srv:
         return [by[e["addr"]] for e in endpoints if e["kind"] == kind and e["addr"] in by]
 
     stalls = kind_docs("stall")
+    # the greeting timeout, then one implicit-TLS handshake of the same limit; under
+    # valgrind 50 workers share two cores and each handshake takes longer
+    slack = 4000 if os.environ.get("SD_VALGRIND") or os.environ.get("SD_SANITIZERS") == "yes" else 1000
     t.ok(stalls and all(d["status"] == "critical" and TIMEOUT * 1000 * 0.95 <= d["duration_ms"] <=
-                        TIMEOUT * 1000 * 2 + 1000 for d in stalls),
+                        TIMEOUT * 1000 * 2 + slack for d in stalls),
          "stalled servers end at their greeting timeout (%.0f-%.0f ms)" %
          (min(d["duration_ms"] for d in stalls), max(d["duration_ms"] for d in stalls)) if stalls else "stalls",
          json.dumps(stalls[:1])[:1500])
