@@ -1918,6 +1918,18 @@ static void *nosni_run(void *arg)
 	return NULL;
 }
 
+/* nosni_job_new - the handshake without SNI, not started: a session to S's
+ * peer named by its address (no SNI), wanting the handshake only */
+static nosni_job *nosni_job_new(sd_session *s)
+{
+	nosni_job *j = sd_xcalloc(1, sizeof(*j));
+
+	j->mode = s->cfg.tls;
+	j->f = sd_session_open_host(s, s->peer, s->peer);
+	j->f->handshake_only = 1;
+	return j;
+}
+
 /* nosni_start - the handshake a sender without SNI gets, on a thread, when
  * the main session connected and sends SNI (a name, not an address) */
 static void nosni_start(sd_session *s)
@@ -1930,10 +1942,7 @@ static void nosni_start(sd_session *s)
 	    s->cfg.server[0] == '[')
 		return;
 	s->nosni_tried = 1;
-	nosni_job *j = sd_xcalloc(1, sizeof(*j));
-	j->mode = s->cfg.tls;
-	j->f = sd_session_open_host(s, s->peer, s->peer);
-	j->f->handshake_only = 1;
+	nosni_job *j = nosni_job_new(s);
 	j->threaded = pthread_create(&j->th, NULL, nosni_run, j) == 0;
 	if (!j->threaded) {   /* no thread: it runs when it is asked for */
 		sd_session_free(j->f);
@@ -1982,10 +1991,7 @@ const sd_tls_info *sd_session_tls_without_sni(sd_session *s, const char **error)
 	if (s->nosni != NULL && s->nosni->mode != s->cfg.tls)
 		nosni_free(s);   /* implicit TLS was found after it started: do it again */
 	if (s->nosni == NULL) {
-		nosni_job *j = sd_xcalloc(1, sizeof(*j));
-		j->mode = s->cfg.tls;
-		j->f = sd_session_open_host(s, s->peer, s->peer);
-		j->f->handshake_only = 1;
+		nosni_job *j = nosni_job_new(s);
 		nosni_run(j);
 		j->done = 1;
 		s->nosni = j;
