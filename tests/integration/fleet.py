@@ -104,16 +104,27 @@ with FleetSMTP(endpoints, port) as srv:
     t.ok(all("connect.refused" in finding_ids(d) for d in kind_docs("refuse")),
          "refusing ports: connect.refused")
     dead = kind_docs("dead")
-    t.ok(dead and all("connect.timeout" in finding_ids(d) and d["duration_ms"] <= TIMEOUT * 1000 + 1000
-                      for d in dead), "dropped SYNs: connect.timeout within the connect timeout",
-         json.dumps(dead[:1])[:1500])
+    # the same slack as the stalls: under valgrind a worker gets the CPU back
+    # late after its connect timed out (CI: over 3000 ms for a 2 s timeout)
+    t.ok(dead and all("connect.timeout" in finding_ids(d) and TIMEOUT * 1000 * 0.95 <= d["duration_ms"] <=
+                      TIMEOUT * 1000 + slack for d in dead),
+         "dropped SYNs: connect.timeout within the connect timeout (%.0f-%.0f ms)" %
+         (min(d["duration_ms"] for d in dead), max(d["duration_ms"] for d in dead)) if dead else "dropped SYNs",
+         json.dumps(sorted(dead, key=lambda d: -d["duration_ms"])[:1])[:1500])
     slow = kind_docs("slow")
     # valgrind runs one thread at a time: a worker may get the CPU back well
-    # after its connect completed, and its clock starts late
-    floor = 200 if os.environ.get("SD_VALGRIND") else 290
-    short = [d for d in slow if d["timings"]["greeting_ms"] < floor]
+    # after its connect completed (CI: connect_ms 273, greeting_ms 92), so
+    # there only connect + greeting must cover the pause, which the server
+    # starts at accept, before our connect returns
+    wrapped = bool(os.environ.get("SD_VALGRIND"))
+
+    def greeting(d):
+        tm = d["timings"]
+        return tm["greeting_ms"] + (tm["connect_ms"] if wrapped else 0)
+    short = [d for d in slow if greeting(d) < 290]
     t.ok(slow and all(d["status"] in ("ok", "info", "warning") for d in slow) and not short,
-         "slow servers are audited fully, their greeting measured (>= %d ms of the 300 ms pause)" % floor,
+         "slow servers are audited fully, their greeting measured (>= 290 ms of the 300 ms pause%s)" %
+         (", with the connect" if wrapped else ""),
          json.dumps(short[:1] or slow[:1])[:1500])
     limited = kind_docs("ratelimit")
     t.ok(limited and all("smtp.rate_limited" in finding_ids(d) and "banner.service_closing" not in finding_ids(d)
