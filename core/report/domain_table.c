@@ -96,7 +96,11 @@ static json_t *host_cells(const json_t *s)
 	} else {
 		long long days = fact_int(c, "days_left");
 		json_t *v = json_object_get(json_object_get(c, "facts"), "verified");
-		if (days >= 0)
+		json_t *ct = json_object_get(json_object_get(c, "facts"), "chain_trusted");
+		/* an expired chain from a trusted CA: the dates are the problem */
+		if (!json_is_true(v) && json_is_true(ct))
+			snprintf(buf, sizeof(buf), "%s (trusted CA)", days < 0 ? "expired" : "not yet valid");
+		else if (days >= 0)
 			snprintf(buf, sizeof(buf), "%s, %lld days", json_is_true(v) ? "trusted" : "not trusted", days);
 		else
 			snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "trusted" : "not trusted");

@@ -874,8 +874,10 @@ static void certificate_facts(FILE *o, const json_t *facts, const marks *m, cons
 	value_html(o, json_object_get(facts, "sans"), m, 1);
 	fputs("</div><div>Verification</div><div>", o);
 	const json_t *ver = json_object_get(facts, "verified"), *nm = json_object_get(facts, "name_matches");
+	/* a chain that fails only on its dates is trusted, and out of date */
+	int dated = !json_is_true(ver) && json_is_true(json_object_get(facts, "chain_trusted"));
 	fprintf(o, "<span class=\"pill %s\">chain %s</span>", json_is_true(ver) ? "y" : "bad",
-		json_is_true(ver) ? "trusted" : "not trusted");
+		json_is_true(ver) ? "trusted" : dated ? "trusted, out of its validity period" : "not trusted");
 	fprintf(o, "<span class=\"pill %s\">", json_is_true(nm) ? "y" : "bad");
 	fputs(json_is_true(nm) ? "names " : "does not name ", o);
 	esc(o, str(facts, "checked_name") != NULL ? str(facts, "checked_name") : "the server");

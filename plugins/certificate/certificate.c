@@ -73,6 +73,21 @@ static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
 	return 0;
 }
 
+/* chain_trusted - whether the chain leads to a trusted root apart from its
+ * dates: verified, or every verify error an expiry or a not-yet-valid (an
+ * expired certificate from a public CA is a date problem, not a trust one) */
+static int chain_trusted(const sd_tls_info *t)
+{
+	if (t->verified)
+		return 1;
+	if (t->nerrors == 0)
+		return 0;
+	for (size_t i = 0; i < t->nerrors; i++)
+		if (t->errors[i].kind != SD_VERIFY_EXPIRED && t->errors[i].kind != SD_VERIFY_NOT_YET_VALID)
+			return 0;
+	return 1;
+}
+
 static void dates(sd_report *r, const sd_cert *c, const sd_params *p, const char *fix_install)
 {
 	time_t now = time(NULL);
@@ -138,6 +153,7 @@ static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p, const 
 	const sd_cert *leaf = &t->chain[0];
 
 	sd_report_fact_bool(r, "verified", t->verified);
+	sd_report_fact_bool(r, "chain_trusted", chain_trusted(t));
 	sd_report_fact_str(r, "trust_store", "%s", t->trust_store);
 	for (size_t i = 0; i < t->nerrors; i++) {
 		char line[300];

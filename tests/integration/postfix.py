@@ -178,6 +178,22 @@ t.ok(r.check("certificate")["facts"].get("chain_length") == 2 and r.check("certi
 r = audit("--port", str(EXPIRED))
 f = r.finding("certificate.expired")
 t.ok(f and "2021-01-01" in f["summary"] and "renew" in f["fix"], "expired: the date and 'renew' in the fix", f)
+# the lab CA signed it: the dates are the problem, not the trust (the HTML
+# report said "chain not trusted" for it)
+ce = r.check("certificate")["facts"]
+t.ok(ce.get("verified") is False and ce.get("chain_trusted") is True
+     and not any(x["id"] == "certificate.untrusted" for x in r.check("certificate")["findings"]),
+     "expired from the lab CA: verified false, chain_trusted true, no trust finding", ce)
+exp_dir = os.path.join(BUILD, "tests", "report-out")
+os.makedirs(exp_dir, exist_ok=True)
+exp_html = os.path.join(exp_dir, "postfix-expired.html")
+rh = audit("--port", str(EXPIRED), "--checks", "connect,banner,ehlo,starttls,certificate", "--report", exp_html)
+page = open(exp_html, encoding="utf-8").read() if os.path.exists(exp_html) else ""
+t.ok("chain trusted, out of its validity period" in page and "chain not trusted" not in page,
+     "HTML report of the expired certificate: chain trusted, out of its validity period", rh)
+rs = audit("--port", str(SELFSIGNED), "--checks", "connect,banner,ehlo,starttls,certificate")
+t.ok(rs.check("certificate")["facts"].get("chain_trusted") is False, "self-signed: chain_trusted false",
+     rs.check("certificate")["facts"])
 # audited by address: no name to check the certificate against (newcomer trial: the fix said to
 # put "127.0.0.1" in the certificate)
 r = run("--server", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--json", "--timeout", "10s",
