@@ -588,6 +588,25 @@ static int collect_targets(const sd_cli *cli, sd_target_list *l, char **err)
 	return 0;
 }
 
+/* unused_vars - a --var the bound profile never substitutes would change
+ * nothing (a misspelt name, or the wrong profile): an error, as --set of a
+ * check the profile does not have is */
+static int unused_vars(const sd_cli *cli, const sd_profile *p, char **err)
+{
+	for (size_t i = 0; i < cli->nvars; i++) {
+		const char *eq = strchr(cli->vars[i], '=');
+		char *name = sd_xstrndup(cli->vars[i], (size_t)(eq - cli->vars[i]));
+		int used = sd_profile_uses_var(p, name);
+		if (!used)
+			*err = sd_asprintf("--var %s: profile '%s' uses no ${%s} (see --explain-profile %s)", name,
+					   p->name, name, p->name);
+		free(name);
+		if (!used)
+			return -1;
+	}
+	return 0;
+}
+
 /* load_bound - the profile with --send/--warning additions, T's variables
  * and --set applied, bound to the modules; NULL and *err */
 static sd_profile *load_bound(sd_cli *cli, const char *profile_dirs, const sd_registry *reg,
@@ -600,7 +619,7 @@ static sd_profile *load_bound(sd_cli *cli, const char *profile_dirs, const sd_re
 	if (p != NULL && cli->thresholds)
 		thresholds_requested(cli, p);
 	if (p == NULL || apply_vars(cli, p, t, err) != 0 || apply_sets(cli, p, err) != 0 ||
-	    sd_profile_bind(p, reg, err) != 0) {
+	    sd_profile_bind(p, reg, err) != 0 || unused_vars(cli, p, err) != 0) {
 		sd_profile_free(p);
 		return NULL;
 	}

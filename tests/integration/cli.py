@@ -183,6 +183,12 @@ usage_error(["--explain-profile", os.path.join(TP, "bad-variable.yaml")], "bad-v
             "--explain-profile: an unknown variable is an error at file:line:column")
 usage_error(["--explain-profile", "nonesuch"], "nonesuch", "--explain-profile: unknown profile")
 usage_error(["--server", "x", "--var", "novalue"], "--var: 'novalue' is not NAME=VALUE", "--var needs NAME=VALUE")
+# a --var the profile never uses would change nothing: a misspelt name is
+# an error, and the value (perhaps a secret) is not echoed
+usage_error(["--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domian=hidden-value"],
+            "--var domian: profile", "--var NAME the profile does not use")
+r = run("--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domian=hidden-value")
+t.ok("hidden-value" not in r.out + r.err and "uses no ${domian}" in r.err, "... without echoing its value", r)
 
 # --- the site profile directory: searched before the shipped profiles ---
 import re  # noqa: E402
