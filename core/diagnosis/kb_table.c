@@ -612,12 +612,14 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "2048'); tls_eecdh_auto_curves = X25519 X448 prime256v1 secp384r1; then 'postfix reload'"),
 	WHY("starttls.weak_dh", "exim", NULL,
 	    "Exim: tls_dhparam = ffdhe2048 (or ffdhe3072); prefer ECDHE suites; 'systemctl reload exim4'"),
+	/* the same remedy as cipher.no_forward_secrecy: a static-RSA suite was
+	 * chosen because one is enabled; removing them leaves ECDHE */
 	WHY("starttls.no_forward_secrecy", "postfix", NULL,
-	    "Postfix: tls_preempt_cipherlist = yes and smtpd_tls_ciphers = medium or high in main.cf, then "
-	    "'postfix reload'"),
+	    "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep the ECDHE suites: a changed tls_low/medium/"
+	    "high_cipherlist must still list them) in main.cf, then 'postfix reload'"),
 	WHY("starttls.no_forward_secrecy", "exchange", NULL,
-	    "Exchange: put the ECDHE suites first in the SCHANNEL cipher suite order (Group Policy 'SSL Cipher "
-	    "Suite Order', or Enable-TlsCipherSuite -Position 0), then restart the server"),
+	    "Exchange: remove the TLS_RSA_* suites from the SCHANNEL cipher suite order (Disable-TlsCipherSuite) "
+	    "and keep the ECDHE suites first, then restart the server"),
 	WHY("starttls.inconsistent", "postfix", NULL,
 	    "Postfix on each node: smtpd_tls_security_level = may and smtpd_tls_chain_files with the same "
 	    "certificate"),
@@ -649,10 +651,11 @@ const sd_kb_entry sd_kb_builtin[] = {
 	    "Exchange/Windows: ServerMinKeyBitLength = 2048 under the SCHANNEL KeyExchangeAlgorithms\\Diffie-Hellman "
 	    "registry key, then restart the server"),
 	WHY("cipher.no_forward_secrecy", "postfix", NULL,
-	    "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep the ECDHE suites) in main.cf, then 'postfix reload'"),
+	    "Postfix: smtpd_tls_exclude_ciphers = kRSA (keep the ECDHE suites: a changed tls_low/medium/"
+	    "high_cipherlist must still list them) in main.cf, then 'postfix reload'"),
 	WHY("cipher.no_forward_secrecy", "exchange", NULL,
-	    "Exchange: remove the TLS_RSA_* suites from the SCHANNEL cipher suite order (Disable-TlsCipherSuite), "
-	    "then restart the server"),
+	    "Exchange: remove the TLS_RSA_* suites from the SCHANNEL cipher suite order (Disable-TlsCipherSuite) "
+	    "and keep the ECDHE suites first, then restart the server"),
 	WHY("cipher.incomplete", "postfix", NULL,
 	    "run again with parallel: 1 and a longer backoff in the profile, or exempt this client from "
 	    "Postfix's limits: smtpd_client_event_limit_exceptions (smtpd_client_connection_rate_limit)"),

@@ -139,8 +139,8 @@ static void describe(const sd_session *s, sd_report *r, const sd_tls_info *t, co
 						  "key exchange without forward secrecy (%s)", t->cipher);
 		sd_finding_cause(f, "a static RSA key exchange: whoever gets the server's key later can decrypt "
 				    "recorded sessions");
-		sd_finding_fix(f, "offer ECDHE/DHE suites first: the server's cipher list, and its own cipher "
-				  "order over the client's");
+		sd_finding_fix(f, "remove the static-RSA key exchange suites (TLS_RSA_*) from the server's cipher "
+				  "list; keep the ECDHE suites");
 	}
 }
 

@@ -251,6 +251,14 @@ t.ok(r.rc == 1 and ids == ["starttls.no_forward_secrecy", "starttls.old_version"
      and st.get("version") in ("TLSv1", "TLSv1.1") and st.get("forward_secrecy") is False
      and st.get("cipher_iana", "").startswith("TLS_RSA_WITH_"),
      "legacy listener: below the minimum version and no forward secrecy, each a warning", r)
+# the handshake's finding and the cipher battery's give one remedy (they
+# gave tls_preempt_cipherlist for one and kRSA for the other)
+fs_fix = (r.finding("starttls.no_forward_secrecy") or {}).get("fix") or ""
+rc_ = audit("--port", str(LEGACY), "--checks", "cipher")
+cfs_fix = (rc_.finding("cipher.no_forward_secrecy") or {}).get("fix") or ""
+t.ok("smtpd_tls_exclude_ciphers = kRSA" in fs_fix and fs_fix == cfs_fix,
+     "legacy listener: no forward secrecy has one Postfix fix, in the handshake and in the cipher battery",
+     "starttls: %s\ncipher: %s" % (fs_fix, cfs_fix))
 r = audit("--port", str(LEGACY), "--checks", "starttls", "--set", "starttls.min_version=TLSv1.3")
 fix = (r.finding("starttls.old_version") or {}).get("fix") or ""
 t.ok(">=TLSv1.3" in fix and "TLSv1.2" not in fix,
