@@ -42,6 +42,8 @@ mkdir -p "$STATE"; chmod 0755 "$STATE"
 "$here/make-certs.sh" "$STATE/certs"
 C="$STATE/certs"
 LIBS="$V/usr/lib/x86_64-linux-gnu:$V/lib/x86_64-linux-gnu"
+# every server runs through offline.sh: no query reaches the machine's resolver
+OFFLINE="$here/offline.sh"
 
 # ---------------------------------------------------------------- Exim 4
 # exim_main DIR NAME PORT CERT - the main-section lines every Exim case's
@@ -174,7 +176,7 @@ LOGIN:
 EOT
   done
   for f in "$d"/*.conf; do
-    LD_LIBRARY_PATH="$LIBS" "$V/usr/sbin/exim4" -C "$f" -bd -oP "$d/$(basename "$f" .conf).pid" \
+    LD_LIBRARY_PATH="$LIBS" "$OFFLINE" "$STATE/offline" "$V/usr/sbin/exim4" -C "$f" -bd -oP "$d/$(basename "$f" .conf).pid" \
       >>"$d/log/start.log" 2>&1 || { cat "$d/log/start.log" >&2; return 1; }
   done
 }
@@ -226,9 +228,8 @@ EOT
   # loopback, so those rules go, or every case would be an open relay
   sed -i '/^R\(127\.0\.0\.1\|IPv6:0:0:0:0:0:0:0:1\|IPv6:::1\)\t.*originated locally/d' "$d/$n.cf"
   # an unqualified host name (a CI runner's) makes Sendmail sleep 60 s
-  # trying to qualify it: run it in its own UTS namespace named mail.lab.test
-  unshare --uts sh -c 'hostname mail.lab.test && exec "$0" "$@"' \
-    "$V/usr/libexec/sendmail/sendmail" -C "$d/$n.cf" -bd >"$d/$n.start" 2>&1 || { cat "$d/$n.start"; return 1; }
+  # trying to qualify it: offline.sh names its UTS namespace mail.lab.test
+  "$OFFLINE" "$STATE/offline" "$V/usr/libexec/sendmail/sendmail" -C "$d/$n.cf" -bd >"$d/$n.start" 2>&1 || { cat "$d/$n.start"; return 1; }
   echo "$n $2" >> "$STATE/sendmail.ports"
 }
 sendmail_up() {
@@ -281,8 +282,7 @@ listen on 127.0.0.1 port $port hostname mail.lab.test $3
 match from any for domain "lab.test" action "discard"
 $4
 EOT
-  unshare -m sh -c '
-    mount --make-rprivate / &&
+  "$OFFLINE" "$STATE/offline" sh -c '
     mount --bind "$0/spool" /var/spool/smtpd &&
     mount --bind "$0/run" /run &&
     mount --bind "$0/empty" /var/lib/opensmtpd/empty &&
@@ -330,7 +330,7 @@ chasquid_inst() {  # name cert smtp-port [submission-port]
     echo 'mail_delivery_agent_bin: "/bin/true"'
   } > "$d/chasquid.conf"
   "$V/usr/bin/chasquid-util" -C="$d" user-add "$LAB_USER@lab.test" --password="$LAB_PASS" >/dev/null
-  "$V/usr/bin/chasquid" -config_dir "$d" -logfile "$d/chasquid.log" </dev/null >/dev/null 2>&1 &
+  "$OFFLINE" "$STATE/offline" "$V/usr/bin/chasquid" -config_dir "$d" -logfile "$d/chasquid.log" </dev/null >/dev/null 2>&1 &
   echo $! > "$STATE/chasquid/$1.pid"
 }
 chasquid_up() {
