@@ -30,6 +30,7 @@
 
 #include "base/clock.h"
 #include "base/util.h"
+#include "dns/resolver.h"
 #include "engine/plugin_loader.h"
 #include "engine/profile.h"
 #include "engine/runner.h"
@@ -60,6 +61,7 @@ typedef struct problem {
 /* The command line and what the run found (no global state). */
 typedef struct plugin {
 	const char *host, *expect, *from, *fqdn, *authtype, *user, *password_file, *profile, *ca_file;
+	const char *dns_server;     /* --dns-server, else SMTPDIAG_DNS_SERVER, else resolv.conf */
 	char *password;
 	const char *commands[MAX_COMMANDS], *responses[MAX_COMMANDS];
 	int ncommands, nresponses;
@@ -145,6 +147,8 @@ static void usage(FILE *out)
 	      "  -v, --verbose                  long output: every step and finding\n"
 	      "      --profile NAME|FILE        also run this smtp-diag profile's checks (e.g. default, submission, bsi-tr-03108)\n"
 	      "      --ca-file FILE             trust these PEM CA certificates (profile checks)\n"
+	      "      --dns-server IP[:PORT]     the DNS server of the profile's PTR, DANE and MX lookups\n"
+	      "                                 (default: $SMTPDIAG_DNS_SERVER, else resolv.conf)\n"
 	      "  -h, --help                     show this help\n"
 	      "  -V, --version                  show the version\n\n"
 	      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n",
@@ -196,7 +200,7 @@ static char *read_password_file(const char *path, char **err)
 /* parse - the command line into PL; 0, 1 (help/version printed) or -1 and *err */
 static int parse(plugin *pl, int argc, char **argv, char **err)
 {
-	enum { O_PROFILE = 256, O_PASSWORD_FILE, O_CA_FILE };
+	enum { O_PROFILE = 256, O_PASSWORD_FILE, O_CA_FILE, O_DNS_SERVER };
 	static const struct option longs[] = {
 		{ "hostname", required_argument, NULL, 'H' }, { "port", required_argument, NULL, 'p' },
 		{ "use-ipv4", no_argument, NULL, '4' }, { "use-ipv6", no_argument, NULL, '6' },
@@ -211,6 +215,7 @@ static int parse(plugin *pl, int argc, char **argv, char **err)
 		{ "timeout", required_argument, NULL, 't' }, { "lmtp", no_argument, NULL, 'L' },
 		{ "ignore-quit-failure", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
 		{ "profile", required_argument, NULL, O_PROFILE }, { "ca-file", required_argument, NULL, O_CA_FILE },
+		{ "dns-server", required_argument, NULL, O_DNS_SERVER },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -344,6 +349,9 @@ static int parse(plugin *pl, int argc, char **argv, char **err)
 			break;
 		case O_CA_FILE:
 			pl->ca_file = optarg;
+			break;
+		case O_DNS_SERVER:
+			pl->dns_server = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -853,6 +861,20 @@ int main(int argc, char **argv)
 	cfg.tls = pl.ssl ? SD_TLS_IMPLICIT : pl.starttls ? SD_TLS_STARTTLS : SD_TLS_NONE;
 	cfg.ehlo_name = pl.fqdn != NULL ? sd_xstrdup(pl.fqdn) : NULL;
 	cfg.ca_file = pl.ca_file != NULL ? sd_xstrdup(pl.ca_file) : NULL;
+	/* the same DNS server as smtp-diag's: --dns-server, else the environment */
+	const char *dns = pl.dns_server != NULL ? pl.dns_server : getenv("SMTPDIAG_DNS_SERVER");
+	if (dns != NULL && *dns != '\0') {
+		sd_resolver r;
+		if (sd_resolver_parse(&r, dns, 0, &err) != 0) {
+			clean(err);
+			printf("SMTP UNKNOWN - %s%s\n", pl.dns_server != NULL ? "--dns-server" : "SMTPDIAG_DNS_SERVER",
+			       strchr(err, ':') != NULL ? strchr(err, ':') : err);
+			free(err);
+			rc = ST_UNKNOWN;
+			goto out;
+		}
+		cfg.dns_servers = sd_xstrdup(dns);
+	}
 	int ms = (int)(pl.timeout_s * 1000);
 	cfg.connect_timeout_ms = cfg.greeting_timeout_ms = cfg.command_timeout_ms = ms;
 	cfg.run_deadline = t0 + ms;

@@ -130,6 +130,9 @@ rc, out, err, took = plugin("-H", "127.0.0.1", "-t", "soon")
 t.ok(rc == 3 and out.startswith("SMTP UNKNOWN - ") and len(out.splitlines()) == 1, "-t soon: UNKNOWN", out + err)
 rc, out, err, took = plugin("-p", "25")
 t.ok(rc == 3 and "-H" in out, "no -H: UNKNOWN naming -H", out + err)
+rc, out, err, took = plugin("-H", "127.0.0.1", "--dns-server", "192.0.2.x")
+t.ok(rc == 3 and out.startswith("SMTP UNKNOWN - --dns-server: '192.0.2.x' is not IP[:PORT]")
+     and len(out.splitlines()) == 1, "--dns-server that is not an address: UNKNOWN naming it", out + err)
 
 # the man page lists every option of --help
 rc, out, err, took = plugin("--help")
