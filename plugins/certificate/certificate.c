@@ -166,7 +166,8 @@ static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p, const 
 		sd_finding_cause(f, "no CA vouches for it: senders that verify (MTA-STS, DANE-TA, enforced TLS) "
 				    "will refuse to deliver");
 		sd_finding_fix(f, "install a certificate from a public CA (for example ACME / Let's Encrypt), or "
-				  "publish DANE-EE TLSA records for this key; %s", fix_install);
+				  "publish DANE-EE TLSA records for this key (DANE senders then accept it; senders with an "
+				  "MTA-STS policy still need a CA); %s", fix_install);
 		return;
 	}
 	if (!sd_param_bool(p, "verify") || t->verified)
@@ -199,7 +200,8 @@ static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p, const 
 				    "internal or self-made root), so verifying senders (MTA-STS, DANE-TA, enforced TLS) "
 				    "refuse it; sending the CA's certificate too would not change that");
 		sd_finding_fix(f, "use a certificate from a CA the senders trust (for example ACME / Let's Encrypt), or "
-				  "publish DANE-EE TLSA records for this key; to audit a private CA, give its root with "
+				  "publish DANE-EE TLSA records for this key (DANE senders then accept it; senders with an MTA-STS "
+				  "policy still need a CA); to audit a private CA, give its root with "
 				  "--ca-file");
 		return;
 	}

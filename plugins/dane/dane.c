@@ -245,11 +245,12 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		return SD_RUN_DONE;
 	}
 
-	size_t usable = 0, matched = 0;
+	size_t usable = 0, matched = 0, ee_matched = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const sd_dns_record *t = &a->records[i];
 		const char *how = "";
 		match m = judge(t, tls, host, &how);
+		ee_matched += m == M_YES && t->usage == 3;
 		char key[64];
 		snprintf(key, sizeof(key), "%u %u %u #%zu", t->usage, t->selector, t->matching, i + 1);
 		sd_report_fact_map_add(r, "verdicts", key, how);
@@ -270,6 +271,19 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(f, validated ? "DANE senders (Postfix with smtp_tls_security_level = dane, Exim, Microsoft 365...) refuse this certificate and defer all mail to this host; typical after a certificate or key renewal without a TLSA update"
 					      : "the records are not DNSSEC-validated, so senders ignore them today; once the zone is signed, DANE senders would defer all mail to this host");
 		sd_finding_fix(f, "publish a TLSA record for the current key (3 1 1 = SHA-256 of its SubjectPublicKeyInfo: openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum), keep the old one until caches expire, then remove it");
+	}
+	if (validated && ee_matched > 0 && !tls->verified) {
+		/* RFC 7672 3.1.1: a DANE-EE match is the whole authentication; the
+		 * certificate check's trust, name and date findings are what PKIX
+		 * senders (MTA-STS) see, not what DANE senders see */
+		f = sd_report_finding(r, SD_INFO, "dane.authenticates_certificate",
+				      "a DNSSEC-validated DANE-EE TLSA record matches: DANE senders accept this "
+				      "certificate although it does not verify against the trust store");
+		sd_finding_cause(f, "RFC 7672 3.1.1: with DANE-EE(3) senders ignore the issuer, the names and the dates "
+				    "of the server's certificate; only the key or certificate the record names counts");
+		sd_finding_fix(f, "nothing for DANE senders; the certificate check's findings still apply to senders that "
+				  "verify against CAs (MTA-STS, RFC 8461 4.2): use a CA-issued certificate if the domain "
+				  "publishes an MTA-STS policy");
 	}
 	if (a->n == 1 && ee_spki == 1 && matched == 1) {
 		f = sd_report_finding(r, SD_INFO, "dane.rollover",

@@ -251,6 +251,25 @@ for rec, want_status, want_ids in [(good_tlsa, "info", ["dane.rollover"]), (bad_
          and [f["id"] for f in d["findings"]] == want_ids,
          "DANE, DNSSEC-validated TLSA %s: %s" % ("matching" if rec == good_tlsa else "for another key", want_status), r)
 
+# the same matching, validated TLSA record without --ca-file: the lab CA is
+# not trusted here, so PKIX fails while DANE-EE authenticates (RFC 7672 3.1.1)
+def signed_good(qname, qtype):
+    if qname == "mail.lab.test" and qtype == 1:
+        return Reply(records=[(1, a("127.0.0.1"))], ad=True)
+    if qname == "_%d._tcp.mail.lab.test" % BASE and qtype == 52:
+        return Reply(records=[(52, good_tlsa)], ad=True)
+    return Reply(rcode=0, ad=True)
+
+
+with FakeDNS(signed_good) as fdns:
+    r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % fdns.port,
+            "--json", "--checks", "certificate,dane")
+f = r.finding("dane.authenticates_certificate") or {}
+cert_fix = " ".join(x.get("fix") or "" for x in (r.check("certificate").get("findings", []) if r.json else []))
+t.ok(f.get("severity") == "info" and "RFC 7672 3.1.1" in (f.get("cause") or "") and "MTA-STS" in (f.get("fix") or "")
+     and "DANE senders then accept it" in cert_fix,
+     "certificate not trusted by PKIX, validated DANE-EE record matches: dane.authenticates_certificate (info)", r)
+
 # --- PTR cases: the fake SMTP server on other loopback addresses ---
 ptr_cases = [("127.0.0.2", "ptr.generic"), ("127.0.0.3", "ptr.missing"), ("127.0.0.4", "ptr.not_confirmed")]
 for addr, fid in ptr_cases:
