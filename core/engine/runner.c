@@ -451,6 +451,30 @@ static int sender_side_check(const sd_check *c)
 	return strcmp(c->name, "spf") == 0 || strcmp(c->name, "dmarc") == 0 || strcmp(c->name, "dkim") == 0;
 }
 
+/* vendor_differs - the profile's vendor words the fixes, but the server
+ * names other software: say so (info) on R, the banner or EHLO report that
+ * just named it and is not shown yet, or an administrator follows fixes
+ * for a server they do not run. Once per target. */
+static void vendor_differs(const sd_plan *plan, sd_session *s, sd_target_result *res, sd_report *r)
+{
+	const char *sw = sd_session_software(s);
+
+	if (plan->vendor == NULL || sw == NULL || sw[0] == '\0' || r->state != SD_CHECK_RAN ||
+	    sd_kb_vendor_matches(plan->vendor, sw))
+		return;
+	for (size_t i = 0; i < res->nchecks; i++)
+		for (size_t j = 0; j < res->checks[i]->nfindings; j++)
+			if (strcmp(res->checks[i]->findings[j]->id, "banner.vendor_differs") == 0)
+				return;
+	sd_finding *f = sd_report_finding(r, SD_INFO, "banner.vendor_differs",
+					  "the profile words its fixes for %s, but the server identifies as %s",
+					  plan->vendor, sw);
+	sd_finding_cause(f, "a vendor profile (vendor: %s) was chosen for a server that runs other software",
+			 plan->vendor);
+	sd_finding_fix(f, "use the profile of the software the server runs (or the default profile, whose fixes "
+			  "follow the software the server names)");
+}
+
 /* run_items - the plan's checks of SCOPE on session S, numbered from FIRST;
  * all skipped with BLOCKED as the reason when it is set, except the
  * sender-side checks when SENDER_SIDE is set (a null MX) */
@@ -529,6 +553,10 @@ static void run_items(const sd_plan *plan, sd_check_scope scope, sd_session *s, 
 				sd_report_finding(r, SD_CHECK_ERROR, "check.error",
 						  "check '%s' could not run", it->check->name);
 			diagnose(plan, s, r);
+			/* the software is known from the greeting, or from EHLO when
+			 * the banner is anonymous: before the report is shown */
+			if (strcmp(it->check->name, "banner") == 0 || strcmp(it->check->name, "ehlo") == 0)
+				vendor_differs(plan, s, res, r);
 			if (sd_run_expired(&res->cfg))
 				deadline_finding(res, r, sd_session_waiting(s, wbuf, sizeof(wbuf)));
 			if (blocked == NULL)
@@ -628,26 +656,6 @@ static void finish(const sd_plan *plan, sd_target_result *res, const sd_reporter
 		rep->target_end(rep->ctx, res);
 }
 
-/* vendor_differs - the profile's vendor: words the fixes, but the server
- * names other software: say so (info, in the banner check), or an
- * administrator follows fixes for a server they do not run */
-static void vendor_differs(const sd_plan *plan, sd_session *s, sd_target_result *res)
-{
-	const char *sw = sd_session_software(s);
-	sd_report *b = find_report(res, "banner");
-
-	if (plan->vendor == NULL || sw == NULL || sw[0] == '\0' || b == NULL || b->state != SD_CHECK_RAN ||
-	    sd_kb_vendor_matches(plan->vendor, sw))
-		return;
-	sd_finding *f = sd_report_finding(b, SD_INFO, "banner.vendor_differs",
-					  "the profile words its fixes for %s, but the server identifies as %s",
-					  plan->vendor, sw);
-	sd_finding_cause(f, "a vendor profile (vendor: %s) was chosen for a server that runs other software",
-			 plan->vendor);
-	sd_finding_fix(f, "use the profile of the software the server runs (or the default profile, whose fixes "
-			  "follow the software the server names)");
-}
-
 /* run_target - one session, every server check of the plan in order; the
  * result is not finished (no verdict yet, nothing told to target_end) */
 static sd_target_result *run_target(const sd_plan *plan, const sd_target_config *cfg,
@@ -666,7 +674,6 @@ static sd_target_result *run_target(const sd_plan *plan, const sd_target_config 
 	if (rep != NULL && rep->target_begin != NULL)
 		rep->target_begin(rep->ctx, res, total);
 	run_items(plan, SD_SCOPE_SERVER, s, res, rep, 1, (int)total, NULL, NULL);
-	vendor_differs(plan, s, res);
 
 	sd_session_quit(s);
 	for (int i = 0; i < SD_PHASE_COUNT; i++)

@@ -661,6 +661,12 @@ r = audit("--port", str(MX), "--profile", "exchange", "--checks", "banner")
 f = r.finding("banner.vendor_differs") or {}
 t.ok(f.get("severity") == "info" and "exchange" in f.get("summary", "") and "Postfix" in f.get("summary", ""),
      "exchange profile on a Postfix: an info finding says the fixes are for another vendor", r)
+# the text output shows it too: it was added after the banner had been
+# printed, so only JSON had it
+rt = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--ca-file", CA, "--timeout", "10s",
+         "--port", str(MX), "--profile", "exim", "--checks", "connect,banner,ehlo")
+t.ok("INFO banner.vendor_differs: the profile words its fixes for exim, but the server identifies as Postfix"
+     in rt.out, "exim profile on a Postfix, text output: the vendor_differs line is shown", rt)
 r = audit("--port", str(MX), "--profile", "postfix", "--checks", "banner")
 t.ok(r.finding("banner.vendor_differs") is None, "postfix profile on a Postfix: no vendor_differs", r)
 r = audit("--port", str(EXPIRED), "--profile", "exchange", "--checks", "certificate")
