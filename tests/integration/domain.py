@@ -253,15 +253,7 @@ for rec, want_status, want_ids in [(good_tlsa, "info", ["dane.rollover"]), (bad_
 
 # the same matching, validated TLSA record without --ca-file: the lab CA is
 # not trusted here, so PKIX fails while DANE-EE authenticates (RFC 7672 3.1.1)
-def signed_good(qname, qtype):
-    if qname == "mail.lab.test" and qtype == 1:
-        return Reply(records=[(1, a("127.0.0.1"))], ad=True)
-    if qname == "_%d._tcp.mail.lab.test" % BASE and qtype == 52:
-        return Reply(records=[(52, good_tlsa)], ad=True)
-    return Reply(rcode=0, ad=True)
-
-
-with FakeDNS(signed_good) as fdns:
+with FakeDNS(lambda qname, qtype: signed(qname, qtype, rec=good_tlsa)) as fdns:
     r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % fdns.port,
             "--json", "--checks", "certificate,dane")
 f = r.finding("dane.authenticates_certificate") or {}
