@@ -30,6 +30,8 @@ const sd_kb_entry sd_kb_builtin[] = {
 	RULE("smtp.submission_auth_required", "*", "5xx", "5.7.57", NULL),
 	RULE("smtp.auth_required", "*", "5xx", "5.7.0", "authentication required"),
 	RULE("smtp.auth_required", "*", "5xx", NULL, "authentication required"),
+	/* chasquid: "550 5.7.9 Mail to submission port must be authenticated" */
+	RULE("smtp.auth_required", "*", "5xx", NULL, "must be authenticated"),
 	RULE("smtp.starttls_required", "*", "530", NULL, "starttls"),
 	RULE("smtp.starttls_required", "*", "5xx", "5.7.0", "starttls"),
 	RULE("smtp.starttls_required", "*", "5xx", NULL, "must issue a starttls"),

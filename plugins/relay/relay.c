@@ -261,39 +261,49 @@ typedef struct worker_arg {
 	int index;
 } worker_arg;
 
-/* one connection: every nconn-th attempt */
-static void *run_conn(void *arg)
+/* closed_by_421 - T's answer was a 421: the server closed the connection
+ * (chasquid's "421 4.5.0 Too many errors, bye" after three errors), which
+ * says nothing about relaying */
+static int closed_by_421(const attempt *t)
 {
-	worker_arg *w = arg;
-	battery *b = w->b;
-	sd_session *f = sd_session_open_fresh(b->s);
+	return (t->result == R_TEMPORARY || t->result == R_FAILED) && strncmp(t->reply, "421", 3) == 0;
+}
+
+/* conn_round - on connection F, this worker's attempts that have no verdict
+ * yet; with PIPELINED in groups (RFC 2920), else one at a time; 1 while F
+ * stays usable */
+static int conn_round(battery *b, int index, sd_session *f, int pipelined)
+{
 	int usable = sd_session_ehlo(f) != NULL;
 
-	if (usable && b->over_tls && sd_session_starttls(f) != 0)
+	if (usable && b->over_tls && sd_session_tls(f) == NULL && sd_session_starttls(f) != 0)
 		usable = 0;
+	/* the first attempt still to try: earlier ones have their verdict */
+	size_t first = (size_t)index;
+	while (first < b->n && b->a[first].result != R_UNTESTED)
+		first += (size_t)b->nconn;
 	/* with PIPELINING, this connection's attempts in groups: a round trip
 	 * for all of them instead of three each (RFC 2920 3.1: MAIL, RCPT and
 	 * RSET may all be pipelined) */
-	size_t first = (size_t)w->index;
-	if (usable && sd_ehlo_find(sd_session_ehlo(f), "PIPELINING") != NULL) {
-		size_t idx[GROUP_MAX], n = 0;
-		for (size_t i = first; i < b->n && usable; i += (size_t)b->nconn) {
+	if (usable && pipelined && sd_ehlo_find(sd_session_ehlo(f), "PIPELINING") != NULL) {
+		size_t idx[GROUP_MAX], n = 0, start = first;
+		for (size_t i = start; i < b->n && usable; i += (size_t)b->nconn) {
 			idx[n++] = i;
 			/* the first attempt alone: a server that wants STARTTLS (or
 			 * AUTH) first answers every command of a group with 530, and
 			 * Postfix, chasquid and others slow down or hang up after a
 			 * few errors; the rest together once it passed */
-			if (i == first || n == GROUP_MAX || i + (size_t)b->nconn >= b->n) {
+			if (i == start || n == GROUP_MAX || i + (size_t)b->nconn >= b->n) {
 				if (try_group(f, b, idx, n) != 0)
 					usable = 0;
 				n = 0;
-				if (b->a[first].result == R_AUTH_REQUIRED)
+				if (b->a[start].result == R_AUTH_REQUIRED)
 					break;   /* TLS or AUTH first: handled below, one at a time */
 			}
 		}
 		/* TLS required first: the loop below upgrades and tries again
 		 * from the first attempt that said so */
-		for (first = (size_t)w->index; first < b->n; first += (size_t)b->nconn)
+		for (first = start; first < b->n; first += (size_t)b->nconn)
 			if (b->a[first].result == R_AUTH_REQUIRED && b->a[first].kind != NULL &&
 			    strcmp(b->a[first].kind, "smtp.starttls_required") == 0)
 				break;
@@ -305,6 +315,8 @@ static void *run_conn(void *arg)
 			}
 	}
 	for (size_t i = first; i < b->n && usable; i += (size_t)b->nconn) {
+		if (b->a[i].result != R_UNTESTED)
+			continue;
 		if (try(f, &b->a[i]) != 0)
 			usable = 0;
 		/* TLS required first (RFC 3207 530): that is not the relay
@@ -326,6 +338,48 @@ static void *run_conn(void *arg)
 		}
 		if (b->a[i].result == R_AUTH_REQUIRED)
 			break; /* the server wants AUTH first: more attempts tell nothing */
+	}
+	return usable;
+}
+
+#define ROUNDS_MAX 4    /* connections one worker opens when the server hangs up */
+
+/* run_conn - thread body: every nconn-th attempt over one connection; when
+ * the server hangs up (a 421 "too many errors", a reset) with attempts
+ * left, a fresh connection goes on from there, one attempt at a time, as
+ * long as each connection brings a verdict */
+static void *run_conn(void *arg)
+{
+	worker_arg *w = arg;
+	battery *b = w->b;
+	sd_session *f = sd_session_open_fresh(b->s);
+	int usable = conn_round(b, w->index, f, 1);
+	size_t decided = 0;
+
+	for (int round = 1; !usable && round < ROUNDS_MAX; round++) {
+		size_t left = 0, now = 0;
+		for (size_t i = (size_t)w->index; i < b->n; i += (size_t)b->nconn) {
+			if (closed_by_421(&b->a[i])) {
+				b->a[i].result = R_UNTESTED;   /* the hang-up, not an answer to the attempt */
+				b->a[i].reply[0] = '\0';
+				b->a[i].kind = NULL;
+			}
+			left += b->a[i].result == R_UNTESTED || b->a[i].result == R_FAILED;
+			now += b->a[i].result != R_UNTESTED && b->a[i].result != R_FAILED;
+		}
+		/* nothing left, no verdict from the last connection, or AUTH
+		 * first: another connection would not tell more */
+		if (left == 0 || now == decided || b->a[w->index].result == R_AUTH_REQUIRED)
+			break;
+		decided = now;
+		for (size_t i = (size_t)w->index; i < b->n; i += (size_t)b->nconn)
+			if (b->a[i].result == R_FAILED) {
+				b->a[i].result = R_UNTESTED;
+				b->a[i].reply[0] = '\0';
+			}
+		sd_session_free(f);
+		f = sd_session_open_fresh(b->s);
+		usable = conn_round(b, w->index, f, 0);
 	}
 	if (!usable) {
 		const char *msg;

@@ -231,8 +231,25 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 	    (strcmp(kind, "smtp.starttls_required") == 0 || strcmp(kind, "smtp.encryption_required") == 0))
 		refused = 1;
 	const char *said = pr->said;
-	sd_report_fact_bool(r, "tls_enforced", refused && !auth_plain);
+	/* a submission listener that wants AUTH before MAIL (chasquid: "550
+	 * 5.7.9 Mail to submission port must be authenticated") and offers AUTH
+	 * only after STARTTLS: no mail without TLS either */
+	int auth_first = !refused && pr->code / 100 == 5 && kind != NULL &&
+			 (strcmp(kind, "smtp.auth_required") == 0 || strcmp(kind, "smtp.submission_auth_required") == 0);
+	sd_report_fact_bool(r, "tls_enforced", (refused || auth_first) && !auth_plain);
 	sd_report_fact_str(r, "mail_from_without_tls", "%s", said);
+
+	if (auth_first && !auth_plain) {
+		if (!expect)
+			return;   /* an MX that wants AUTH: the relay and auth checks say what that means */
+		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",
+						   "TLS required in effect: MAIL FROM without authentication is refused "
+						   "(%s) and AUTH is offered only after STARTTLS", said);
+		sd_finding_cause(fd, "no transaction can start before the client has authenticated, and it can "
+				     "authenticate only over TLS");
+		sd_finding_fix(fd, "client side: configure the mail client to use STARTTLS and authenticate");
+		return;
+	}
 
 	if (refused && !auth_plain && expect) {
 		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",

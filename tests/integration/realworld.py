@@ -388,11 +388,23 @@ def open_after(n):
 
 
 case("a pipelining open relay", open_after(4), "relay.open", "critical", 2, "--checks", "relay-light")
+CLOSE_MID_GROUP = [GREETING] + PIPE_EHLO + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
+                                            ("send", b"554 5.7.1 Relay access denied\r\n"), ("close",)]
+# connection 0 is the main session, 1 and 2 relay-light's; later ones (a
+# fresh connection after the hang-up) get the greeting and a close
 case("a server that closes in the middle of a pipelined group is not an open relay",
-     [GREETING] + PIPE_EHLO + [("expect", "MAIL"), ("send", b"250 2.1.0 Ok\r\n"), ("expect", "RCPT"),
-                               ("send", b"554 5.7.1 Relay access denied\r\n"), ("close",)],
+     lambda n: CLOSE_MID_GROUP if n <= 2 else [GREETING, ("close",)],
      "relay.incomplete", "warning", 1, "--checks", "relay-light",
      also=lambda r: None if r.finding("relay.open") is None else "relay.open from a closed connection")
+# a server that hangs up after each refusal (chasquid after three errors):
+# the battery goes on over fresh connections, one attempt at a time, and
+# every form gets its verdict
+r = audit(CLOSE_MID_GROUP, "--checks", "relay-light", "--transcript")
+ehlos = sum(1 for line in r.received if line.startswith("EHLO"))
+t.ok(r.rc == 0 and r.finding("relay.incomplete") is None and r.json["answers"]["relay"]["verdict"] == "closed"
+     and ehlos >= 4,
+     "a server that hangs up after each refusal: fresh connections until every form has its verdict (%d EHLOs)"
+     % ehlos, r)
 
 # QUIT: sent, the 221 read only within a short grace; a server that never
 # answers it does not hold the audit (it waited up to 5 s before)
