@@ -137,8 +137,8 @@ static void handshake(conn *c)
 	}
 }
 
-/* command - answer the SMTP command LINE on C (EHLO, HELO, STARTTLS, MAIL, RCPT, QUIT, ...) after the
- * delay */
+/* command - answer the SMTP command LINE on C (EHLO, HELO, STARTTLS, MAIL,
+ * RCPT, QUIT, ...) after the delay */
 static void command(conn *c, const char *line)
 {
 	char verb[16];
@@ -185,8 +185,8 @@ static int next_line(conn *c, char *out)
 	return 1;
 }
 
-/* readable - read what C sent (or advance its handshake) and answer its next complete line, one command at
- * a time */
+/* readable - read what C sent (or advance its handshake) and answer its next
+ * complete line, one command at a time */
 static void readable(conn *c)
 {
 	if (c->state == ST_HANDSHAKE) {
@@ -280,7 +280,8 @@ static void accept_all(listener *l)
 	}
 }
 
-/* main - parse the options, listen on the --count addresses from --first and serve them until a signal */
+/* main - parse the options, listen on the --count addresses from --first and
+ * serve them until a signal */
 int main(int argc, char **argv)
 {
 	const char *first = "127.1.0.1", *cert = NULL, *key = NULL;

@@ -828,7 +828,8 @@ static int output(plugin *pl)
 	return state;
 }
 
-/* main - the check_smtpdiag monitoring plugin: parse the options, run the checks, print the status */
+/* main - the check_smtpdiag monitoring plugin: parse the options, run the
+ * checks, print the status */
 int main(int argc, char **argv)
 {
 	double t0 = sd_now_ms();

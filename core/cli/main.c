@@ -247,8 +247,8 @@ static int write_report(const char *path, sd_target_result *res, sd_domain_resul
  * from stdout */
 static void usage_error(int nagios, int hint, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* usage_error - a problem of the invocation: one line on stderr; in monitoring mode also the UNKNOWN
- * status line */
+/* usage_error - a problem of the invocation: one line on stderr; in monitoring
+ * mode also the UNKNOWN status line */
 static void usage_error(int nagios, int hint, const char *fmt, ...)
 {
 	va_list ap;
@@ -270,7 +270,8 @@ static void usage_error(int nagios, int hint, const char *fmt, ...)
 	free(msg);
 }
 
-/* list_checks - write each loaded check with its summary, prerequisites and parameters (--list-checks) */
+/* list_checks - write each loaded check with its summary, prerequisites and
+ * parameters (--list-checks) */
 static void list_checks(const sd_registry *reg, FILE *out)
 {
 	for (size_t i = 0; i < reg->nplugins; i++) {
@@ -639,7 +640,8 @@ typedef struct per_target {
 	pthread_mutex_t lock;      /* send_requested() & co. may touch the CLI */
 } per_target;
 
-/* prepare_target - fleet hook: load and bind the profile of target T and make its plan; -1 and *ERR */
+/* prepare_target - fleet hook: load and bind the profile of target T and make
+ * its plan; -1 and *ERR */
 static int prepare_target(void *ctx, const sd_target_spec *t, sd_profile **profile, sd_plan *plan, char **err)
 {
 	per_target *pt = ctx;

@@ -153,7 +153,8 @@ void sd_cli_usage(FILE *out)
 	      out);
 }
 
-/* split_checks - add the comma-separated check names of ARG to CLI; -1 and *ERR when there is none */
+/* split_checks - add the comma-separated check names of ARG to CLI; -1 and *ERR
+ * when there is none */
 static int split_checks(sd_cli *cli, const char *arg, char **err)
 {
 	char *copy = sd_xstrdup(arg), *save = NULL;

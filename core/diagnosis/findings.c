@@ -210,7 +210,8 @@ void sd_report_fact_ms(sd_report *r, const char *key, double ms)
 	set_fact(r, key, json_real((double)(long long)(ms * 1000.0 + 0.5) / 1000.0));
 }
 
-/* sd_report_fact_list_add - append VALUE to the list fact KEY of R (made a list when it is not one) */
+/* sd_report_fact_list_add - append VALUE to the list fact KEY of R (made a list
+ * when it is not one) */
 void sd_report_fact_list_add(sd_report *r, const char *key, const char *value)
 {
 	json_t *a = json_object_get(r->facts, key);
@@ -222,8 +223,8 @@ void sd_report_fact_list_add(sd_report *r, const char *key, const char *value)
 	json_array_append_new(a, sd_json_text(value));
 }
 
-/* sd_report_fact_map_add - set SUBKEY of the object fact KEY of R to VALUE (made an object when it is not
- * one) */
+/* sd_report_fact_map_add - set SUBKEY of the object fact KEY of R to VALUE
+ * (made an object when it is not one) */
 void sd_report_fact_map_add(sd_report *r, const char *key, const char *subkey, const char *value)
 {
 	json_t *o = json_object_get(r->facts, key);

@@ -29,8 +29,8 @@
 #define ROUNDS 2
 #define TCP_MAX 65535
 
-/* parse_one - parse a server "IP", "IP:PORT" or "[IPv6]:PORT" (port 53 by default) into SS; -1 when
- * invalid */
+/* parse_one - parse a server "IP", "IP:PORT" or "[IPv6]:PORT" (port 53 by
+ * default) into SS; -1 when invalid */
 static int parse_one(const char *item, struct sockaddr_storage *ss, socklen_t *sl)
 {
 	char host[INET6_ADDRSTRLEN + 2];
@@ -176,7 +176,8 @@ void sd_resolver_system(sd_resolver *r, const char *resolv_conf, int timeout_ms)
 	describe(r, " (resolv.conf)");
 }
 
-/* wait_fd - poll FD for EVENTS until DEADLINE (retrying on EINTR); >0 ready, 0 timed out, <0 error */
+/* wait_fd - poll FD for EVENTS until DEADLINE (retrying on EINTR); >0 ready, 0
+ * timed out, <0 error */
 static int wait_fd(int fd, short events, double deadline)
 {
 	for (;;) {

@@ -41,8 +41,8 @@ static void add(sd_compliance_row *row, char *text)
 	row->evidence[row->nevidence++] = text;
 }
 
-/* sd_compliance_judge - judge requirement REQ on the CHECKS' reports into OUT: pass, fail or not tested,
- * with evidence */
+/* sd_compliance_judge - judge requirement REQ on the CHECKS' reports into OUT:
+ * pass, fail or not tested, with evidence */
 void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, size_t nchecks,
 			 sd_compliance_row *out)
 {

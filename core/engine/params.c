@@ -290,7 +290,8 @@ int sd_params_set_list(sd_params *p, const char *name, const char *const *items,
 	return 0;
 }
 
-/* lookup - the set value of P's parameter NAME of TYPE (NULL when unset; undeclared is reported on stderr) */
+/* lookup - the set value of P's parameter NAME of TYPE (NULL when unset;
+ * undeclared is reported on stderr) */
 static const param_value *lookup(const sd_params *p, const char *name, sd_param_type type)
 {
 	int i = p != NULL ? index_of(p, name) : -1;

@@ -131,7 +131,8 @@ static int check_keys(loader *L, const yaml_node_t *n, const char *const *allowe
 	return 0;
 }
 
-/* get_duration - read duration scalar V (at least 100ms) into *OUT in ms; -1 with the error in L otherwise */
+/* get_duration - read duration scalar V (at least 100ms) into *OUT in ms; -1
+ * with the error in L otherwise */
 static int get_duration(loader *L, yaml_node_t *v, const char *what, long long *out)
 {
 	if (expect(L, v, YAML_SCALAR_NODE, what) != 0)
@@ -595,7 +596,8 @@ static int var_name_ok(const char *n)
 	return 1;
 }
 
-/* put_var - set P's variable NAME to VALUE (replacing an earlier one), remembering where it was set */
+/* put_var - set P's variable NAME to VALUE (replacing an earlier one),
+ * remembering where it was set */
 static void put_var(sd_profile *p, const char *name, const char *value, sd_mark mark)
 {
 	for (size_t i = 0; i < p->nvars; i++)
@@ -869,7 +871,8 @@ static int parse_document(loader *L, const unsigned char *text, size_t len)
 	return rc;
 }
 
-/* refuse_aliases - fail when the YAML TEXT uses aliases (*name); syntax errors are left to the loader */
+/* refuse_aliases - fail when the YAML TEXT uses aliases (*name); syntax errors
+ * are left to the loader */
 static int refuse_aliases(loader *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
@@ -940,7 +943,8 @@ static int load_file(loader *L, const char *path)
 	return rc;
 }
 
-/* is_path - is profile name S a path (has a '/' or ends in .yaml or .yml) rather than a profile name */
+/* is_path - is profile name S a path (has a '/' or ends in .yaml or .yml)
+ * rather than a profile name */
 static int is_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -1195,8 +1199,8 @@ static int expand_param(const sd_profile *p, sd_raw_param *rp, char **err)
 	return 0;
 }
 
-/* sd_profile_bind - check P's requirements and checks against the registry REG and bind their parameters;
- * -1 and *ERR on error */
+/* sd_profile_bind - check P's requirements and checks against the registry REG
+ * and bind their parameters; -1 and *ERR on error */
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 {
 	for (size_t i = 0; i < p->nrequirements; i++)

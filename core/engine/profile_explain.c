@@ -52,8 +52,8 @@ static const sd_raw_param *raw_of(const sd_profile_check *c, const char *name)
 	return NULL;
 }
 
-/* put_param - write parameter SP's line to OUT: the profile's value RP, else its default marked "#
- * default" */
+/* put_param - write parameter SP's line to OUT: the profile's value RP, else
+ * its default marked "# default" */
 static void put_param(FILE *out, const sd_param_spec *sp, const sd_raw_param *rp)
 {
 	fprintf(out, "      %s: ", sp->name);

@@ -67,8 +67,8 @@ static int connect_failed(const sd_target_result *r)
 	return 0;
 }
 
-/* count_finding - count finding F of SERVER in the fleet's tallies by id (keeping the worst severity and
- * an example) */
+/* count_finding - count finding F of SERVER in the fleet's tallies by id
+ * (keeping the worst severity and an example) */
 static void count_finding(fleet *F, const sd_finding *f, const char *server)
 {
 	for (size_t i = 0; i < F->ntallies; i++)
@@ -218,8 +218,8 @@ static void draw_progress(fleet *F)
 	F->progress_shown = 1;
 }
 
-/* progress_main - progress thread: redraw the progress line every 250 ms until the fleet finishes, then
- * clear it */
+/* progress_main - progress thread: redraw the progress line every 250 ms until
+ * the fleet finishes, then clear it */
 static void *progress_main(void *arg)
 {
 	fleet *F = arg;
@@ -250,7 +250,8 @@ static void write_locked(fleet *F, const char *buf, size_t len)
 		F->t.write_failed = 1;
 }
 
-/* target_config - CFG: the job's template configuration for target T (its name, address, domain and port) */
+/* target_config - CFG: the job's template configuration for target T (its name,
+ * address, domain and port) */
 static void target_config(const sd_fleet_job *job, const sd_target_spec *t, sd_target_config *cfg)
 {
 	sd_target_config_copy(cfg, job->tmpl);
@@ -267,8 +268,8 @@ static void target_config(const sd_fleet_job *job, const sd_target_spec *t, sd_t
 	}
 }
 
-/* run_one - run target IDX of the fleet (its own profile and plan when the job prepares one) and count its
- * result */
+/* run_one - run target IDX of the fleet (its own profile and plan when the job
+ * prepares one) and count its result */
 static void run_one(fleet *F, size_t idx)
 {
 	const sd_fleet_job *job = F->job;
@@ -502,8 +503,8 @@ static unsigned enough_files(unsigned parallel)
 	return parallel;
 }
 
-/* sd_fleet_run - run JOB's targets on parallel worker threads (within the open-files limit); totals in
- * TOTALS */
+/* sd_fleet_run - run JOB's targets on parallel worker threads (within the
+ * open-files limit); totals in TOTALS */
 int sd_fleet_run(const sd_fleet_job *job, sd_fleet_totals *totals)
 {
 	fleet F = { .job = job };

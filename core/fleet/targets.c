@@ -108,8 +108,8 @@ static int address_list_ok(const char *s)
 	return ok && n > 0 && s[0] != ',' && s[strlen(s) - 1] != ',';
 }
 
-/* sd_target_parse - parse target line TEXT ("[server] NAME[:PORT] [ADDRESS]" or "domain DOMAIN") into OUT;
- * -1 and *ERR */
+/* sd_target_parse - parse target line TEXT ("[server] NAME[:PORT] [ADDRESS]" or
+ * "domain DOMAIN") into OUT; -1 and *ERR */
 int sd_target_parse(const char *text, sd_target_kind dflt, sd_target_spec *out, char **err)
 {
 	char *copy = sd_xstrdup(text), *save = NULL;
@@ -178,8 +178,8 @@ out:
 	return rc;
 }
 
-/* sd_target_list_add - parse TEXT and add it to L, ORIGIN naming where it came from; -1 and *ERR on a bad
- * target */
+/* sd_target_list_add - parse TEXT and add it to L, ORIGIN naming where it came
+ * from; -1 and *ERR on a bad target */
 int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt, const char *origin, char **err)
 {
 	sd_target_spec t;
@@ -196,8 +196,8 @@ int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt,
 	return 0;
 }
 
-/* sd_target_list_read - add the targets of file F (FNAME, # comments) to L; -1 and *ERR listing every bad
- * line */
+/* sd_target_list_read - add the targets of file F (FNAME, # comments) to L; -1
+ * and *ERR listing every bad line */
 int sd_target_list_read(sd_target_list *l, FILE *f, const char *fname, sd_target_kind dflt, char **err)
 {
 	char *line = NULL, *errors = NULL;

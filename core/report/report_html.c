@@ -288,7 +288,8 @@ static int mentioned(const marks *m, const char *s)
 static void value_html(FILE *o, const json_t *v, const marks *bad, int depth);
 static void folded(FILE *o, const char *s, size_t max);
 
-/* scalar_html - write scalar V as HTML (yes/no, a dash for null), strings that BAD mentions marked */
+/* scalar_html - write scalar V as HTML (yes/no, a dash for null), strings that
+ * BAD mentions marked */
 static void scalar_html(FILE *o, const json_t *v, const marks *bad)
 {
 	char buf[64];
@@ -320,7 +321,8 @@ static void scalar_html(FILE *o, const json_t *v, const marks *bad)
 	}
 }
 
-/* value_html - write fact value V as HTML: lists (long ones folded), nested objects as tables, scalars */
+/* value_html - write fact value V as HTML: lists (long ones folded), nested
+ * objects as tables, scalars */
 static void value_html(FILE *o, const json_t *v, const marks *bad, int depth)
 {
 	size_t i;
@@ -1067,7 +1069,8 @@ static void checks_html(FILE *o, const json_t *checks, const char *started)
 	}
 }
 
-/* transcript_html - write transcript TR as a folded <pre> of lines with time, connection and direction */
+/* transcript_html - write transcript TR as a folded <pre> of lines with time,
+ * connection and direction */
 static void transcript_html(FILE *o, const json_t *tr)
 {
 	size_t i;
@@ -1090,7 +1093,8 @@ static void transcript_html(FILE *o, const json_t *tr)
 	fputs("</pre></details>\n", o);
 }
 
-/* target_name - write the target of DOC: "domain NAME", or the server with its port and peer address */
+/* target_name - write the target of DOC: "domain NAME", or the server with its
+ * port and peer address */
 static void target_name(FILE *o, const json_t *doc)
 {
 	const json_t *t = json_object_get(doc, "target");
@@ -1112,8 +1116,8 @@ static void target_name(FILE *o, const json_t *doc)
 	}
 }
 
-/* server_section - write the <section> of one server's report DOC: verdict, summary, target, findings,
- * checks */
+/* server_section - write the <section> of one server's report DOC: verdict,
+ * summary, target, findings, checks */
 static void server_section(FILE *o, const json_t *doc, const char *anchor, int level)
 {
 	fprintf(o, "<section id=\"%s\">\n<h%d>", anchor, level);
@@ -1189,8 +1193,8 @@ static void domain_grid(FILE *o, const json_t *doc)
 	json_decref(t);
 }
 
-/* domain_section - write the <section> of a --domain report DOC: verdict, summary, compliance and its MX
- * hosts */
+/* domain_section - write the <section> of a --domain report DOC: verdict,
+ * summary, compliance and its MX hosts */
 static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 {
 	size_t i;
@@ -1253,7 +1257,8 @@ typedef struct {
 	size_t index;
 } entry;
 
-/* entry_cmp - qsort order of fleet entries: worst verdict and status first, then slowest, then input order */
+/* entry_cmp - qsort order of fleet entries: worst verdict and status first,
+ * then slowest, then input order */
 static int entry_cmp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
@@ -1471,8 +1476,8 @@ int sd_html_report(const json_t *doc, FILE *o, char **err)
 	return 0;
 }
 
-/* sd_html_report_file - write the HTML report of DOC to PATH through a temporary file renamed into place;
- * -1 and *ERR */
+/* sd_html_report_file - write the HTML report of DOC to PATH through a
+ * temporary file renamed into place; -1 and *ERR */
 int sd_html_report_file(const json_t *doc, const char *path, char **err)
 {
 	char *tmp = sd_asprintf("%s.tmp.%ld", path, (long)getpid());

@@ -39,7 +39,8 @@ static void put_safe(FILE *out, const char *s)
 	free(p);
 }
 
-/* target_begin - write the heading of a target (a domain, an MX host or a server) before its checks run */
+/* target_begin - write the heading of a target (a domain, an MX host or a
+ * server) before its checks run */
 static void target_begin(void *ctx, const sd_target_result *res, size_t nchecks)
 {
 	sd_text_state *st = ctx;
@@ -167,8 +168,8 @@ static void check_end(void *ctx, sd_report *r)
 	fflush(out);
 }
 
-/* print_transcript - write transcript T between marker lines, a line per entry with time, connection and
- * direction */
+/* print_transcript - write transcript T between marker lines, a line per entry
+ * with time, connection and direction */
 static void print_transcript(FILE *out, const sd_transcript *t)
 {
 	static const char *const arrow[] = { " -> ", " <- ", " == " };
@@ -236,7 +237,8 @@ static void print_compliance(FILE *out, const sd_target_result *res)
 		res->req_not_tested);
 }
 
-/* target_end - write a target's compliance, transcript and result line (a short line for a --domain part) */
+/* target_end - write a target's compliance, transcript and result line (a short
+ * line for a --domain part) */
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };

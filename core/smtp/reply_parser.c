@@ -54,7 +54,8 @@ size_t sd_reply_enhanced(const char *text, int class_digit, char *out)
 	return n;
 }
 
-/* keep_line - append a copy of TEXT to P's reply, or flag it truncated once it has max_lines lines */
+/* keep_line - append a copy of TEXT to P's reply, or flag it truncated once it
+ * has max_lines lines */
 static void keep_line(sd_reply_parser *p, const char *text, size_t len)
 {
 	if (p->reply.nlines >= p->max_lines) {

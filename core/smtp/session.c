@@ -291,7 +291,8 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* set_error - record error E with its formatted message on S, naming the wait the run's deadline cut */
+/* set_error - record error E with its formatted message on S, naming the wait
+ * the run's deadline cut */
 static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 {
 	va_list ap;
@@ -457,8 +458,8 @@ unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char 
  * wait, kept for the message when the run's deadline ends it */
 static double until(sd_session *s, double deadline, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* until - DEADLINE cut to the run's --deadline; WHAT (printf) names the wait, kept for the message when
- * the run's deadline ends it */
+/* until - DEADLINE cut to the run's --deadline; WHAT (printf) names the
+ * wait, kept for the message when the run's deadline ends it */
 static double until(sd_session *s, double deadline, const char *fmt, ...)
 {
 	va_list ap;

@@ -72,8 +72,8 @@ static void free_table(dest **table)
 		}
 }
 
-/* sd_limiter_new - a limiter of PER_DEST connections per destination and RATE new ones a second (0: no
- * rate) */
+/* sd_limiter_new - a limiter of PER_DEST connections per destination and RATE
+ * new ones a second (0: no rate) */
 sd_limiter *sd_limiter_new(unsigned per_dest, double rate)
 {
 	sd_limiter *l = sd_xcalloc(1, sizeof(*l));
@@ -132,7 +132,8 @@ static void refill(sd_limiter *l, double now)
 	l->refilled_at = now;
 }
 
-/* sd_limiter_acquire - wait (up to DEADLINE) for a free connection slot to ADDR and take it; -1 on timeout */
+/* sd_limiter_acquire - wait (up to DEADLINE) for a free connection slot to ADDR
+ * and take it; -1 on timeout */
 int sd_limiter_acquire(sd_limiter *l, const char *addr, int owner_holds, double deadline, double *waited_ms)
 {
 	double t0 = sd_now_ms();

@@ -268,7 +268,8 @@ static char *ca_issuers(X509 *x)
 	return uri != NULL ? uri : sd_xstrdup("");
 }
 
-/* describe_cert - fill C with the subject, issuer, names, dates, key and fingerprint of certificate X */
+/* describe_cert - fill C with the subject, issuer, names, dates, key and
+ * fingerprint of certificate X */
 static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 {
 	char buf[256];
@@ -479,8 +480,8 @@ static const unsigned char hrr_random[32] = {
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-/* probe_msg - handshake message callback: note a CertificateRequest, and stop a hello-only probe at the
- * ServerHello */
+/* probe_msg - handshake message callback: note a CertificateRequest, and stop a
+ * hello-only probe at the ServerHello */
 static void probe_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
 		      void *arg)
 {
@@ -500,7 +501,8 @@ static void probe_msg(int write_p, int version, int content_type, const void *bu
 		t->stopped = 1;
 }
 
-/* stop_read - filter BIO read: fail once the probe has its ServerHello, else read from the next BIO */
+/* stop_read - filter BIO read: fail once the probe has its ServerHello, else
+ * read from the next BIO */
 static int stop_read(BIO *b, char *out, int outl)
 {
 	const sd_tls *t = BIO_get_data(b);
@@ -555,7 +557,8 @@ static BIO *stop_bio(sd_tls *t, int fd)
 	return BIO_push(filter, sock);
 }
 
-/* probe_ctx - an SSL_CTX for probes: security level 0, no tickets, no verification, ServerHello callback */
+/* probe_ctx - an SSL_CTX for probes: security level 0, no tickets, no
+ * verification, ServerHello callback */
 static SSL_CTX *probe_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());

@@ -169,8 +169,8 @@ static const sd_reply *login(sd_session *s, const char *mech, const char *user, 
 	return r;
 }
 
-/* run - the auth check: list the AUTH mechanisms before and after STARTTLS, and try to log in when
- * credentials are given */
+/* run - the auth check: list the AUTH mechanisms before and after STARTTLS, and
+ * try to log in when credentials are given */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

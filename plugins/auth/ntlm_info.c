@@ -40,8 +40,8 @@ static int offers_ntlm(const sd_ehlo *e)
 	return 0;
 }
 
-/* run - the ntlm_info check: start AUTH NTLM (after STARTTLS when asked) and report what the server's
- * challenge discloses */
+/* run - the ntlm_info check: start AUTH NTLM (after STARTTLS when asked) and
+ * report what the server's challenge discloses */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

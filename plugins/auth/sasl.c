@@ -126,8 +126,8 @@ static char *saslname(const char *user)
 	return out;
 }
 
-/* sasl_scram_first - start SCRAM with HASH for USER in SC (a random nonce unless NONCE); the client-first
- * message in base64 */
+/* sasl_scram_first - start SCRAM with HASH for USER in SC (a random nonce
+ * unless NONCE); the client-first message in base64 */
 char *sasl_scram_first(sasl_scram *sc, const char *hash, const char *user, const char *nonce)
 {
 	char rnd[33];
@@ -174,8 +174,8 @@ static int attr(const char *msg, char k, char *out, size_t len)
 	return -1;
 }
 
-/* sasl_scram_final - the SCRAM client-final message answering SERVER_FIRST with PASSWORD; NULL and *ERR
- * when it cannot */
+/* sasl_scram_final - the SCRAM client-final message answering SERVER_FIRST with
+ * PASSWORD; NULL and *ERR when it cannot */
 char *sasl_scram_final(sasl_scram *sc, const char *server_first, const char *password, const char **err)
 {
 	char nonce[512], salt_b64[512], iter[16], mine[512];
@@ -249,8 +249,8 @@ char *sasl_scram_final(sasl_scram *sc, const char *server_first, const char *pas
 	return out;
 }
 
-/* sasl_scram_verify - does SERVER_FINAL carry the server signature SC expects (1), a different one (0), or
- * an error e= (-1) */
+/* sasl_scram_verify - does SERVER_FINAL carry the server signature SC expects
+ * (1), a different one (0), or an error e= (-1) */
 int sasl_scram_verify(const sasl_scram *sc, const char *server_final)
 {
 	char v[256];

@@ -66,7 +66,8 @@ static const char *install_words(const sd_session *s)
 	       "point, then reload the server";
 }
 
-/* has_kind - did verification report an error of kind K (at DEPTH, or at any depth when negative) */
+/* has_kind - did verification report an error of kind K (at DEPTH, or at any
+ * depth when negative) */
 static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
 {
 	for (size_t i = 0; i < t->nerrors; i++)
@@ -118,8 +119,8 @@ static void dates(sd_report *r, const sd_cert *c, const sd_params *p, const char
 	}
 }
 
-/* keys_and_signatures - report a leaf key below the profile's minimum size and weak signatures in the
- * chain */
+/* keys_and_signatures - report a leaf key below the profile's minimum size and
+ * weak signatures in the chain */
 static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_params *p, const char *fix_install)
 {
 	const sd_cert *leaf = &t->chain[0];

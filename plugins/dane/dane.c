@@ -126,7 +126,8 @@ static match judge(const sd_dns_record *t, const sd_tls_info *tls, const char *h
 	return M_NO;
 }
 
-/* run - the dane check: look up the TLSA records of the MX host and match them against its certificate */
+/* run - the dane check: look up the TLSA records of the MX host and match them
+ * against its certificate */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *host = sd_session_server(s);

@@ -79,7 +79,8 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 	return SD_RUN_FAILED;
 }
 
-/* auth_facts - list AUTH capability C's mechanisms and warn on password mechanisms offered without TLS */
+/* auth_facts - list AUTH capability C's mechanisms and warn on password
+ * mechanisms offered without TLS */
 static void auth_facts(sd_report *r, const sd_capability *c, const char *label, const sd_tls_info *tls)
 {
 	char mechs[512] = "";

@@ -448,8 +448,8 @@ static const char *mx_tls(sd_session *s, const sd_mx_host *mx, char *buf, size_t
 	return why;
 }
 
-/* run - the mta_sts check: the domain's MTA-STS TXT record, then its policy over HTTPS, judged against the
- * MX hosts */
+/* run - the mta_sts check: the domain's MTA-STS TXT record, then its policy
+ * over HTTPS, judged against the MX hosts */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

@@ -371,7 +371,8 @@ static int list_forms(char *names, char *pairs, size_t len, const battery *b, in
 	return n;
 }
 
-/* run - the relay check: try relaying with many sender and recipient forms and report any accepted */
+/* run - the relay check: try relaying with many sender and recipient forms and
+ * report any accepted */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	battery *b = calloc(1, sizeof(*b));

@@ -29,7 +29,8 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* version_number - the protocol number of TLS version name V (0x303 for TLSv1.2; -1 when unknown) */
+/* version_number - the protocol number of TLS version name V (0x303 for
+ * TLSv1.2; -1 when unknown) */
 static int version_number(const char *v)
 {
 	static const struct {
@@ -319,7 +320,8 @@ static void client_cert_required(sd_report *r, const char *alert, const char *ve
 			  "only on a relay port for known partners");
 }
 
-/* failed - report why STARTTLS or the TLS handshake failed from the session's error and last reply */
+/* failed - report why STARTTLS or the TLS handshake failed from the session's
+ * error and last reply */
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;

@@ -70,8 +70,8 @@ static const char *verdict_name(method_verdict v)
 	return n[v];
 }
 
-/* pair_fact - record a method's verdict V and its replies for the known (A) and unknown (B) user as map
- * KEY */
+/* pair_fact - record a method's verdict V and its replies for the known (A) and
+ * unknown (B) user as map KEY */
 static void pair_fact(sd_report *r, const char *key, const sd_reply *a, const sd_reply *b, method_verdict v)
 {
 	sd_report_fact_map_add(r, key, "verdict", verdict_name(v));
@@ -87,7 +87,8 @@ static void pair_fact(sd_report *r, const char *key, const sd_reply *a, const sd
 	}
 }
 
-/* run - the user_enum check: do VRFY, EXPN or RCPT answer differently for a known and an unknown user */
+/* run - the user_enum check: do VRFY, EXPN or RCPT answer differently for a
+ * known and an unknown user */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

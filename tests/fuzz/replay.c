@@ -16,8 +16,8 @@
 
 #define REPLAY_MAX_INPUT (4 * 1024 * 1024)
 
-/* run_file - run the fuzz target on the contents of file PATH (an exact-size copy) and count it; -1 when
- * unreadable */
+/* run_file - run the fuzz target on the contents of file PATH (an exact-size
+ * copy) and count it; -1 when unreadable */
 static int run_file(const char *path, size_t *count)
 {
 	FILE *f = fopen(path, "rb");

@@ -11,7 +11,8 @@
 
 #include <smtpdiag/plugin.h>
 
-/* loaded - constructor: write "ran" to the file $SD_CTOR_MARKER names, showing the module was loaded */
+/* loaded - constructor: write "ran" to the file $SD_CTOR_MARKER names, showing
+ * the module was loaded */
 __attribute__((constructor)) static void loaded(void)
 {
 	const char *marker = getenv("SD_CTOR_MARKER");

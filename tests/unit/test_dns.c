@@ -61,7 +61,8 @@ static void answer_to(msg *m, const unsigned char *query, int qlen, unsigned fla
 	m->n += q - 12;
 }
 
-/* rr - append an answer record of TYPE with RDATA (LEN bytes), owned by the question name, to message M */
+/* rr - append an answer record of TYPE with RDATA (LEN bytes), owned by the
+ * question name, to message M */
 static void rr(msg *m, unsigned type, const unsigned char *rdata, size_t len)
 {
 	put16(m, 0xc00c);       /* owner: pointer to the question name */
@@ -154,8 +155,8 @@ static int query(const char *name, sd_dns_type t, unsigned char *q)
 	return l;
 }
 
-/* test_build_query - a built query has the id, RD, AD, the question and an OPT record with DO; bad names
- * are refused */
+/* test_build_query - a built query has the id, RD, AD, the question and an OPT
+ * record with DO; bad names are refused */
 static void test_build_query(void **state)
 {
 	unsigned char q[512];
@@ -181,7 +182,8 @@ static void test_build_query(void **state)
 	assert_int_equal(sd_dns_build_query(1, longlabel, SD_DNS_A, q, sizeof(q)), -1);
 }
 
-/* test_parse_mx_and_ad - an MX answer (compressed names, a record of another type) parses with its AD flag */
+/* test_parse_mx_and_ad - an MX answer (compressed names, a record of another
+ * type) parses with its AD flag */
 static void test_parse_mx_and_ad(void **state)
 {
 	unsigned char q[512];
@@ -216,7 +218,8 @@ static void test_parse_mx_and_ad(void **state)
 	assert_int_equal(trunc, 1);
 }
 
-/* test_parse_txt_and_tlsa - TXT strings are joined, lying string lengths refused, and TLSA records parsed */
+/* test_parse_txt_and_tlsa - TXT strings are joined, lying string lengths
+ * refused, and TLSA records parsed */
 static void test_parse_txt_and_tlsa(void **state)
 {
 	unsigned char q[512];
@@ -266,8 +269,8 @@ static void test_parse_txt_and_tlsa(void **state)
 	sd_dns_answer_reset(&a);
 }
 
-/* test_parse_rcodes_and_garbage - each rcode gives its status, and malformed answers give a bad-reply
- * status */
+/* test_parse_rcodes_and_garbage - each rcode gives its status, and malformed
+ * answers give a bad-reply status */
 static void test_parse_rcodes_and_garbage(void **state)
 {
 	unsigned char q[512];
@@ -323,8 +326,8 @@ static void test_parse_rcodes_and_garbage(void **state)
 	sd_dns_answer_reset(&a);
 }
 
-/* test_matches_query - an answer matches its query only with the same id, the response flag and the same
- * question */
+/* test_matches_query - an answer matches its query only with the same id, the
+ * response flag and the same question */
 static void test_matches_query(void **state)
 {
 	unsigned char q[512], other[512];
@@ -351,8 +354,8 @@ static void test_matches_query(void **state)
 	assert_false(sd_dns_matches_query(q, (size_t)ql, m.b, 7));
 }
 
-/* test_reverse_names - addresses give their in-addr.arpa and ip6.arpa names; names and short buffers are
- * refused */
+/* test_reverse_names - addresses give their in-addr.arpa and ip6.arpa names;
+ * names and short buffers are refused */
 static void test_reverse_names(void **state)
 {
 	char out[128];
@@ -366,7 +369,8 @@ static void test_reverse_names(void **state)
 	assert_int_equal(sd_dns_reverse_name("2001:db8::1", out, 20), -1);
 }
 
-/* test_resolver_specs - --dns-server lists parse (ports, IPv6 brackets, timeout) and bad ones are refused */
+/* test_resolver_specs - --dns-server lists parse (ports, IPv6 brackets,
+ * timeout) and bad ones are refused */
 static void test_resolver_specs(void **state)
 {
 	sd_resolver r;
@@ -407,7 +411,8 @@ static void test_resolver_specs(void **state)
 	assert_string_equal(r.text, "127.0.0.1:53 (resolv.conf)");
 }
 
-/* test_ptr_generic - PTR names that encode the address or name an access pool are generic; whole words only */
+/* test_ptr_generic - PTR names that encode the address or name an access pool
+ * are generic; whole words only */
 static void test_ptr_generic(void **state)
 {
 	const char *why = NULL;

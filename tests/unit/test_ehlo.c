@@ -21,8 +21,8 @@ static sd_reply *parse(const char *text)
 	return r;
 }
 
-/* test_postfix - Postfix's EHLO reply gives its domain and capabilities with their parameters and
- * arguments */
+/* test_postfix - Postfix's EHLO reply gives its domain and capabilities with
+ * their parameters and arguments */
 static void test_postfix(void **state)
 {
 	(void)state;
@@ -50,8 +50,8 @@ static void test_postfix(void **state)
 	sd_reply_free(r);
 }
 
-/* test_lowercase_and_duplicates - lower-case keywords are found, duplicates counted, AUTH=LOGIN kept as
- * its own keyword */
+/* test_lowercase_and_duplicates - lower-case keywords are found, duplicates
+ * counted, AUTH=LOGIN kept as its own keyword */
 static void test_lowercase_and_duplicates(void **state)
 {
 	(void)state;

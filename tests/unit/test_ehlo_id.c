@@ -25,7 +25,8 @@ static size_t count(const char *const *kws)
 	return n;
 }
 
-/* test_rows - each vendor's EHLO reply is identified as the right software with the right confidence */
+/* test_rows - each vendor's EHLO reply is identified as the right software with
+ * the right confidence */
 static void test_rows(void **state)
 {
 	const struct {

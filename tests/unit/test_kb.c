@@ -83,8 +83,8 @@ static void test_classify_seed_cases(void **state)
 	sd_kb_free(kb);
 }
 
-/* test_explain_by_vendor - the cause and fix of a kind come in the vendor's words, the generic ones
- * otherwise */
+/* test_explain_by_vendor - the cause and fix of a kind come in the vendor's
+ * words, the generic ones otherwise */
 static void test_explain_by_vendor(void **state)
 {
 	sd_kb *kb = sd_kb_new();
@@ -115,8 +115,8 @@ static void test_explain_by_vendor(void **state)
 	sd_kb_free(kb);
 }
 
-/* test_profile_entries_win - a profile's knowledge entries override the built-in ones, a later one wins,
- * and new wordings classify */
+/* test_profile_entries_win - a profile's knowledge entries override the
+ * built-in ones, a later one wins, and new wordings classify */
 static void test_profile_entries_win(void **state)
 {
 	sd_kb *kb = sd_kb_new();

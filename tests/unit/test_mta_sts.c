@@ -150,7 +150,8 @@ static void test_policy_bad(void **state)
 	assert_true(has_problem(p.problems, p.nproblems, "version_missing"));
 }
 
-/* test_mx_patterns - policy mx patterns match MX names (case, trailing dot, one-label wildcards only) */
+/* test_mx_patterns - policy mx patterns match MX names (case, trailing dot,
+ * one-label wildcards only) */
 static void test_mx_patterns(void **state)
 {
 	(void)state;
@@ -190,7 +191,8 @@ static void test_policy_caps(void **state)
 	assert_int_equal(sd_sts_policy_parse(body, n, &p), 0);
 }
 
-/* test_tlsrpt - TLS-RPT records parse with their rua addresses, and bad ones give their problem ids */
+/* test_tlsrpt - TLS-RPT records parse with their rua addresses, and bad ones
+ * give their problem ids */
 static void test_tlsrpt(void **state)
 {
 	sd_tlsrpt t;

@@ -91,8 +91,8 @@ static void challenge(buf *m, int with_version)
 	put(m, info.b, info.n);
 }
 
-/* test_exchange_like - an Exchange-like NTLM challenge gives its NetBIOS and DNS names and the Windows
- * build */
+/* test_exchange_like - an Exchange-like NTLM challenge gives its NetBIOS and
+ * DNS names and the Windows build */
 static void test_exchange_like(void **state)
 {
 	buf m;

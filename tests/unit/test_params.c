@@ -13,7 +13,8 @@
 
 #include "engine/params.h"
 
-/* test_durations - durations parse to ms (bare seconds, ms, s, m, h, fractions) and bad ones are refused */
+/* test_durations - durations parse to ms (bare seconds, ms, s, m, h, fractions)
+ * and bad ones are refused */
 static void test_durations(void **state)
 {
 	static const struct {

@@ -30,8 +30,8 @@ static int setup(void **state)
 	return 0;
 }
 
-/* test_abi_mismatch_refused - a module built for another plugin ABI is refused with a message naming both
- * ABIs */
+/* test_abi_mismatch_refused - a module built for another plugin ABI is refused
+ * with a message naming both ABIs */
 static void test_abi_mismatch_refused(void **state)
 {
 	char *err = NULL;
@@ -51,8 +51,8 @@ static void test_abi_mismatch_refused(void **state)
 	sd_registry_free(reg);
 }
 
-/* test_validate_reads_abi_first - validation refuses another ABI before reading any other field, then bad
- * names */
+/* test_validate_reads_abi_first - validation refuses another ABI before reading
+ * any other field, then bad names */
 static void test_validate_reads_abi_first(void **state)
 {
 	char buf[256];

@@ -115,7 +115,8 @@ static void test_bad_files(void **state)
 	}
 }
 
-/* test_default_profile - the shipped default profile loads and binds, with its port and checks in order */
+/* test_default_profile - the shipped default profile loads and binds, with its
+ * port and checks in order */
 static void test_default_profile(void **state)
 {
 	char *err = NULL;
@@ -177,7 +178,8 @@ static void test_extends(void **state)
 	sd_profile_free(p);
 }
 
-/* test_variables - profile variables take their defaults, use each other, and the run's values win */
+/* test_variables - profile variables take their defaults, use each other, and
+ * the run's values win */
 static void test_variables(void **state)
 {
 	char path[8192], *err = NULL;
@@ -267,7 +269,8 @@ static void test_plan_only(void **state)
 	sd_profile_free(p);
 }
 
-/* test_string_and_names - a profile loads from a string; unknown names and path tricks are refused */
+/* test_string_and_names - a profile loads from a string; unknown names and path
+ * tricks are refused */
 static void test_string_and_names(void **state)
 {
 	static const char yaml[] = "checks:\n  - connect\n  - name: banner\n    params: {require_hostname: no}\n";

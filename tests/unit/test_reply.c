@@ -121,7 +121,8 @@ static void test_endless_reply_overflows(void **state)
 	sd_reply_parser_clear(&p);
 }
 
-/* test_enhanced_helper - enhanced status codes are read from a line start, malformed ones refused */
+/* test_enhanced_helper - enhanced status codes are read from a line start,
+ * malformed ones refused */
 static void test_enhanced_helper(void **state)
 {
 	char out[16];

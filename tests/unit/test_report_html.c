@@ -48,8 +48,8 @@ static int valid_utf8(const unsigned char *s)
 	return 1;
 }
 
-/* test_raw_bytes_escaped - markup, invalid UTF-8 and control bytes in a report come out escaped and valid
- * UTF-8 */
+/* test_raw_bytes_escaped - markup, invalid UTF-8 and control bytes in a report
+ * come out escaped and valid UTF-8 */
 static void test_raw_bytes_escaped(void **state)
 {
 	(void)state;
