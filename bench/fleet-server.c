@@ -63,6 +63,7 @@ static SSL_CTX *ctx;
 static int ep;
 static unsigned long n_conns, n_tls, n_cmds;
 
+/* now_ms - the monotonic clock in ms */
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -70,12 +71,14 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* on_signal - signal handler: ask the main loop to stop */
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
 }
 
+/* conn_close - close C's socket and TLS; free C now, or when the reply queue reaches it */
 static void conn_close(conn *c)
 {
 	if (c->fd >= 0) {
@@ -93,6 +96,7 @@ static void conn_close(conn *c)
 		free(c);
 }
 
+/* enqueue - queue REPLY for C, due after the delay; THEN says what happens after sending it */
 static void enqueue(conn *c, const char *reply, int then)
 {
 	c->reply = reply;
@@ -107,6 +111,7 @@ static void enqueue(conn *c, const char *reply, int then)
 	qtail = c;
 }
 
+/* send_all - send S on C (over TLS when it is up); -1 on a short write or error */
 static int send_all(conn *c, const char *s)
 {
 	size_t n = strlen(s);
@@ -115,6 +120,7 @@ static int send_all(conn *c, const char *s)
 	return write(c->fd, s, n) == (ssize_t)n ? 0 : -1;
 }
 
+/* handshake - advance C's TLS handshake: on success accept commands over TLS, on failure close C */
 static void handshake(conn *c)
 {
 	int rc = SSL_accept(c->ssl);
@@ -131,6 +137,8 @@ static void handshake(conn *c)
 	}
 }
 
+/* command - answer the SMTP command LINE on C (EHLO, HELO, STARTTLS, MAIL,
+ * RCPT, QUIT, ...) after the delay */
 static void command(conn *c, const char *line)
 {
 	char verb[16];
@@ -177,6 +185,8 @@ static int next_line(conn *c, char *out)
 	return 1;
 }
 
+/* readable - read what C sent (or advance its handshake) and answer its next
+ * complete line, one command at a time */
 static void readable(conn *c)
 {
 	if (c->state == ST_HANDSHAKE) {
@@ -216,6 +226,7 @@ static void readable(conn *c)
 		command(c, line);
 }
 
+/* fire_due - send the queued replies that are due, closing the connections that asked for it */
 static void fire_due(void)
 {
 	double t = now_ms();
@@ -248,6 +259,7 @@ static void fire_due(void)
 	}
 }
 
+/* accept_all - accept every pending connection on L, watch it with epoll and queue its greeting */
 static void accept_all(listener *l)
 {
 	for (;;) {
@@ -268,6 +280,8 @@ static void accept_all(listener *l)
 	}
 }
 
+/* main - parse the options, listen on the --count addresses from --first and
+ * serve them until a signal */
 int main(int argc, char **argv)
 {
 	const char *first = "127.1.0.1", *cert = NULL, *key = NULL;

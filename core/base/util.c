@@ -14,6 +14,7 @@
 
 #include "base/util.h"
 
+/* oom - say the program ran out of memory on stderr and abort */
 static void oom(void)
 {
 	fputs("smtp-diag: out of memory\n", stderr);

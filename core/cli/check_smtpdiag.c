@@ -86,6 +86,7 @@ typedef struct plugin {
 /* problem_add - one problem with STATE */
 static void problem_add(plugin *pl, int state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* problem_add - one problem with STATE */
 static void problem_add(plugin *pl, int state, const char *fmt, ...)
 {
 	va_list ap;
@@ -100,6 +101,7 @@ static void problem_add(plugin *pl, int state, const char *fmt, ...)
 /* detail - one line of the long output */
 static void detail(plugin *pl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* detail - one line of the long output */
 static void detail(plugin *pl, const char *fmt, ...)
 {
 	va_list ap;
@@ -826,6 +828,8 @@ static int output(plugin *pl)
 	return state;
 }
 
+/* main - the check_smtpdiag monitoring plugin: parse the options, run the
+ * checks, print the status */
 int main(int argc, char **argv)
 {
 	double t0 = sd_now_ms();

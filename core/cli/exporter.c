@@ -129,6 +129,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result bad(exporter *x, struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* bad - answer STATUS with the formatted message as one line, counted by kind */
 static enum MHD_Result bad(exporter *x, struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 {
 	va_list ap;

@@ -54,6 +54,7 @@
 #define DEFAULT_RATE_RETRIES 2
 #define DEFAULT_BACKOFF_MS 1000
 
+/* dirs_or_default - GIVEN, else the environment variable ENV when set and non-empty, else DFLT */
 static const char *dirs_or_default(const char *given, const char *env, const char *dflt)
 {
 	const char *e;
@@ -246,6 +247,8 @@ static int write_report(const char *path, sd_target_result *res, sd_domain_resul
  * from stdout */
 static void usage_error(int nagios, int hint, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* usage_error - a problem of the invocation: one line on stderr; in monitoring
+ * mode also the UNKNOWN status line */
 static void usage_error(int nagios, int hint, const char *fmt, ...)
 {
 	va_list ap;
@@ -267,6 +270,8 @@ static void usage_error(int nagios, int hint, const char *fmt, ...)
 	free(msg);
 }
 
+/* list_checks - write each loaded check with its summary, prerequisites and
+ * parameters (--list-checks) */
 static void list_checks(const sd_registry *reg, FILE *out)
 {
 	for (size_t i = 0; i < reg->nplugins; i++) {
@@ -289,6 +294,7 @@ static void list_checks(const sd_registry *reg, FILE *out)
 		fprintf(out, "%-16s REFUSED: %s\n", reg->refused[i].name, reg->refused[i].reason);
 }
 
+/* list_profiles - write the profiles found in the ':'-separated DIRS, each name once; how many */
 static int list_profiles(const char *dirs, FILE *out)
 {
 	char *copy = sd_xstrdup(dirs), *save = NULL;
@@ -634,6 +640,8 @@ typedef struct per_target {
 	pthread_mutex_t lock;      /* send_requested() & co. may touch the CLI */
 } per_target;
 
+/* prepare_target - fleet hook: load and bind the profile of target T and make
+ * its plan; -1 and *ERR */
 static int prepare_target(void *ctx, const sd_target_spec *t, sd_profile **profile, sd_plan *plan, char **err)
 {
 	per_target *pt = ctx;
@@ -858,6 +866,7 @@ out:
 	return rc;
 }
 
+/* main - smtp-diag: parse the command line, load checks and profile, run the targets, report */
 int main(int argc, char **argv)
 {
 	sd_cli cli;

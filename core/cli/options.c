@@ -153,6 +153,8 @@ void sd_cli_usage(FILE *out)
 	      out);
 }
 
+/* split_checks - add the comma-separated check names of ARG to CLI; -1 and *ERR
+ * when there is none */
 static int split_checks(sd_cli *cli, const char *arg, char **err)
 {
 	char *copy = sd_xstrdup(arg), *save = NULL;
@@ -173,12 +175,14 @@ static int split_checks(sd_cli *cli, const char *arg, char **err)
 	return 0;
 }
 
+/* add_set - append a --set ASSIGNMENT to CLI (taking it) */
 static void add_set(sd_cli *cli, char *assignment)
 {
 	cli->sets = sd_xrealloc(cli->sets, (cli->nsets + 1) * sizeof(char *));
 	cli->sets[cli->nsets++] = assignment;
 }
 
+/* append - append ITEM to the string *DST, after SEP when it is not empty */
 static void append(char **dst, const char *item, const char *sep)
 {
 	char *old = *dst;

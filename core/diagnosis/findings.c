@@ -38,6 +38,7 @@ int sd_severity_parse(const char *s, sd_severity *out)
 /* replace - free *DST and set it to the formatted text */
 static void replace(char **dst, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* replace - free *DST and set it to the formatted text */
 static void replace(char **dst, const char *fmt, va_list ap)
 {
 	free(*dst);
@@ -55,6 +56,7 @@ sd_report *sd_report_new(const char *check, const char *title)
 	return r;
 }
 
+/* finding_free - free finding F with its texts, details and references */
 static void finding_free(sd_finding *f)
 {
 	free(f->id);
@@ -153,6 +155,7 @@ void sd_report_note(sd_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* set_fact - set fact KEY of R to V (taking the reference) */
 static void set_fact(sd_report *r, const char *key, json_t *v)
 {
 	json_object_set_new(r->facts, key, v);
@@ -175,6 +178,7 @@ json_t *sd_json_text(const char *s)
 	return j;
 }
 
+/* sd_report_fact_str - set fact KEY of R to the formatted text */
 void sd_report_fact_str(sd_report *r, const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,22 +191,27 @@ void sd_report_fact_str(sd_report *r, const char *key, const char *fmt, ...)
 	free(s);
 }
 
+/* sd_report_fact_int - set fact KEY of R to the integer VALUE */
 void sd_report_fact_int(sd_report *r, const char *key, long long value)
 {
 	set_fact(r, key, json_integer(value));
 }
 
+/* sd_report_fact_bool - set fact KEY of R to the boolean VALUE */
 void sd_report_fact_bool(sd_report *r, const char *key, bool value)
 {
 	set_fact(r, key, json_boolean(value));
 }
 
+/* sd_report_fact_ms - set fact KEY of R to the duration MS, rounded to three decimals */
 void sd_report_fact_ms(sd_report *r, const char *key, double ms)
 {
 	/* three decimals are plenty and keep JSON stable to read */
 	set_fact(r, key, json_real((double)(long long)(ms * 1000.0 + 0.5) / 1000.0));
 }
 
+/* sd_report_fact_list_add - append VALUE to the list fact KEY of R (made a list
+ * when it is not one) */
 void sd_report_fact_list_add(sd_report *r, const char *key, const char *value)
 {
 	json_t *a = json_object_get(r->facts, key);
@@ -214,6 +223,8 @@ void sd_report_fact_list_add(sd_report *r, const char *key, const char *value)
 	json_array_append_new(a, sd_json_text(value));
 }
 
+/* sd_report_fact_map_add - set SUBKEY of the object fact KEY of R to VALUE
+ * (made an object when it is not one) */
 void sd_report_fact_map_add(sd_report *r, const char *key, const char *subkey, const char *value)
 {
 	json_t *o = json_object_get(r->facts, key);
@@ -246,6 +257,7 @@ sd_finding *sd_report_finding(sd_report *r, sd_severity sev, const char *id, con
 	return f;
 }
 
+/* sd_finding_cause - set the cause of finding F to the formatted text */
 void sd_finding_cause(sd_finding *f, const char *fmt, ...)
 {
 	va_list ap;
@@ -255,6 +267,7 @@ void sd_finding_cause(sd_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* sd_finding_fix - set the fix of finding F to the formatted text */
 void sd_finding_fix(sd_finding *f, const char *fmt, ...)
 {
 	va_list ap;
@@ -264,6 +277,7 @@ void sd_finding_fix(sd_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* sd_finding_kind - set the kind of finding F to a copy of KIND (NULL clears it) */
 void sd_finding_kind(sd_finding *f, const char *kind)
 {
 	free(f->kind);
@@ -286,6 +300,7 @@ void sd_finding_reference(sd_finding *f, const char *ref)
 	json_array_append_new(f->references, sd_json_text(ref));
 }
 
+/* sd_finding_detail - set detail KEY of finding F to the formatted text */
 void sd_finding_detail(sd_finding *f, const char *key, const char *fmt, ...)
 {
 	va_list ap;

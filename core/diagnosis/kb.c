@@ -21,6 +21,7 @@ struct sd_kb {
 	size_t n;
 };
 
+/* sd_kb_new - a knowledge base holding the built-in entries */
 sd_kb *sd_kb_new(void)
 {
 	sd_kb *kb = sd_xcalloc(1, sizeof(*kb));
@@ -31,11 +32,13 @@ sd_kb *sd_kb_new(void)
 	return kb;
 }
 
+/* dup_or_null - a copy of S, or NULL for NULL */
 static const char *dup_or_null(const char *s)
 {
 	return s != NULL ? sd_xstrdup(s) : NULL;
 }
 
+/* sd_kb_add - add a copy of entry E to KB as a user entry */
 void sd_kb_add(sd_kb *kb, const sd_kb_entry *e)
 {
 	kb->items = sd_xrealloc(kb->items, (kb->n + 1) * sizeof(kb_item));
@@ -46,6 +49,7 @@ void sd_kb_add(sd_kb *kb, const sd_kb_entry *e)
 			       dup_or_null(e->cause),  dup_or_null(e->fix) };
 }
 
+/* sd_kb_free - free KB and the entries it owns (NULL is fine) */
 void sd_kb_free(sd_kb *kb)
 {
 	if (kb == NULL)
@@ -94,6 +98,7 @@ static int status_matches(const char *prefix, const char *status)
 	return strncmp(prefix, status, l) == 0 && (status[l] == '\0' || status[l] == '.');
 }
 
+/* text_matches - does any line of reply R contain NEEDLE, case-insensitively */
 static int text_matches(const char *needle, const sd_reply *r)
 {
 	for (size_t i = 0; i < r->nlines; i++)
@@ -154,6 +159,7 @@ const char *sd_kb_references(const char *id)
 	return NULL;
 }
 
+/* sd_kb_vendor_matches - does SOFTWARE name the (non-empty) VENDOR, case-insensitively */
 int sd_kb_vendor_matches(const char *vendor, const char *software)
 {
 	return vendor != NULL && software != NULL && *vendor != '\0' && strcasestr(software, vendor) != NULL;

@@ -105,6 +105,7 @@ void sd_dns_answer_reset(sd_dns_answer *a)
 	a->n = 0;
 }
 
+/* bad - reset answer A to a malformed-answer status whose error says WHAT */
 static void bad(sd_dns_answer *a, const char *what)
 {
 	sd_dns_answer_reset(a);

@@ -29,6 +29,8 @@
 #define ROUNDS 2
 #define TCP_MAX 65535
 
+/* parse_one - parse a server "IP", "IP:PORT" or "[IPv6]:PORT" (port 53 by
+ * default) into SS; -1 when invalid */
 static int parse_one(const char *item, struct sockaddr_storage *ss, socklen_t *sl)
 {
 	char host[INET6_ADDRSTRLEN + 2];
@@ -87,6 +89,7 @@ static int parse_one(const char *item, struct sockaddr_storage *ss, socklen_t *s
 	return -1;
 }
 
+/* addr_text - server address SS as "IP:PORT" or "[IPv6]:PORT" into OUT */
 static void addr_text(const struct sockaddr_storage *ss, char *out, size_t size)
 {
 	char h[INET6_ADDRSTRLEN] = "?";
@@ -102,6 +105,7 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t size)
 	}
 }
 
+/* describe - R's text: its server addresses, comma separated, then SUFFIX */
 static void describe(sd_resolver *r, const char *suffix)
 {
 	size_t used = 0;
@@ -172,6 +176,8 @@ void sd_resolver_system(sd_resolver *r, const char *resolv_conf, int timeout_ms)
 	describe(r, " (resolv.conf)");
 }
 
+/* wait_fd - poll FD for EVENTS until DEADLINE (retrying on EINTR); >0 ready, 0
+ * timed out, <0 error */
 static int wait_fd(int fd, short events, double deadline)
 {
 	for (;;) {
@@ -222,6 +228,7 @@ static int try_udp(const struct sockaddr_storage *ss, socklen_t sl, const unsign
 	}
 }
 
+/* io_full - send or receive exactly N bytes of BUF on FD before DEADLINE; 0 done, -1 failed */
 static int io_full(int fd, unsigned char *buf, size_t n, int writing, double deadline)
 {
 	size_t done = 0;
@@ -286,6 +293,7 @@ static int try_tcp(const struct sockaddr_storage *ss, socklen_t sl, const unsign
 	return 1;
 }
 
+/* query_id - a random DNS query id (from the clock when getrandom() cannot give one) */
 static uint16_t query_id(void)
 {
 	uint16_t id;

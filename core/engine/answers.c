@@ -16,6 +16,7 @@
 #include "engine/answers.h"
 #include "base/util.h"
 
+/* find - the report of check NAME in RES (NULL when it did not run) */
 static const sd_report *find(const sd_target_result *res, const char *name)
 {
 	for (size_t i = 0; i < res->nchecks; i++)
@@ -36,6 +37,7 @@ static json_t *ms(double v)
 	return json_real((double)(long long)(v * 1000 + 0.5) / 1000);
 }
 
+/* fact_str - the string fact KEY of report R (NULL when R, or a string KEY, is missing) */
 static const char *fact_str(const sd_report *r, const char *key)
 {
 	json_t *v = r != NULL && r->facts != NULL ? json_object_get(r->facts, key) : NULL;
@@ -76,6 +78,7 @@ static const sd_finding *worst_problem(const sd_report *r)
 	return w != NULL && w->severity >= SD_WARN ? w : NULL;
 }
 
+/* has_finding - does report R hold a finding with id ID */
 static int has_finding(const sd_report *r, const char *id)
 {
 	for (size_t i = 0; r != NULL && i < r->nfindings; i++)

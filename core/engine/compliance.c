@@ -17,6 +17,7 @@
 #include "engine/compliance.h"
 #include "base/util.h"
 
+/* sd_requirement_matches - does finding ID match PATTERN (exact, or a prefix ending in '*') */
 int sd_requirement_matches(const char *pattern, const char *id)
 {
 	size_t l = strlen(pattern);
@@ -40,6 +41,8 @@ static void add(sd_compliance_row *row, char *text)
 	row->evidence[row->nevidence++] = text;
 }
 
+/* sd_compliance_judge - judge requirement REQ on the CHECKS' reports into OUT:
+ * pass, fail or not tested, with evidence */
 void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, size_t nchecks,
 			 sd_compliance_row *out)
 {
@@ -108,6 +111,7 @@ void sd_compliance_judge(const sd_requirement *req, sd_report *const *checks, si
 							     : "ran, no finding that fails this requirement"));
 }
 
+/* sd_compliance_row_clear - free ROW's evidence lines */
 void sd_compliance_row_clear(sd_compliance_row *row)
 {
 	for (size_t i = 0; i < row->nevidence; i++)
@@ -117,6 +121,7 @@ void sd_compliance_row_clear(sd_compliance_row *row)
 	row->nevidence = 0;
 }
 
+/* sd_req_status_name - the JSON name of requirement status ST */
 const char *sd_req_status_name(sd_req_status st)
 {
 	static const char *const names[] = { "pass", "fail", "not_tested" };

@@ -16,6 +16,7 @@
 #include "engine/mx.h"
 #include "base/util.h"
 
+/* by_preference - qsort order of MX hosts: lowest preference first, then by name */
 static int by_preference(const void *a, const void *b)
 {
 	const sd_mx_host *x = a, *y = b;
@@ -47,6 +48,7 @@ void sd_mx_sort(sd_mx_host *mx, size_t *n)
 	*n = k;
 }
 
+/* add_host - append MX host NAME of preference PREF to CFG */
 static void add_host(sd_target_config *cfg, unsigned pref, const char *name)
 {
 	cfg->mx = sd_xrealloc(cfg->mx, (cfg->nmx + 1) * sizeof(*cfg->mx));

@@ -119,6 +119,7 @@ const sd_param_spec *sd_params_spec_find(const sd_param_spec *spec, const char *
 	return NULL;
 }
 
+/* index_of - the index of parameter NAME in P's spec (-1 when undeclared) */
 static int index_of(const sd_params *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -127,6 +128,7 @@ static int index_of(const sd_params *p, const char *name)
 	return -1;
 }
 
+/* clear_value - free parameter value V and zero it */
 static void clear_value(param_value *v)
 {
 	free(v->str);
@@ -288,6 +290,8 @@ int sd_params_set_list(sd_params *p, const char *name, const char *const *items,
 	return 0;
 }
 
+/* lookup - the set value of P's parameter NAME of TYPE (NULL when unset;
+ * undeclared is reported on stderr) */
 static const param_value *lookup(const sd_params *p, const char *name, sd_param_type type)
 {
 	int i = p != NULL ? index_of(p, name) : -1;
@@ -300,30 +304,35 @@ static const param_value *lookup(const sd_params *p, const char *name, sd_param_
 	return p->v[i].set ? &p->v[i] : NULL;
 }
 
+/* sd_param_string - the string parameter NAME (NULL when unset) */
 const char *sd_param_string(const sd_params *p, const char *name)
 {
 	const param_value *v = lookup(p, name, SD_PARAM_STRING);
 	return v != NULL ? v->str : NULL;
 }
 
+/* sd_param_int - the integer parameter NAME (0 when unset) */
 long long sd_param_int(const sd_params *p, const char *name)
 {
 	const param_value *v = lookup(p, name, SD_PARAM_INT);
 	return v != NULL ? v->num : 0;
 }
 
+/* sd_param_bool - the boolean parameter NAME (false when unset) */
 bool sd_param_bool(const sd_params *p, const char *name)
 {
 	const param_value *v = lookup(p, name, SD_PARAM_BOOL);
 	return v != NULL && v->num != 0;
 }
 
+/* sd_param_duration_ms - the duration parameter NAME in ms (-1 when unset) */
 long long sd_param_duration_ms(const sd_params *p, const char *name)
 {
 	const param_value *v = lookup(p, name, SD_PARAM_DURATION);
 	return v != NULL ? v->num : -1;
 }
 
+/* sd_param_list - the list parameter NAME into *ITEMS; its length (0 and NULL when unset) */
 size_t sd_param_list(const sd_params *p, const char *name, const char *const **items)
 {
 	const param_value *v = lookup(p, name, SD_PARAM_LIST);

@@ -31,6 +31,8 @@ static int fits(uint64_t off, uint64_t n, size_t len)
 	return off <= len && n <= len - off;
 }
 
+/* sd_elf_symbol_u32 - read the 32-bit value of SYMBOL from the ELF shared
+ * object IMAGE without loading it; -1 and *WHY when it cannot */
 int sd_elf_symbol_u32(const unsigned char *image, size_t len, const char *symbol, unsigned *value,
 		      const char **why)
 {

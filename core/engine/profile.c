@@ -56,11 +56,13 @@ static int fail(loader *L, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
+/* mark_of - the file, line and column of YAML node N */
 static sd_mark mark_of(loader *L, const yaml_node_t *n)
 {
 	return (sd_mark){ L->file, (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1 };
 }
 
+/* kind_name - what YAML node N is, for messages ("a scalar", "a list", ...) */
 static const char *kind_name(const yaml_node_t *n)
 {
 	switch (n->type) {
@@ -75,11 +77,13 @@ static const char *kind_name(const yaml_node_t *n)
 	}
 }
 
+/* scalar - the text of scalar node N */
 static const char *scalar(const yaml_node_t *n)
 {
 	return (const char *)n->data.scalar.value;
 }
 
+/* node - the node ID of L's YAML document */
 static yaml_node_t *node(loader *L, int id)
 {
 	return yaml_document_get_node(L->doc, id);
@@ -127,6 +131,8 @@ static int check_keys(loader *L, const yaml_node_t *n, const char *const *allowe
 	return 0;
 }
 
+/* get_duration - read duration scalar V (at least 100ms) into *OUT in ms; -1
+ * with the error in L otherwise */
 static int get_duration(loader *L, yaml_node_t *v, const char *what, long long *out)
 {
 	if (expect(L, v, YAML_SCALAR_NODE, what) != 0)
@@ -258,6 +264,7 @@ static int load_severity(loader *L, yaml_node_t *n, sd_profile_check *c)
 	return 0;
 }
 
+/* check_clear - free profile check C's name, parameters, overrides and bound values, and zero it */
 static void check_clear(sd_profile_check *c)
 {
 	free(c->name);
@@ -276,6 +283,7 @@ static void check_clear(sd_profile_check *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* valid_check_name - is S a non-empty check name of [a-z0-9_-] */
 static int valid_check_name(const char *s)
 {
 	if (*s == '\0')
@@ -487,6 +495,7 @@ static int load_extends(loader *L, yaml_node_t *v)
 	return 0;
 }
 
+/* valid_kind - is S a finding kind "family.word" of [a-z0-9._-] */
 static int valid_kind(const char *s)
 {
 	const char *dot = strchr(s, '.');
@@ -498,12 +507,14 @@ static int valid_kind(const char *s)
 	return 1;
 }
 
+/* valid_code - is S a reply code pattern such as 550, 55x or 5xx */
 static int valid_code(const char *s)
 {
 	return strlen(s) == 3 && s[0] >= '2' && s[0] <= '5' && (isdigit((unsigned char)s[1]) || s[1] == 'x') &&
 	       (isdigit((unsigned char)s[2]) || s[2] == 'x') && !(s[1] == 'x' && s[2] != 'x');
 }
 
+/* valid_status - is S an RFC 3463 enhanced status code, or a prefix of one (5, 5.7, 5.7.1) */
 static int valid_status(const char *s)
 {
 	/* class[.subject[.detail]] as in RFC 3463, or a prefix of it */
@@ -574,6 +585,7 @@ static int load_diagnosis(loader *L, yaml_node_t *n)
 	return 0;
 }
 
+/* var_name_ok - is N a variable name: [a-z_] then [a-z0-9_] */
 static int var_name_ok(const char *n)
 {
 	if (!((*n >= 'a' && *n <= 'z') || *n == '_'))
@@ -584,6 +596,8 @@ static int var_name_ok(const char *n)
 	return 1;
 }
 
+/* put_var - set P's variable NAME to VALUE (replacing an earlier one),
+ * remembering where it was set */
 static void put_var(sd_profile *p, const char *name, const char *value, sd_mark mark)
 {
 	for (size_t i = 0; i < p->nvars; i++)
@@ -657,6 +671,7 @@ static int string_list(loader *L, yaml_node_t *v, const char *what, char ***out,
 	return 0;
 }
 
+/* requirement_clear - free requirement R's texts, checks and fail_on patterns */
 static void requirement_clear(sd_requirement *r)
 {
 	free(r->id);
@@ -856,6 +871,8 @@ static int parse_document(loader *L, const unsigned char *text, size_t len)
 	return rc;
 }
 
+/* refuse_aliases - fail when the YAML TEXT uses aliases (*name); syntax errors
+ * are left to the loader */
 static int refuse_aliases(loader *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
@@ -882,6 +899,7 @@ static int refuse_aliases(loader *L, const char *text, size_t len)
 	return rc;
 }
 
+/* remember_file - keep a copy of PATH among P's files and return it */
 static const char *remember_file(sd_profile *p, const char *path)
 {
 	p->files = sd_xrealloc(p->files, (p->nfiles + 1) * sizeof(char *));
@@ -925,6 +943,8 @@ static int load_file(loader *L, const char *path)
 	return rc;
 }
 
+/* is_path - is profile name S a path (has a '/' or ends in .yaml or .yml)
+ * rather than a profile name */
 static int is_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -962,6 +982,7 @@ char *sd_profile_locate(const char *name_or_path, const char *dirs, char **err)
 	return NULL;
 }
 
+/* profile_new - an empty profile of PATH */
 static sd_profile *profile_new(const char *path)
 {
 	sd_profile *p = sd_xcalloc(1, sizeof(*p));
@@ -1028,6 +1049,7 @@ sd_profile_check *sd_profile_find_check(const sd_profile *p, const char *name)
 
 static char *at(const sd_mark *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* at - the formatted message prefixed with mark M's "file:line:column: " (or "file: ") */
 static char *at(const sd_mark *m, const char *fmt, ...)
 {
 	va_list ap;
@@ -1177,6 +1199,8 @@ static int expand_param(const sd_profile *p, sd_raw_param *rp, char **err)
 	return 0;
 }
 
+/* sd_profile_bind - check P's requirements and checks against the registry REG
+ * and bind their parameters; -1 and *ERR on error */
 int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 {
 	for (size_t i = 0; i < p->nrequirements; i++)

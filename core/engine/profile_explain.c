@@ -31,6 +31,7 @@ static void put_value(FILE *out, const char *v)
 	fputc('"', out);
 }
 
+/* put_origin - write "   # file:line" of mark M (base name of the file) to OUT */
 static void put_origin(FILE *out, const sd_mark *m)
 {
 	const char *f = m->file != NULL ? m->file : "?";
@@ -42,6 +43,7 @@ static void put_origin(FILE *out, const sd_mark *m)
 		fprintf(out, "   # %s", f);
 }
 
+/* raw_of - the raw parameter NAME of profile check C (NULL when the profile does not set it) */
 static const sd_raw_param *raw_of(const sd_profile_check *c, const char *name)
 {
 	for (size_t i = 0; i < c->nparams; i++)
@@ -50,6 +52,8 @@ static const sd_raw_param *raw_of(const sd_profile_check *c, const char *name)
 	return NULL;
 }
 
+/* put_param - write parameter SP's line to OUT: the profile's value RP, else
+ * its default marked "# default" */
 static void put_param(FILE *out, const sd_param_spec *sp, const sd_raw_param *rp)
 {
 	fprintf(out, "      %s: ", sp->name);

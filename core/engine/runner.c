@@ -42,6 +42,7 @@ int sd_exit_code(sd_severity worst)
 	}
 }
 
+/* plan_has - is check C in PLAN */
 static int plan_has(const sd_plan *plan, const sd_check *c)
 {
 	for (size_t i = 0; i < plan->n; i++)
@@ -173,6 +174,7 @@ void sd_plan_clear(sd_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* find_report - the report of check NAME in RES (NULL when it has none) */
 static sd_report *find_report(sd_target_result *res, const char *name)
 {
 	for (size_t i = 0; i < res->nchecks; i++)
@@ -267,6 +269,7 @@ static void diagnose(const sd_plan *plan, const sd_session *s, sd_report *r)
 	}
 }
 
+/* count_scope - how many checks of PLAN have SCOPE */
 static size_t count_scope(const sd_plan *plan, sd_check_scope scope)
 {
 	size_t n = 0;
@@ -276,6 +279,7 @@ static size_t count_scope(const sd_plan *plan, sd_check_scope scope)
 	return n;
 }
 
+/* result_new - a target result for CFG and PROFILE with room for PLAN's reports, phases unset */
 static sd_target_result *result_new(const sd_plan *plan, const sd_target_config *cfg,
 				    const sd_profile *profile, int transcript)
 {
@@ -296,6 +300,7 @@ static sd_target_result *result_new(const sd_plan *plan, const sd_target_config 
 	return res;
 }
 
+/* report_for - a new report for check NAME (INDEX of TOTAL) added to RES, its phases sent to REP */
 static sd_report *report_for(sd_target_result *res, const sd_reporter *rep, const char *name,
 			     const char *title, int index, int total)
 {

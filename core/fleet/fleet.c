@@ -67,6 +67,8 @@ static int connect_failed(const sd_target_result *r)
 	return 0;
 }
 
+/* count_finding - count finding F of SERVER in the fleet's tallies by id
+ * (keeping the worst severity and an example) */
 static void count_finding(fleet *F, const sd_finding *f, const char *server)
 {
 	for (size_t i = 0; i < F->ntallies; i++)
@@ -204,6 +206,7 @@ static void progress_line(fleet *F, unsigned cols, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)width, d);
 }
 
+/* draw_progress - redraw the progress line over the terminal line, cut to its width */
 static void draw_progress(fleet *F)
 {
 	char line[512];
@@ -215,6 +218,8 @@ static void draw_progress(fleet *F)
 	F->progress_shown = 1;
 }
 
+/* progress_main - progress thread: redraw the progress line every 250 ms until
+ * the fleet finishes, then clear it */
 static void *progress_main(void *arg)
 {
 	fleet *F = arg;
@@ -245,6 +250,8 @@ static void write_locked(fleet *F, const char *buf, size_t len)
 		F->t.write_failed = 1;
 }
 
+/* target_config - CFG: the job's template configuration for target T (its name,
+ * address, domain and port) */
 static void target_config(const sd_fleet_job *job, const sd_target_spec *t, sd_target_config *cfg)
 {
 	sd_target_config_copy(cfg, job->tmpl);
@@ -261,6 +268,8 @@ static void target_config(const sd_fleet_job *job, const sd_target_spec *t, sd_t
 	}
 }
 
+/* run_one - run target IDX of the fleet (its own profile and plan when the job
+ * prepares one) and count its result */
 static void run_one(fleet *F, size_t idx)
 {
 	const sd_fleet_job *job = F->job;
@@ -362,6 +371,7 @@ static void run_one(fleet *F, size_t idx)
 	}
 }
 
+/* worker_main - worker thread: take the next target and run it until none is left */
 static void *worker_main(void *arg)
 {
 	fleet *F = arg;
@@ -393,6 +403,7 @@ static int by_targets(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* summary_json - the fleet summary as JSON: counts, duration, rate, verdict and the top findings */
 static json_t *summary_json(const fleet *F, double ms)
 {
 	const sd_fleet_totals *t = &F->t;
@@ -411,6 +422,7 @@ static json_t *summary_json(const fleet *F, double ms)
 			 "verdict", sd_verdict_name(t->exit_code), "top_findings", top);
 }
 
+/* summary_text - write the [SUMMARY] lines and the most frequent findings to the job's output */
 static void summary_text(fleet *F, double ms)
 {
 	const sd_fleet_totals *t = &F->t;
@@ -435,6 +447,7 @@ static void summary_text(fleet *F, double ms)
 		F->t.write_failed = 1;
 }
 
+/* emit_summary - sort the findings by targets and emit the summary: HTML report, text or JSON */
 static void emit_summary(fleet *F)
 {
 	double ms = sd_now_ms() - F->t0;
@@ -490,6 +503,8 @@ static unsigned enough_files(unsigned parallel)
 	return parallel;
 }
 
+/* sd_fleet_run - run JOB's targets on parallel worker threads (within the
+ * open-files limit); totals in TOTALS */
 int sd_fleet_run(const sd_fleet_job *job, sd_fleet_totals *totals)
 {
 	fleet F = { .job = job };

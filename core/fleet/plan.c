@@ -1018,6 +1018,7 @@ static int tally_doc(merge *M, const json_t *doc, const char *unit)
 /* fail - one line on the error stream; the merge fails */
 static void fail(merge *M, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* fail - one line on the error stream; the merge fails */
 static void fail(merge *M, const char *fmt, ...)
 {
 	va_list ap;

@@ -13,6 +13,7 @@
 #define TARGETS_MAX_ERRORS 20   /* bad lines reported one by one */
 #define LINE_MAX_BYTES 1024
 
+/* is_ip - is S an IPv4 or IPv6 address literal */
 static int is_ip(const char *s)
 {
 	unsigned char buf[16];
@@ -33,6 +34,7 @@ static int host_ok(const char *s)
 	return strstr(s, "..") == NULL;
 }
 
+/* parse_port - read a port 1-65535 of decimal digits S into *OUT; -1 when it is not one */
 static int parse_port(const char *s, unsigned *out)
 {
 	char *end;
@@ -106,6 +108,8 @@ static int address_list_ok(const char *s)
 	return ok && n > 0 && s[0] != ',' && s[strlen(s) - 1] != ',';
 }
 
+/* sd_target_parse - parse target line TEXT ("[server] NAME[:PORT] [ADDRESS]" or
+ * "domain DOMAIN") into OUT; -1 and *ERR */
 int sd_target_parse(const char *text, sd_target_kind dflt, sd_target_spec *out, char **err)
 {
 	char *copy = sd_xstrdup(text), *save = NULL;
@@ -174,6 +178,8 @@ out:
 	return rc;
 }
 
+/* sd_target_list_add - parse TEXT and add it to L, ORIGIN naming where it came
+ * from; -1 and *ERR on a bad target */
 int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt, const char *origin, char **err)
 {
 	sd_target_spec t;
@@ -190,6 +196,8 @@ int sd_target_list_add(sd_target_list *l, const char *text, sd_target_kind dflt,
 	return 0;
 }
 
+/* sd_target_list_read - add the targets of file F (FNAME, # comments) to L; -1
+ * and *ERR listing every bad line */
 int sd_target_list_read(sd_target_list *l, FILE *f, const char *fname, sd_target_kind dflt, char **err)
 {
 	char *line = NULL, *errors = NULL;
@@ -252,6 +260,7 @@ int sd_target_list_read(sd_target_list *l, FILE *f, const char *fname, sd_target
 	return 0;
 }
 
+/* sd_target_list_clear - free the targets of L and empty it */
 void sd_target_list_clear(sd_target_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

@@ -102,12 +102,14 @@ static const char *str(const json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* num - the number KEY of object O, or DFLT */
 static double num(const json_t *o, const char *key, double dflt)
 {
 	const json_t *v = json_object_get(o, key);
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* sev_rank - the rank of severity word S, worst first (6 for an unknown word) */
 static int sev_rank(const char *s)
 {
 	static const char *const order[] = { "critical", "error", "warning", "info", "ok", "skipped" };
@@ -117,6 +119,7 @@ static int sev_rank(const char *s)
 	return 6;
 }
 
+/* sev_class - the CSS class of severity word S */
 static const char *sev_class(const char *s)
 {
 	switch (sev_rank(s)) {
@@ -165,6 +168,7 @@ static void verdict_badge(FILE *o, const json_t *doc)
 	fputs("</span>", o);
 }
 
+/* badge - write the coloured badge of severity word STATUS */
 static void badge(FILE *o, const char *status)
 {
 	fprintf(o, "<span class=\"b %s\">", sev_class(status));
@@ -230,6 +234,7 @@ typedef struct {
 	const json_t *findings;  /* the check's findings */
 } marks;
 
+/* collect_strings - add every string in V (recursing into arrays and objects) as a key of SET */
 static void collect_strings(const json_t *v, json_t *set)
 {
 	size_t i;
@@ -247,6 +252,7 @@ static void collect_strings(const json_t *v, json_t *set)
 	}
 }
 
+/* word_char - can C be part of a word the report marks (letters, digits, '-', '_', '.') */
 static int word_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -282,6 +288,8 @@ static int mentioned(const marks *m, const char *s)
 static void value_html(FILE *o, const json_t *v, const marks *bad, int depth);
 static void folded(FILE *o, const char *s, size_t max);
 
+/* scalar_html - write scalar V as HTML (yes/no, a dash for null), strings that
+ * BAD mentions marked */
 static void scalar_html(FILE *o, const json_t *v, const marks *bad)
 {
 	char buf[64];
@@ -313,6 +321,8 @@ static void scalar_html(FILE *o, const json_t *v, const marks *bad)
 	}
 }
 
+/* value_html - write fact value V as HTML: lists (long ones folded), nested
+ * objects as tables, scalars */
 static void value_html(FILE *o, const json_t *v, const marks *bad, int depth)
 {
 	size_t i;
@@ -378,6 +388,7 @@ typedef struct {
 	size_t order;
 } found;
 
+/* found_cmp - qsort order of findings: worst severity first, then report order */
 static int found_cmp(const void *a, const void *b)
 {
 	const found *x = a, *y = b;
@@ -387,6 +398,7 @@ static int found_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* findings_table - write the table of all the CHECKS' findings, worst first */
 static void findings_table(FILE *o, const json_t *checks)
 {
 	size_t i, j, n = 0, cap = 0;
@@ -506,6 +518,7 @@ static void folded(FILE *o, const char *s, size_t max)
 	free(cut);
 }
 
+/* waterfall - write the timing waterfall of DOC: connection phases and check durations as bars */
 static void waterfall(FILE *o, const json_t *doc)
 {
 	static const struct {
@@ -1056,6 +1069,8 @@ static void checks_html(FILE *o, const json_t *checks, const char *started)
 	}
 }
 
+/* transcript_html - write transcript TR as a folded <pre> of lines with time,
+ * connection and direction */
 static void transcript_html(FILE *o, const json_t *tr)
 {
 	size_t i;
@@ -1078,6 +1093,8 @@ static void transcript_html(FILE *o, const json_t *tr)
 	fputs("</pre></details>\n", o);
 }
 
+/* target_name - write the target of DOC: "domain NAME", or the server with its
+ * port and peer address */
 static void target_name(FILE *o, const json_t *doc)
 {
 	const json_t *t = json_object_get(doc, "target");
@@ -1099,6 +1116,8 @@ static void target_name(FILE *o, const json_t *doc)
 	}
 }
 
+/* server_section - write the <section> of one server's report DOC: verdict,
+ * summary, target, findings, checks */
 static void server_section(FILE *o, const json_t *doc, const char *anchor, int level)
 {
 	fprintf(o, "<section id=\"%s\">\n<h%d>", anchor, level);
@@ -1174,6 +1193,8 @@ static void domain_grid(FILE *o, const json_t *doc)
 	json_decref(t);
 }
 
+/* domain_section - write the <section> of a --domain report DOC: verdict,
+ * summary, compliance and its MX hosts */
 static void domain_section(FILE *o, const json_t *doc, const char *anchor)
 {
 	size_t i;
@@ -1236,6 +1257,8 @@ typedef struct {
 	size_t index;
 } entry;
 
+/* entry_cmp - qsort order of fleet entries: worst verdict and status first,
+ * then slowest, then input order */
 static int entry_cmp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
@@ -1250,6 +1273,7 @@ static int entry_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* histogram - write a histogram of the REPORTS' durations in twelve bins */
 static void histogram(FILE *o, const json_t *reports)
 {
 	enum { NBINS = 12 };
@@ -1293,6 +1317,7 @@ static void histogram(FILE *o, const json_t *reports)
 	fputs("</svg>\n", o);
 }
 
+/* fleet_html - write a fleet document DOC: the overview, the histogram and a section per target */
 static void fleet_html(FILE *o, const json_t *doc)
 {
 	const json_t *f = json_object_get(doc, "fleet");
@@ -1451,6 +1476,8 @@ int sd_html_report(const json_t *doc, FILE *o, char **err)
 	return 0;
 }
 
+/* sd_html_report_file - write the HTML report of DOC to PATH through a
+ * temporary file renamed into place; -1 and *ERR */
 int sd_html_report_file(const json_t *doc, const char *path, char **err)
 {
 	char *tmp = sd_asprintf("%s.tmp.%ld", path, (long)getpid());

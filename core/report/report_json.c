@@ -8,6 +8,7 @@
 #include "report/reporters.h"
 #include "report/result_json.h"
 
+/* emit - print DOC as JSON (compact or indented) and free it; note a write failure in ST */
 static void emit(sd_json_state *st, json_t *doc)
 {
 	size_t flags = (st->opt.compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_REAL_PRECISION(10);
@@ -18,12 +19,14 @@ static void emit(sd_json_state *st, json_t *doc)
 	json_decref(doc);
 }
 
+/* target_end - print the JSON of a target result (the parts of a --domain run wait for its end) */
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	if (res->cfg.domain == NULL)  /* the parts of a --domain run go out together */
 		emit(ctx, sd_result_to_json(res));
 }
 
+/* domain_end - print the JSON of --domain run D */
 static void domain_end(void *ctx, const sd_domain_result *d)
 {
 	emit(ctx, sd_domain_to_json(d));

@@ -31,6 +31,7 @@ typedef struct buf {
 /* put - append printf output to B */
 static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* put - append printf output to B */
 static void put(buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -34,6 +34,7 @@ static const sd_params *plan_params(const sd_plan *plan, const char *name)
 	return NULL;
 }
 
+/* report_of - the report of check NAME in RES when it ran (NULL otherwise) */
 static const sd_report *report_of(const sd_target_result *res, const char *name)
 {
 	for (size_t i = 0; i < res->nchecks; i++)
@@ -64,6 +65,8 @@ static void threshold(char *out, size_t size, const sd_params *p, const char *na
 		snprintf(out, size, "%g", (double)ms / 1000.0);
 }
 
+/* perf_time - write the performance datum PREFIX LABEL=seconds with its warning
+ * and critical thresholds (none when MS < 0) */
 static void perf_time(FILE *out, const char *prefix, const char *label, double ms, const sd_params *rt,
 		      const char *warn, const char *crit)
 {
@@ -142,6 +145,8 @@ static void perf_section(FILE *out, const sd_plan *plan, const sd_target_result 
 	free(buf);
 }
 
+/* long_output - write one line per warning or worse finding of RES (prefixed
+ * with HOST when given) */
 static void long_output(FILE *out, const sd_target_result *res, const char *host)
 {
 	for (size_t i = 0; i < res->nchecks; i++) {
@@ -233,6 +238,8 @@ static void status(FILE *out, const char *head, const char *summary, const sd_pl
 	free(t);
 }
 
+/* target_end - write a server's monitoring status line, performance data,
+ * summary and long output */
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	sd_nagios_state *st = ctx;
@@ -260,6 +267,8 @@ static void target_end(void *ctx, const sd_target_result *res)
 		st->failed = 1;
 }
 
+/* domain_end - write a --domain run's monitoring status line, performance data,
+ * summary and long output */
 static void domain_end(void *ctx, const sd_domain_result *d)
 {
 	sd_nagios_state *st = ctx;

@@ -21,6 +21,7 @@
 #include "smtp/transcript.h"
 #include "base/util.h"
 
+/* status_word - the word of report R's status (SKIPPED, OK, INFO, ...) */
 static const char *status_word(const sd_report *r)
 {
 	static const char *const words[] = { "OK", "INFO", "WARNING", "CRITICAL", "ERROR" };
@@ -30,6 +31,7 @@ static const char *status_word(const sd_report *r)
 	return words[sd_report_status(r)];
 }
 
+/* put_safe - write S with its unprintable characters escaped */
 static void put_safe(FILE *out, const char *s)
 {
 	char *p = sd_printable(s);
@@ -37,6 +39,8 @@ static void put_safe(FILE *out, const char *s)
 	free(p);
 }
 
+/* target_begin - write the heading of a target (a domain, an MX host or a
+ * server) before its checks run */
 static void target_begin(void *ctx, const sd_target_result *res, size_t nchecks)
 {
 	sd_text_state *st = ctx;
@@ -70,6 +74,7 @@ static void target_begin(void *ctx, const sd_target_result *res, size_t nchecks)
 	fflush(st->opt.out);
 }
 
+/* show_phase - write report R's "[i/n] title... " once */
 static void show_phase(sd_text_state *st, sd_report *r)
 {
 	if (r->title_shown)
@@ -81,6 +86,7 @@ static void show_phase(sd_text_state *st, sd_report *r)
 	fflush(st->opt.out);
 }
 
+/* check_phase - a check reached a phase: show its title line (unless quiet) */
 static void check_phase(void *ctx, sd_report *r)
 {
 	sd_text_state *st = ctx;
@@ -89,6 +95,7 @@ static void check_phase(void *ctx, sd_report *r)
 		show_phase(st, r);
 }
 
+/* check_end - write a finished check's status: SKIPPED, OK with its summary, or its findings */
 static void check_end(void *ctx, sd_report *r)
 {
 	sd_text_state *st = ctx;
@@ -161,6 +168,8 @@ static void check_end(void *ctx, sd_report *r)
 	fflush(out);
 }
 
+/* print_transcript - write transcript T between marker lines, a line per entry
+ * with time, connection and direction */
 static void print_transcript(FILE *out, const sd_transcript *t)
 {
 	static const char *const arrow[] = { " -> ", " <- ", " == " };
@@ -228,6 +237,8 @@ static void print_compliance(FILE *out, const sd_target_result *res)
 		res->req_not_tested);
 }
 
+/* target_end - write a target's compliance, transcript and result line (a short
+ * line for a --domain part) */
 static void target_end(void *ctx, const sd_target_result *res)
 {
 	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -324,6 +335,7 @@ static void domain_table(FILE *out, const sd_domain_result *d)
 	json_decref(doc);
 }
 
+/* domain_end - write the table of a --domain run's MX hosts and its [RESULT] line */
 static void domain_end(void *ctx, const sd_domain_result *d)
 {
 	static const char *const words[] = { "OK", "OK", "WARNING", "CRITICAL", "UNKNOWN" };

@@ -15,6 +15,7 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
+/* ms_value - duration MS as a JSON number of three decimals (null when negative) */
 static json_t *ms_value(double ms)
 {
 	if (ms < 0)
@@ -22,11 +23,13 @@ static json_t *ms_value(double ms)
 	return json_real((double)(long long)(ms * 1000.0 + 0.5) / 1000.0);
 }
 
+/* str_or_null - S as JSON text, or null when NULL or empty */
 static json_t *str_or_null(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? sd_json_text(s) : json_null();
 }
 
+/* finding_json - finding F as a JSON object */
 static json_t *finding_json(const sd_finding *f)
 {
 	json_t *o = json_object();
@@ -46,6 +49,7 @@ static json_t *finding_json(const sd_finding *f)
 	return o;
 }
 
+/* check_json - check report R as a JSON object with its facts, findings and notes */
 static json_t *check_json(const sd_report *r)
 {
 	json_t *o = json_object(), *fa = json_array(), *na = json_array();
@@ -69,6 +73,7 @@ static json_t *check_json(const sd_report *r)
 	return o;
 }
 
+/* transcript_json - transcript T as a JSON array of {conn, t_ms, dir, line} */
 static json_t *transcript_json(const sd_transcript *t)
 {
 	static const char *const dirs[] = { "client", "server", "event" };
@@ -87,6 +92,7 @@ static json_t *transcript_json(const sd_transcript *t)
 	return a;
 }
 
+/* compliance_json - RES's compliance counts and requirement rows as a JSON object */
 static json_t *compliance_json(const sd_target_result *res)
 {
 	json_t *o = json_object(), *rows = json_array();
@@ -118,6 +124,7 @@ const char *sd_verdict_name(int exit_code)
 	return words[exit_code >= 0 && exit_code <= 2 ? exit_code : 3];
 }
 
+/* sd_result_to_json - the JSON document of target result RES (docs/json.md) */
 json_t *sd_result_to_json(const sd_target_result *res)
 {
 	json_t *doc = json_object(), *tool = json_object(), *target = json_object(), *profile = json_object(),

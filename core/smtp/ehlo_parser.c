@@ -16,6 +16,8 @@ typedef struct owned_ehlo {
 	char *domain;
 } owned_ehlo;
 
+/* split_args - split capability C's parameters at blanks into its argument list
+ * (at most SD_EHLO_MAX_ARGS) */
 static void split_args(sd_capability *c)
 {
 	const char **args = NULL;

@@ -16,6 +16,7 @@ void sd_reply_parser_init(sd_reply_parser *p, size_t max_lines)
 	p->max_lines = max_lines > 0 ? max_lines : SD_REPLY_MAX_LINES;
 }
 
+/* digits3 - do the LEN bytes of S start with three digits (a reply code) */
 static int digits3(const char *s, size_t len)
 {
 	return len >= 3 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
@@ -53,6 +54,8 @@ size_t sd_reply_enhanced(const char *text, int class_digit, char *out)
 	return n;
 }
 
+/* keep_line - append a copy of TEXT to P's reply, or flag it truncated once it
+ * has max_lines lines */
 static void keep_line(sd_reply_parser *p, const char *text, size_t len)
 {
 	if (p->reply.nlines >= p->max_lines) {

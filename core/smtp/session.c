@@ -291,6 +291,8 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
 static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* set_error - record error E with its formatted message on S, naming the wait
+ * the run's deadline cut */
 static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 {
 	va_list ap;
@@ -319,6 +321,7 @@ static void set_error(sd_session *s, sd_error e, const char *fmt, ...)
 
 static void event(sd_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* event - add the formatted text to S's transcript as an event of its connection */
 static void event(sd_session *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -441,6 +444,7 @@ sd_session *sd_session_detach(sd_session *s)
 	return f;
 }
 
+/* sd_session_backoffs - how often S backed off, with the time waited and why */
 unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char **why)
 {
 	if (waited_ms != NULL)
@@ -454,6 +458,8 @@ unsigned sd_session_backoffs(const sd_session *s, double *waited_ms, const char 
  * wait, kept for the message when the run's deadline ends it */
 static double until(sd_session *s, double deadline, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* until - DEADLINE cut to the run's --deadline; WHAT (printf) names the
+ * wait, kept for the message when the run's deadline ends it */
 static double until(sd_session *s, double deadline, const char *fmt, ...)
 {
 	va_list ap;
@@ -524,6 +530,7 @@ static int back_off(sd_session *s, const char *why)
 	return 0;
 }
 
+/* sd_session_set_kb - let S use knowledge base KB for its vendor words */
 void sd_session_set_kb(sd_session *s, const sd_kb *kb)
 {
 	s->kb = kb;
@@ -536,6 +543,7 @@ void sd_session_set_software(sd_session *s, const char *software)
 	s->software = software != NULL && *software != '\0' ? sd_xstrdup(software) : NULL;
 }
 
+/* sd_session_software - the server software S recognised (NULL when unknown) */
 const char *sd_session_software(const sd_session *s)
 {
 	return s->software;
@@ -547,32 +555,38 @@ const char *sd_diagnose_reply(const sd_session *s, const char *context, const sd
 	return sd_kb_classify(s->kb, context, reply);
 }
 
+/* sd_session_server - the server name or address S was configured with */
 const char *sd_session_server(const sd_session *s)
 {
 	return s->cfg.server;
 }
 
+/* sd_session_port - the port S connects to */
 unsigned sd_session_port(const sd_session *s)
 {
 	return s->cfg.port;
 }
 
+/* sd_session_peer - the peer address S is connected to */
 const char *sd_session_peer(const sd_session *s)
 {
 	return s->peer;
 }
 
+/* sd_session_local - the local address of S's connection */
 const char *sd_session_local(const sd_session *s)
 {
 	return s->local;
 }
 
+/* sd_session_attempts - S's connection attempts, one line each, into *LINES; their count */
 size_t sd_session_attempts(const sd_session *s, const char *const **lines)
 {
 	*lines = (const char *const *)s->attempts;
 	return s->nattempts;
 }
 
+/* sd_session_error - S's last error, with its message ("no error" when none) in *MESSAGE */
 sd_error sd_session_error(const sd_session *s, const char **message)
 {
 	if (message != NULL)
@@ -580,11 +594,13 @@ sd_error sd_session_error(const sd_session *s, const char **message)
 	return s->err;
 }
 
+/* sd_session_phase_ms - how long phase P took on S in ms (-1 when not reached or out of range) */
 double sd_session_phase_ms(const sd_session *s, sd_phase p)
 {
 	return (unsigned)p < SD_PHASE_COUNT ? s->phases[p] : -1;
 }
 
+/* sd_session_last_reply - the last reply S read (NULL before any) */
 const sd_reply *sd_session_last_reply(const sd_session *s)
 {
 	return s->last;
@@ -616,6 +632,7 @@ static void choose_ehlo_name(sd_session *s)
 		s->ehlo_name = sd_xstrdup("[127.0.0.1]");
 }
 
+/* sd_session_ehlo_name - the EHLO name S sends: the one in use, else the configured one, else "" */
 const char *sd_session_ehlo_name(const sd_session *s)
 {
 	if (s->ehlo_name != NULL)
@@ -658,6 +675,7 @@ static int start_tls(sd_session *s, int implicit)
 	return 0;
 }
 
+/* dns_problem - why DNS answer A gave no address, in words */
 static const char *dns_problem(const sd_dns_answer *a)
 {
 	switch (a->status) {
@@ -832,6 +850,7 @@ int sd_session_connect(sd_session *s)
 	return s->conn != NULL ? 0 : -1;
 }
 
+/* io_verb - what I/O error E did, in words for a message */
 static const char *io_verb(sd_error e)
 {
 	switch (e) {
@@ -1242,6 +1261,7 @@ static const sd_reply *command_as(sd_session *s, const char *line, const char *w
 	return r;
 }
 
+/* command - send LINE (WHAT names it in errors) and read its reply; NULL on failure */
 static const sd_reply *command(sd_session *s, const char *line, const char *what)
 {
 	return command_as(s, line, what, 0);

@@ -21,6 +21,7 @@ static size_t trimmed_len(const char *s)
 	return n > 0 && s[n - 1] == '.' ? n - 1 : n;
 }
 
+/* ascii_only - is each of the N bytes of S a 7-bit character other than NUL */
 static int ascii_only(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -35,6 +35,7 @@ struct sd_conn {
 	size_t rx_bytes;    /* bytes received so far */
 };
 
+/* plain_recv - recv() on a plain socket: bytes read, -1 with *WANT = POLLIN to wait, -2 on error */
 static ssize_t plain_recv(void *ctx, int fd, void *buf, size_t n, short *want)
 {
 	(void)ctx;
@@ -49,6 +50,8 @@ static ssize_t plain_recv(void *ctx, int fd, void *buf, size_t n, short *want)
 	return -2;
 }
 
+/* plain_send - send() on a plain socket: bytes sent, -1 with *WANT = POLLOUT to
+ * wait, -2 on error */
 static ssize_t plain_send(void *ctx, int fd, const void *buf, size_t n, short *want)
 {
 	(void)ctx;
@@ -167,6 +170,8 @@ static int wait_ready(sd_conn *c, short events, double deadline)
 	}
 }
 
+/* io_error - keep errno in C's last_errno; SD_ERR_RESET for a reset or broken
+ * pipe, else SD_ERR_IO */
 static int io_error(sd_conn *c)
 {
 	c->last_errno = errno;

@@ -34,6 +34,7 @@ struct sd_limiter {
 	dest *answered[NBUCKETS];
 };
 
+/* hash - the FNV-1a hash of S, reduced to a bucket index */
 static uint32_t hash(const char *s)
 {
 	uint32_t h = 2166136261u;             /* FNV-1a */
@@ -43,6 +44,7 @@ static uint32_t hash(const char *s)
 	return h % NBUCKETS;
 }
 
+/* find - the entry of TABLE for KEY; created (zeroed) when missing and CREATE, else NULL */
 static dest *find(dest **table, const char *key, int create)
 {
 	dest **head = &table[hash(key)];
@@ -60,6 +62,7 @@ static dest *find(dest **table, const char *key, int create)
 	return d;
 }
 
+/* free_table - free every entry of the hash table TABLE */
 static void free_table(dest **table)
 {
 	for (unsigned i = 0; i < NBUCKETS; i++)
@@ -69,6 +72,8 @@ static void free_table(dest **table)
 		}
 }
 
+/* sd_limiter_new - a limiter of PER_DEST connections per destination and RATE
+ * new ones a second (0: no rate) */
 sd_limiter *sd_limiter_new(unsigned per_dest, double rate)
 {
 	sd_limiter *l = sd_xcalloc(1, sizeof(*l));
@@ -86,6 +91,7 @@ sd_limiter *sd_limiter_new(unsigned per_dest, double rate)
 	return l;
 }
 
+/* sd_limiter_free - free L and its tables (NULL is fine) */
 void sd_limiter_free(sd_limiter *l)
 {
 	if (l == NULL)
@@ -97,6 +103,7 @@ void sd_limiter_free(sd_limiter *l)
 	free(l);
 }
 
+/* sd_limiter_per_dest - how many connections L lets one destination have open at once */
 unsigned sd_limiter_per_dest(const sd_limiter *l)
 {
 	return l->per_dest;
@@ -125,6 +132,8 @@ static void refill(sd_limiter *l, double now)
 	l->refilled_at = now;
 }
 
+/* sd_limiter_acquire - wait (up to DEADLINE) for a free connection slot to ADDR
+ * and take it; -1 on timeout */
 int sd_limiter_acquire(sd_limiter *l, const char *addr, int owner_holds, double deadline, double *waited_ms)
 {
 	double t0 = sd_now_ms();
@@ -166,6 +175,7 @@ out:
 	return rc;
 }
 
+/* sd_limiter_release - give back a connection slot to ADDR and wake the waiters */
 void sd_limiter_release(sd_limiter *l, const char *addr)
 {
 	pthread_mutex_lock(&l->lock);
@@ -176,11 +186,13 @@ void sd_limiter_release(sd_limiter *l, const char *addr)
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* answered_key - the table key "ADDR|PORT" of a destination into BUF */
 static void answered_key(char *buf, size_t n, const char *addr, unsigned port)
 {
 	snprintf(buf, n, "%s|%u", addr, port);
 }
 
+/* sd_limiter_mark_ok - remember that ADDR port PORT answered */
 void sd_limiter_mark_ok(sd_limiter *l, const char *addr, unsigned port)
 {
 	char key[128];
@@ -191,6 +203,7 @@ void sd_limiter_mark_ok(sd_limiter *l, const char *addr, unsigned port)
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* sd_limiter_was_ok - has ADDR port PORT been marked as answering */
 int sd_limiter_was_ok(sd_limiter *l, const char *addr, unsigned port)
 {
 	char key[128];

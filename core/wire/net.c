@@ -24,6 +24,7 @@
 #include "wire/net.h"
 #include "base/util.h"
 
+/* errno_kind - the sd_error kind of a connect() errno E */
 static sd_error errno_kind(int e)
 {
 	switch (e) {
@@ -44,12 +45,14 @@ static sd_error errno_kind(int e)
 	}
 }
 
+/* sockaddr_text - the numeric address of SA into BUF ("?" when it cannot be printed) */
 static void sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
 	if (getnameinfo(sa, len, buf, size, NULL, 0, NI_NUMERICHOST) != 0)
 		sd_strlcpy(buf, "?", size);
 }
 
+/* add_attempt - append "ADDR: WHAT" to the connection attempts of RES */
 static void add_attempt(sd_connect_result *res, const char *addr, const char *what)
 {
 	res->attempts = sd_xrealloc(res->attempts, (res->nattempts + 1) * sizeof(char *));

@@ -51,6 +51,7 @@ static const char *keep(sd_tls *t, char *s)
 	return s;
 }
 
+/* classify - the sd_verify_kind of an OpenSSL X509_V_ERR verification CODE */
 static sd_verify_kind classify(int code)
 {
 	switch (code) {
@@ -225,6 +226,7 @@ static char *in_words(sd_tls *t, int ret, int sslerr, int sys_errno)
 	return ossl[0] ? sd_asprintf("%s (OpenSSL: %s)", w, ossl) : sd_xstrdup(w);
 }
 
+/* name_text - X509 name N as a newly allocated RFC 2253 string */
 static char *name_text(const X509_NAME *n)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -238,6 +240,7 @@ static char *name_text(const X509_NAME *n)
 	return out;
 }
 
+/* asn1_time - ASN1 time A as a time_t (0 when missing or unreadable) */
 static time_t asn1_time(const ASN1_TIME *a)
 {
 	struct tm tm;
@@ -265,6 +268,8 @@ static char *ca_issuers(X509 *x)
 	return uri != NULL ? uri : sd_xstrdup("");
 }
 
+/* describe_cert - fill C with the subject, issuer, names, dates, key and
+ * fingerprint of certificate X */
 static void describe_cert(sd_tls *t, X509 *x, sd_cert *c)
 {
 	char buf[256];
@@ -427,6 +432,7 @@ static void describe(sd_tls *t, const char *sni, int implicit, double ms, const 
 	i->verified = i->nchain > 0 && i->nerrors == 0 && SSL_get_verify_result(t->ssl) == X509_V_OK;
 }
 
+/* is_ip_literal - is H an IPv4 or IPv6 address literal rather than a host name */
 static int is_ip_literal(const char *h)
 {
 	unsigned char buf[16];
@@ -474,6 +480,8 @@ static const unsigned char hrr_random[32] = {
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
+/* probe_msg - handshake message callback: note a CertificateRequest, and stop a
+ * hello-only probe at the ServerHello */
 static void probe_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
 		      void *arg)
 {
@@ -493,6 +501,8 @@ static void probe_msg(int write_p, int version, int content_type, const void *bu
 		t->stopped = 1;
 }
 
+/* stop_read - filter BIO read: fail once the probe has its ServerHello, else
+ * read from the next BIO */
 static int stop_read(BIO *b, char *out, int outl)
 {
 	const sd_tls *t = BIO_get_data(b);
@@ -505,6 +515,7 @@ static int stop_read(BIO *b, char *out, int outl)
 	return n;
 }
 
+/* stop_write - filter BIO write: pass the bytes to the next BIO */
 static int stop_write(BIO *b, const char *in, int inl)
 {
 	BIO_clear_retry_flags(b);
@@ -513,11 +524,13 @@ static int stop_write(BIO *b, const char *in, int inl)
 	return n;
 }
 
+/* stop_ctrl - filter BIO control: pass CMD to the next BIO */
 static long stop_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
 	return BIO_ctrl(BIO_next(b), cmd, num, ptr);
 }
 
+/* stop_create - filter BIO create: mark B initialised */
 static int stop_create(BIO *b)
 {
 	BIO_set_init(b, 1);
@@ -544,6 +557,8 @@ static BIO *stop_bio(sd_tls *t, int fd)
 	return BIO_push(filter, sock);
 }
 
+/* probe_ctx - an SSL_CTX for probes: security level 0, no tickets, no
+ * verification, ServerHello callback */
 static SSL_CTX *probe_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());

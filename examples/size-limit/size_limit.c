@@ -29,6 +29,7 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* run - the size-limit check: compare the SIZE the server advertises with the policy's min_mb */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	long long min_mb = sd_param_int(p, "min_mb");

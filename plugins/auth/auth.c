@@ -33,12 +33,14 @@ static const sd_param_spec params[] = {
 /* strongest first; the ones this check speaks */
 static const char *const spoken[] = { "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN", NULL };
 
+/* auth_cap - the AUTH capability of EHLO reply E, or the old AUTH=LOGIN form (NULL when neither) */
 static const sd_capability *auth_cap(const sd_ehlo *e)
 {
 	const sd_capability *c = e != NULL ? sd_ehlo_find(e, "AUTH") : NULL;
 	return c != NULL ? c : e != NULL ? sd_ehlo_find(e, "AUTH=LOGIN") : NULL;
 }
 
+/* offers - does AUTH capability C offer mechanism MECH */
 static int offers(const sd_capability *c, const char *mech)
 {
 	if (c != NULL && strcasecmp(c->keyword, "AUTH=LOGIN") == 0)
@@ -49,6 +51,7 @@ static int offers(const sd_capability *c, const char *mech)
 	return 0;
 }
 
+/* list_fact - the mechanisms of AUTH capability C as list fact KEY ("" when none) */
 static void list_fact(sd_report *r, const char *key, const sd_capability *c)
 {
 	if (c == NULL) {
@@ -166,6 +169,8 @@ static const sd_reply *login(sd_session *s, const char *mech, const char *user, 
 	return r;
 }
 
+/* run - the auth check: list the AUTH mechanisms before and after STARTTLS, and
+ * try to log in when credentials are given */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

@@ -29,6 +29,7 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* offers_ntlm - does EHLO reply E offer AUTH NTLM */
 static int offers_ntlm(const sd_ehlo *e)
 {
 	const sd_capability *a = e != NULL ? sd_ehlo_find(e, "AUTH") : NULL;
@@ -39,6 +40,8 @@ static int offers_ntlm(const sd_ehlo *e)
 	return 0;
 }
 
+/* run - the ntlm_info check: start AUTH NTLM (after STARTTLS when asked) and
+ * report what the server's challenge discloses */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

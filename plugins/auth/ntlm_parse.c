@@ -9,11 +9,13 @@
 
 #include "ntlm_parse.h"
 
+/* u16 - the little-endian 16-bit number at P */
 static unsigned u16(const unsigned char *p)
 {
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
+/* u32 - the little-endian 32-bit number at P */
 static unsigned u32(const unsigned char *p)
 {
 	return (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;

@@ -12,6 +12,7 @@
 
 #include "sasl.h"
 
+/* sasl_b64 - DATA (LEN bytes) base64 encoded, newly allocated (NULL when out of memory) */
 char *sasl_b64(const void *data, size_t len)
 {
 	char *out = malloc(4 * ((len + 2) / 3) + 1);
@@ -21,6 +22,7 @@ char *sasl_b64(const void *data, size_t len)
 	return out;
 }
 
+/* sasl_unb64 - base64 TEXT decoded (length in *LEN), newly allocated; NULL when it is not base64 */
 unsigned char *sasl_unb64(const char *text, size_t *len)
 {
 	size_t tl = strlen(text);
@@ -44,6 +46,7 @@ unsigned char *sasl_unb64(const char *text, size_t *len)
 	return out;
 }
 
+/* sasl_free_secret - wipe and free the secret string S (NULL is fine) */
 void sasl_free_secret(char *s)
 {
 	if (s != NULL) {
@@ -52,6 +55,7 @@ void sasl_free_secret(char *s)
 	}
 }
 
+/* sasl_plain - the AUTH PLAIN response for USER and PASSWORD in base64 (the plain buffer wiped) */
 char *sasl_plain(const char *user, const char *password)
 {
 	size_t ul = strlen(user), pl = strlen(password), n = ul + pl + 2;
@@ -69,6 +73,7 @@ char *sasl_plain(const char *user, const char *password)
 	return out;
 }
 
+/* hmac - HMAC with DIGEST of DATA under KEY into OUT (length in *OLEN); -1 on failure */
 static int hmac(const char *digest, const void *key, size_t klen, const void *data, size_t dlen, unsigned char *out,
 		size_t *olen)
 {
@@ -77,6 +82,7 @@ static int hmac(const char *digest, const void *key, size_t klen, const void *da
 		       : -1;
 }
 
+/* sasl_cram_md5 - the CRAM-MD5 response "USER hex-HMAC-MD5" to CHALLENGE_B64, in base64 */
 char *sasl_cram_md5(const char *user, const char *password, const char *challenge_b64)
 {
 	size_t clen, mlen;
@@ -120,6 +126,8 @@ static char *saslname(const char *user)
 	return out;
 }
 
+/* sasl_scram_first - start SCRAM with HASH for USER in SC (a random nonce
+ * unless NONCE); the client-first message in base64 */
 char *sasl_scram_first(sasl_scram *sc, const char *hash, const char *user, const char *nonce)
 {
 	char rnd[33];
@@ -166,6 +174,8 @@ static int attr(const char *msg, char k, char *out, size_t len)
 	return -1;
 }
 
+/* sasl_scram_final - the SCRAM client-final message answering SERVER_FIRST with
+ * PASSWORD; NULL and *ERR when it cannot */
 char *sasl_scram_final(sasl_scram *sc, const char *server_first, const char *password, const char **err)
 {
 	char nonce[512], salt_b64[512], iter[16], mine[512];
@@ -239,6 +249,8 @@ char *sasl_scram_final(sasl_scram *sc, const char *server_first, const char *pas
 	return out;
 }
 
+/* sasl_scram_verify - does SERVER_FINAL carry the server signature SC expects
+ * (1), a different one (0), or an error e= (-1) */
 int sasl_scram_verify(const sasl_scram *sc, const char *server_final)
 {
 	char v[256];
@@ -256,6 +268,7 @@ int sasl_scram_verify(const sasl_scram *sc, const char *server_final)
 	return same;
 }
 
+/* sasl_scram_clear - free SC's messages and wipe its server key */
 void sasl_scram_clear(sasl_scram *sc)
 {
 	free(sc->client_first_bare);

@@ -68,6 +68,8 @@ static const char *not_smtp(const char *line)
 	return NULL;
 }
 
+/* no_greeting - report why no greeting came (timeout, trickle, closed,
+ * refused...) from the session's error */
 static sd_run_status no_greeting(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -115,6 +117,8 @@ static sd_run_status no_greeting(sd_session *s, sd_report *r)
 	return SD_RUN_FAILED;
 }
 
+/* protocol_flags - report the syntax faults parsing flagged in greeting G
+ * (mixed codes, bare LF, NUL, long lines) */
 static void protocol_flags(sd_report *r, const sd_reply *g)
 {
 	if (g->flags & SD_REPLY_MIXED_CODES)
@@ -154,6 +158,8 @@ static int masked(const char *line)
 	return stars >= 6 && stars >= other;
 }
 
+/* hostname - check the host name the greeting LINE starts with (or report a
+ * greeting masked by a firewall) */
 static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char *line)
 {
 	size_t n = strcspn(line, " \t");
@@ -207,6 +213,8 @@ static void hostname(sd_session *s, const sd_params *p, sd_report *r, const char
 	}
 }
 
+/* run - the banner check: read the greeting, its code, lines, host name,
+ * software and syntax faults */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	sd_report_phase(r, "SMTP greeting");

@@ -68,12 +68,14 @@ static regex_t compiled[NPATTERNS];
 static int compiled_ok[NPATTERNS];
 static pthread_once_t compile_once = PTHREAD_ONCE_INIT;
 
+/* compile_all - compile the software patterns once (a failed one is marked and skipped) */
 static void compile_all(void)
 {
 	for (size_t i = 0; i < NPATTERNS; i++)
 		compiled_ok[i] = regcomp(&compiled[i], patterns[i].re, REG_EXTENDED | REG_ICASE) == 0;
 }
 
+/* free_all - at unload, free the compiled software patterns */
 __attribute__((destructor)) static void free_all(void)
 {
 	for (size_t i = 0; i < NPATTERNS; i++)

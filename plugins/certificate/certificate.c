@@ -29,6 +29,7 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* day - time T as a UTC date YYYY-MM-DD in BUF */
 static const char *day(time_t t, char *buf, size_t n)
 {
 	struct tm tm;
@@ -65,6 +66,8 @@ static const char *install_words(const sd_session *s)
 	       "point, then reload the server";
 }
 
+/* has_kind - did verification report an error of kind K (at DEPTH, or at any
+ * depth when negative) */
 static int has_kind(const sd_tls_info *t, sd_verify_kind k, int depth)
 {
 	for (size_t i = 0; i < t->nerrors; i++)
@@ -88,6 +91,7 @@ static int chain_trusted(const sd_tls_info *t)
 	return 1;
 }
 
+/* dates - report certificate C's days left: expired, not yet valid, or expiring soon */
 static void dates(sd_report *r, const sd_cert *c, const sd_params *p, const char *fix_install)
 {
 	time_t now = time(NULL);
@@ -115,6 +119,8 @@ static void dates(sd_report *r, const sd_cert *c, const sd_params *p, const char
 	}
 }
 
+/* keys_and_signatures - report a leaf key below the profile's minimum size and
+ * weak signatures in the chain */
 static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_params *p, const char *fix_install)
 {
 	const sd_cert *leaf = &t->chain[0];
@@ -148,6 +154,7 @@ static void keys_and_signatures(sd_report *r, const sd_tls_info *t, const sd_par
 	}
 }
 
+/* trust - report the chain's verification: trusted or not, self-signed, unknown issuer, errors */
 static void trust(sd_report *r, const sd_tls_info *t, const sd_params *p, const char *fix_install)
 {
 	const sd_cert *leaf = &t->chain[0];
@@ -273,6 +280,7 @@ static void without_sni(sd_session *s, sd_report *r, const sd_tls_info *t, const
 	}
 }
 
+/* run - the certificate check: the server certificate's names, dates, keys and trust */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_tls_info *t = sd_session_tls(s);

@@ -82,6 +82,7 @@ static int made_by(const sd_session *s, const char *vendor)
 	return sw != NULL && strcasestr(sw, vendor) != NULL;
 }
 
+/* find_suite - the index of suite NAME among SC's suites ((size_t)-1 when missing) */
 static size_t find_suite(const scan *sc, const char *name)
 {
 	for (size_t i = 0; i < sc->nsuites; i++)
@@ -107,6 +108,7 @@ static char *list_of(const scan *sc, const size_t *idx, size_t n)
 	return out;
 }
 
+/* pause_ms - sleep MS milliseconds */
 static void pause_ms(long long ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
@@ -168,6 +170,7 @@ static int probe(scan *sc, int v, const size_t *idx, size_t n, size_t *chosen)
 	return rc;
 }
 
+/* add_job - queue a job of SC: try the N suites at IDX with protocol version V */
 static void add_job(scan *sc, int v, const size_t *idx, size_t n)
 {
 	job *j = &sc->jobs[sc->njobs++];
@@ -221,6 +224,7 @@ static void run_job(scan *sc, job *j)
 	}
 }
 
+/* worker - worker thread: run queued jobs until none is queued and none running can split one */
 static void *worker(void *arg)
 {
 	scan *sc = arg;
@@ -387,6 +391,7 @@ static const struct {
 };
 #define NGROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
+/* group_index - the index of key-exchange group NEGOTIATED in the group table (-1 when unknown) */
 static int group_index(const char *negotiated)
 {
 	for (size_t i = 0; i < NGROUPS; i++)
@@ -476,6 +481,7 @@ static void groups(scan *sc, sd_report *r, int highest)
 	}
 }
 
+/* version_index - the index of protocol version NAME in the version table (-1 when unknown) */
 static int version_index(const char *name)
 {
 	for (int v = 0; v < NVERSIONS; v++)
@@ -485,6 +491,7 @@ static int version_index(const char *name)
 	return -1;
 }
 
+/* run - the cipher check: which protocol versions, cipher suites and groups the server accepts */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	scan sc = { .s = s, .p = p };

@@ -63,6 +63,8 @@ static void other_ports(sd_session *s, sd_report *r, char *text, size_t len)
 	}
 }
 
+/* run - the connect check: connect to the server and report the attempts,
+ * resolution and connect times */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *const *att;

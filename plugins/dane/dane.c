@@ -35,6 +35,7 @@ static const char *const requires[] = { "ehlo", NULL };
 
 typedef enum { M_NO = 0, M_YES, M_UNUSABLE } match;
 
+/* hex - the N bytes at D as lowercase hex into OUT (as many as fit) */
 static void hex(const unsigned char *d, size_t n, char *out, size_t size)
 {
 	size_t k = 0;
@@ -125,6 +126,8 @@ static match judge(const sd_dns_record *t, const sd_tls_info *tls, const char *h
 	return M_NO;
 }
 
+/* run - the dane check: look up the TLSA records of the MX host and match them
+ * against its certificate */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *host = sd_session_server(s);

@@ -76,6 +76,8 @@ static int key_bits(const char *b64, const char *k, const char **type)
 	return bits;
 }
 
+/* run - the dkim check: look up the DKIM key of each selector given and report
+ * its size and faults */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

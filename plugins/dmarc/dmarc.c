@@ -123,6 +123,8 @@ static void check_uris(sd_session *s, sd_report *r, const char *domain, const ch
 	free(list);
 }
 
+/* run - the dmarc check: look up the DMARC record of the domain (or its
+ * organisational domain) and judge it */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

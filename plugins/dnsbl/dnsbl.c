@@ -131,6 +131,8 @@ static int query_name(const char *address, const char *zone, char *out, size_t s
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* run - the dnsbl check: look up the server's address in each blocklist zone
+ * and report the listings */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *addr = sd_session_peer(s);

@@ -30,6 +30,7 @@ static const char *const flags[] = {
 	"FUTURERELEASE", NULL,
 };
 
+/* in_list - is keyword KW among the N of LIST, case-insensitively */
 static int in_list(const char *kw, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -38,6 +39,7 @@ static int in_list(const char *kw, const char *const *list, size_t n)
 	return 0;
 }
 
+/* failed - report why EHLO failed from the session's error and last reply */
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -77,6 +79,8 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 	return SD_RUN_FAILED;
 }
 
+/* auth_facts - list AUTH capability C's mechanisms and warn on password
+ * mechanisms offered without TLS */
 static void auth_facts(sd_report *r, const sd_capability *c, const char *label, const sd_tls_info *tls)
 {
 	char mechs[512] = "";
@@ -125,6 +129,7 @@ static void identify(sd_session *s, const sd_ehlo *e, sd_report *r)
 	sd_report_note(r, "software: %s (from the EHLO reply, %s confidence)", id.software, id.confidence);
 }
 
+/* run - the ehlo check: send EHLO and report the server name and the extensions offered */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	sd_report_phase(r, "EHLO %s", sd_session_ehlo_name(s));

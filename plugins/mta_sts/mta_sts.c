@@ -52,6 +52,7 @@ typedef struct fetch {
 	double ms;
 } fetch;
 
+/* on_data - curl write callback: append the bytes to the policy body, aborting past POLICY_MAX */
 static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 {
 	fetch *f = ctx;
@@ -447,6 +448,8 @@ static const char *mx_tls(sd_session *s, const sd_mx_host *mx, char *buf, size_t
 	return why;
 }
 
+/* run - the mta_sts check: the domain's MTA-STS TXT record, then its policy
+ * over HTTPS, judged against the MX hosts */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

@@ -18,6 +18,7 @@
 static void problem(size_t *n, sd_sts_problem *list, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* problem - add problem ID with the formatted text to LIST (at most SD_STS_MAX_PROBLEMS) */
 static void problem(size_t *n, sd_sts_problem *list, const char *id, const char *fmt, ...)
 {
 	va_list ap;
@@ -50,6 +51,7 @@ static const char *next_field(const char *p, char *out, size_t size)
 	return *p == ';' ? p + 1 : p;
 }
 
+/* printable_value - is V a non-empty value of visible ASCII without ';' or '=' */
 static int printable_value(const char *v)
 {
 	if (*v == '\0')
@@ -60,6 +62,7 @@ static int printable_value(const char *v)
 	return 1;
 }
 
+/* record_starts - does TXT start with tag VERSION followed by ';', blanks or its end */
 static int record_starts(const char *txt, const char *version)
 {
 	size_t l = strlen(version);
@@ -72,11 +75,13 @@ static int record_starts(const char *txt, const char *version)
 	return *p == ';' || *p == '\0';
 }
 
+/* sd_sts_is_record - is TXT an MTA-STS record (v=STSv1) */
 int sd_sts_is_record(const char *txt)
 {
 	return record_starts(txt, "v=STSv1");
 }
 
+/* sd_tlsrpt_is_record - is TXT a TLS-RPT record (v=TLSRPTv1) */
 int sd_tlsrpt_is_record(const char *txt)
 {
 	return record_starts(txt, "v=TLSRPTv1");
@@ -141,6 +146,7 @@ int sd_sts_txt_parse(const char *txt, size_t len, sd_sts_txt *out)
 	return out->nproblems == 0 ? 0 : -1;
 }
 
+/* sd_sts_mode_name - the name of MTA-STS policy mode M */
 const char *sd_sts_mode_name(sd_sts_mode m)
 {
 	static const char *const names[] = { "unset", "enforce", "testing", "none" };

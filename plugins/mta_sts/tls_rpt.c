@@ -14,6 +14,7 @@
 
 #include "mta_sts_parse.h"
 
+/* run - the tls_rpt check: look up the domain's TLS-RPT record and judge it */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

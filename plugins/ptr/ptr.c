@@ -64,6 +64,8 @@ static int forward(sd_session *s, const char *name, const char *address, int v6,
 	return hit;
 }
 
+/* run - the ptr check: the reverse DNS names of the server's address and
+ * whether they resolve back to it */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *addr = sd_session_peer(s);

@@ -65,6 +65,7 @@ static void squeeze(const char *name, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* contains_seq - does HAY contain NEEDLE as whole dot-separated labels */
 static int contains_seq(const char *hay, const char *needle)
 {
 	size_t l = strlen(needle);

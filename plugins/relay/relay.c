@@ -78,6 +78,7 @@ typedef struct battery {
 	pthread_mutex_t lock;
 } battery;
 
+/* set - set attempt T's address form, destination kind, sender and recipient */
 static void set(attempt *t, const char *form, int dest, const char *from, const char *to)
 {
 	t->form = form;
@@ -164,6 +165,7 @@ static void build(battery *b, const char *S, const char *R, const char *E, const
 	b->nforms = (int)b->n - 1;
 }
 
+/* keep_reply - keep reply R's code and first line in attempt T */
 static void keep_reply(attempt *t, const sd_reply *r)
 {
 	snprintf(t->reply, sizeof(t->reply), "%d %s", r->code, r->nlines > 0 ? r->lines[0] : "");
@@ -394,6 +396,7 @@ static void *run_conn(void *arg)
 	return NULL;
 }
 
+/* result_name - the words of relay attempt result R */
 static const char *result_name(int r)
 {
 	static const char *const names[] = { "not tested", "ACCEPTED", "denied", "unknown user", "greylisted",
@@ -422,6 +425,8 @@ static int list_forms(char *names, char *pairs, size_t len, const battery *b, in
 	return n;
 }
 
+/* run - the relay check: try relaying with many sender and recipient forms and
+ * report any accepted */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	battery *b = calloc(1, sizeof(*b));

@@ -44,6 +44,7 @@ static const phase_rule rules[] = {
 	{ SD_PHASE_EHLO_TLS, "EHLO after TLS", "ehlo_warn", "ehlo_crit", "response-time.ehlo_tls_slow" },
 };
 
+/* run - the response_time check: report the session's phase times against their thresholds */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	char line[512] = "";

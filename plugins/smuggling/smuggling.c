@@ -93,6 +93,8 @@ out:
 	return verdict;
 }
 
+/* run - the smuggling check: with --send and --to, send messages with
+ * non-standard end-of-data sequences */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *const *to;

@@ -403,6 +403,8 @@ static void add_ip(spf_ctx *c, const char *text)
 	c->nip++;
 }
 
+/* run - the spf check: look up the domain's SPF record, evaluate it and check
+ * that the MX hosts pass */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *domain = sd_session_domain(s);

@@ -29,6 +29,8 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* version_number - the protocol number of TLS version name V (0x303 for
+ * TLSv1.2; -1 when unknown) */
 static int version_number(const char *v)
 {
 	static const struct {
@@ -79,6 +81,7 @@ static int made_by(const sd_session *s, const char *vendor)
 	return sw != NULL && strcasestr(sw, vendor) != NULL;
 }
 
+/* describe - report TLS session T's version, cipher, group, handshake time and their weaknesses */
 static void describe(const sd_session *s, sd_report *r, const sd_tls_info *t, const sd_params *p)
 {
 	sd_report_fact_str(r, "version", "%s", t->version);
@@ -334,6 +337,8 @@ static void client_cert_required(sd_report *r, const char *alert, const char *ve
 			  "only on a relay port for known partners");
 }
 
+/* failed - report why STARTTLS or the TLS handshake failed from the session's
+ * error and last reply */
 static sd_run_status failed(sd_session *s, sd_report *r)
 {
 	const char *msg;
@@ -396,6 +401,7 @@ static sd_run_status failed(sd_session *s, sd_report *r)
 	return SD_RUN_FAILED;
 }
 
+/* run - the starttls check: STARTTLS (or implicit TLS) and the TLS session it gives */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *mode = sd_session_tls_mode(s);

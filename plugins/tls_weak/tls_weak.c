@@ -214,6 +214,8 @@ static void dhe(sd_report *r, const sd_tls_weak_result *w)
 	}
 }
 
+/* run - the tls_weak check: probe the server for known TLS weaknesses (STARTTLS
+ * injection and more) */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *mode = sd_session_tls_mode(s);

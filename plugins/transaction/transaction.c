@@ -35,6 +35,7 @@ static const sd_param_spec params[] = {
 
 #define MAX_MESSAGE (10 * 1024 * 1024)
 
+/* read_file - the contents of the file PATH, newly allocated (up to MAX_MESSAGE); NULL and *ERR */
 static char *read_file(const char *path, const char **err)
 {
 	FILE *f = fopen(path, "rb");
@@ -92,6 +93,7 @@ static void queue_id(const sd_reply *r, char *out, size_t len)
 		snprintf(out, len, "%.*s", (int)strcspn(p, " ,;]>"), p);
 }
 
+/* stage - record reply REP of stage NAME (code, first line, time) in the stages fact */
 static void stage(sd_report *r, const char *name, const sd_reply *rep)
 {
 	char k[64], v[300];
@@ -113,6 +115,7 @@ static void refused(sd_session *s, sd_report *r, const char *ctx, const char *wh
 		sd_finding_kind(f, kind);
 }
 
+/* run - the transaction check: MAIL, RCPT and DATA to the --to recipients, reporting each stage */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const char *const *to;

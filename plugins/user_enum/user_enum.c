@@ -61,6 +61,7 @@ static method_verdict judge(const sd_reply *known, const sd_reply *random)
 	return M_SAME;
 }
 
+/* verdict_name - the words of enumeration verdict V */
 static const char *verdict_name(method_verdict v)
 {
 	static const char *const n[] = { "no answer", "disabled", "answers 252 (no information)", "same answer",
@@ -69,6 +70,8 @@ static const char *verdict_name(method_verdict v)
 	return n[v];
 }
 
+/* pair_fact - record a method's verdict V and its replies for the known (A) and
+ * unknown (B) user as map KEY */
 static void pair_fact(sd_report *r, const char *key, const sd_reply *a, const sd_reply *b, method_verdict v)
 {
 	sd_report_fact_map_add(r, key, "verdict", verdict_name(v));
@@ -84,6 +87,8 @@ static void pair_fact(sd_report *r, const char *key, const sd_reply *a, const sd
 	}
 }
 
+/* run - the user_enum check: do VRFY, EXPN or RCPT answer differently for a
+ * known and an unknown user */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	const sd_ehlo *e = sd_session_ehlo(s);

@@ -8,6 +8,7 @@
 #include "banner/banner_id.h"
 #include "fuzz.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: identify the software in the input as a greeting */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_cstr(data, size);

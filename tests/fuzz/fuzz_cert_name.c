@@ -10,6 +10,8 @@
 
 #include "fuzz.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: match the input's first line as a
+ * certificate name against its second, both ways */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_cstr(data, size);

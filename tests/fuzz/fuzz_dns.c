@@ -6,6 +6,8 @@
 #include "dns/dns_wire.h"
 #include "fuzz.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: parse the input as a DNS answer of each
+ * type and match it against a query */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const sd_dns_type types[] = { SD_DNS_A, SD_DNS_AAAA, SD_DNS_MX, SD_DNS_TXT, SD_DNS_PTR,

@@ -6,6 +6,8 @@
 #include "fuzz.h"
 #include "smtp/reply_parser.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: parse the input as a reply, then as an
+ * EHLO and a HELO reply */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sd_reply *r = sd_reply_parse_text((const char *)data, size);

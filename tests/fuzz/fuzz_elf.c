@@ -7,6 +7,8 @@
 #include "fuzz.h"
 #include "engine/plugin_elf.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: read the plugin ABI symbol from the
+ * input as an ELF shared object */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned abi;

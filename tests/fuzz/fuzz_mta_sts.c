@@ -6,6 +6,8 @@
 #include "fuzz.h"
 #include "mta_sts/mta_sts_parse.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: parse the input as an MTA-STS policy
+ * and match its mx patterns */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static sd_sts_policy pol;   /* large; one per process is enough */

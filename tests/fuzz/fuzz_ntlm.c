@@ -6,6 +6,8 @@
 #include "fuzz.h"
 #include "auth/ntlm_parse.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: parse the input as an NTLM challenge
+ * and name its Windows version */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sd_ntlm_info info;

@@ -9,6 +9,7 @@
 #include "fuzz.h"
 #include "engine/profile.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: load the input as a profile and set a parameter on it */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *err = NULL;

@@ -8,6 +8,8 @@
 #include "fuzz.h"
 #include "smtp/reply_parser.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: feed the input's lines to a reply
+ * parser with a small line cap */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;

@@ -11,6 +11,8 @@
 #include "base/util.h"
 #include "mta_sts/mta_sts_parse.h"
 
+/* LLVMFuzzerTestOneInput - fuzz target: parse the input as MTA-STS and TLS-RPT
+ * records and read TXT tags from it */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *txt = fuzz_cstr(data, size);

@@ -7,6 +7,7 @@
 
 #include "fuzz.h"
 
+/* fuzz_cstr - the SIZE bytes of DATA as a NUL-terminated copy (aborts when out of memory) */
 char *fuzz_cstr(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);

@@ -16,6 +16,8 @@
 
 #define REPLAY_MAX_INPUT (4 * 1024 * 1024)
 
+/* run_file - run the fuzz target on the contents of file PATH (an exact-size
+ * copy) and count it; -1 when unreadable */
 static int run_file(const char *path, size_t *count)
 {
 	FILE *f = fopen(path, "rb");
@@ -40,6 +42,7 @@ static int run_file(const char *path, size_t *count)
 	return 0;
 }
 
+/* run_path - run the fuzz target on file PATH, or on every file of directory PATH; -1 on error */
 static int run_path(const char *path, size_t *count)
 {
 	struct stat st;
@@ -73,6 +76,7 @@ static int run_path(const char *path, size_t *count)
 	return rc;
 }
 
+/* main - run the fuzz target over every file or directory named; fails when none was run */
 int main(int argc, char **argv)
 {
 	size_t count = 0;

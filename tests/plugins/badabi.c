@@ -4,6 +4,7 @@
  */
 #include <smtpdiag/plugin.h>
 
+/* run - never called: the module declares another plugin ABI and must be refused */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	(void)s;

@@ -11,6 +11,8 @@
 
 #include <smtpdiag/plugin.h>
 
+/* loaded - constructor: write "ran" to the file $SD_CTOR_MARKER names, showing
+ * the module was loaded */
 __attribute__((constructor)) static void loaded(void)
 {
 	const char *marker = getenv("SD_CTOR_MARKER");
@@ -25,6 +27,7 @@ __attribute__((constructor)) static void loaded(void)
 	}
 }
 
+/* run - never called: the module declares another plugin ABI and must be refused */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	(void)s;

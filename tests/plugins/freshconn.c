@@ -8,6 +8,8 @@
 
 static const char *const requires[] = { "banner", NULL };
 
+/* run - open a fresh session beside S, record its greeting and peer, then check
+ * S still answers NOOP */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	(void)p;

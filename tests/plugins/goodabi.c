@@ -9,6 +9,7 @@ static const sd_param_spec params[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* run - summarise with the level parameter */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 {
 	(void)s;

@@ -12,6 +12,7 @@
 
 #include "banner/banner_id.h"
 
+/* test_rows - each vendor's greeting row is identified as the right software and version */
 static void test_rows(void **state)
 {
 	static const struct {
@@ -52,6 +53,7 @@ static void test_rows(void **state)
 	}
 }
 
+/* main - run the banner identification tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -12,6 +12,8 @@
 
 #include <smtpdiag/tls.h>
 
+/* test_patterns - certificate name patterns match host names as RFC 6125 says
+ * (case, trailing dot, one-label wildcards) */
 static void test_patterns(void **state)
 {
 	static const struct {
@@ -50,6 +52,8 @@ static void test_patterns(void **state)
 	}
 }
 
+/* test_cert_hosts - a certificate matches a host by its DNS and IP SANs, and by
+ * its CN only when it has no DNS SAN */
 static void test_cert_hosts(void **state)
 {
 	static const char *const sans[] = { "DNS:mail.example.com", "DNS:*.mx.example.com", "IP:192.0.2.25",
@@ -73,6 +77,7 @@ static void test_cert_hosts(void **state)
 	assert_false(sd_cert_matches_host(&cn_only, "192.0.2.25"));    /* an IP never matches a DNS name */
 }
 
+/* main - run the certificate name tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

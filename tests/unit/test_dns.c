@@ -25,11 +25,13 @@ typedef struct msg {
 	size_t n;
 } msg;
 
+/* put8 - append byte V to message M */
 static void put8(msg *m, unsigned v)
 {
 	m->b[m->n++] = (unsigned char)v;
 }
 
+/* put16 - append V to message M as a big-endian 16-bit number */
 static void put16(msg *m, unsigned v)
 {
 	put8(m, v >> 8);
@@ -59,6 +61,8 @@ static void answer_to(msg *m, const unsigned char *query, int qlen, unsigned fla
 	m->n += q - 12;
 }
 
+/* rr - append an answer record of TYPE with RDATA (LEN bytes), owned by the
+ * question name, to message M */
 static void rr(msg *m, unsigned type, const unsigned char *rdata, size_t len)
 {
 	put16(m, 0xc00c);       /* owner: pointer to the question name */
@@ -143,6 +147,7 @@ static void test_parse_owner(void **state)
 	assert_non_null(strstr(a.error, "CNAME chain"));
 }
 
+/* query - build a query for NAME and TYPE with id 0x1234 into Q; its length (asserted sane) */
 static int query(const char *name, sd_dns_type t, unsigned char *q)
 {
 	int l = sd_dns_build_query(0x1234, name, t, q, 512);
@@ -150,6 +155,8 @@ static int query(const char *name, sd_dns_type t, unsigned char *q)
 	return l;
 }
 
+/* test_build_query - a built query has the id, RD, AD, the question and an OPT
+ * record with DO; bad names are refused */
 static void test_build_query(void **state)
 {
 	unsigned char q[512];
@@ -175,6 +182,8 @@ static void test_build_query(void **state)
 	assert_int_equal(sd_dns_build_query(1, longlabel, SD_DNS_A, q, sizeof(q)), -1);
 }
 
+/* test_parse_mx_and_ad - an MX answer (compressed names, a record of another
+ * type) parses with its AD flag */
 static void test_parse_mx_and_ad(void **state)
 {
 	unsigned char q[512];
@@ -209,6 +218,8 @@ static void test_parse_mx_and_ad(void **state)
 	assert_int_equal(trunc, 1);
 }
 
+/* test_parse_txt_and_tlsa - TXT strings are joined, lying string lengths
+ * refused, and TLSA records parsed */
 static void test_parse_txt_and_tlsa(void **state)
 {
 	unsigned char q[512];
@@ -258,6 +269,8 @@ static void test_parse_txt_and_tlsa(void **state)
 	sd_dns_answer_reset(&a);
 }
 
+/* test_parse_rcodes_and_garbage - each rcode gives its status, and malformed
+ * answers give a bad-reply status */
 static void test_parse_rcodes_and_garbage(void **state)
 {
 	unsigned char q[512];
@@ -313,6 +326,8 @@ static void test_parse_rcodes_and_garbage(void **state)
 	sd_dns_answer_reset(&a);
 }
 
+/* test_matches_query - an answer matches its query only with the same id, the
+ * response flag and the same question */
 static void test_matches_query(void **state)
 {
 	unsigned char q[512], other[512];
@@ -339,6 +354,8 @@ static void test_matches_query(void **state)
 	assert_false(sd_dns_matches_query(q, (size_t)ql, m.b, 7));
 }
 
+/* test_reverse_names - addresses give their in-addr.arpa and ip6.arpa names;
+ * names and short buffers are refused */
 static void test_reverse_names(void **state)
 {
 	char out[128];
@@ -352,6 +369,8 @@ static void test_reverse_names(void **state)
 	assert_int_equal(sd_dns_reverse_name("2001:db8::1", out, 20), -1);
 }
 
+/* test_resolver_specs - --dns-server lists parse (ports, IPv6 brackets,
+ * timeout) and bad ones are refused */
 static void test_resolver_specs(void **state)
 {
 	sd_resolver r;
@@ -392,6 +411,8 @@ static void test_resolver_specs(void **state)
 	assert_string_equal(r.text, "127.0.0.1:53 (resolv.conf)");
 }
 
+/* test_ptr_generic - PTR names that encode the address or name an access pool
+ * are generic; whole words only */
 static void test_ptr_generic(void **state)
 {
 	const char *why = NULL;
@@ -467,6 +488,7 @@ static void test_txt_tag(void **state)
 	assert_int_equal(sd_dns_txt_tag(NULL, "p", &v, &n), 0);
 }
 
+/* main - run the DNS tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

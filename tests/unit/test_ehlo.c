@@ -13,6 +13,7 @@
 #include "smtp/ehlo_parser.h"
 #include "smtp/reply_parser.h"
 
+/* parse - the reply parsed from TEXT (asserted to parse) */
 static sd_reply *parse(const char *text)
 {
 	sd_reply *r = sd_reply_parse_text(text, strlen(text));
@@ -20,6 +21,8 @@ static sd_reply *parse(const char *text)
 	return r;
 }
 
+/* test_postfix - Postfix's EHLO reply gives its domain and capabilities with
+ * their parameters and arguments */
 static void test_postfix(void **state)
 {
 	(void)state;
@@ -47,6 +50,8 @@ static void test_postfix(void **state)
 	sd_reply_free(r);
 }
 
+/* test_lowercase_and_duplicates - lower-case keywords are found, duplicates
+ * counted, AUTH=LOGIN kept as its own keyword */
 static void test_lowercase_and_duplicates(void **state)
 {
 	(void)state;
@@ -65,6 +70,7 @@ static void test_lowercase_and_duplicates(void **state)
 	sd_reply_free(r);
 }
 
+/* test_helo_has_no_caps - a HELO reply gives the domain but no capabilities */
 static void test_helo_has_no_caps(void **state)
 {
 	(void)state;
@@ -121,6 +127,7 @@ static void test_keyword_first_line(void **state)
 	sd_reply_free(r);
 }
 
+/* main - run the EHLO parser tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

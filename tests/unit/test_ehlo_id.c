@@ -25,6 +25,8 @@ static size_t count(const char *const *kws)
 	return n;
 }
 
+/* test_rows - each vendor's EHLO reply is identified as the right software with
+ * the right confidence */
 static void test_rows(void **state)
 {
 	const struct {
@@ -114,6 +116,7 @@ static void test_case(void **state)
 	assert_string_equal(id.software, "Microsoft Exchange");
 }
 
+/* main - run the EHLO identification tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

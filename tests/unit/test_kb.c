@@ -13,6 +13,7 @@
 
 #include "diagnosis/kb.h"
 
+/* classify - the kind KB gives a reply of CODE, STATUS and TEXT in context CTX */
 static const char *classify(const sd_kb *kb, const char *ctx, int code, const char *status, const char *text)
 {
 	const char *lines[1] = { text };
@@ -21,6 +22,7 @@ static const char *classify(const sd_kb *kb, const char *ctx, int code, const ch
 	return sd_kb_classify(kb, ctx, &r);
 }
 
+/* test_classify_seed_cases - real vendor replies classify to the right finding kind */
 static void test_classify_seed_cases(void **state)
 {
 	static const struct {
@@ -81,6 +83,8 @@ static void test_classify_seed_cases(void **state)
 	sd_kb_free(kb);
 }
 
+/* test_explain_by_vendor - the cause and fix of a kind come in the vendor's
+ * words, the generic ones otherwise */
 static void test_explain_by_vendor(void **state)
 {
 	sd_kb *kb = sd_kb_new();
@@ -111,6 +115,8 @@ static void test_explain_by_vendor(void **state)
 	sd_kb_free(kb);
 }
 
+/* test_profile_entries_win - a profile's knowledge entries override the
+ * built-in ones, a later one wins, and new wordings classify */
 static void test_profile_entries_win(void **state)
 {
 	sd_kb *kb = sd_kb_new();
@@ -133,6 +139,7 @@ static void test_profile_entries_win(void **state)
 	sd_kb_free(kb);
 }
 
+/* test_expand - {server} and {port} are expanded in knowledge texts, unknown placeholders kept */
 static void test_expand(void **state)
 {
 	(void)state;
@@ -144,6 +151,7 @@ static void test_expand(void **state)
 	free(x);
 }
 
+/* main - run the knowledge base tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -15,6 +15,7 @@
 
 #include "mta_sts/mta_sts_parse.h"
 
+/* has_problem - is problem ID among the N problems at P */
 static int has_problem(const sd_sts_problem *p, size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
@@ -23,6 +24,7 @@ static int has_problem(const sd_sts_problem *p, size_t n, const char *id)
 	return 0;
 }
 
+/* test_txt - MTA-STS TXT records parse with their id; non-records and a NUL inside are refused */
 static void test_txt(void **state)
 {
 	sd_sts_txt t;
@@ -67,6 +69,7 @@ static void test_txt(void **state)
 	}
 }
 
+/* test_policy_good - good MTA-STS policies parse (CRLF or LF, unknown fields, trimmed values) */
 static void test_policy_good(void **state)
 {
 	sd_sts_policy p;
@@ -100,6 +103,7 @@ static void test_policy_good(void **state)
 	assert_int_equal(p.max_age, 0);
 }
 
+/* test_policy_bad - each malformed MTA-STS policy is refused with its problem id */
 static void test_policy_bad(void **state)
 {
 	sd_sts_policy p;
@@ -146,6 +150,8 @@ static void test_policy_bad(void **state)
 	assert_true(has_problem(p.problems, p.nproblems, "version_missing"));
 }
 
+/* test_mx_patterns - policy mx patterns match MX names (case, trailing dot,
+ * one-label wildcards only) */
 static void test_mx_patterns(void **state)
 {
 	(void)state;
@@ -185,6 +191,8 @@ static void test_policy_caps(void **state)
 	assert_int_equal(sd_sts_policy_parse(body, n, &p), 0);
 }
 
+/* test_tlsrpt - TLS-RPT records parse with their rua addresses, and bad ones
+ * give their problem ids */
 static void test_tlsrpt(void **state)
 {
 	sd_tlsrpt t;
@@ -222,6 +230,7 @@ static void test_tlsrpt(void **state)
 	}
 }
 
+/* main - run the MTA-STS and TLS-RPT parser tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -17,24 +17,28 @@ typedef struct buf {
 	size_t n;
 } buf;
 
+/* put - append the N bytes at D to M */
 static void put(buf *m, const void *d, size_t n)
 {
 	memcpy(m->b + m->n, d, n);
 	m->n += n;
 }
 
+/* le16 - store V at P as a little-endian 16-bit number */
 static void le16(unsigned char *p, unsigned v)
 {
 	p[0] = (unsigned char)v;
 	p[1] = (unsigned char)(v >> 8);
 }
 
+/* le32 - store V at P as a little-endian 32-bit number */
 static void le32(unsigned char *p, unsigned v)
 {
 	le16(p, v & 0xffff);
 	le16(p + 2, v >> 16);
 }
 
+/* utf16 - S as UTF-16LE (ASCII only) into OUT; its length in bytes */
 static size_t utf16(const char *s, unsigned char *out)
 {
 	size_t n = 0;
@@ -45,6 +49,7 @@ static size_t utf16(const char *s, unsigned char *out)
 	return n;
 }
 
+/* av - append an AV pair ID with value V in UTF-16LE to the target info INFO */
 static void av(buf *info, unsigned id, const char *v)
 {
 	unsigned char h[4], d[256];
@@ -86,6 +91,8 @@ static void challenge(buf *m, int with_version)
 	put(m, info.b, info.n);
 }
 
+/* test_exchange_like - an Exchange-like NTLM challenge gives its NetBIOS and
+ * DNS names and the Windows build */
 static void test_exchange_like(void **state)
 {
 	buf m;
@@ -111,6 +118,7 @@ static void test_exchange_like(void **state)
 	assert_false(ni.has_version);
 }
 
+/* test_hostile - truncated or corrupt NTLM challenges never crash the parser and are refused */
 static void test_hostile(void **state)
 {
 	buf m;
@@ -156,6 +164,7 @@ static void test_hostile(void **state)
 	assert_int_equal(ni.nb_domain[0], '?');
 }
 
+/* main - run the NTLM challenge parser tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

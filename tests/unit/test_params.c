@@ -13,6 +13,8 @@
 
 #include "engine/params.h"
 
+/* test_durations - durations parse to ms (bare seconds, ms, s, m, h, fractions)
+ * and bad ones are refused */
 static void test_durations(void **state)
 {
 	static const struct {
@@ -45,6 +47,7 @@ static const sd_param_spec spec[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* test_defaults_and_set - parameters start at their defaults and take values set as text */
 static void test_defaults_and_set(void **state)
 {
 	char *err = NULL;
@@ -72,6 +75,7 @@ static void test_defaults_and_set(void **state)
 	sd_params_free(p);
 }
 
+/* test_errors - bad values and unknown parameters are refused with a message saying why */
 static void test_errors(void **state)
 {
 	static const struct {
@@ -100,6 +104,7 @@ static void test_errors(void **state)
 	sd_params_free(p);
 }
 
+/* main - run the parameter tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -19,6 +19,7 @@
 
 static char testplugins[4096];
 
+/* setup - find the test modules under $SD_TOP_BUILDDIR/tests/plugins */
 static int setup(void **state)
 {
 	const char *b = getenv("SD_TOP_BUILDDIR");
@@ -29,6 +30,8 @@ static int setup(void **state)
 	return 0;
 }
 
+/* test_abi_mismatch_refused - a module built for another plugin ABI is refused
+ * with a message naming both ABIs */
 static void test_abi_mismatch_refused(void **state)
 {
 	char *err = NULL;
@@ -48,6 +51,8 @@ static void test_abi_mismatch_refused(void **state)
 	sd_registry_free(reg);
 }
 
+/* test_validate_reads_abi_first - validation refuses another ABI before reading
+ * any other field, then bad names */
 static void test_validate_reads_abi_first(void **state)
 {
 	char buf[256];
@@ -66,6 +71,7 @@ static void test_validate_reads_abi_first(void **state)
 	assert_null(sd_check_validate(&ok, buf, sizeof(buf)));
 }
 
+/* test_writable_dir_refused - a module directory writable by everyone is refused */
 static void test_writable_dir_refused(void **state)
 {
 	char dir[] = "/tmp/sd-plugins-XXXXXX";
@@ -93,6 +99,7 @@ static void test_writable_dir_refused(void **state)
 	sd_registry_free(reg);
 }
 
+/* main - run the plugin loader tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

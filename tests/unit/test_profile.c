@@ -42,6 +42,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* teardown - free the registry of checks */
 static int teardown(void **state)
 {
 	(void)state;
@@ -68,6 +69,7 @@ static char *load(const char *name, sd_profile **out)
 	return err;
 }
 
+/* test_bad_files - each bad profile file is refused with its file:line:column and what is wrong */
 static void test_bad_files(void **state)
 {
 	static const struct {
@@ -113,6 +115,8 @@ static void test_bad_files(void **state)
 	}
 }
 
+/* test_default_profile - the shipped default profile loads and binds, with its
+ * port and checks in order */
 static void test_default_profile(void **state)
 {
 	char *err = NULL;
@@ -139,6 +143,7 @@ static void test_default_profile(void **state)
 	sd_profile_free(p);
 }
 
+/* test_extends - a child profile overrides its parent's settings and inherits the rest */
 static void test_extends(void **state)
 {
 	sd_profile *p = NULL;
@@ -173,6 +178,8 @@ static void test_extends(void **state)
 	sd_profile_free(p);
 }
 
+/* test_variables - profile variables take their defaults, use each other, and
+ * the run's values win */
 static void test_variables(void **state)
 {
 	char path[8192], *err = NULL;
@@ -225,6 +232,7 @@ static void test_variables(void **state)
 	sd_profile_free(p);
 }
 
+/* test_plan_only - a plan of only some checks adds their prerequisites, marked as such */
 static void test_plan_only(void **state)
 {
 	char *err = NULL;
@@ -261,6 +269,8 @@ static void test_plan_only(void **state)
 	sd_profile_free(p);
 }
 
+/* test_string_and_names - a profile loads from a string; unknown names and path
+ * tricks are refused */
 static void test_string_and_names(void **state)
 {
 	static const char yaml[] = "checks:\n  - connect\n  - name: banner\n    params: {require_hostname: no}\n";
@@ -282,6 +292,7 @@ static void test_string_and_names(void **state)
 	free(err);
 }
 
+/* main - run the profile loader tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -40,6 +40,7 @@ static const row rows[] = {
 	{ "421 closing", "421 4.3.2 Service shutting down\r\n", 421, "4.3.2", 1, "4.3.2 Service shutting down", 0 },
 };
 
+/* test_rows - each sample reply parses to its code, enhanced code, lines and flags */
 static void test_rows(void **state)
 {
 	(void)state;
@@ -58,6 +59,7 @@ static void test_rows(void **state)
 	}
 }
 
+/* test_long_line_flag - a line longer than RFC 5321 allows is flagged */
 static void test_long_line_flag(void **state)
 {
 	char buf[700];
@@ -73,6 +75,7 @@ static void test_long_line_flag(void **state)
 	sd_reply_free(r);
 }
 
+/* test_nul_bytes - NUL bytes in a reply are replaced by '?' and flagged */
 static void test_nul_bytes(void **state)
 {
 	static const char text[] = "220 a\0b\r\n";
@@ -85,6 +88,7 @@ static void test_nul_bytes(void **state)
 	sd_reply_free(r);
 }
 
+/* test_line_cap - a reply with more lines than kept completes, truncated to the cap and flagged */
 static void test_line_cap(void **state)
 {
 	sd_reply_parser p;
@@ -101,6 +105,7 @@ static void test_line_cap(void **state)
 	sd_reply_free(r);
 }
 
+/* test_endless_reply_overflows - a reply that never ends overflows at the hard line limit */
 static void test_endless_reply_overflows(void **state)
 {
 	sd_reply_parser p;
@@ -116,6 +121,8 @@ static void test_endless_reply_overflows(void **state)
 	sd_reply_parser_clear(&p);
 }
 
+/* test_enhanced_helper - enhanced status codes are read from a line start,
+ * malformed ones refused */
 static void test_enhanced_helper(void **state)
 {
 	char out[16];
@@ -129,6 +136,7 @@ static void test_enhanced_helper(void **state)
 	assert_int_equal(sd_reply_enhanced("", 2, out), 0);
 }
 
+/* main - run the reply parser tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

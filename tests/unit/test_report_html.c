@@ -18,6 +18,7 @@
 
 #include "report/report_html.h"
 
+/* render - the HTML report of DOC as a string (failing the test when it cannot render) */
 static char *render(json_t *doc)
 {
 	char *buf = NULL, *err = NULL;
@@ -47,6 +48,8 @@ static int valid_utf8(const unsigned char *s)
 	return 1;
 }
 
+/* test_raw_bytes_escaped - markup, invalid UTF-8 and control bytes in a report
+ * come out escaped and valid UTF-8 */
 static void test_raw_bytes_escaped(void **state)
 {
 	(void)state;
@@ -70,6 +73,7 @@ static void test_raw_bytes_escaped(void **state)
 	json_decref(doc);
 }
 
+/* test_not_a_report - a JSON document that is not a report (or a summary line) is refused */
 static void test_not_a_report(void **state)
 {
 	(void)state;
@@ -96,6 +100,7 @@ static void test_not_a_report(void **state)
 	json_decref(doc);
 }
 
+/* main - run the HTML report tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

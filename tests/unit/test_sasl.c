@@ -14,6 +14,7 @@
 
 #include "auth/sasl.h"
 
+/* test_plain - AUTH PLAIN encodes user and password as RFC 4616 says; bad base64 is refused */
 static void test_plain(void **state)
 {
 	(void)state;
@@ -30,6 +31,7 @@ static void test_plain(void **state)
 	assert_null(sasl_unb64("abc", &n));
 }
 
+/* test_cram_md5_rfc2195 - CRAM-MD5 gives RFC 2195's example answer; a bad challenge is refused */
 static void test_cram_md5_rfc2195(void **state)
 {
 	(void)state;
@@ -44,6 +46,8 @@ static void test_cram_md5_rfc2195(void **state)
 	assert_null(sasl_cram_md5("tim", "x", "%%%"));
 }
 
+/* scram_case - SCRAM with HASH and CNONCE gives WANT_FINAL for SERVER_FIRST and
+ * accepts only SERVER_FINAL */
 static void scram_case(const char *hash, const char *cnonce, const char *server_first, const char *want_final,
 		       const char *server_final)
 {
@@ -64,6 +68,8 @@ static void scram_case(const char *hash, const char *cnonce, const char *server_
 	sasl_scram_clear(&sc);
 }
 
+/* test_scram_rfc5802_rfc7677 - SCRAM-SHA-1 and SCRAM-SHA-256 reproduce RFC
+ * 5802's and RFC 7677's examples */
 static void test_scram_rfc5802_rfc7677(void **state)
 {
 	(void)state;
@@ -79,6 +85,8 @@ static void test_scram_rfc5802_rfc7677(void **state)
 		   "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
 }
 
+/* test_scram_hostile_server - hostile SCRAM challenges (foreign nonce, bad
+ * iterations or salt, extensions) are refused */
 static void test_scram_hostile_server(void **state)
 {
 	(void)state;
@@ -110,6 +118,7 @@ static void test_scram_hostile_server(void **state)
 	sasl_scram_clear(&sc);
 }
 
+/* main - run the SASL tests */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
