@@ -36,6 +36,7 @@ struct sd_tls {
 	size_t nstrings;
 	int hello_only;          /* a probe that stops at the server's choice */
 	int stopped;             /* ... and did: the ServerHello was read */
+	int ticket_seen;         /* a NewSessionTicket came: the server accepted our Finished */
 	BIO_METHOD *meth;        /* the hello-only input filter */
 };
 
@@ -493,6 +494,9 @@ static void probe_msg(int write_p, int version, int content_type, const void *bu
 	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && t != NULL &&
 	    m[0] == SSL3_MT_CERTIFICATE_REQUEST)
 		t->info.cert_requested = 1;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && t != NULL &&
+	    m[0] == SSL3_MT_NEWSESSION_TICKET)
+		t->ticket_seen = 1;
 	if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 38 || m[0] != SSL3_MT_SERVER_HELLO ||
 	    t == NULL || !t->hello_only)
 		return;
@@ -652,10 +656,16 @@ static int narrow(SSL *ssl, const sd_tls_probe *probe)
  * certificate answers with an alert and closes. Wait a moment for that
  * verdict so the alert is read (and recorded by info_cb) before a write of
  * ours can meet the reset of the closed connection and lose it. A server
- * that only asks sends nothing: the wait ends at its limit. */
+ * that only asks sends nothing: the wait ends at its limit. A server
+ * sends its session tickets only after it accepted our Finished (RFC 8446
+ * 4.6.1; Sendmail asks every client for a certificate and waited here the
+ * whole 500 ms on every audit): a ticket is the verdict. Without tickets
+ * the wait is the handshake's own time again (at least a round trip, the
+ * alert's way back), 50 to 500 ms. */
 static void await_verdict(sd_tls *t, int fd, double deadline)
 {
-	double until = sd_now_ms() + 500;
+	double hs = t->info.handshake_ms;
+	double until = sd_now_ms() + (hs < 50 ? 50 : hs > 500 ? 500 : hs);
 	char b;
 
 	if (until > deadline)
@@ -664,7 +674,7 @@ static void await_verdict(sd_tls *t, int fd, double deadline)
 		ERR_clear_error();
 		int r = SSL_peek(t->ssl, &b, 1);
 		short want;
-		if (r > 0)
+		if (r > 0 || t->ticket_seen)
 			break;
 		ssl_status(t->ssl, r, &want);
 		if (want != POLLIN)
