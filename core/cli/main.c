@@ -487,6 +487,37 @@ static void send_requested(sd_cli *cli, sd_profile *p)
 	sd_profile_enable_check(p, "transaction");
 }
 
+/* auth_first - --checks with the transaction check and --auth-user: the
+ * transaction is the authenticated client's, so AUTH runs first (it joins
+ * the list when missing, and goes before the transaction when listed
+ * after it; a message was sent unauthenticated and refused before) */
+static void auth_first(sd_cli *cli)
+{
+	size_t tx = cli->nchecks, au = cli->nchecks;
+
+	if (cli->auth_user == NULL)
+		return;
+	for (size_t i = 0; i < cli->nchecks; i++) {
+		if (strcmp(cli->checks[i], "transaction") == 0 && tx == cli->nchecks)
+			tx = i;
+		if (strcmp(cli->checks[i], "auth") == 0 && au == cli->nchecks)
+			au = i;
+	}
+	if (tx == cli->nchecks || (au < tx))
+		return;
+	char *a;
+	if (au == cli->nchecks) {
+		cli->checks = sd_xrealloc(cli->checks, (cli->nchecks + 1) * sizeof(char *));
+		cli->nchecks++;
+		a = sd_xstrdup("auth");
+	} else {
+		a = cli->checks[au];
+		memmove(&cli->checks[au], &cli->checks[au + 1], (cli->nchecks - au - 1) * sizeof(char *));
+	}
+	memmove(&cli->checks[tx + 1], &cli->checks[tx], (cli->nchecks - tx - 1) * sizeof(char *));
+	cli->checks[tx] = a;
+}
+
 /* thresholds_requested - --warning/--critical judge the response-time check:
  * it joins --checks when those are given */
 static void thresholds_requested(sd_cli *cli, sd_profile *p)
@@ -622,6 +653,8 @@ static sd_profile *load_bound(sd_cli *cli, const char *profile_dirs, const sd_re
 
 	if (p != NULL && cli->send)
 		send_requested(cli, p);
+	if (p != NULL)
+		auth_first(cli);
 	if (p != NULL && cli->thresholds)
 		thresholds_requested(cli, p);
 	if (p == NULL || apply_vars(cli, p, t, err) != 0 || apply_sets(cli, p, err) != 0 ||

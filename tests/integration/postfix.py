@@ -562,6 +562,16 @@ r = audit("--port", str(SUBMISSION), "--checks", "auth,transaction", "--auth-use
           "--to", "someone@example.net", env={"SMTPDIAG_PASSWORD": PASSWORD})
 t.ok(r.rc == 0 and r.check("auth")["facts"].get("login_ok") is True and r.check("transaction")["facts"].get("queue_id"),
      "transaction: after AUTH on submission, relaying to an external domain is accepted", r)
+# --auth-user with the transaction listed first, or alone: AUTH still runs
+# first (the message went unauthenticated and was refused: newcomer trial)
+for checks in ("transaction,auth", "transaction"):
+    r = audit("--port", str(SUBMISSION), "--checks", checks, "--auth-user", "labuser", "--send",
+              "--to", "someone@example.net", env={"SMTPDIAG_PASSWORD": PASSWORD})
+    order = [c["name"] for c in r.json.get("checks", [])] if r.json else []
+    t.ok(r.rc == 0 and "auth" in order and order.index("auth") < order.index("transaction")
+         and r.check("transaction")["facts"].get("queue_id"),
+         "--checks %s --auth-user: AUTH first, then the authenticated transaction is accepted (%s)" %
+         (checks, ",".join(order)), r)
 
 r = audit("--port", str(SUBMISSION), "--send", "--to", "someone@example.net", "--checks", "transaction",
           "--set", "transaction.starttls=false")
