@@ -918,6 +918,43 @@ static sd_target_result *deadline_result(const sd_plan *plan, const sd_target_co
 	return res;
 }
 
+/* domain_summary - the domain's line when something is wrong: the counts
+ * of the whole domain (discovery and every MX host), and as headline that
+ * no MX host could be reached when none could (mail cannot be delivered at
+ * all), else the worst finding, the MX hosts in preference order before
+ * the domain's own (a primary's problem before a backup's missing address) */
+static char *domain_summary(const sd_domain_result *d, size_t hosts)
+{
+	size_t crit = 0, warn = 0, err = 0, reached = 0;
+	const sd_finding *worst = NULL;
+	const char *where = "";
+
+	for (size_t t = 0; t <= d->ntargets; t++) {
+		const sd_target_result *res = t < d->ntargets ? d->targets[t] : d->domain;
+		if (t < d->ntargets)
+			reached += reachable((sd_target_result *)res) == 1;
+		for (size_t i = 0; i < res->nchecks; i++)
+			for (size_t j = 0; j < res->checks[i]->nfindings; j++) {
+				const sd_finding *f = res->checks[i]->findings[j];
+				crit += f->severity == SD_CRIT;
+				warn += f->severity == SD_WARN;
+				err += f->severity == SD_CHECK_ERROR;
+				if (worst == NULL || f->severity > worst->severity) {
+					worst = f;
+					where = t < d->ntargets ? res->cfg.server : "";
+				}
+			}
+	}
+	char counts[128];
+	snprintf(counts, sizeof(counts), "%zu critical, %zu warning%s%s", crit, warn, warn == 1 ? "" : "s",
+		 err ? ", check errors" : "");
+	if (reached == 0)
+		return sd_asprintf("%zu MX host%s audited; none could be reached: mail to this domain cannot be "
+				   "delivered (%s)", hosts, hosts == 1 ? "" : "s", counts);
+	return sd_asprintf("%zu MX host%s audited; %s%s%s (%s)", hosts, hosts == 1 ? "" : "s", where,
+			   where[0] ? ": " : "", worst != NULL ? worst->summary : "", counts);
+}
+
 /* sd_run_domain - MX discovery, the domain checks, then every MX host */
 sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg,
 				 const sd_profile *profile, const sd_reporter *rep, int transcript)
@@ -1002,16 +1039,10 @@ sd_domain_result *sd_run_domain(const sd_plan *plan, const sd_target_config *cfg
 	}
 	sd_target_config_clear(&dcfg);
 	d->exit_code = sd_exit_code(d->worst);
-	const sd_target_result *worst = d->domain;
-	for (size_t i = 0; i < d->ntargets; i++)
-		if (d->targets[i]->worst > worst->worst)
-			worst = d->targets[i];
 	if (d->ntargets == 0)
 		d->summary = sd_asprintf("no MX host to audit; %s", d->domain->summary);
-	else if (worst->worst >= SD_WARN)
-		d->summary = sd_asprintf("%zu MX host%s audited; %s%s%s", hosts, hosts == 1 ? "" : "s",
-					 worst->is_domain ? "" : worst->cfg.server, worst->is_domain ? "" : ": ",
-					 worst->summary);
+	else if (d->worst >= SD_WARN)
+		d->summary = domain_summary(d, hosts);
 	else
 		d->summary = sd_asprintf("%zu MX host%s audited, no problems found", hosts,
 					 hosts == 1 ? "" : "s");

@@ -211,6 +211,19 @@ f = finding(r, "mta_sts.mx_tls_failed") or {}
 t.ok(("mx.no_address", "critical") in findings(r) and f.get("severity") == "warning"
      and f.get("details", {}).get("host") == "mx2.lab.test" and ("mta_sts.mode_testing", "info") in findings(r),
      "testing mode: mx2's certificate does not name it: a warning, not critical", findings(r))
+# the domain's line counts the whole domain's findings, not the worst
+# part's (newcomer trial: "(0 critical, 2 warnings)" with three warnings)
+fs = findings(r)
+want = "(%d critical, %d warning%s" % (sum(1 for _, v in fs if v == "critical"), sum(1 for _, v in fs if v == "warning"),
+                                      "" if sum(1 for _, v in fs if v == "warning") == 1 else "s")
+t.ok(want in r.json.get("summary", ""), "multi.lab.test: the domain's line counts every finding of the domain %s"
+     % want, r.json.get("summary"))
+# no MX host reachable (a port where nothing listens): that is the headline,
+# not the backup MX's missing address
+r = run("--domain", "multi.lab.test", "--dns-server", DNS, "--port", "9", "--json", "--timeout", "5s",
+        "--checks", "connect")
+t.ok(r.rc == 2 and "none could be reached: mail to this domain cannot be delivered" in r.json.get("summary", ""),
+     "no MX host reachable: the domain's line says mail cannot be delivered", r.json.get("summary") if r.json else r)
 r = domain("wild.lab.test")
 t.ok(("mta_sts.policy_style", "info") in findings(r) and ("mta_sts.max_age_short", "info") in findings(r)
      and dcheck(r, "mta-sts")["facts"].get("mode") == "testing" and r.rc == 0,
