@@ -188,8 +188,16 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		if (sd_session_starttls(s) != 0) {
 			const char *msg;
 			sd_session_error(s, &msg);
-			sd_report_note(r, "STARTTLS failed (%s): mechanisms after TLS unknown", msg);
-			return SD_RUN_FAILED;
+			/* the check could not look: say so (a compliance requirement
+			 * on it is "not tested"), never a bare OK */
+			sd_finding *f = sd_report_finding(r, SD_INFO, "auth.not_checked",
+							  "AUTH not checked: STARTTLS failed (%s), so the mechanisms "
+							  "offered after TLS are unknown", msg);
+			sd_finding_cause(f, "the server offers AUTH only over TLS, and the TLS handshake did not "
+					    "complete (see the STARTTLS check)");
+			sd_finding_fix(f, "mend STARTTLS first; then run the check again");
+			sd_report_summary(r, "not checked: STARTTLS failed");
+			return SD_RUN_DONE;
 		}
 		tls = sd_session_tls(s);
 		e = sd_session_ehlo(s);
