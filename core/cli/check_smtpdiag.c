@@ -726,6 +726,14 @@ static void run_profile(plugin *pl, const sd_target_config *cfg)
 				 : f->severity == SD_CHECK_ERROR ? ST_UNKNOWN : ST_OK;
 			if (strcmp(f->id, "run.deadline") == 0)
 				st = pl->timeout_state;
+			/* -D already judged the certificate's expiry with the admin's own
+			 * thresholds: the profile's verdict on the same date is the same
+			 * problem, not a second one (shown with -v) */
+			if (st != ST_OK && pl->cert_known &&
+			    (strcmp(f->id, "certificate.expired") == 0 || strcmp(f->id, "certificate.expiring") == 0)) {
+				detail(pl, "%s: %s (the -D test's problem)", f->id, f->summary);
+				continue;
+			}
 			if (st != ST_OK)
 				problem_add(pl, st, "%s", f->summary);
 			else if (pl->verbose)
@@ -793,9 +801,13 @@ static int output(plugin *pl)
 	clean(text);
 	char counts_text[64] = "";
 	size_t more = pl->nproblems > 0 ? pl->nproblems - 1 : 0;
-	if (more > 0)
+	if (more > 0) {
+		/* the problems listed below the status line: without the headline's */
+		size_t listed[4] = { counts[0], counts[1], counts[2], counts[3] };
+		listed[top->state]--;
 		snprintf(counts_text, sizeof(counts_text), " (+%zu more: %zu critical, %zu warning, %zu unknown)", more,
-			 counts[ST_CRITICAL], counts[ST_WARNING], counts[ST_UNKNOWN]);
+			 listed[ST_CRITICAL], listed[ST_WARNING], listed[ST_UNKNOWN]);
+	}
 	char server[80];
 	snprintf(server, sizeof(server), "%s:%ld", pl->host, pl->port);
 	clean(server);
