@@ -474,8 +474,10 @@ static char *reply_joined(const sd_reply *r)
 	char *out = sd_xstrdup("");
 
 	for (size_t i = 0; r != NULL && i < r->nlines; i++) {
-		char *n = sd_asprintf("%s%s%03d%c%s", out, i ? "\n" : "", r->code, i + 1 < r->nlines ? '-' : ' ',
-				      r->lines[i]);
+		/* a reply without a code (not SMTP): its lines as received */
+		char *n = r->code > 0 ? sd_asprintf("%s%s%03d%c%s", out, i ? "\n" : "", r->code,
+						    i + 1 < r->nlines ? '-' : ' ', r->lines[i])
+				      : sd_asprintf("%s%s%s", out, i ? "\n" : "", r->lines[i]);
 		free(out);
 		out = n;
 	}
@@ -487,7 +489,10 @@ static const char *reply_text(const sd_reply *r, char buf[256])
 {
 	if (r == NULL || r->nlines == 0)
 		return "";
-	snprintf(buf, 256, "%03d %s", r->code, r->lines[0]);
+	if (r->code > 0)
+		snprintf(buf, 256, "%03d %s", r->code, r->lines[0]);
+	else   /* not a reply line: as received, no made-up code */
+		snprintf(buf, 256, "%s", r->lines[0]);
 	return buf;
 }
 
