@@ -168,10 +168,11 @@ r = run("--explain-profile", "submission-implicit")
 lines = r.out.splitlines()
 t.ok(r.rc == 0 and "name: submission-implicit" in lines and any(l.startswith("# read:") for l in lines)
      and "  port: 465" in lines and "  tls: implicit" in lines
-     and "      require: [ENHANCEDSTATUSCODES, PIPELINING]   # submission-implicit.yaml:11" in lines
-     and "      expect_enforced: true   # submission.yaml:17" in lines
+     and "      require: []   # submission-implicit.yaml:11" in lines
+     and "      recommend: [ENHANCEDSTATUSCODES, PIPELINING]   # submission.yaml:16" in lines
+     and "      expect_enforced: true   # submission.yaml:21" in lines
      and "      crit_days: 14   # default.yaml:29" in lines and "      verify: true   # default" in lines
-     and "  - name: dane   # submission.yaml:25" in lines,
+     and "  - name: dane   # submission.yaml:29" in lines,
      "--explain-profile: extends resolved three levels deep, each value with its file:line or 'default'", r)
 r = run("--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domain=lab.test",
         "--set", "certificate.expect_name=smtp.${domain}")
