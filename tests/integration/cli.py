@@ -95,6 +95,10 @@ usage_error(["--server", "127.0.0.1", "--auth-password-file", "/dev/null"], "--a
             "password file without a user")
 usage_error(["--server", "127.0.0.1", "--to", "a@example.net"], "only go with --send (nothing is sent without it)",
             "--to without --send sends nothing")
+usage_error(["--server", "127.0.0.1", "--send"], "--send needs --to ADDRESS",
+            "--send without --to: refused at once, not after the audit")
+usage_error(["--server", "127.0.0.1", "--warning", "5s", "--critical", "2s"], "--warning (5000 ms) is above --critical",
+            "--warning above --critical is refused, as monitoring-plugins do")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "not-an-address"], "--to: 'not-an-address' is not a mail address",
             "--to with something that is not an address")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "a@example.net", "--header", "no colon"],
