@@ -464,6 +464,8 @@ static void session_problem(plugin *pl, sd_session *s, const sd_target_config *c
 		problem_add(pl, pl->timeout_state, "timed out after %g s %s", pl->timeout_s, sd_session_waiting(s, w, sizeof(w)));
 		return;
 	}
+	if (e == SD_ERR_RESOLVER)   /* no DNS server answered: our side, not the server (check_smtp: UNKNOWN) */
+		state = ST_UNKNOWN;
 	problem_add(pl, state, "%s: %s", doing, msg != NULL && msg[0] ? msg : sd_error_name(e));
 }
 
