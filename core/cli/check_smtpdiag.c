@@ -466,6 +466,8 @@ static void session_problem(plugin *pl, sd_session *s, const sd_target_config *c
 		problem_add(pl, pl->timeout_state, "timed out after %g s %s", pl->timeout_s, sd_session_waiting(s, w, sizeof(w)));
 		return;
 	}
+	if (e == SD_ERR_RESOLVER)   /* no DNS server answered: our side, not the server (check_smtp: UNKNOWN) */
+		state = ST_UNKNOWN;
 	problem_add(pl, state, "%s: %s", doing, msg != NULL && msg[0] ? msg : sd_error_name(e));
 }
 
@@ -476,8 +478,10 @@ static char *reply_joined(const sd_reply *r)
 	char *out = sd_xstrdup("");
 
 	for (size_t i = 0; r != NULL && i < r->nlines; i++) {
-		char *n = sd_asprintf("%s%s%03d%c%s", out, i ? "\n" : "", r->code, i + 1 < r->nlines ? '-' : ' ',
-				      r->lines[i]);
+		/* a reply without a code (not SMTP): its lines as received */
+		char *n = r->code > 0 ? sd_asprintf("%s%s%03d%c%s", out, i ? "\n" : "", r->code,
+						    i + 1 < r->nlines ? '-' : ' ', r->lines[i])
+				      : sd_asprintf("%s%s%s", out, i ? "\n" : "", r->lines[i]);
 		free(out);
 		out = n;
 	}
@@ -489,7 +493,10 @@ static const char *reply_text(const sd_reply *r, char buf[256])
 {
 	if (r == NULL || r->nlines == 0)
 		return "";
-	snprintf(buf, 256, "%03d %s", r->code, r->lines[0]);
+	if (r->code > 0)
+		snprintf(buf, 256, "%03d %s", r->code, r->lines[0]);
+	else   /* not a reply line: as received, no made-up code */
+		snprintf(buf, 256, "%s", r->lines[0]);
 	return buf;
 }
 
@@ -728,6 +735,14 @@ static void run_profile(plugin *pl, const sd_target_config *cfg)
 				 : f->severity == SD_CHECK_ERROR ? ST_UNKNOWN : ST_OK;
 			if (strcmp(f->id, "run.deadline") == 0)
 				st = pl->timeout_state;
+			/* -D already judged the certificate's expiry with the admin's own
+			 * thresholds: the profile's verdict on the same date is the same
+			 * problem, not a second one (shown with -v) */
+			if (st != ST_OK && pl->cert_known &&
+			    (strcmp(f->id, "certificate.expired") == 0 || strcmp(f->id, "certificate.expiring") == 0)) {
+				detail(pl, "%s: %s (the -D test's problem)", f->id, f->summary);
+				continue;
+			}
 			if (st != ST_OK)
 				problem_add(pl, st, "%s", f->summary);
 			else if (pl->verbose)
@@ -795,9 +810,13 @@ static int output(plugin *pl)
 	clean(text);
 	char counts_text[64] = "";
 	size_t more = pl->nproblems > 0 ? pl->nproblems - 1 : 0;
-	if (more > 0)
+	if (more > 0) {
+		/* the problems listed below the status line: without the headline's */
+		size_t listed[4] = { counts[0], counts[1], counts[2], counts[3] };
+		listed[top->state]--;
 		snprintf(counts_text, sizeof(counts_text), " (+%zu more: %zu critical, %zu warning, %zu unknown)", more,
-			 counts[ST_CRITICAL], counts[ST_WARNING], counts[ST_UNKNOWN]);
+			 listed[ST_CRITICAL], listed[ST_WARNING], listed[ST_UNKNOWN]);
+	}
 	char server[80];
 	snprintf(server, sizeof(server), "%s:%ld", pl->host, pl->port);
 	clean(server);

@@ -272,6 +272,7 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 	size_t n = 0;
 	const char *given[OPT_LAST] = { 0 };   /* value (or "") of each option seen */
 	char *output_by = NULL;                             /* the option that chose the format */
+	long long warn_ms = 0, crit_ms = 0;                 /* --warning, --critical (0: not given) */
 
 	memset(cli, 0, sizeof(*cli));
 	for (const option_spec *o = table; o->name != NULL; o++, n++) {
@@ -583,6 +584,10 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				return -1;
 			}
 			add_set(cli, sd_asprintf("response-time.total_%s=%lldms", c == OPT_WARNING ? "warn" : "crit", ms));
+			if (c == OPT_WARNING)
+				warn_ms = ms;
+			else
+				crit_ms = ms;
 			cli->thresholds = 1;
 			break;
 		}
@@ -656,6 +661,24 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 		*err = sd_asprintf("unexpected argument '%s' (use --server NAME, --domain DOMAIN or --targets FILE)",
 				   argv[optind]);
 		return -1;
+	}
+	if (warn_ms > 0 && crit_ms > 0 && warn_ms > crit_ms) {
+		/* as monitoring-plugins: a warning threshold above the critical one
+		 * would never warn */
+		*err = sd_asprintf("--warning (%lld ms) is above --critical (%lld ms): the warning threshold must not "
+				   "exceed the critical one", warn_ms, crit_ms);
+		return -1;
+	}
+	if (cli->send && cli->to == NULL) {
+		/* a recipient through --set is the same as --to */
+		int to_set = 0;
+		for (size_t i = 0; i < cli->nsets; i++)
+			to_set |= strncmp(cli->sets[i], "transaction.to=", 15) == 0 ||
+				  strncmp(cli->sets[i], "smuggling.to=", 13) == 0;
+		if (!to_set) {
+			*err = sd_xstrdup("--send needs --to ADDRESS: the recipient of the message");
+			return -1;
+		}
 	}
 	if (cli->mail_options > 0 && !cli->send) {
 		*err = sd_xstrdup("--from, --to, --header and --body only go with --send (nothing is sent without it)");

@@ -325,6 +325,11 @@ const sd_kb_entry sd_kb_builtin[] = {
 	WHY("connect.no_address", NULL,
 	    "the server name does not resolve to an address",
 	    "check the name's A/AAAA records, or give the address with --address"),
+	WHY("connect.resolver_failed", NULL,
+	    "the DNS server asked did not answer (connection refused, timeout, REFUSED or an unparsable "
+	    "answer): the lookup failed on this side, nothing is known about the name or the mail server",
+	    "check the resolver given with --dns-server (address, port, that it runs and answers this "
+	    "machine), or the nameserver lines of /etc/resolv.conf; or give the address with --address"),
 
 	/* --- certificates: vendor words for installing one --- */
 	WHY("certificate.expired", "postfix", NULL,

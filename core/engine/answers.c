@@ -121,7 +121,12 @@ json_t *sd_answers_build(const sd_target_result *res, char **line_out)
 		append(&line, "reachable in ", num, NULL);
 	} else {
 		json_object_set_new(a, "connect_ms", json_null());
-		append(&line, reachable ? "reachable" : "not reachable", NULL, NULL);
+		const char *err = fact_str(connect, "error");
+		/* a resolver that did not answer says nothing about the server */
+		append(&line, reachable ? "reachable"
+			      : err != NULL && strcmp(err, "resolver") == 0 ? "reachability unknown (the DNS resolver failed)"
+									     : "not reachable",
+		       NULL, NULL);
 	}
 
 	/* 2. software */

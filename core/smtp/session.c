@@ -138,6 +138,7 @@ static const char *const error_names[] = {
 	[SD_ERR_STATE] = "state",
 	[SD_ERR_TLS] = "tls",
 	[SD_ERR_NO_STARTTLS] = "no_starttls",
+	[SD_ERR_RESOLVER] = "resolver",
 };
 
 static const char *const phase_names[SD_PHASE_COUNT] = {
@@ -693,11 +694,20 @@ static const char *dns_problem(const sd_dns_answer *a)
  * cleared when an answer was not DNSSEC-validated */
 char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad)
 {
+	return sd_dns_addresses_st(s, name, problem, all_ad, NULL);
+}
+
+/* sd_dns_addresses_st - sd_dns_addresses; *why_status (when not NULL) the
+ * status of the answer *problem describes (SD_DNS_OK when there is none) */
+char *sd_dns_addresses_st(sd_session *s, const char *name, char **problem, int *all_ad, sd_dns_status *why_status)
+{
 	static const sd_dns_type types[] = { SD_DNS_AAAA, SD_DNS_A };
 	char *list = sd_xstrdup("");
 	unsigned char lit[16];
 
 	*problem = NULL;
+	if (why_status != NULL)
+		*why_status = SD_DNS_OK;
 	if (inet_pton(AF_INET, name, lit) == 1 || inet_pton(AF_INET6, name, lit) == 1) {
 		free(list);
 		return sd_xstrdup(name);
@@ -711,15 +721,22 @@ char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all
 		}
 		if (a->status == SD_DNS_OK && !a->authenticated)
 			*all_ad = 0;
-		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && *problem == NULL)
+		if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA && *problem == NULL) {
 			*problem = sd_xstrdup(dns_problem(a));
+			if (why_status != NULL)
+				*why_status = a->status;
+		}
 		sd_dns_answer_free(a);
 	}
 	if (list[0] != '\0') {
 		free(*problem);
 		*problem = NULL;
+		if (why_status != NULL)
+			*why_status = SD_DNS_OK;
 	} else if (*problem == NULL) {
 		*problem = sd_xstrdup("no A or AAAA record");
+		if (why_status != NULL)
+			*why_status = SD_DNS_NODATA;
 	}
 	return list;
 }
@@ -732,11 +749,16 @@ static int resolve_own(sd_session *s, double *ms)
 	char *why = NULL;
 	int ad = 1;
 	double t0 = sd_now_ms();
-	char *list = sd_dns_addresses(s, s->cfg.server, &why, &ad);
+	sd_dns_status st = SD_DNS_OK;
+	char *list = sd_dns_addresses_st(s, s->cfg.server, &why, &ad, &st);
 
 	*ms = sd_now_ms() - t0;
 	if (list[0] == '\0') {
-		set_error(s, SD_ERR_RESOLVE, "cannot resolve '%s' via %s: %s", s->cfg.server, s->resolver.text,
+		/* no server answered (or not usably): the resolver's fault, not
+		 * the name's; NXDOMAIN, NODATA and SERVFAIL stay the domain's */
+		int resolver = st == SD_DNS_TIMEOUT || st == SD_DNS_NET_ERROR || st == SD_DNS_REFUSED ||
+			       st == SD_DNS_BAD_REPLY;
+		set_error(s, resolver ? SD_ERR_RESOLVER : SD_ERR_RESOLVE, "cannot resolve '%s' via %s: %s", s->cfg.server, s->resolver.text,
 			  why != NULL ? why : "no A or AAAA record");
 		event(s, "connect failed: %s", s->errmsg);
 		free(list);

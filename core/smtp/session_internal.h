@@ -73,6 +73,8 @@ sd_session *sd_session_new(const sd_target_config *cfg, sd_transcript *transcrip
  * comma-separated ("" when none, with *problem saying why; free both);
  * *all_ad is cleared when an answer was not DNSSEC-validated */
 char *sd_dns_addresses(sd_session *s, const char *name, char **problem, int *all_ad);
+/* sd_dns_addresses_st - the same, and the status of the answer *problem describes */
+char *sd_dns_addresses_st(sd_session *s, const char *name, char **problem, int *all_ad, sd_dns_status *why_status);
 /* sd_session_set_kb - the knowledge base sd_diagnose_reply() consults (not owned) */
 void sd_session_set_kb(sd_session *s, const sd_kb *kb);
 /* sd_session_detach - a session for a check run beside S on threads of its

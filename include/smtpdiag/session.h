@@ -42,9 +42,12 @@ typedef enum sd_error {
 	SD_ERR_IO,              /* any other socket error */
 	SD_ERR_STATE,           /* the call makes no sense now (e.g. not connected) */
 	SD_ERR_TLS,             /* the TLS handshake failed */
-	SD_ERR_NO_STARTTLS      /* a TLS probe's connection did not offer STARTTLS, or refused
+	SD_ERR_NO_STARTTLS,     /* a TLS probe's connection did not offer STARTTLS, or refused
 				   it (not 421): no ClientHello was sent, so the probe says
 				   nothing about versions or suites (appended: ABI-compatible) */
+	SD_ERR_RESOLVER         /* the server name could not be looked up: no DNS server answered
+				   (refused, timed out, REFUSED, unparsable answer); our side's
+				   problem, not the domain's (appended: ABI-compatible) */
 } sd_error;
 
 /* Timed phases recorded by the session, in milliseconds (negative: not reached). */

@@ -230,13 +230,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding_cause(f, "the port expects the TLS handshake first (SMTPS/submissions), as 465 does");
 		sd_finding_fix(f, "give --tls implicit (or a profile with tls: implicit) for this port next time");
 	}
-	sd_report_fact_int(r, "code", g->code);
+	if (g->code > 0)   /* a line without a code has none: 0 would be made up */
+		sd_report_fact_int(r, "code", g->code);
 	for (size_t i = 0; i < g->nlines; i++)
 		sd_report_fact_list_add(r, "lines", g->lines[i]);
 	sd_report_fact_ms(r, "first_byte_ms", g->first_byte_ms);
 	sd_report_fact_ms(r, "greeting_ms", g->elapsed_ms);
 	for (size_t i = 0; i < g->nlines && i < 5; i++)
-		sd_report_note(r, "%d%c%s", g->code, i + 1 < g->nlines ? '-' : ' ', g->lines[i]);
+		if (g->code > 0)
+			sd_report_note(r, "%d%c%s", g->code, i + 1 < g->nlines ? '-' : ' ', g->lines[i]);
+		else   /* not a reply: the line as received */
+			sd_report_note(r, "%s", g->lines[i]);
 
 	const char *first = g->nlines > 0 ? g->lines[0] : "";
 	if (g->code == 0) {

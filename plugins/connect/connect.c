@@ -5,7 +5,9 @@
  * Tries every address of the target in order (see core/net.c) and reports
  * each attempt, the address that answered and the TCP handshake time. A
  * failure is named for what it is: refused (nothing listens), timed out
- * (filtered or down), unreachable (routing), or no address (DNS); the
+ * (filtered or down), unreachable (routing), or no address (DNS); a DNS
+ * server that does not answer is a check error (connect.resolver_failed),
+ * the resolver's fault and not the domain's; the
  * knowledge base (core/kb_table.c) explains each finding id.
  *
  * A mail port (25, 587, 465) that times out or refuses is diagnosed rather
@@ -91,6 +93,13 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		const char *id = (unsigned)e < sizeof(ids) / sizeof(ids[0]) && ids[e] != NULL ? ids[e]
 											 : "connect.failed";
 		sd_report_fact_str(r, "error", "%s", sd_error_name(e));
+		if (e == SD_ERR_RESOLVER) {
+			/* no DNS server answered: nothing is known about the mail
+			 * server, so a check error (UNKNOWN), not a critical */
+			sd_report_finding(r, SD_CHECK_ERROR, "connect.resolver_failed",
+					  "the DNS resolver failed, the server was not tried: %s", msg);
+			return SD_RUN_ERROR;
+		}
 		unsigned port = sd_session_port(s);
 		char others[600] = "";
 		if ((e == SD_ERR_REFUSED || e == SD_ERR_TIMEOUT) && (port == 25 || port == 587 || port == 465)) {

@@ -126,6 +126,24 @@ static match judge(const sd_dns_record *t, const sd_tls_info *tls, const char *h
 	return M_NO;
 }
 
+/* tls_works - can the session make a TLS session with a certificate (made
+ * now if needed)? 1 also when --tls none (not asked: nothing known); *why
+ * says why not */
+static int tls_works(sd_session *s, const char **why)
+{
+	const sd_tls_info *tls = sd_session_tls(s);
+	if (tls == NULL)
+		tls = sd_session_tls_broken(s);
+	if (tls == NULL && strcmp(sd_session_tls_mode(s), "none") == 0)
+		return 1;
+	if (tls == NULL && sd_session_starttls(s) == 0)
+		tls = sd_session_tls(s);
+	if (tls != NULL && tls->nchain > 0)
+		return 1;
+	sd_session_error(s, why);
+	return 0;
+}
+
 /* run - the dane check: look up the TLSA records of the MX host and match them
  * against its certificate */
 static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
@@ -149,8 +167,17 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	if (a->status == SD_DNS_NXDOMAIN || a->status == SD_DNS_NODATA) {
 		f = sd_report_finding(r, SD_INFO, "dane.absent", "no TLSA records at %s", name);
 		sd_finding_cause(f, "without DANE (or MTA-STS) senders cannot detect an attacker who strips STARTTLS or presents another certificate");
-		sd_finding_fix(f, "with a DNSSEC-signed zone, publish %s TLSA 3 1 1 <SHA-256 of the server's public key> (and a second record before every key change)",
-			       name);
+		const char *why = NULL;
+		if (!tls_works(s, &why))
+			/* TLSA for a host without TLS: DANE senders defer all its mail */
+			sd_finding_fix(f, "first offer STARTTLS with a valid certificate (no TLS session now: %s); only once it "
+					  "works, with a DNSSEC-signed zone, publish %s TLSA 3 1 1 <SHA-256 of the server's "
+					  "public key>: TLSA records for a host without working TLS make DANE senders defer "
+					  "all its mail (RFC 7672 2.2)",
+				       why != NULL ? why : "no certificate", name);
+		else
+			sd_finding_fix(f, "with a DNSSEC-signed zone, publish %s TLSA 3 1 1 <SHA-256 of the server's public key> (and a second record before every key change)",
+				       name);
 		sd_report_summary(r, "no TLSA records");
 		sd_dns_answer_free(a);
 		return SD_RUN_DONE;

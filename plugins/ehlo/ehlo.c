@@ -20,6 +20,8 @@ static const sd_param_spec params[] = {
 	{ "require", SD_PARAM_LIST, "", "keywords that must be advertised, e.g. [STARTTLS, PIPELINING]" },
 	{ "forbid", SD_PARAM_LIST, "", "keywords that must not be advertised, e.g. [VRFY, EXPN]" },
 	{ "min_size", SD_PARAM_INT, "0", "smallest acceptable SIZE limit in bytes (0: not checked)" },
+	{ "recommend", SD_PARAM_LIST, "", "keywords a standard recommends (SHOULD): missing is info, not a warning" },
+	{ "recommend_reason", SD_PARAM_STRING, "", "why they are recommended, e.g. \"RFC 6409 section 7: an MSA SHOULD support them\"" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -235,6 +237,20 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			sd_finding *f = sd_report_finding(r, SD_WARN, "ehlo.required_missing",
 							  "required capability %s is not advertised", want[i]);
 			sd_finding_detail(f, "keyword", "%s", want[i]);
+		}
+	n = sd_param_list(p, "recommend", &want);
+	const char *why = sd_param_string(p, "recommend_reason");
+	for (size_t i = 0; i < n; i++)
+		if (sd_ehlo_find(e, want[i]) == NULL) {
+			/* a SHOULD of a standard: worth knowing, not a fault (Exim has
+			 * no ENHANCEDSTATUSCODES, OpenSMTPD no PIPELINING) */
+			sd_finding *f = sd_report_finding(r, SD_INFO, "ehlo.recommended_missing",
+							  "recommended capability %s is not advertised", want[i]);
+			sd_finding_detail(f, "keyword", "%s", want[i]);
+			sd_finding_cause(f, "%s", why != NULL && why[0] ? why : "a standard recommends (SHOULD) this extension");
+			sd_finding_fix(f, "enable %s if the server software implements it (not every MTA does); a "
+					  "SHOULD, not a MUST: clients work without it",
+				       want[i]);
 		}
 	n = sd_param_list(p, "forbid", &want);
 	for (size_t i = 0; i < e->ncaps; i++)

@@ -99,6 +99,22 @@ with FakeSMTP([("hang",)]) as srv:
     rc, out, err, took = plugin("-H", "127.0.0.1", "-p", str(srv.port), "-t", "1:WARNING")
 t.ok(rc == 1 and "waiting for the greeting" in out, "-t 1:WARNING: the state chosen for the timeout", out)
 
+# a DNS server that does not answer: UNKNOWN (our side), not CRITICAL
+import socket  # noqa: E402
+dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dead.bind(("127.0.0.1", 0))
+dead_port = dead.getsockname()[1]
+dead.close()
+rc, out, err, took = plugin("-H", "mail.lab.test", "--dns-server", "127.0.0.1:%d" % dead_port, "-t", "3")
+t.ok(rc == 3 and out.startswith("SMTP UNKNOWN") and "127.0.0.1:%d" % dead_port in out,
+     "DNS server refuses: UNKNOWN naming the resolver", out + err)
+
+# an HTTP server on the port: the line as received, no made-up "000 " code
+with FakeSMTP([("send", b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"), ("hang",)]) as srv:
+    rc, out, err, took = plugin("-H", "127.0.0.1", "-p", str(srv.port), "-t", "3")
+t.ok(rc in (1, 2) and "HTTP/1.1 400 Bad Request" in out and "000 HTTP" not in out and "0 HTTP" not in out,
+     "HTTP on the port: the line as received, no reply code invented", out + err)
+
 # a long greeting and many problems: the status line stays short
 long_greeting = b"220 " + b"x" * 900 + b"\r\n"
 with FakeSMTP([("send", long_greeting)]) as srv:

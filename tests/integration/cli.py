@@ -95,6 +95,10 @@ usage_error(["--server", "127.0.0.1", "--auth-password-file", "/dev/null"], "--a
             "password file without a user")
 usage_error(["--server", "127.0.0.1", "--to", "a@example.net"], "only go with --send (nothing is sent without it)",
             "--to without --send sends nothing")
+usage_error(["--server", "127.0.0.1", "--send"], "--send needs --to ADDRESS",
+            "--send without --to: refused at once, not after the audit")
+usage_error(["--server", "127.0.0.1", "--warning", "5s", "--critical", "2s"], "--warning (5000 ms) is above --critical",
+            "--warning above --critical is refused, as monitoring-plugins do")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "not-an-address"], "--to: 'not-an-address' is not a mail address",
             "--to with something that is not an address")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "a@example.net", "--header", "no colon"],
@@ -168,10 +172,11 @@ r = run("--explain-profile", "submission-implicit")
 lines = r.out.splitlines()
 t.ok(r.rc == 0 and "name: submission-implicit" in lines and any(l.startswith("# read:") for l in lines)
      and "  port: 465" in lines and "  tls: implicit" in lines
-     and "      require: [ENHANCEDSTATUSCODES, PIPELINING]   # submission-implicit.yaml:11" in lines
-     and "      expect_enforced: true   # submission.yaml:17" in lines
+     and "      require: []   # submission-implicit.yaml:11" in lines
+     and "      recommend: [ENHANCEDSTATUSCODES, PIPELINING]   # submission.yaml:16" in lines
+     and "      expect_enforced: true   # submission.yaml:21" in lines
      and "      crit_days: 14   # default.yaml:29" in lines and "      verify: true   # default" in lines
-     and "  - name: dane   # submission.yaml:25" in lines,
+     and "  - name: dane   # submission.yaml:29" in lines,
      "--explain-profile: extends resolved three levels deep, each value with its file:line or 'default'", r)
 r = run("--explain-profile", os.path.join(TP, "variables.yaml"), "--var", "domain=lab.test",
         "--set", "certificate.expect_name=smtp.${domain}")

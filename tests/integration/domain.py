@@ -314,6 +314,36 @@ t.ok(r.rc == 2 and "no answer from 127.0.0.1:%d within 300 ms" % silent.getsockn
      "a DNS server that never answers: the lookup gives up after --dns-timeout (lookup %.0f ms, run %.2f s)" %
      (mx_facts.get("lookup_ms", 0), took), r)
 silent.close()
+
+# --server through a DNS server that does not answer: our side's problem, a
+# check error (UNKNOWN), not "the server does not resolve" (CRITICAL)
+dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # a port nothing listens on (closed at once)
+dead.bind(("127.0.0.1", 0))
+dead_port = dead.getsockname()[1]
+dead.close()
+r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % dead_port, "--json")
+f = r.finding("connect.resolver_failed") or {}
+t.ok(r.rc == 3 and f.get("severity") == "error" and "127.0.0.1:%d" % dead_port in f.get("summary", "")
+     and "refused" in f.get("summary", "").lower() and "--dns-server" in (f.get("fix") or "")
+     and "resolv.conf" in (f.get("fix") or "") and r.finding("connect.no_address") is None
+     and "not reachable" not in (r.json.get("answers") or {}).get("line", "not reachable"),
+     "--server, DNS server refuses: connect.resolver_failed (check error, exit 3) naming the resolver", r)
+r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % dead_port, "--nagios")
+t.ok(r.rc == 3 and r.out.startswith("SMTP UNKNOWN") and "127.0.0.1:%d" % dead_port in r.out,
+     "--nagios, DNS server refuses: UNKNOWN", r)
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 0))
+r = run("--server", "mail.lab.test", "--port", str(BASE), "--dns-server", "127.0.0.1:%d" % silent.getsockname()[1],
+        "--dns-timeout", "300ms", "--json")
+silent.close()
+f = r.finding("connect.resolver_failed") or {}
+t.ok(r.rc == 3 and f.get("severity") == "error" and "no answer from" in f.get("summary", ""),
+     "--server, DNS server silent: connect.resolver_failed (check error)", r)
+r = run("--server", "missing.lab.test", "--port", str(BASE), "--dns-server", DNS, "--json")
+f = r.finding("connect.no_address") or {}
+t.ok(r.rc == 2 and f.get("severity") == "critical" and "NXDOMAIN" in f.get("summary", "")
+     and r.finding("connect.resolver_failed") is None,
+     "--server, NXDOMAIN: still connect.no_address (critical)", r)
 for args, want in [
         (["--domain", "lab.test", "--dns-server", "dns.example"], "--dns-server: 'dns.example' is not IP[:PORT]"),
         (["--domain", "lab.test", "--address", "127.0.0.1"], "--domain audits the domain's MX hosts"),

@@ -175,6 +175,28 @@ r = case("SSH on the port is named", [("send", b"SSH-2.0-OpenSSH_9.2p1\r\n"), ("
 t.ok("SSH" in (r.finding("banner.not_smtp") or {}).get("summary", ""), "the not-SMTP finding says SSH", r)
 case("TLS bytes on the port point at implicit TLS", [("send", b"\x16\x03\x01\x00\x05hello\n"), ("hang",)],
      "banner.not_smtp", 2)
+# the submission profiles: ENHANCEDSTATUSCODES and PIPELINING are a SHOULD of
+# RFC 6409 section 7: info with that cause when missing (Exim, OpenSMTPD), not a warning
+PLAIN_EHLO = [("expect", "EHLO"), ("send", b"250-fake.example\r\n250-8BITMIME\r\n250 STARTTLS\r\n")]
+for prof in ("submission", "submission-implicit"):
+    r = audit([GREETING] + PLAIN_EHLO, "--profile", prof, "--checks", "ehlo")
+    rec = [f for f in r.check("ehlo").get("findings", []) if f["id"] == "ehlo.recommended_missing"]
+    t.ok(r.finding("ehlo.required_missing") is None
+         and sorted(f["details"]["keyword"] for f in rec) == ["ENHANCEDSTATUSCODES", "PIPELINING"]
+         and all(f["severity"] == "info" and "RFC 6409 section 7" in f["cause"] and f.get("fix") for f in rec)
+         and r.rc == 0,
+         "%s profile without ENHANCEDSTATUSCODES/PIPELINING: info citing RFC 6409 section 7, exit 0" % prof, r)
+
+# an HTTP server on the port: its line shown as received, no made-up "0 " code
+with FakeSMTP([("send", b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"), ("hang",)]) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--tls", "none", "--timeout", "3s")
+t.ok(r.rc == 2 and "HTTP/1.1 400 Bad Request" in r.out and "0 HTTP/1.1" not in r.out,
+     "HTTP on the port: the line as received, no reply code invented", r)
+with FakeSMTP([("send", b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"), ("hang",)]) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--tls", "none", "--timeout", "3s", "--json")
+t.ok("code" not in r.check("banner").get("facts", {})
+     and r.check("banner")["facts"].get("lines") == ["HTTP/1.1 400 Bad Request"],
+     "HTTP on the port: JSON banner facts carry the line and no code", r)
 case("greeting code 250 is unexpected", [("send", b"250 hello\r\n")], "banner.unexpected_code", 2)
 
 # --- protocol violations that still carry a greeting ---

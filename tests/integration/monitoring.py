@@ -18,6 +18,7 @@ failed instead under SD_REQUIRE_LAB=1. Its own lab copy on ports 10225-10253
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -129,6 +130,27 @@ d = subprocess.run(os.environ.get("SD_VALGRIND", "").split() +
                    env=dict(os.environ, SMTPDIAG_DNS_SERVER="127.0.0.1:%d" % DNS_PORT))
 t.ok(d.returncode == 2 and "certificate expired" in d.stdout and "--tls none" not in d.stdout,
      "check_smtpdiag --profile default without -S: the profile's STARTTLS runs, the expired certificate is CRITICAL",
+     d.stdout + d.stderr)
+
+# -D and --profile on one expired certificate: one problem, not two (the
+# profile's certificate.expired repeats what -D said), and the "+N more"
+# counts are those of the lines listed below the status line
+d = subprocess.run(os.environ.get("SD_VALGRIND", "").split() +
+                   [PLUGIN, "-H", "127.0.0.1", "-p", str(EXPIRED), "-S", "-D", "30,14", "--profile", "postfix",
+                    "--ca-file", CA],
+                   capture_output=True, text=True, timeout=120,
+                   env=dict(os.environ, SMTPDIAG_DNS_SERVER="127.0.0.1:%d" % DNS_PORT))
+lines = d.stdout.splitlines()
+head = lines[0].split("|")[0] if lines else ""
+listed = [l for l in lines[1:] if l.startswith("[")]
+m = re.search(r"\(\+(\d+) more: (\d+) critical, (\d+) warning, (\d+) unknown\)", head)
+counts_ok = (m is None and not listed) or (
+    m is not None and int(m.group(1)) == len(listed)
+    and [int(m.group(i)) for i in (2, 3, 4)] == [sum(l.startswith("[%s]" % s) for l in listed)
+                                                 for s in ("CRITICAL", "WARNING", "UNKNOWN")])
+t.ok(d.returncode == 2 and "expired" in head and counts_ok
+     and sum("expired" in l for l in [head] + listed) == 1,
+     "-S -D 30,14 --profile postfix, expired certificate: reported once, the counts match the lines listed",
      d.stdout + d.stderr)
 
 # --- 2. a real Prometheus scrapes the exporter ---

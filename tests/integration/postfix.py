@@ -581,6 +581,17 @@ t.ok(f is not None and f.get("kind") == "smtp.starttls_required" and "530" in f[
      "transaction: 530 Must issue a STARTTLS command first, explained", r)
 
 # --- no TLS at all on a listener ---
+# dane.absent on a listener without STARTTLS: TLSA first would make DANE
+# senders defer all its mail, so the fix says to offer STARTTLS first
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(PLAINAUTH), "--json", "--checks", "dane")
+fix = (r.finding("dane.absent") or {}).get("fix") or ""
+t.ok(fix.startswith("first offer STARTTLS with a valid certificate") and "defer" in fix,
+     "dane.absent without STARTTLS: offer STARTTLS first, then publish TLSA", r)
+r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(EXPIRED), "--ca-file", CA, "--json",
+        "--checks", "dane")
+fix = (r.finding("dane.absent") or {}).get("fix") or ""
+t.ok(fix.startswith("with a DNSSEC-signed zone, publish"),
+     "dane.absent with STARTTLS: publish TLSA", r)
 r = audit("--port", str(PLAINAUTH))
 t.ok(r.finding("starttls.missing") is not None and r.finding("starttls.missing")["severity"] == "warning",
      "no STARTTLS on an MX: warning", r)
