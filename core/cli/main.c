@@ -487,6 +487,21 @@ static void send_requested(sd_cli *cli, sd_profile *p)
 	sd_profile_enable_check(p, "transaction");
 }
 
+/* send_has_recipient - --send: the check that sends (transaction, or
+ * smuggling alone) has a recipient, from --to, --set or the profile; found
+ * before any connection rather than after the whole audit */
+static int send_has_recipient(const sd_cli *cli, const sd_profile *p)
+{
+	const sd_profile_check *pc = sd_profile_find_check(p, cli->smuggling_only ? "smuggling" : "transaction");
+	const char *const *to = NULL;
+	size_t n = pc != NULL && pc->bound != NULL ? sd_param_list(pc->bound, "to", &to) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (to[i] != NULL && to[i][0] != '\0')
+			return 1;
+	return cli->to != NULL;
+}
+
 /* auth_first - --checks with the transaction check and --auth-user: the
  * transaction is the authenticated client's, so AUTH runs first (it joins
  * the list when missing, and goes before the transaction when listed
@@ -1051,6 +1066,10 @@ int main(int argc, char **argv)
 	profile = load_bound(&cli, profile_dirs, reg, first, &err);
 	if (profile == NULL) {
 		usage_error(nagios, 0, "%s", err);
+		goto out;
+	}
+	if (cli.send && !send_has_recipient(&cli, profile)) {
+		usage_error(nagios, 0, "--send needs --to ADDRESS: the recipient of the message");
 		goto out;
 	}
 	cli.server = first->name;

@@ -669,17 +669,6 @@ int sd_cli_parse(sd_cli *cli, int argc, char **argv, char **err)
 				   "exceed the critical one", warn_ms, crit_ms);
 		return -1;
 	}
-	if (cli->send && cli->to == NULL) {
-		/* a recipient through --set is the same as --to */
-		int to_set = 0;
-		for (size_t i = 0; i < cli->nsets; i++)
-			to_set |= strncmp(cli->sets[i], "transaction.to=", 15) == 0 ||
-				  strncmp(cli->sets[i], "smuggling.to=", 13) == 0;
-		if (!to_set) {
-			*err = sd_xstrdup("--send needs --to ADDRESS: the recipient of the message");
-			return -1;
-		}
-	}
 	if (cli->mail_options > 0 && !cli->send) {
 		*err = sd_xstrdup("--from, --to, --header and --body only go with --send (nothing is sent without it)");
 		return -1;

@@ -97,6 +97,16 @@ usage_error(["--server", "127.0.0.1", "--to", "a@example.net"], "only go with --
             "--to without --send sends nothing")
 usage_error(["--server", "127.0.0.1", "--send"], "--send needs --to ADDRESS",
             "--send without --to: refused at once, not after the audit")
+# ... but a profile of the user's that names the recipient is enough (the
+# check is made on the bound profile, before any connection)
+import tempfile  # noqa: E402
+with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as up:
+    up.write("extends: default\nchecks:\n  - name: transaction\n    params:\n      to: postmaster@example.net\n")
+r = run("--server", "127.0.0.1", "--port", "9", "--send", "--profile", up.name, "--checks", "connect,transaction",
+        "--timeout", "1s")
+t.ok(r.rc == 2 and "--send needs --to" not in r.err and "connect.refused" in r.out,
+     "--send with the recipient in the user's profile: not refused, the run goes on", r)
+os.unlink(up.name)
 usage_error(["--server", "127.0.0.1", "--warning", "5s", "--critical", "2s"], "--warning (5000 ms) is above --critical",
             "--warning above --critical is refused, as monitoring-plugins do")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "not-an-address"], "--to: 'not-an-address' is not a mail address",
