@@ -42,7 +42,8 @@ import time
 class FakeSMTP:
     def __init__(self, script, host="127.0.0.1", port=0, rcvbuf=None):
         self.script = script
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET   # host="::1": an IPv6 listener
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if rcvbuf:   # inherited by accepted sockets: a peer that never reads fills it quickly
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)

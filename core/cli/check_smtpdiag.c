@@ -818,7 +818,8 @@ static int output(plugin *pl)
 			 listed[ST_CRITICAL], listed[ST_WARNING], listed[ST_UNKNOWN]);
 	}
 	char server[80];
-	snprintf(server, sizeof(server), "%s:%ld", pl->host, pl->port);
+	/* RFC 3986 authority: an IPv6 literal in brackets, so "[::1]:25" not "::1:25" */
+	snprintf(server, sizeof(server), strchr(pl->host, ':') != NULL ? "[%s]:%ld" : "%s:%ld", pl->host, pl->port);
 	clean(server);
 	int fixed = (int)(strlen("SMTP ") + strlen(state_names[state]) + 3 + strlen(server) + 2 + strlen(counts_text));
 	int room = STATUS_MAX - fixed;

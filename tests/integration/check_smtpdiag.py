@@ -90,6 +90,17 @@ for name, script, args, want in cases:
         t.ok(rc == want, "%s: exit %d (check_smtp not installed: not compared)" % (name, want), detail)
     t.ok(status_ok(out) and err == "", "%s: status line and perfdata" % name, detail)
 
+# an IPv6 target: the status line writes the server as [::1]:PORT (RFC 3986), not ::1:PORT
+try:
+    v6 = FakeSMTP(G + EHLO_OK, host="::1")
+except OSError as e:
+    t.ok(True, "IPv6 target: [::1]:PORT in the status line # SKIP no ::1 here (%s)" % e)
+else:
+    with v6 as srv:
+        rc, out, err, took = plugin("-H", "::1", "-p", str(srv.port))
+    t.ok(rc == 0 and out.startswith("SMTP OK - [::1]:%d: " % srv.port) and status_ok(out),
+         "IPv6 target: [::1]:PORT in the status line", out + err)
+
 # the never-greeting server, default -t (10 s): CRITICAL in time, naming the phase
 with FakeSMTP([("hang",)]) as srv:
     rc, out, err, took = plugin("-H", "127.0.0.1", "-p", str(srv.port))
