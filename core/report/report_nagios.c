@@ -108,6 +108,12 @@ static void perfdata(FILE *out, const sd_plan *plan, const sd_target_result *res
 	if (res->phases[SD_PHASE_CONNECT] >= 0 &&
 	    (res->phases[SD_PHASE_GREETING] < 0 || res->phases[SD_PHASE_EHLO] < 0) && res->duration_ms > total)
 		total = res->duration_ms;
+	/* no phase measured (the connection refused, the address unreachable):
+	 * the seconds the run took are still a measurement, as check_smtp's time= */
+	if (!any && res->duration_ms > 0) {
+		total = res->duration_ms;
+		any = 1;
+	}
 	if (any)
 		perf_time(out, prefix, "time", total, rt, "total_warn", "total_crit");
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)

@@ -357,7 +357,8 @@ t.ok(r.rc == 2 and r.out.startswith("SMTP CRITICAL - ") and perf(r)[0].split(";"
      "--nagios CRITICAL: --critical 100ms", r)
 r = run("--server", "127.0.0.1", "--port", str(free_port), "--nagios", "--timeout", "3s")
 t.ok(r.rc == 2 and r.out.startswith("SMTP CRITICAL - 127.0.0.1 port %d: connection refused" % free_port)
-     and " | " not in r.out.splitlines()[0], "--nagios CRITICAL: connection refused, no perfdata", r)
+     and [p.split("=")[0] for p in perf(r)] == ["time"] and all(PERF.match(p) for p in perf(r)),
+     "--nagios CRITICAL: connection refused, perfdata time= (the seconds the run took), as check_smtp", r)
 r = run("--server", "127.0.0.1", "--port", "0", "--format", "nagios")
 t.ok(r.rc == 3 and r.out.startswith("SMTP UNKNOWN - --port: '0' is not a port number"),
      "--nagios UNKNOWN: a bad option is reported on stdout too", r)
