@@ -24,24 +24,27 @@ tests/lab/postfix-up.sh
 tests/lab/dns-up.sh
 tests/lab/mtasts-up.sh
 export SMTPDIAG_DNS_SERVER=127.0.0.1:10053   # the lab DNS (dnsmasq): nothing asks the system resolver
+# the lab's throw-away CA is in no system trust store: without it every audit
+# ends in WARNING certificate.untrusted
+CA="$STATE/certs/ca.crt"
 
 diag() { ./smtp-diag --plugin-dir plugins --profile-dir profiles "$@" || true; }
 echo
 echo "== the mail domain lab.test: MX discovery, MTA-STS, TLS-RPT, then its MX host (DANE, reverse DNS...)"
-diag --domain lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443 \
+diag --domain lab.test --port 10025 --ca-file "$CA" --set mta-sts.https_port=10443 \
   --report lab-report.html
 echo
 echo "== a domain whose MTA-STS policy does not list its MX (senders in enforce mode will not deliver)"
-diag --domain badmx.lab.test --port 10025 --ca-file "$STATE/certs/ca.crt" --set mta-sts.https_port=10443 --quiet
+diag --domain badmx.lab.test --port 10025 --ca-file "$CA" --set mta-sts.https_port=10443 --quiet
 echo
 echo "== smtp-diag against the lab Postfix (MX listener, 127.0.0.1 port 10025)"
-diag --server mail.lab.test --address 127.0.0.1 --port 10025
+diag --server mail.lab.test --address 127.0.0.1 --port 10025 --ca-file "$CA"
 echo
 echo "== the listener that offers AUTH without TLS (port 10029)"
-diag --server mail.lab.test --address 127.0.0.1 --port 10029
+diag --server mail.lab.test --address 127.0.0.1 --port 10029 --ca-file "$CA"
 echo
 echo "== postscreen with a deliberate greeting pause (port 10030)"
-diag --server mail.lab.test --address 127.0.0.1 --port 10030 --quiet
+diag --server mail.lab.test --address 127.0.0.1 --port 10030 --ca-file "$CA" --quiet
 echo
 echo "== the deliberately open relay (port 10026): relay battery, MAIL/RCPT/RSET only, nothing is sent"
 diag --server mail.lab.test --address 127.0.0.1 --port 10026 --checks relay
