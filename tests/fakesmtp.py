@@ -30,7 +30,7 @@ connections (a load balancer in front of unlike nodes).
 After the last step the server answers QUIT with 221, RCPT TO an address at
 example.net (the relay test's external domain) with 554 Relay access denied
 (as a correctly configured MX does), and otherwise 250.
-Listens on 127.0.0.1 (port 0 = any free port); loopback only, by design.
+Listens on 127.0.0.1 (or ::1 with host="::1"; port 0 = any free port); loopback only, by design.
 """
 import socket
 import ssl
