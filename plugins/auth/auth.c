@@ -245,7 +245,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 						  "login not tried: %s over an unencrypted connection would expose the "
 						  "password", mech);
 		sd_finding_cause(f, "the server offers no TLS here (or STARTTLS was disabled for this check)");
-		sd_finding_fix(f, "enable STARTTLS on the server; to test anyway, set auth.allow_cleartext: true");
+		sd_finding_fix(f, "enable STARTTLS on the server; to test anyway, allow it: on the command "
+				  "line --set auth.allow_cleartext=true, or allow_cleartext: true under the auth "
+				  "check in a profile");
 		return SD_RUN_DONE;
 	}
 

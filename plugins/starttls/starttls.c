@@ -257,7 +257,7 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 	if (refused && !auth_plain && expect) {
 		sd_finding *fd = sd_report_finding(r, SD_OK, "starttls.enforced",
 						   "TLS required: MAIL FROM before STARTTLS is refused (%s)", said);
-		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that answers "
+		sd_finding_cause(fd, "the server requires STARTTLS before a transaction; a client that receives "
 				     "'530 Must issue a STARTTLS command first' is not using STARTTLS and must be "
 				     "configured to");
 		sd_finding_fix(fd, "client side: configure the sending client or MTA to use STARTTLS "

@@ -218,6 +218,8 @@ r = audit("--port", str(SUBMISSION), "--profile", "submission")
 f = r.finding("starttls.enforced")
 t.ok(r.rc == 0 and f is not None and "530" in f["summary"] and r.check("starttls")["facts"].get("tls_enforced") is True,
      "submission listener: 530 before STARTTLS diagnosed as 'TLS required', ok", r)
+t.ok(f is not None and "a client that receives '530 Must issue" in f.get("cause", "") and "answers" not in f["cause"],
+     "starttls.enforced: the cause says the client receives the 530 (it does not send it)", f)
 r = audit("--port", str(MX), "--profile", "submission")
 f = r.finding("starttls.not_enforced")
 t.ok(r.rc == 1 and f is not None and "MAIL FROM is accepted" in f["summary"],
@@ -491,6 +493,9 @@ f = r.finding("auth.not_attempted")
 log = "".join(service_log("lab-plainauth"))
 t.ok(f is not None and f["severity"] == "warning" and "sasl_method" not in log,
      "auth: no password is sent in clear text (PLAIN without TLS) unless the profile allows it", r)
+fix = (f or {}).get("fix", "")
+t.ok("--set auth.allow_cleartext=true" in fix and "allow_cleartext: true under the auth check" in fix,
+     "auth.not_attempted: the fix gives both the --set form and the profile form", fix)
 
 # --- mailbox enumeration (issue 5) ---
 def facts(r, check):
