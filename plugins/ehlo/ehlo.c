@@ -214,6 +214,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	}
 	if (sd_ehlo_find(e, "EXPN") != NULL) {
 		sd_finding *f = sd_report_finding(r, SD_INFO, "ehlo.expn", "EXPN advertised: mailing lists can be expanded");
+		sd_finding_cause(f, "EXPN expands mailing lists and aliases into their members' addresses for "
+				    "anyone (RFC 5321 7.3)");
 		sd_finding_fix(f, "disable EXPN in the server's settings");
 	}
 	if (e->duplicate_keywords > 0)

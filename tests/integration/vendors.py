@@ -182,6 +182,10 @@ expect("sendmail", "openrelay", "sendmail", "relay.open", "critical", ["promiscu
 expect("exim", "mx", "default", "banner.version_disclosed", "info", ["smtp_banner"], ["Postfix"])
 expect("sendmail", "mx", "default", "banner.version_disclosed", "info", ["confSMTP_LOGIN_MSG"], ["Postfix"])
 expect("sendmail", "mx", "default", "ehlo.expn", "info", ["confPRIVACY_FLAGS", "noexpn"])
+r = R.get(("sendmail", "mx", "default"))
+cause = ((r.finding("ehlo.expn") if r is not None else None) or {}).get("cause") or ""
+t.ok("mailing lists and aliases" in cause and "RFC 5321 7.3" in cause,
+     "sendmail mx: ehlo.expn has a cause, like ehlo.vrfy (RFC 5321 7.3)", cause)
 # TLS 1.0/1.1 only: Exim's GnuTLS priority string, Sendmail's ServerSSLOptions (at OpenSSL security level 0)
 expect("exim", "legacy", "default", "starttls.old_version", "warning", ["tls_require_ciphers", "reload exim4"],
        ["Postfix", "Exchange", "SCHANNEL"])
