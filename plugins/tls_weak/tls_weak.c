@@ -314,6 +314,10 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 		sd_finding *f = sd_report_finding(r, SD_WARN, "tls_weak.untested",
 						  "no TLS handshake for the weakness tests completed");
 		sd_finding_cause(f, "the server refused the probe connections or their handshakes");
+		sd_finding_fix(f, "read this check's notes for why each probe failed; if the server limits "
+				  "connections per client (rate limits, fail2ban), let the testing host in "
+				  "and run again; if only the handshakes failed, the tls and cipher checks show "
+				  "what the server accepts");
 		return SD_RUN_DONE;
 	}
 	sd_report_summary(r, "STARTTLS injection, renegotiation, compression, EMS, fallback, resumption, DHE tested");

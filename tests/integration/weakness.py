@@ -105,6 +105,16 @@ t.ok(r.rc == 0 and r.finding("tls_weak.starttls_injection") is None
      and r.check("tls-weak")["facts"].get("starttls_injection") is False,
      "a server that drops the plain-text bytes: no injection finding, exit 0", r)
 
+# --- the probe connections refused (a per-client connection limit): untested, with a fix ---
+sets = [x for k, v in ONLY.items() for x in ("--set", "tls-weak.%s=%s" % (k, v))]
+with FakeSMTP(lambda n: starttls(ctx()) if n == 0 else
+              [("send", b"421 4.7.0 Too many connections from your host\r\n"), ("close",)]) as srv:
+    r = run("--server", "127.0.0.1", "--port", str(srv.port), "--json", "--timeout", "5s", "--tls", "starttls",
+            "--checks", "tls-weak", *sets, timeout=120)
+f = r.finding("tls_weak.untested") or {}
+t.ok(f.get("severity") == "warning" and "notes" in f.get("fix", "") and "connections per client" in f.get("fix", ""),
+     "probe connections refused: tls_weak.untested warning with a fix (the notes, the per-client limit)", r)
+
 # --- 2. client-initiated renegotiation (TLS 1.2) ---
 # OpenSSL 3 servers refuse it unless SSL_OP_ALLOW_CLIENT_RENEGOTIATION (bit 8) is set
 r = weak(ctx(options_off=ssl.OP_NO_RENEGOTIATION, options_on=0x100), want=("renegotiation",))
