@@ -93,6 +93,22 @@ sd_run_status sd_mx_discover(sd_session *s, sd_target_config *cfg, sd_report *r)
 			return SD_RUN_FAILED;
 		}
 	}
+	if (a->status == SD_DNS_TIMEOUT || a->status == SD_DNS_NET_ERROR || a->status == SD_DNS_REFUSED) {
+		/* the resolver asked did not answer, or refused this client (a
+		 * recursive resolver turns an authority's failure into SERVFAIL):
+		 * nothing is known about the domain, so a check error (UNKNOWN,
+		 * as connect.resolver_failed and check_smtp), not a critical */
+		f = sd_report_finding(r, SD_CHECK_ERROR, "mx.resolver_failed",
+				      "the DNS resolver failed, the MX lookup for %s was not answered: %s", domain,
+				      a->error[0] ? a->error : sd_dns_status_name(a->status));
+		sd_finding_cause(f, "the resolver %s %s: the lookup failed on this side, nothing is known about the domain",
+				 sd_dns_resolver(s),
+				 a->status == SD_DNS_REFUSED ? "refused the query or does not implement it"
+				 : a->status == SD_DNS_TIMEOUT ? "did not answer in time" : "could not be reached");
+		sd_finding_fix(f, "check the resolver given with --dns-server (address, port, that it runs and answers this machine recursively), or the nameserver lines of /etc/resolv.conf");
+		sd_dns_answer_free(a);
+		return SD_RUN_ERROR;
+	}
 	if (a->status != SD_DNS_OK && a->status != SD_DNS_NODATA) {
 		f = sd_report_finding(r, SD_CRIT, "mx.dns_failed", "the MX lookup for %s failed: %s", domain,
 				      a->error[0] ? a->error : sd_dns_status_name(a->status));

@@ -63,14 +63,19 @@ t.ok(r.rc == 0 and r.mx["facts"].get("hosts") == ["10 mail.x.test -> 127.0.0.1"]
      "an answer with the wrong id is not taken (the real one is)", r)
 
 # --- broken answers: each a one-line reason, critical, nothing audited ---
-for reply, want in [(Reply(raw=b"\x00\x01garbage"), None),   # fails the id check: times out
-                    (Reply(rcode=2), "SERVFAIL"), (Reply(rcode=5), "REFUSED"), (Reply(rcode=4), "NOTIMP")]:
+# SERVFAIL is the domain's (a recursive resolver's word for failing
+# authorities): critical; no answer, REFUSED and NOTIMP are the resolver's own
+# failure: a check error (UNKNOWN, exit 3), nothing is known about the domain
+for reply, want, fid, rc in [(Reply(raw=b"\x00\x01garbage"), None, "mx.resolver_failed", 3),  # fails the id check
+                             (Reply(rcode=2), "SERVFAIL", "mx.dns_failed", 2),
+                             (Reply(rcode=5), "REFUSED", "mx.resolver_failed", 3),
+                             (Reply(rcode=4), "NOTIMP", "mx.resolver_failed", 3)]:
     with FakeDNS(lambda n, q, reply=reply: reply) as dns:
         r = run("--domain", "x.test", "--dns-server", "127.0.0.1:%d" % dns.port, "--json", "--dns-timeout", "500ms")
     f = r.json.get("checks", [{}])[0].get("findings", [{}])[0] if r.json.get("checks") else {}
-    t.ok(r.rc == 2 and f.get("id") == "mx.dns_failed" and (want or "no answer") in f.get("summary", "")
+    t.ok(r.rc == rc and f.get("id") == fid and (want or "no answer") in f.get("summary", "")
          and r.json.get("servers") == [],
-         "DNS answer %s: mx.dns_failed says %s" % (want or "garbage", want or "no answer"), r)
+         "DNS answer %s: %s says %s, exit %d" % (want or "garbage", fid, want or "no answer", rc), r)
 
 
 def malformed_mx(qname, qtype):

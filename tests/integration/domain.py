@@ -298,8 +298,14 @@ WRAPPED = bool(os.environ.get("SD_VALGRIND")) or os.environ.get("SD_SANITIZERS")
 HANG = 30 if WRAPPED else 5
 t0 = time.monotonic()
 r = run("--domain", "lab.test", "--dns-server", "127.0.0.1:9", "--json")
-t.ok(r.rc == 2 and r.json.get("checks", [{}])[0].get("findings", [{}])[0].get("id") == "mx.dns_failed"
-     and time.monotonic() - t0 < 2 * HANG, "unreachable DNS server: mx.dns_failed, critical, at once", r)
+first = (r.json.get("checks") or [{}])[0].get("findings", [{}])[0] if r.json else {}
+t.ok(r.rc == 3 and first.get("id") == "mx.resolver_failed" and first.get("severity") == "error"
+     and "--dns-server" in first.get("fix", "") and r.json.get("status") == "error"
+     and time.monotonic() - t0 < 2 * HANG,
+     "unreachable DNS server: mx.resolver_failed, a check error (UNKNOWN, exit 3), at once", r)
+r = run("--domain", "lab.test", "--dns-server", "127.0.0.1:9", "--nagios")
+t.ok(r.rc == 3 and r.out.startswith("SMTP UNKNOWN") and "mx.resolver_failed" in r.out,
+     "unreachable DNS server, --nagios: UNKNOWN, exit 3", r)
 import socket  # noqa: E402
 silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # reads queries, never answers
 silent.bind(("127.0.0.1", 0))
@@ -307,9 +313,9 @@ t0 = time.monotonic()
 r = run("--domain", "lab.test", "--dns-server", "127.0.0.1:%d" % silent.getsockname()[1], "--dns-timeout", "300ms",
         "--json")
 took = time.monotonic() - t0
-f = finding(r, "mx.dns_failed") or {}
+f = finding(r, "mx.resolver_failed") or {}
 mx_facts = (r.json.get("checks") or [{}])[0].get("facts", {}) if r.json else {}
-t.ok(r.rc == 2 and "no answer from 127.0.0.1:%d within 300 ms" % silent.getsockname()[1] in f.get("summary", "")
+t.ok(r.rc == 3 and "no answer from 127.0.0.1:%d within 300 ms" % silent.getsockname()[1] in f.get("summary", "")
      and 290 <= mx_facts.get("lookup_ms", 0) < 1000 and took < HANG,
      "a DNS server that never answers: the lookup gives up after --dns-timeout (lookup %.0f ms, run %.2f s)" %
      (mx_facts.get("lookup_ms", 0), took), r)
