@@ -177,7 +177,18 @@ static void add_bad(sd_fleet_plan *p, const char *domain, char *reason)
 		p->badcap = p->badcap ? p->badcap * 2 : 16;
 		p->bad = sd_xrealloc(p->bad, p->badcap * sizeof(*p->bad));
 	}
-	p->bad[p->nbad++] = (sd_plan_unresolved){ sd_xstrdup(domain), reason };
+	p->bad[p->nbad++] = (sd_plan_unresolved){ sd_xstrdup(domain), NULL, reason };
+}
+
+/* add_bad_mx - HOST, an MX host of DOMAIN, has no address, for REASON
+ * (DOMAIN has other hosts to audit; --domain says mx.no_address) */
+static void add_bad_mx(sd_fleet_plan *p, const char *domain, const char *host, char *reason)
+{
+	if (p->nbadmx == p->badmxcap) {
+		p->badmxcap = p->badmxcap ? p->badmxcap * 2 : 16;
+		p->badmx = sd_xrealloc(p->badmx, p->badmxcap * sizeof(*p->badmx));
+	}
+	p->badmx[p->nbadmx++] = (sd_plan_unresolved){ sd_xstrdup(domain), sd_xstrdup(host), reason };
 }
 
 /* add_addresses - DOMAIN served by HOST at ADDRS (comma list); how many */
@@ -268,6 +279,8 @@ typedef struct dom_res {
 	const char **hosts, **addrs;    /* borrowed from the cache, or the domain name */
 	size_t n;
 	char *bad;
+	const char **nohost, **nowhy;   /* MX hosts without an address, and why (borrowed) */
+	size_t nno;
 } dom_res;
 
 /* dom_add - HOST at ADDRS (from the cache) to D */
@@ -312,10 +325,16 @@ static void resolve_domain(dom_res *d, host_cache *c, const sd_resolver *r, cons
 			pthread_mutex_lock(&c->lock);   /* the cache's copy of the name outlives the answer */
 			const char *kept = c->names[map_get(&c->map, host)];
 			pthread_mutex_unlock(&c->lock);
-			if (*addrs)
+			if (*addrs) {
 				dom_add(d, kept, addrs);
-			else if (problem == NULL)
+				continue;
+			}
+			if (problem == NULL)
 				problem = why;
+			d->nohost = sd_xrealloc(d->nohost, (d->nno + 1) * sizeof(char *));
+			d->nowhy = sd_xrealloc(d->nowhy, (d->nno + 1) * sizeof(char *));
+			d->nohost[d->nno] = kept;
+			d->nowhy[d->nno++] = why;
 		}
 		if (d->n == 0)
 			d->bad = sd_asprintf("no address for any MX host (%s)", problem ? problem : "?");
@@ -380,8 +399,12 @@ static void resolve_all(sd_fleet_plan *p, strmap *m, const sd_resolver *r, char 
 			add_bad(p, names[i], d->bad);
 		for (size_t k = 0; k < d->n; k++)
 			add_addresses(p, m, names[i], d->hosts[k], d->addrs[k], port);
+		for (size_t k = 0; k < d->nno && d->n > 0; k++)   /* with no host at all: d->bad */
+			add_bad_mx(p, names[i], d->nohost[k], sd_xstrdup(d->nowhy[k] ? d->nowhy[k] : "no address"));
 		free(d->hosts);
 		free(d->addrs);
+		free(d->nohost);
+		free(d->nowhy);
 	}
 	free(P.out);
 	for (size_t i = 0; i < P.cache.n; i++) {
@@ -496,10 +519,12 @@ static int unit_cmp(const void *a, const void *b)
 	return strcmp(((const sd_plan_unit *)a)->key, ((const sd_plan_unit *)b)->key);
 }
 
-/* bad_cmp - unresolved domains by name */
+/* bad_cmp - unresolved domains (or MX hosts) by domain, then host */
 static int bad_cmp(const void *a, const void *b)
 {
-	return strcmp(((const sd_plan_unresolved *)a)->domain, ((const sd_plan_unresolved *)b)->domain);
+	const sd_plan_unresolved *x = a, *y = b;
+	int r = strcmp(x->domain, y->domain);
+	return r != 0 ? r : strcmp(x->host ? x->host : "", y->host ? y->host : "");
 }
 
 /* build_index - P->index from the keys (after sorting) */
@@ -580,6 +605,8 @@ int sd_plan_write(sd_fleet_plan *p, FILE *out)
 		qsort(p->v, p->n, sizeof(*p->v), unit_cmp);
 	if (p->nbad > 1)
 		qsort(p->bad, p->nbad, sizeof(*p->bad), bad_cmp);
+	if (p->nbadmx > 1)
+		qsort(p->badmx, p->nbadmx, sizeof(*p->badmx), bad_cmp);
 	build_index(p);
 	for (size_t u = 0; u < p->n; u++) {
 		sd_plan_unit *x = &p->v[u];
@@ -602,13 +629,21 @@ int sd_plan_write(sd_fleet_plan *p, FILE *out)
 		fputc('\n', mem);
 		json_decref(o);
 	}
+	for (size_t b = 0; b < p->nbadmx; b++) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "unresolved_mx", p->badmx[b].host, "domain", p->badmx[b].domain,
+				      "reason", p->badmx[b].reason);
+		json_dumpf(o, mem, JSON_COMPACT);
+		fputc('\n', mem);
+		json_decref(o);
+	}
 	fclose(mem);
 	EVP_Digest(body, blen, md, &mdlen, EVP_sha256(), NULL);
 	hex_digest(md, mdlen, p->hash);
 	p->ndomains = count_domains(p);
-	json_t *h = json_pack("{s:{s:i, s:s, s:s, s:I, s:I, s:I}}", "plan", "format", SD_PLAN_FORMAT, "hash", p->hash,
-			      "version", PACKAGE_VERSION, "units", (json_int_t)p->n, "domains", (json_int_t)p->ndomains,
-			      "unresolved", (json_int_t)p->nbad);
+	json_t *h = json_pack("{s:{s:i, s:s, s:s, s:I, s:I, s:I, s:I}}", "plan", "format", SD_PLAN_FORMAT, "hash",
+			      p->hash, "version", PACKAGE_VERSION, "units", (json_int_t)p->n, "domains",
+			      (json_int_t)p->ndomains, "unresolved", (json_int_t)p->nbad, "unresolved_mx",
+			      (json_int_t)p->nbadmx);
 	int rc = json_dumpf(h, out, JSON_COMPACT) == 0 && fputc('\n', out) != EOF &&
 			 fwrite(body, 1, blen, out) == blen && fflush(out) == 0
 		 ? 0
@@ -667,8 +702,9 @@ int sd_plan_read(sd_fleet_plan *p, const char *file, char **err)
 		const json_t *hdr = o != NULL ? json_object_get(o, "plan") : NULL;
 		if (lineno == 1) {
 			const char *h = json_string_value(json_object_get(hdr, "hash"));
-			if (!json_is_object(hdr) || h == NULL || strlen(h) >= sizeof(want) ||
-			    json_integer_value(json_object_get(hdr, "format")) != SD_PLAN_FORMAT) {
+			json_int_t format = json_integer_value(json_object_get(hdr, "format"));
+			if (!json_is_object(hdr) || h == NULL || strlen(h) >= sizeof(want) || format < 1 ||
+			    format > SD_PLAN_FORMAT) {
 				*err = sd_asprintf("%s:1: not a plan of --make-plan (no {\"plan\": {\"format\": %d, \"hash\"...}} "
 						   "header)", file, SD_PLAN_FORMAT);
 				json_decref(o);
@@ -681,6 +717,7 @@ int sd_plan_read(sd_fleet_plan *p, const char *file, char **err)
 		}
 		const char *key = json_string_value(json_object_get(o, "unit"));
 		const char *bad = json_string_value(json_object_get(o, "unresolved"));
+		const char *badmx = json_string_value(json_object_get(o, "unresolved_mx"));
 		if (key != NULL) {
 			if (p->n == p->cap) {
 				p->cap = p->cap ? p->cap * 2 : 64;
@@ -705,6 +742,15 @@ int sd_plan_read(sd_fleet_plan *p, const char *file, char **err)
 		} else if (bad != NULL) {
 			const char *why = json_string_value(json_object_get(o, "reason"));
 			add_bad(p, bad, sd_xstrdup(why != NULL ? why : ""));
+		} else if (badmx != NULL) {
+			const char *dom = json_string_value(json_object_get(o, "domain"));
+			const char *why = json_string_value(json_object_get(o, "reason"));
+			if (dom == NULL) {
+				*err = sd_asprintf("%s:%ld: an unresolved_mx line without its domain", file, lineno);
+				json_decref(o);
+				goto out;
+			}
+			add_bad_mx(p, dom, badmx, sd_xstrdup(why != NULL ? why : ""));
 		} else {
 			*err = sd_asprintf("%s:%ld: neither a unit nor an unresolved domain%s%s", file, lineno,
 					   o == NULL ? ": " : "", o == NULL ? je.text : "");
@@ -727,6 +773,8 @@ int sd_plan_read(sd_fleet_plan *p, const char *file, char **err)
 		goto out;
 	}
 	build_index(p);
+	if (p->nbadmx > 1)   /* domain_verdicts looks them up by domain */
+		qsort(p->badmx, p->nbadmx, sizeof(*p->badmx), bad_cmp);
 	for (size_t u = 1; u < p->n; u++)
 		if (strcmp(p->v[u - 1].key, p->v[u].key) == 0) {
 			*err = sd_asprintf("%s: unit %s twice", file, p->v[u].key);
@@ -760,8 +808,14 @@ void sd_plan_free_all(sd_fleet_plan *p)
 		free(p->bad[b].domain);
 		free(p->bad[b].reason);
 	}
+	for (size_t b = 0; b < p->nbadmx; b++) {
+		free(p->badmx[b].domain);
+		free(p->badmx[b].host);
+		free(p->badmx[b].reason);
+	}
 	free(p->v);
 	free(p->bad);
+	free(p->badmx);
 	free(p->index);
 	memset(p, 0, sizeof(*p));
 }
@@ -1226,8 +1280,26 @@ static void bucket(counts *c, int exit_code, int unreachable)
 		c->worst = exit_code;
 }
 
+/* first_bad_mx - index of the first of P's MX hosts without an address
+ * that belongs to DOMAIN (P->badmx is sorted by domain), or P->nbadmx */
+static size_t first_bad_mx(const sd_fleet_plan *p, const char *domain)
+{
+	size_t lo = 0, hi = p->nbadmx;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(p->badmx[mid].domain, domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nbadmx && strcmp(p->badmx[lo].domain, domain) == 0 ? lo : p->nbadmx;
+}
+
 /* domain_verdicts - each domain's verdict from its units' (and the
- * unresolved ones'); written as JSON Lines when OUT; counted into C */
+ * unresolved ones'); an MX host without an address makes its domain
+ * CRITICAL, as mx.no_address does in a --domain audit (senders that try
+ * that host first fail it); written as JSON Lines when OUT; counted into C */
 static void domain_verdicts(merge *M, FILE *out, counts *c)
 {
 	size_t total = 0, k = 0;
@@ -1252,11 +1324,22 @@ static void domain_verdicts(merge *M, FILE *out, counts *c)
 				json_array_append_new(units, json_pack("{s:s, s:s}", "unit", M->plan.v[refs[j].unit].key,
 								       "verdict", sd_verdict_name(g->exit_code)));
 		}
+		json_t *nomx = out != NULL ? json_array() : NULL;
+		for (size_t b = first_bad_mx(&M->plan, refs[i].domain);
+		     b < M->plan.nbadmx && strcmp(M->plan.badmx[b].domain, refs[i].domain) == 0; b++) {
+			worst = worst < 2 ? 2 : worst;
+			if (nomx != NULL)
+				json_array_append_new(nomx, json_pack("{s:s, s:s}", "host", M->plan.badmx[b].host, "reason",
+								      M->plan.badmx[b].reason));
+		}
 		bucket(c, worst, unreachable);
 		if (out != NULL) {
 			json_t *o = json_pack("{s:s, s:s, s:i, s:b, s:o}", "domain_verdict", refs[i].domain, "verdict",
 					      sd_verdict_name(worst), "exit_code", worst, "unreachable", unreachable,
 					      "units", units);
+			if (json_array_size(nomx) > 0)
+				json_object_set(o, "mx_no_address", nomx);
+			json_decref(nomx);
 			json_dumpf(o, out, JSON_COMPACT);
 			fputc('\n', out);
 			json_decref(o);
@@ -1339,7 +1422,7 @@ int sd_merge(const sd_merge_opts *o)
 		}
 	domain_verdicts(&M, o->jsonl ? o->out : NULL, &d);
 	json_t *summary = summary_json(&M, &u, &d);
-	rc = u.worst;
+	rc = u.worst > d.worst ? u.worst : d.worst;   /* d: also an MX host without an address */
 	if (o->jsonl) {
 		json_t *doc = json_pack("{s:I, s:{s:s, s:s}, s:O}", "schema_version", (json_int_t)SD_JSON_SCHEMA_VERSION,
 					"tool", "name", "smtp-diag", "version", PACKAGE_VERSION, "fleet", summary);

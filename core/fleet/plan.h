@@ -9,7 +9,8 @@
  * address and per-address limits hold across a cluster with no shared
  * state. The plan is JSON Lines: a header line with the SHA-256 of the
  * lines after it, then the units sorted by key, then the domains that
- * could not be resolved. Everything is sorted: the same answers give the
+ * could not be resolved, then the MX hosts without an address of domains
+ * that have others (format 2; a format 1 plan has none of those). Everything is sorted: the same answers give the
  * same bytes and the same hash.
  */
 #ifndef SD_FLEET_PLAN_H
@@ -21,7 +22,7 @@
 
 #include "fleet/targets.h"
 
-#define SD_PLAN_FORMAT 1
+#define SD_PLAN_FORMAT 2     /* written; 1 is still read */
 #define SD_SHARD_MAX 100000
 
 typedef struct sd_plan_unit {
@@ -37,6 +38,7 @@ typedef struct sd_plan_unit {
 
 typedef struct sd_plan_unresolved {
 	char *domain;
+	char *host;             /* NULL: the whole domain; else one MX host of it without an address */
 	char *reason;
 } sd_plan_unresolved;
 
@@ -45,6 +47,8 @@ typedef struct sd_fleet_plan {
 	size_t n, cap;
 	sd_plan_unresolved *bad;
 	size_t nbad, badcap;
+	sd_plan_unresolved *badmx;  /* MX hosts without an address of domains that have units */
+	size_t nbadmx, badmxcap;
 	size_t ndomains;        /* distinct domains, resolved or not */
 	char hash[72];          /* "sha256:" + hex */
 	size_t *index;          /* open-addressing table of key -> unit + 1 */

@@ -205,5 +205,64 @@ with ShardLab() as lab:
           for d in mdns if any(x in lab.mx for x in d["domains"])],
          "--mx-map gives the units DNS gives for the same mapping", mp.err)
 
+# ---- an MX host without an address, beside a good one ----
+# --domain says mx.no_address (critical): senders that pick that host fail;
+# the plan lists it (unresolved_mx) and the merge's domain verdict says so
+from fakedns import FakeDNS, Reply, a, mx  # noqa: E402
+from fleetsmtp import FleetSMTP  # noqa: E402
+from shardlab import free_port  # noqa: E402
+
+
+def half_zone(qname, qtype):
+    qname = qname.rstrip(".").lower()
+    if qname == "half.example" and qtype == 15:
+        return Reply(records=[(15, mx(10, "mx.half.example")), (15, mx(20, "gone.half.example"))])
+    if qname == "whole.example" and qtype == 15:
+        return Reply(records=[(15, mx(10, "mx.half.example"))])
+    if qname == "mx.half.example":
+        return Reply(records=[(1, a("127.0.63.1"))] if qtype == 1 else [])
+    if qname in ("half.example", "whole.example"):
+        return Reply(records=[])
+    return Reply(rcode=3)
+
+
+hp = free_port(["127.0.63.1"])
+with FakeDNS(half_zone) as hdns, FleetSMTP([{"addr": "127.0.63.1", "kind": "ok"}], hp):
+    doms = save("half.txt", "half.example\nwhole.example\n")
+    hr = run("--make-plan", "--targets", doms, "--target-type", "domain", "--dns-server", "127.0.0.1:%d" % hdns.port,
+             "--port", str(hp))
+    hplan = read_jsonl(hr.out) if hr.rc == 0 else []
+    nomx = [d for d in hplan if "unresolved_mx" in d]
+    t.ok(hr.rc == 0 and hplan and hplan[0]["plan"]["format"] == 2 and hplan[0]["plan"].get("unresolved_mx") == 1
+         and len(nomx) == 1 and nomx[0]["unresolved_mx"] == "gone.half.example" and nomx[0]["domain"] == "half.example"
+         and "NXDOMAIN" in nomx[0]["reason"].upper()
+         and [d["domains"] for d in hplan if "unit" in d] == [["half.example", "whole.example"]],
+         "--make-plan lists an MX host without an address (unresolved_mx) of a domain that has another", hr.out)
+    hpf = save("half-plan.jsonl", hr.out)
+    hs = run("--plan", hpf, "--shard", "0/1", "--jsonl", *CHECKS, timeout=60)
+    hsf = save("half-shard.jsonl", hs.out)
+    hm = run("--merge", "--plan", hpf, hsf, "--jsonl", timeout=60)
+    hv = {d["domain_verdict"]: d for d in read_jsonl(hm.out) if "domain_verdict" in d} if hm.rc != 3 else {}
+    half, whole = hv.get("half.example", {}), hv.get("whole.example", {})
+    t.ok(hs.rc == 0 and hm.rc == 2 and half.get("verdict") == "CRITICAL" and half.get("exit_code") == 2
+         and [x["host"] for x in half.get("mx_no_address", [])] == ["gone.half.example"]
+         and whole.get("verdict") == "OK" and "mx_no_address" not in whole,
+         "--merge: the domain with an MX host without an address is CRITICAL (as mx.no_address), "
+         "its neighbour on the same unit OK; exit 2", hm.out[-1500:] + hm.err)
+    # a format 1 plan (before unresolved_mx) is still read
+    import hashlib  # noqa: E402
+    old_lines = [ln for ln in hr.out.splitlines()[1:] if "unresolved_mx" not in ln]
+    body = "".join(ln + "\n" for ln in old_lines)
+    hdr = dict(hplan[0]["plan"], format=1, hash="sha256:" + hashlib.sha256(body.encode()).hexdigest())
+    hdr.pop("unresolved_mx", None)
+    oldf = save("half-plan-1.jsonl", json.dumps({"plan": hdr}) + "\n" + body)
+    hos = run("--plan", oldf, "--shard", "0/1", "--jsonl", *CHECKS, timeout=60)
+    ho = run("--merge", "--plan", oldf, save("half-shard-1.jsonl", hos.out), "--jsonl", timeout=60)
+    t.ok(hos.rc == 0 and ho.rc == 0, "a format 1 plan is still read (its merge knows no unresolved_mx)",
+         hos.err + ho.err)
+    newer = save("plan-3.jsonl", json.dumps({"plan": dict(hdr, format=3)}) + "\n" + body)
+    hn = run("--merge", "--plan", newer, hsf)
+    t.ok(hn.rc == 3 and "not a plan" in hn.err, "a plan of a newer format is refused in one line", hn.err)
+
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()
