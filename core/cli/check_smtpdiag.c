@@ -38,12 +38,7 @@
 #include "smtp/transcript.h"
 #include "wire/tls.h"
 
-#ifndef SD_PLUGIN_DIR
-#define SD_PLUGIN_DIR "/usr/local/lib/smtpdiag"
-#endif
-#ifndef SD_PROFILE_DIR
-#define SD_PROFILE_DIR "/usr/local/etc/smtpdiag/profiles:/usr/local/share/smtpdiag/profiles"
-#endif
+#include "cli/sd_paths.h" /* SD_PLUGIN_DIR, SD_PROFILE_DIR: made by make from ./configure's directories */
 
 #define PROG "check_smtpdiag"
 #define STATUS_MAX 199            /* the status line, without perfdata */
