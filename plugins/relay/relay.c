@@ -75,6 +75,7 @@ typedef struct battery {
 	int nconn;
 	int over_tls;
 	int upgraded;               /* a connection had to STARTTLS first */
+	double greeting_max_ms;     /* the longest greeting of its connections (under lock) */
 	pthread_mutex_t lock;
 } battery;
 
@@ -277,6 +278,12 @@ static int closed_by_421(const attempt *t)
 static int conn_round(battery *b, int index, sd_session *f, int pipelined)
 {
 	int usable = sd_session_ehlo(f) != NULL;
+	double greeting = sd_session_phase_ms(f, SD_PHASE_GREETING);
+
+	pthread_mutex_lock(&b->lock);
+	if (greeting > b->greeting_max_ms)
+		b->greeting_max_ms = greeting;
+	pthread_mutex_unlock(&b->lock);
 
 	if (usable && b->over_tls && sd_session_tls(f) == NULL && sd_session_starttls(f) != 0)
 		usable = 0;
@@ -492,6 +499,9 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	sd_report_fact_bool(r, "over_tls", b->over_tls || b->upgraded);
 	if (b->upgraded)
 		sd_report_note(r, "the server wants STARTTLS before MAIL: the battery ran over TLS");
+	if (b->greeting_max_ms >= 1000)   /* why the battery took long: postscreen, greet_pause */
+		sd_report_note(r, "its own connection%s waited up to %.1f s for the greeting (the server's greeting delay "
+			       "counts again on every connection)", b->nconn > 1 ? "s" : "", b->greeting_max_ms / 1000);
 	const attempt *control = &b->a[b->nforms];
 	int catch_all = control->result == R_ACCEPTED;
 	sd_report_fact_str(r, "local_control", "%s", result_name(control->result));

@@ -153,6 +153,8 @@ typedef struct probe {
 	sd_session *f;          /* opened from the main session before the thread starts */
 	int main_starttls;      /* the main session's EHLO offered STARTTLS */
 	int answered, starttls, auth_plain, code;
+	double greeting_ms;     /* that connection's greeting, ms (negative: none) */
+	char note[600];         /* what it saw, for the report after the handshake's lines */
 	char enhanced[16];
 	const char *kind;       /* the knowledge base's kind of the MAIL reply */
 	char said[256], error[300];
@@ -167,6 +169,8 @@ static void *probe_run(void *arg)
 	sd_session *f = pr->f;
 	const sd_ehlo *e = sd_session_ehlo(f);
 	const sd_reply *m = e != NULL ? sd_session_command(f, "MAIL FROM:<>") : NULL;
+
+	pr->greeting_ms = sd_session_phase_ms(f, SD_PHASE_GREETING);
 
 	if (m == NULL) {
 		const char *msg;
@@ -202,6 +206,13 @@ static void probe_start(sd_session *s, probe *pr)
 		probe_run(pr);
 }
 
+/* probe_note - the probe's own line, after the lines of the handshake */
+static void probe_note(const probe *pr, sd_report *r)
+{
+	if (pr->note[0] != '\0')
+		sd_report_note(r, "%s", pr->note);
+}
+
 /* probe_enforcement - judge the fresh plain connection: MAIL FROM before STARTTLS? */
 static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 {
@@ -213,6 +224,15 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 		sd_report_note(r, "TLS enforcement not probed: %s", pr->error);
 		return;
 	}
+	/* what the probe saw, and why this check took long when it did: a
+	 * greeting delay (postscreen, greet_pause) counts on every connection */
+	if (pr->greeting_ms >= 1000)
+		snprintf(pr->note, sizeof(pr->note), "without STARTTLS, on a second connection: MAIL FROM:<> answered "
+			 "\"%.120s\"; that connection waited %.1f s for its greeting (the server's greeting delay "
+			 "counts again on every connection)", pr->said, pr->greeting_ms / 1000);
+	else
+		snprintf(pr->note, sizeof(pr->note), "without STARTTLS, on a second connection: MAIL FROM:<> "
+			 "answered \"%.120s\"", pr->said);
 	/* the same address, another connection, and no STARTTLS: unlike nodes */
 	if (pr->main_starttls && !pr->starttls) {
 		sd_report_fact_bool(r, "starttls_consistent", false);
@@ -445,6 +465,7 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			probe pr;
 			probe_start(s, &pr);
 			probe_enforcement(&pr, p, r);
+			probe_note(&pr, r);
 		}
 		return SD_RUN_FAILED;
 	}
@@ -456,6 +477,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	int rc = sd_session_starttls(s);
 	if (probing)
 		probe_enforcement(&pr, p, r);
+	else
+		pr.note[0] = '\0';
 	if (rc != 0) {
 		const sd_tls_info *t = sd_session_tls(s);
 		if (t != NULL && t->cert_requested && t->alert[0] != '\0') {
@@ -463,12 +486,16 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 			 * our Finished, so its alert came with the first read */
 			describe(s, r, t, p);
 			client_cert_required(r, t->alert, t->version);
+			probe_note(&pr, r);
 			return SD_RUN_DONE; /* its certificate was received: let it be judged */
 		}
-		return failed(s, r);
+		sd_run_status st = failed(s, r);
+		probe_note(&pr, r);
+		return st;
 	}
 	describe(s, r, sd_session_tls(s), p);
 	caps_diff(r, sd_session_ehlo_plain(s), sd_session_ehlo(s));
+	probe_note(&pr, r);
 	return SD_RUN_DONE;
 }
 

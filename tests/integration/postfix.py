@@ -630,6 +630,15 @@ r = audit("--port", str(POSTSCREEN))
 f = r.finding("banner.greet_pause")
 t.ok(r.rc == 0 and f is not None and f["severity"] == "info" and len(r.check("banner")["facts"]["lines"]) == 2,
      "postscreen's 2 s greet pause is reported as deliberate (info), exit 0", r)
+ans = r.json.get("answers") or {}
+st_notes = " ".join((r.check("starttls") or {}).get("notes", []))
+rl_notes = " ".join((r.check("relay-light") or {}).get("notes", []))
+t.ok(ans.get("greeting_pause_ms", 0) >= 1900 and ans.get("response_ms_avg", 1e9) < 1000
+     and "greeting's 2.0 s pause not counted" in ans.get("line", "")
+     and "waited 2.0 s for its greeting" in st_notes and "250 2.1.0" in st_notes
+     and "waited up to 2.0 s for the greeting" in rl_notes and not schema_errors(r.json),
+     "postscreen: the pause is left out of the average response and said; the STARTTLS probe and the relay "
+     "test say their own connections waited for it", "%s\n%s\n%s" % (ans, st_notes, rl_notes))
 
 # --- --checks runs the asked checks plus prerequisites ---
 r = audit("--port", str(MX), "--checks", "ehlo")
