@@ -594,7 +594,12 @@ static void dialogue(plugin *pl, sd_session *s, const sd_target_config *cfg)
 	detail(pl, "connected to %s port %ld%s", sd_session_peer(s), pl->port, pl->ssl ? " with TLS" : "");
 	const sd_reply *g = sd_session_greeting(s);
 	if (g == NULL) {
-		session_problem(pl, s, cfg, ST_CRITICAL, "greeting");
+		/* closed or reset before a greeting: check_smtp's "recv() failed",
+		 * WARNING (its state for a connection that answers wrongly); a
+		 * greeting that never comes is a timeout, CRITICAL, in both */
+		sd_error e = sd_session_error(s, NULL);
+		session_problem(pl, s, cfg, e == SD_ERR_CLOSED || e == SD_ERR_RESET ? ST_WARNING : ST_CRITICAL,
+				"greeting");
 		return;
 	}
 	detail(pl, "greeting: %s", reply_text(g, rt));

@@ -75,6 +75,7 @@ cases = [
     ("-C/-R not matched", G + EHLO_OK + [("read",), ("send", b"502 5.5.1 no\r\n")], ["-C", "VRFY x", "-R", "^252"], 1),
     ("554 greeting", [("send", b"554 5.7.1 go away\r\n")], [], 1),
     ("closed after the greeting", G + [("close",)], [], 1),
+    ("closed before the greeting", [("close",)], [], 1),   # check_smtp: "recv() failed", WARNING
     ("stall at EHLO, -t 2", G + [("read",), ("hang",)], ["-t", "2"], 2),
 ]
 for name, script, args, want in cases:
