@@ -333,16 +333,18 @@ const sd_kb_entry sd_kb_builtin[] = {
 
 	/* --- certificates: vendor words for installing one --- */
 	WHY("certificate.expired", "postfix", NULL,
-	    "renew the certificate, put key and full chain in smtpd_tls_chain_files (main.cf), then "
-	    "'postfix reload'"),
+	    "renew the certificate, put key and full chain in smtpd_tls_chain_files (main.cf, or the "
+	    "listener's -o smtpd_tls_chain_files in master.cf when it has one), then 'postfix reload'"),
 	WHY("certificate.expired", "exchange", NULL,
 	    "renew the certificate, import it (Import-ExchangeCertificate) and bind it with "
 	    "Enable-ExchangeCertificate -Services SMTP, then restart MSExchangeTransport"),
 	WHY("certificate.expiring", "postfix", NULL,
 	    "renew now and check the renewal job's deploy hook runs 'postfix reload'"),
 	WHY("certificate.hostname_mismatch", "postfix", NULL,
-	    "Postfix: install a certificate whose subjectAltName holds the MX name {server} "
-	    "(smtpd_tls_chain_files), and set myhostname to that name"),
+	    "Postfix: install a certificate whose subjectAltName holds the MX name {server} and every other "
+	    "MX name that points to this server (smtpd_tls_chain_files in main.cf, or the listener's -o "
+	    "override in master.cf), then 'postfix reload'; myhostname names the greeting only, and can "
+	    "name one of them"),
 	WHY("certificate.hostname_mismatch", "exchange", NULL,
 	    "Exchange: a certificate with {server} in its subjectAltName, enabled for SMTP "
 	    "(Enable-ExchangeCertificate -Services SMTP), and Set-ReceiveConnector -Fqdn {server}"),

@@ -309,7 +309,8 @@ static int policy(scan *sc, sd_report *r, const char *param, sd_severity sev)
 		sd_finding_cause(fd, "the server's cipher list still includes %s suites", fams[f]);
 		if (made_by(sc->s, "postfix"))
 			sd_finding_fix(fd, "Postfix: smtpd_tls_exclude_ciphers = %s (and smtpd_tls_ciphers = high) in "
-				       "main.cf, then 'postfix reload'",
+				       "main.cf (or in master.cf, when this listener overrides them with -o), then "
+				       "'postfix reload'",
 				       strcasecmp(fams[f], "anonymous") == 0 ? "aNULL"
 				       : strcasecmp(fams[f], "CBC-SHA1") == 0 ? "SHA1" : fams[f]);
 		else if (made_by(sc->s, "exchange"))
@@ -636,7 +637,8 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 				/* the profile's minimum: Exim, Sendmail, OpenSMTPD get theirs from the KB */
 				if (made_by(s, "postfix"))
 					sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and "
-						       "smtpd_tls_mandatory_protocols = >=%s in main.cf, then 'postfix reload'",
+						       "smtpd_tls_mandatory_protocols = >=%s in main.cf (or in master.cf, "
+						       "when this listener overrides them with -o), then 'postfix reload'",
 						       versions[minv].name, versions[minv].name);
 				else if (made_by(s, "exchange"))
 					sd_finding_fix(f, "Exchange: disable the TLS versions below %s in SCHANNEL, then "

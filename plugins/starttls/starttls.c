@@ -110,7 +110,8 @@ static void describe(const sd_session *s, sd_report *r, const sd_tls_info *t, co
 		 * Exim, Sendmail and OpenSMTPD get theirs from the knowledge base */
 		if (made_by(s, "postfix"))
 			sd_finding_fix(f, "Postfix: smtpd_tls_protocols = >=%s and smtpd_tls_mandatory_protocols = >=%s "
-				       "in main.cf, then 'postfix reload'", minv, minv);
+				       "in main.cf (or in master.cf, when this listener overrides them with -o), then "
+				       "'postfix reload'", minv, minv);
 		else if (made_by(s, "exchange"))
 			sd_finding_fix(f, "Exchange: disable the TLS versions below %s in SCHANNEL (and enable %s for "
 				       ".NET), then restart the server", minv, minv);
