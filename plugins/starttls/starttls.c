@@ -248,9 +248,15 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 				   "certificate and TLS settings on each)");
 	}
 	int auth_plain = pr->auth_plain;
-	int refused = pr->code == 530 || (pr->code / 100 == 5 && strncmp(pr->enhanced, "5.7.0", 5) == 0);
-	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */
 	const char *kind = pr->kind;
+	/* "530 5.7.0 Authentication required" (RFC 4954 6) and Exim's "550 5.7.0
+	 * authentication required" want AUTH, not STARTTLS: 530 and 5.7.0 are
+	 * STARTTLS's only when the words do not say authentication */
+	int auth_kind = kind != NULL && (strcmp(kind, "smtp.auth_required") == 0 ||
+					 strcmp(kind, "smtp.submission_auth_required") == 0);
+	int refused = !auth_kind &&
+		      (pr->code == 530 || (pr->code / 100 == 5 && strncmp(pr->enhanced, "5.7.0", 5) == 0));
+	/* the same refusal in other words: 554 5.7.0 "Encryption required", 5.7.11 */
 	if (pr->code / 100 == 5 && kind != NULL &&
 	    (strcmp(kind, "smtp.starttls_required") == 0 || strcmp(kind, "smtp.encryption_required") == 0))
 		refused = 1;
@@ -258,8 +264,7 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 	/* a submission listener that wants AUTH before MAIL (chasquid: "550
 	 * 5.7.9 Mail to submission port must be authenticated") and offers AUTH
 	 * only after STARTTLS: no mail without TLS either */
-	int auth_first = !refused && pr->code / 100 == 5 && kind != NULL &&
-			 (strcmp(kind, "smtp.auth_required") == 0 || strcmp(kind, "smtp.submission_auth_required") == 0);
+	int auth_first = !refused && pr->code / 100 == 5 && auth_kind;
 	sd_report_fact_bool(r, "tls_enforced", (refused || auth_first) && !auth_plain);
 	sd_report_fact_str(r, "mail_from_without_tls", "%s", said);
 

@@ -92,6 +92,7 @@ for v in LAB_VENDORS:
     for c in ("mx", "openrelay"):
         JOBS[(v, c, v)] = ("--profile", v) if v != "chasquid" else ("--checks", "relay")
     JOBS[(v, "submission", "submission")] = ("--profile", "submission")
+    JOBS[(v, "submission", "default")] = ()
 JOBS = {k: a for k, a in JOBS.items() if (k[0], k[1]) in PORTS}
 with ThreadPoolExecutor(max_workers=3) as pool:
     futs = {k: pool.submit(audit, k[0], k[1], *a) for k, a in JOBS.items()}
@@ -227,6 +228,16 @@ for v in ("exim", "chasquid"):
     r = R[(v, "submission", "submission")]
     t.ok(r.finding("starttls.not_enforced") is None and r.check("starttls")["facts"].get("tls_enforced") is True,
          "%s submission listener: TLS enforced (MAIL without AUTH refused, AUTH only after STARTTLS)" % v, r)
+
+# the MX profile against the same listeners: MAIL refused for want of AUTH
+# ("550 5.7.0 authentication required" from Exim) is not "STARTTLS required"
+for v in ("exim", "chasquid"):
+    r = R.get((v, "submission", "default"))
+    if r is not None:
+        said = r.check("starttls")["facts"].get("mail_from_without_tls", "")
+        t.ok(r.finding("starttls.required") is None and said[:1] == "5",
+             "%s submission listener, MX profile: MAIL refused for want of AUTH (%s) is not starttls.required"
+             % (v, said), r)
 
 # --- 4: Exchange, replayed from Microsoft's documented replies (it cannot run here) ---
 def ntlm_challenge():
