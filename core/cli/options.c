@@ -252,6 +252,8 @@ static int fleet_modes(const sd_cli *cli, char **err)
 		*err = sd_xstrdup("--merge writes text or --jsonl (and --report FILE.html)");
 	else if (cli->plan_file != NULL && !cli->merge && single)
 		*err = sd_xstrdup("--plan gives the targets: no --server, --domain or --targets with it");
+	else if (cli->plan_file != NULL && cli->port != 0)
+		*err = sd_xstrdup("--plan gives every unit's address and port: give --port to --make-plan");
 	else if ((cli->shard != NULL || cli->shard_count != 0) && cli->plan_file == NULL)
 		*err = sd_xstrdup("--shard and --shard-count go with --plan FILE");
 	else if (cli->shard != NULL && cli->shard_count != 0)

@@ -43,6 +43,15 @@ for page in PAGES:
              "installed %s: every file it names (%d) is installed" % (page, len(paths)),
              "unsubstituted: %s\nnot installed: %s" % (left, missing))
 
+# smtpdiag-profile(5) names every shipped profile (it lacked the three vendor
+# profiles added later: newcomer trial)
+with open(os.path.join(SRC, "man", "smtpdiag-profile.5")) as f:
+    page5 = f.read().replace("\\-", "-")
+shipped = sorted(n[:-5] for n in os.listdir(os.path.join(SRC, "profiles")) if n.endswith(".yaml"))
+t.ok(shipped and all(re.search(r"\b%s\b" % re.escape(n), page5) for n in shipped),
+     "smtpdiag-profile(5) names every shipped profile (%d)" % len(shipped),
+     [n for n in shipped if not re.search(r"\b%s\b" % re.escape(n), page5)])
+
 if ROOT:
     la = [os.path.join(d, f) for d, _, fs in os.walk(ROOT) for f in fs if f.endswith(".la")]
     t.ok(not la, "no libtool .la file in the installed tree (deleted as Debian does)", la)

@@ -191,7 +191,8 @@ with ShardLab() as lab:
                        (["--plan", planf, "--jsonl", "--targets", lab.domains_file], "no --server"),
                        (["--make-plan", "--domain", "a.example", "--json"], "JSON Lines"),
                        (["--mx-map", planf, "--server", "x"], "only goes with --make-plan"),
-                       (["--plan", planf, "--shard", "1/4", "--shard-count", "4", "--jsonl"], "already says N")):
+                       (["--plan", planf, "--shard", "1/4", "--shard-count", "4", "--jsonl"], "already says N"),
+                       (["--plan", planf, "--shard", "0/2", "--jsonl", "--port", "10025"], "give --port to --make-plan")):
         rr = run(*args)
         t.ok(rr.rc == 3 and word in rr.err, "refused: %s" % " ".join(args[:3]).replace(tmp, ""), rr.err)
 
