@@ -602,6 +602,13 @@ static void dialogue(plugin *pl, sd_session *s, const sd_target_config *cfg)
 				"greeting");
 		return;
 	}
+	if (!pl->ssl && sd_session_tls_found(s)) {
+		/* no greeting in clear, and a TLS handshake worked: check_smtp
+		 * times out here (CRITICAL); we say why */
+		problem_add(pl, ST_CRITICAL, "no greeting in clear on port %ld: the port speaks implicit TLS (SMTPS, RFC "
+			    "8314): use -s (--ssl)", pl->port);
+		return;
+	}
 	detail(pl, "greeting: %s", reply_text(g, rt));
 	char *all = reply_joined(g);
 	int found = strstr(all, pl->expect) != NULL;

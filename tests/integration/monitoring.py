@@ -38,6 +38,7 @@ STATE = os.path.join(sdtest.BUILD, "tests", "lab-state-monitoring")
 # a lab of its own (as domain.py): runs beside postfix.py under make -j2
 BASE = int(os.environ.get("SD_MONITORING_LAB_PORT_BASE", "10225"))
 MX, PLAINAUTH, POSTSCREEN, EXPIRED = BASE, BASE + 4, BASE + 5, BASE + 6
+SMTPS, LEGACY = BASE + 3, BASE + 11
 DNS_PORT = BASE + 28          # 10253
 CA = os.path.join(STATE, "certs", "ca.crt")
 PLUGIN = os.environ.get("SD_TEST_CHECK_SMTPDIAG") or os.path.join(sdtest.BUILD, "check_smtpdiag")
@@ -110,6 +111,13 @@ cases = [
     ("-D days: more than the certificate has", MX, ["-D", "20000,10"]),
     ("-D days: fewer than it has", MX, ["-D", "30,14"]),
     ("slow greeting (postscreen) with -w 1", POSTSCREEN, ["-w", "1"]),
+    # newcomer trial: check_smtpdiag said OK (no -S) or WARNING (no STARTTLS) here
+    ("implicit TLS port without -s, -t 4", SMTPS, ["-t", "4"]),
+    ("implicit TLS port without -s, -S -t 4", SMTPS, ["-S", "-t", "4"]),
+    # check_smtp makes a TLS 1.1 handshake with this Postfix too (not with the
+    # legacy Exim and Sendmail of the vendor lab: its OpenSSL finds no common suite)
+    ("TLS 1.0/1.1 only, -S", LEGACY, ["-S"]),
+    ("TLS 1.0/1.1 only, -D 30,14", LEGACY, ["-D", "30,14"]),
 ]
 for name, port, args in cases:
     full = ["-H", "127.0.0.1", "-p", str(port)] + args
@@ -119,6 +127,11 @@ for name, port, args in cases:
     t.ok(c.returncode == d.returncode and c.returncode in (0, 1, 2, 3) and d.stderr == "",
          "%s: check_smtp %d, check_smtpdiag %d" % (name, c.returncode, d.returncode),
          "check_smtp: %s\ncheck_smtpdiag: %s%s" % (c.stdout, d.stdout, d.stderr))
+
+d = subprocess.run(os.environ.get("SD_VALGRIND", "").split() + [PLUGIN, "-H", "127.0.0.1", "-p", str(SMTPS), "-S"],
+                   capture_output=True, text=True, timeout=120)
+t.ok(d.returncode == 2 and "implicit TLS" in d.stdout and "use -s" in d.stdout and "STARTTLS" not in d.stdout,
+     "an implicit-TLS port without -s: the status line says to use -s (not 'no STARTTLS')", d.stdout + d.stderr)
 
 # --profile without -S: the profile's checks use the profile's TLS mode (STARTTLS for default),
 # so an expired certificate is CRITICAL; the plugin's own test stays plain SMTP as check_smtp's
