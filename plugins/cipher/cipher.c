@@ -29,9 +29,13 @@ static const sd_param_spec params[] = {
 	{ "parallel", SD_PARAM_INT, "4", "probe connections at once (mail servers limit connections per client: keep it small)" },
 	{ "chunk", SD_PARAM_INT, "64", "most suites offered in one ClientHello" },
 	{ "min_version", SD_PARAM_STRING, "TLSv1.2", "accepting an older protocol is a warning" },
-	{ "forbid", SD_PARAM_LIST, "[NULL, EXPORT, RC4, DES, 3DES, anonymous, MD5]",
+	{ "forbid", SD_PARAM_LIST, "[NULL, EXPORT, RC4, DES, 3DES, MD5]",
 	  "suite families that are critical when accepted" },
-	{ "warn", SD_PARAM_LIST, "[CBC-SHA1]", "suite families that are a warning when accepted" },
+	/* anonymous (aNULL) suites: Postfix enables them on purpose for
+	 * opportunistic TLS on port 25 (TLS_README), and clients that verify
+	 * certificates never offer them: a warning here, critical in the
+	 * compliance profiles that forbid them */
+	{ "warn", SD_PARAM_LIST, "[anonymous, CBC-SHA1]", "suite families that are a warning when accepted" },
 	{ "require_forward_secrecy", SD_PARAM_BOOL, "true", "accepting a suite without forward secrecy is a warning" },
 	{ "require_server_order", SD_PARAM_BOOL, "false",
 	  "TLS 1.2 and older: a server that follows the client's suite order is a warning (NCSC-NL, internet.nl)" },
@@ -306,7 +310,14 @@ static int policy(scan *sc, sd_report *r, const char *param, sd_severity sev)
 		sd_finding *fd = sd_report_finding(r, sev, id, "%zu %s suite%s accepted: %s", count, fams[f],
 						   count == 1 ? "" : "s", names);
 		sd_finding_detail(fd, "family", "%s", fams[f]);
-		sd_finding_cause(fd, "the server's cipher list still includes %s suites", fams[f]);
+		if (strcasecmp(fams[f], "anonymous") == 0)
+			sd_finding_cause(fd, "anonymous (aNULL) suites authenticate no server: a client that offers one "
+					    "and gets it accepts any man in the middle. Only clients that do not verify "
+					    "certificates offer them (opportunistic TLS on port 25, where Postfix enables "
+					    "them on purpose: unauthenticated encryption, RFC 7435); on a submission port, "
+					    "or where DANE or MTA-STS promise authentication, they should go");
+		else
+			sd_finding_cause(fd, "the server's cipher list still includes %s suites", fams[f]);
 		if (made_by(sc->s, "postfix"))
 			sd_finding_fix(fd, "Postfix: smtpd_tls_exclude_ciphers = %s (and smtpd_tls_ciphers = high) in "
 				       "main.cf (or in master.cf, when this listener overrides them with -o), then "

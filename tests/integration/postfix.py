@@ -296,7 +296,7 @@ def oracle(port):
 
 
 for port, name, want_ids in ((MX, "MX listener (Postfix 'high', TLS 1.2+)",
-                              {"cipher.forbidden_anonymous", "cipher.weak_cbc_sha1", "cipher.no_forward_secrecy"}),
+                              {"cipher.weak_anonymous", "cipher.weak_cbc_sha1", "cipher.no_forward_secrecy"}),
                              (STRICT, "strict listener (ECDHE+AEAD only)", set()),
                              (LEGACY, "legacy listener (TLS 1.0/1.1, static RSA)",
                               {"cipher.old_protocol", "cipher.forbidden_null", "cipher.forbidden_md5",
@@ -719,6 +719,9 @@ t.ok(st == {"TR-03108-STARTTLS": "pass", "TR-03108-TLS-VERSION": "pass", "TR-031
             "TR-03108-SUITES": "fail", "TR-03108-CERT": "fail", "TR-03108-DANE": "fail"}
      and r.rc == 2 and not schema_errors(r.json),
      "bsi-tr-03108 on the MX: static RSA, anonymous and CBC-SHA1 suites, a 2048-bit key and no validated DANE fail", st)
+an = r.finding("cipher.forbidden_anonymous") or {}
+t.ok(an.get("severity") == "critical" and r.finding("cipher.weak_anonymous") is None,
+     "bsi-tr-03108 forbids anonymous suites (critical) where the generic cipher check only warns", an)
 wk = r.finding("certificate.weak_key") or {}
 t.ok("3000 bits or more" in (wk.get("fix") or "") and "2048" not in (wk.get("fix") or "")
      and "at least 3000 bits" in (wk.get("cause") or ""),
@@ -779,7 +782,7 @@ png_path = os.path.join(report_dir, "postfix-report.png")
 r = run("--server", "mail.lab.test", "--address", "127.0.0.1", "--port", str(MX), "--ca-file", CA, "--timeout", "10s",
         "--report", html_path, "--checks", "connect,banner,ehlo,starttls,certificate,cipher,relay,ptr,response-time")
 html = open(html_path, encoding="utf-8").read() if os.path.exists(html_path) else ""
-t.ok(r.rc in (1, 2) and "cipher.forbidden_anonymous" in html and 'class="waterfall"' in html
+t.ok(r.rc in (1, 2) and "cipher.weak_anonymous" in html and 'class="waterfall"' in html
      and "mail.lab.test" in html and "[1/" in r.out,
      "report: an audit of the lab MX writes its HTML report next to the text output", r)
 chromium = shutil.which("chromium") or shutil.which("chromium-browser")
