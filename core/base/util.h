@@ -27,6 +27,12 @@ size_t sd_strlcpy(char *dst, const char *src, size_t size);
  * value is never cut in the middle; MAX when S has no such point early
  * enough (one word longer than MAX), and never inside a UTF-8 sequence */
 size_t sd_word_prefix(const char *s, size_t max);
+/* sd_clause_prefix - the length of the longest prefix of S of at most MAX
+ * bytes that ends before a clause (before a ';', ',', ':' or '(' that is
+ * outside parentheses), trailing spaces dropped, so a cut never leaves a
+ * parenthesis open; sd_word_prefix's answer when no such point lies in the
+ * last two thirds of MAX */
+size_t sd_clause_prefix(const char *s, size_t max);
 /* sd_strip_final_dot - drop the one trailing dot of an absolute domain name
  * ("mail.example." -> "mail.example") in place: SNI (RFC 6066 3), EHLO names
  * and name comparisons use the name without it; "." stays; NULL is fine */

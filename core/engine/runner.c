@@ -194,6 +194,8 @@ static sd_report *blocked_by(sd_target_result *res, const sd_check *c)
 	return NULL;
 }
 
+#define RESULT_SUMMARY_MAX 200   /* bytes of the worst finding's summary in the one-line result */
+
 /* summarize - the one-line result shown as [RESULT] and in JSON */
 static char *summarize(const sd_target_result *res)
 {
@@ -215,7 +217,12 @@ static char *summarize(const sd_target_result *res)
 		char counts[128];
 		snprintf(counts, sizeof(counts), "%zu critical, %zu warning%s%s", crit, warn,
 			 warn == 1 ? "" : "s", err ? ", check errors" : "");
-		return sd_asprintf("%s (%s)", worst->summary, counts);
+		/* one line: a long list (a dozen suite names) is cut before a
+		 * clause; the finding keeps it whole (text and --json) */
+		size_t keep = sd_clause_prefix(worst->summary, RESULT_SUMMARY_MAX);
+		if (worst->summary[keep] == '\0')
+			return sd_asprintf("%s (%s)", worst->summary, counts);
+		return sd_asprintf("%.*s ... (%s)", (int)keep, worst->summary, counts);
 	}
 	if (res->answers_line != NULL && res->answers_line[0])
 		return sd_xstrdup(res->answers_line);

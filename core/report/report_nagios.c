@@ -222,14 +222,8 @@ static void status(FILE *out, const char *head, const char *summary, const sd_pl
 		if (room > STATUS_MAX)   /* the head alone is too long: unsigned wrap */
 			room = 0;
 		if (strlen(ws) > room) {
-			size_t cut = room > 4 ? room - 4 : 0;
-			for (size_t k = cut; k > room / 3; k--)
-				if (ws[k] == ';' || ws[k] == '(' || ws[k] == ',' || ws[k] == ':') {
-					cut = k;
-					break;
-				}
-			while (cut > 0 && ws[cut - 1] == ' ')
-				cut--;
+			/* before a clause, never inside a parenthesis */
+			size_t cut = sd_clause_prefix(ws, room > 4 ? room - 4 : 0);
 			snprintf(said, sizeof(said), "%.*s ...", (int)cut, ws);
 		} else {
 			snprintf(said, sizeof(said), "%s", ws);
