@@ -340,3 +340,45 @@ size_t sd_param_list(const sd_params *p, const char *name, const char *const **i
 	*items = v != NULL ? (const char *const *)v->list : NULL;
 	return v != NULL ? v->nlist : 0;
 }
+
+/* partner - the critical twin of warning threshold NAME ("warn_days" ->
+ * "crit_days", "tls_warn" -> "tls_crit") into BUF, or NULL */
+static const char *partner(const char *name, char *buf, size_t size)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(name, "warn_", 5) == 0 && n > 5)
+		snprintf(buf, size, "crit_%s", name + 5);
+	else if (n > 5 && strcmp(name + n - 5, "_warn") == 0)
+		snprintf(buf, size, "%.*s_crit", (int)(n - 5), name);
+	else
+		return NULL;
+	return buf;
+}
+
+/* sd_params_check_order - warning and critical thresholds in order (see params.h) */
+int sd_params_check_order(const sd_params *p, const char **warn_name, const char **crit_name, char **err)
+{
+	for (const sd_param_spec *w = p->spec; w != NULL && w->name != NULL; w++) {
+		char twin[96];
+		if ((w->type != SD_PARAM_INT && w->type != SD_PARAM_DURATION) || partner(w->name, twin, sizeof(twin)) == NULL)
+			continue;
+		const sd_param_spec *c = sd_params_spec_find(p->spec, twin);
+		if (c == NULL || c->type != w->type)
+			continue;
+		long long wv = w->type == SD_PARAM_INT ? sd_param_int(p, w->name) : sd_param_duration_ms(p, w->name);
+		long long cv = c->type == SD_PARAM_INT ? sd_param_int(p, c->name) : sd_param_duration_ms(p, c->name);
+		if (wv == 0 || cv == 0)
+			continue;   /* one of them is off */
+		int days_left = strstr(w->name, "days") != NULL;
+		if (days_left ? wv < cv : wv > cv) {
+			const char *unit = w->type == SD_PARAM_DURATION ? " ms" : "";
+			*err = sd_asprintf("%s (%lld%s) is %s than %s (%lld%s): the warning must come first", w->name, wv,
+					   unit, days_left ? "fewer days" : "later", c->name, cv, unit);
+			*warn_name = w->name;
+			*crit_name = c->name;
+			return -1;
+		}
+	}
+	return 0;
+}

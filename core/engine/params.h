@@ -37,4 +37,12 @@ int sd_parse_bool(const char *text, int *out);
 /* sd_parse_duration - "250ms", "2s", "1.5s", "1m", "1h" or seconds */
 int sd_parse_duration_ms(const char *text, long long *out);
 
+/* sd_params_check_order - every pair of thresholds P's spec declares as
+ * warn_X / crit_X or X_warn / X_crit (integers or durations, both
+ * non-zero) in order: a "days left" pair (X ends in "days") warns at no
+ * fewer days than it is critical, any other pair (a time taken) warns no
+ * later than it is critical. 0, or -1, *err (malloc'd) naming both, and
+ * *WARN_NAME / *CRIT_NAME the pair (the spec's strings) */
+int sd_params_check_order(const sd_params *p, const char **warn_name, const char **crit_name, char **err);
+
 #endif

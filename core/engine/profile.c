@@ -1256,6 +1256,32 @@ int sd_profile_bind(sd_profile *p, const sd_registry *reg, char **err)
 				return -1;
 			}
 		}
+		/* --set certificate.warn_days=900 with crit_days=1000 (trial):
+		 * refused as --warning above --critical is */
+		char *msg = NULL;
+		const char *wn = NULL, *cn = NULL;
+		if (sd_params_check_order(c->bound, &wn, &cn, &msg) != 0) {
+			/* where the later of the two was set: --set, else the
+			 * profile named (not the one it extends) */
+			const sd_raw_param *where = NULL;
+			int where_rank = -1;
+			for (size_t j = 0; j < c->nparams; j++) {
+				const sd_raw_param *rp = &c->params[j];
+				if (strcmp(rp->key, wn) != 0 && strcmp(rp->key, cn) != 0)
+					continue;
+				int rank = rp->from_cli ? 2
+					   : rp->mark.file != NULL && p->path != NULL && strcmp(rp->mark.file, p->path) == 0 ? 1
+																: 0;
+				if (rank > where_rank) {
+					where = rp;
+					where_rank = rank;
+				}
+			}
+			*err = where != NULL ? at(&where->mark, "check '%s': %s", c->name, msg)
+					     : sd_asprintf("check '%s': %s", c->name, msg);
+			free(msg);
+			return -1;
+		}
 	}
 	return 0;
 }

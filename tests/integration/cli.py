@@ -109,6 +109,19 @@ t.ok(r.rc == 2 and "--send needs --to" not in r.err and "connect.refused" in r.o
 os.unlink(up.name)
 usage_error(["--server", "127.0.0.1", "--warning", "5s", "--critical", "2s"], "--warning (5000 ms) is above --critical",
             "--warning above --critical is refused, as monitoring-plugins do")
+# a check's thresholds in the wrong order, from --set or a profile: refused
+# as --warning above --critical is (newcomer trial: a 900-day warning with a
+# 1000-day critical made a certificate valid 824 days CRITICAL)
+usage_error(["--server", "127.0.0.1", "--set", "certificate.warn_days=900", "--set", "certificate.crit_days=1000"],
+            "warn_days (900) is fewer days than crit_days (1000)", "--set certificate days in the wrong order")
+usage_error(["--server", "127.0.0.1", "--set", "response-time.tls_warn=20s"],
+            "tls_warn (20000 ms) is later than tls_crit (10000 ms)", "--set response-time thresholds in the wrong order")
+with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as up:
+    up.write("extends: default\nchecks:\n  - name: certificate\n    params:\n      warn_days: 7\n")
+r = run("--server", "127.0.0.1", "--profile", up.name)
+t.ok(r.rc == 3 and "%s:5:" % up.name in r.err and "warn_days (7) is fewer days than crit_days (14)" in r.err
+     and r.err.count("\n") == 1, "a profile's thresholds in the wrong order: one line naming the file and line", r)
+os.unlink(up.name)
 usage_error(["--server", "127.0.0.1", "--send", "--to", "not-an-address"], "--to: 'not-an-address' is not a mail address",
             "--to with something that is not an address")
 usage_error(["--server", "127.0.0.1", "--send", "--to", "a@example.net", "--header", "no colon"],
