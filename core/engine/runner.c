@@ -11,6 +11,7 @@
  * on a thread as soon as its prerequisites are done, beside the main
  * session; it is joined, and reported, at its place in the profile order.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,7 +232,16 @@ static char *summarize(const sd_target_result *res)
 		const sd_report *r = res->checks[i];
 		if (r->summary == NULL || r->state != SD_CHECK_RAN)
 			continue;
-		char *n = sd_asprintf("%s%s%s", out, out[0] ? "; " : "", r->summary);
+		/* a domain's parts say whose they are ("SPF: 1 DNS lookup",
+		 * "DMARC: p=reject"); a server's summaries name themselves */
+		char label[32] = "";
+		if (res->is_domain && r->check != NULL) {
+			size_t k = 0;
+			for (; r->check[k] != '\0' && k + 3 < sizeof(label); k++)
+				label[k] = (char)toupper((unsigned char)r->check[k]);
+			snprintf(label + k, sizeof(label) - k, ": ");
+		}
+		char *n = sd_asprintf("%s%s%s%s", out, out[0] ? "; " : "", label, r->summary);
 		free(out);
 		out = n;
 	}
@@ -802,8 +812,9 @@ static void compare_addresses(const char *host, addr_job *jobs, size_t n)
 							  "%s: address %s does not answer (%s) while %s does", host,
 							  jobs[i].cfg.address, why != NULL ? why : "no connection",
 							  jobs[ref].cfg.address);
-			sd_finding_cause(f, "senders try the addresses of an MX host in turn; those that try %s first (IPv6 is preferred by most) wait for a timeout or a refusal on every message: delays, deferrals, and mail lost when they give up",
-					 jobs[i].cfg.address);
+			sd_finding_cause(f, "senders try the addresses of an MX host in turn; those that try %s first%s wait for a timeout or a refusal on every message: delays, deferrals, and mail lost when they give up",
+					 jobs[i].cfg.address,
+					 strchr(jobs[i].cfg.address, ':') != NULL ? " (IPv6 is preferred by most)" : "");
 			sd_finding_fix(f, "make the SMTP server listen on %s (Postfix: inet_protocols = all, inet_interfaces), open the firewall for it, or remove the %s record of %s",
 				       jobs[i].cfg.address, strchr(jobs[i].cfg.address, ':') != NULL ? "AAAA" : "A", host);
 			sd_finding_detail(f, "host", "%s", host);
