@@ -67,9 +67,10 @@ static int connect_failed(const sd_target_result *r)
 	return 0;
 }
 
-/* count_finding - count finding F of SERVER in the fleet's tallies by id
- * (keeping the worst severity and an example) */
-static void count_finding(fleet *F, const sd_finding *f, const char *server)
+/* count_finding - count finding F of SERVER at PORT in the fleet's tallies
+ * by id (keeping the worst severity and an example naming both: targets
+ * that share a name differ by port) */
+static void count_finding(fleet *F, const sd_finding *f, const char *server, unsigned port)
 {
 	for (size_t i = 0; i < F->ntallies; i++)
 		if (strcmp(F->tallies[i].id, f->id) == 0) {
@@ -80,7 +81,8 @@ static void count_finding(fleet *F, const sd_finding *f, const char *server)
 		}
 	F->tallies = sd_xrealloc(F->tallies, (F->ntallies + 1) * sizeof(*F->tallies));
 	F->tallies[F->ntallies++] = (tally){ sd_xstrdup(f->id), f->severity, 1,
-					     sd_asprintf("%s: %s", server, f->summary) };
+					     port > 0 ? sd_asprintf("%s port %u: %s", server, port, f->summary)
+						      : sd_asprintf("%s: %s", server, f->summary) };
 }
 
 /* tally_result - each finding id at warning or worse once per target */
@@ -96,7 +98,8 @@ static void tally_result(fleet *F, const sd_target_result *r)
 				for (size_t b = 0; b < (a == i ? j : r->checks[a]->nfindings) && !seen; b++)
 					seen = strcmp(r->checks[a]->findings[b]->id, f->id) == 0;
 			if (!seen)
-				count_finding(F, f, r->cfg.server);
+				count_finding(F, f, r->is_domain ? r->cfg.domain : r->cfg.server,
+					      r->is_domain ? 0 : r->cfg.port);
 		}
 }
 

@@ -7,6 +7,7 @@ Every endpoint is served by tests/fleetsmtp.py on its own 127.0.4x.y address
 (loopback only), so per-address limits can be observed by the server side.
 """
 import json
+import re
 import os
 import socket
 import tempfile
@@ -144,6 +145,9 @@ with FleetSMTP(endpoints, port) as srv:
     top = {x["id"]: x["targets"] for x in f.get("top_findings", [])}
     t.ok(top.get("connect.refused") == 20 and top.get("connect.timeout") == 15,
          "summary: the most frequent findings with their target counts", json.dumps(f.get("top_findings")))
+    ex = {x["id"]: x.get("example", "") for x in f.get("top_findings", [])}
+    t.ok(re.match(r"^\S+ port \d+: ", ex.get("connect.refused", "")) is not None,
+         "summary: an example names its target's port (targets that share a name differ by it)", ex)
     # every round of PARALLEL targets lasts at most about one timeout (a
     # stalled greeting or a dropped SYN), plus the back-offs
     bound = (len(endpoints) / PARALLEL + 1) * TIMEOUT + 3
