@@ -175,12 +175,14 @@ static sd_run_status run(sd_session *s, const sd_params *p, sd_report *r)
 	for (size_t i = 0; i < e->ncaps; i++) {
 		const sd_capability *c = &e->caps[i];
 		sd_report_fact_map_add(r, "capabilities", c->keyword, c->params);
+		/* as the server wrote it ("AUTH PLAIN LOGIN", "SIZE 10240000"),
+		 * commas between: "AUTH=PLAIN" is a legacy line of its own */
 		strncat(line, c->keyword, sizeof(line) - strlen(line) - 1);
 		if (c->params[0] != '\0') {
-			strncat(line, "=", sizeof(line) - strlen(line) - 1);
+			strncat(line, " ", sizeof(line) - strlen(line) - 1);
 			strncat(line, c->params, sizeof(line) - strlen(line) - 1);
 		}
-		strncat(line, i + 1 < e->ncaps ? " " : "", sizeof(line) - strlen(line) - 1);
+		strncat(line, i + 1 < e->ncaps ? ", " : "", sizeof(line) - strlen(line) - 1);
 	}
 	sd_report_note(r, "%zu capabilities: %s", e->ncaps, e->ncaps ? line : "(none)");
 	for (const char *const *k = flags; *k != NULL; k++)
