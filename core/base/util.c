@@ -216,20 +216,10 @@ size_t sd_clause_prefix(const char *s, size_t max)
 			best = i;
 		depth += c == '(' ? 1 : c == ')' && depth > 0 ? -1 : 0;
 	}
-	if (best == 0) {
+	/* no clause point past the first third: between words (a parenthesis
+	 * opened after the first third would have been one) */
+	if (best == 0)
 		best = sd_word_prefix(s, max);
-		/* a word cut inside parentheses: back to before the first open one */
-		depth = 0;
-		size_t open_at = 0;
-		for (size_t i = 0; i < best; i++) {
-			if (s[i] == '(' && depth++ == 0)
-				open_at = i;
-			else if (s[i] == ')' && depth > 0)
-				depth--;
-		}
-		if (depth > 0 && open_at > max / 3)
-			best = open_at;
-	}
 	while (best > 0 && s[best - 1] == ' ')
 		best--;
 	return best;

@@ -30,8 +30,8 @@ size_t sd_word_prefix(const char *s, size_t max);
 /* sd_clause_prefix - the length of the longest prefix of S of at most MAX
  * bytes that ends before a clause (before a ';', ',', ':' or '(' that is
  * outside parentheses), trailing spaces dropped, so a cut never leaves a
- * parenthesis open; sd_word_prefix's answer when no such point lies in the
- * last two thirds of MAX */
+ * parenthesis opened in the last two thirds of MAX open; sd_word_prefix's
+ * answer when no such point lies there */
 size_t sd_clause_prefix(const char *s, size_t max);
 /* sd_strip_final_dot - drop the one trailing dot of an absolute domain name
  * ("mail.example." -> "mail.example") in place: SNI (RFC 6066 3), EHLO names

@@ -170,25 +170,37 @@ static void unit_add(sd_plan_unit *u, const char *domain, const char *host)
 	u->hosts[u->nhosts++] = sd_xstrdup(host);
 }
 
+/* unresolved_add - append (DOMAIN, HOST or NULL, REASON: taken) to the
+ * growing array *V of *N entries and *CAP slots */
+static void unresolved_add(sd_plan_unresolved **v, size_t *n, size_t *cap, const char *domain, const char *host,
+			   char *reason)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*v = sd_xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = (sd_plan_unresolved){ sd_xstrdup(domain), host != NULL ? sd_xstrdup(host) : NULL, reason };
+}
+
 /* add_bad - DOMAIN has nothing to audit, for REASON */
 static void add_bad(sd_fleet_plan *p, const char *domain, char *reason)
 {
-	if (p->nbad == p->badcap) {
-		p->badcap = p->badcap ? p->badcap * 2 : 16;
-		p->bad = sd_xrealloc(p->bad, p->badcap * sizeof(*p->bad));
-	}
-	p->bad[p->nbad++] = (sd_plan_unresolved){ sd_xstrdup(domain), NULL, reason };
+	unresolved_add(&p->bad, &p->nbad, &p->badcap, domain, NULL, reason);
 }
 
 /* add_bad_mx - HOST, an MX host of DOMAIN, has no address, for REASON
  * (DOMAIN has other hosts to audit; --domain says mx.no_address) */
 static void add_bad_mx(sd_fleet_plan *p, const char *domain, const char *host, char *reason)
 {
-	if (p->nbadmx == p->badmxcap) {
-		p->badmxcap = p->badmxcap ? p->badmxcap * 2 : 16;
-		p->badmx = sd_xrealloc(p->badmx, p->badmxcap * sizeof(*p->badmx));
-	}
-	p->badmx[p->nbadmx++] = (sd_plan_unresolved){ sd_xstrdup(domain), sd_xstrdup(host), reason };
+	unresolved_add(&p->badmx, &p->nbadmx, &p->badmxcap, domain, host, reason);
+}
+
+/* put_line - O (taken) as one compact JSON line on OUT */
+static void put_line(FILE *out, json_t *o)
+{
+	json_dumpf(o, out, JSON_COMPACT);
+	fputc('\n', out);
+	json_decref(o);
 }
 
 /* add_addresses - DOMAIN served by HOST at ADDRS (comma list); how many */
@@ -617,25 +629,15 @@ int sd_plan_write(sd_fleet_plan *p, FILE *out)
 			json_array_append_new(hosts, json_string(x->hosts[i]));
 		for (size_t i = 0; i < x->ndomains; i++)
 			json_array_append_new(doms, json_string(x->domains[i]));
-		json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:o, s:o}", "unit", x->key, "address", x->address, "port",
-				      (int)x->port, "weight", (json_int_t)x->ndomains, "hosts", hosts, "domains", doms);
-		json_dumpf(o, mem, JSON_COMPACT);
-		fputc('\n', mem);
-		json_decref(o);
+		put_line(mem, json_pack("{s:s, s:s, s:i, s:I, s:o, s:o}", "unit", x->key, "address", x->address,
+					"port", (int)x->port, "weight", (json_int_t)x->ndomains, "hosts", hosts, "domains",
+					doms));
 	}
-	for (size_t b = 0; b < p->nbad; b++) {
-		json_t *o = json_pack("{s:s, s:s}", "unresolved", p->bad[b].domain, "reason", p->bad[b].reason);
-		json_dumpf(o, mem, JSON_COMPACT);
-		fputc('\n', mem);
-		json_decref(o);
-	}
-	for (size_t b = 0; b < p->nbadmx; b++) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "unresolved_mx", p->badmx[b].host, "domain", p->badmx[b].domain,
-				      "reason", p->badmx[b].reason);
-		json_dumpf(o, mem, JSON_COMPACT);
-		fputc('\n', mem);
-		json_decref(o);
-	}
+	for (size_t b = 0; b < p->nbad; b++)
+		put_line(mem, json_pack("{s:s, s:s}", "unresolved", p->bad[b].domain, "reason", p->bad[b].reason));
+	for (size_t b = 0; b < p->nbadmx; b++)
+		put_line(mem, json_pack("{s:s, s:s, s:s}", "unresolved_mx", p->badmx[b].host, "domain",
+					p->badmx[b].domain, "reason", p->badmx[b].reason));
 	fclose(mem);
 	EVP_Digest(body, blen, md, &mdlen, EVP_sha256(), NULL);
 	hex_digest(md, mdlen, p->hash);
@@ -1340,20 +1342,15 @@ static void domain_verdicts(merge *M, FILE *out, counts *c)
 			if (json_array_size(nomx) > 0)
 				json_object_set(o, "mx_no_address", nomx);
 			json_decref(nomx);
-			json_dumpf(o, out, JSON_COMPACT);
-			fputc('\n', out);
-			json_decref(o);
+			put_line(out, o);
 		}
 		i = j;
 	}
 	for (size_t b = 0; b < M->plan.nbad; b++) {
 		c->unresolved++;
 		if (out != NULL) {
-			json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "domain_verdict", M->plan.bad[b].domain, "verdict",
-					      "UNRESOLVED", "exit_code", 3, "reason", M->plan.bad[b].reason);
-			json_dumpf(o, out, JSON_COMPACT);
-			fputc('\n', out);
-			json_decref(o);
+			put_line(out, json_pack("{s:s, s:s, s:i, s:s}", "domain_verdict", M->plan.bad[b].domain, "verdict",
+						"UNRESOLVED", "exit_code", 3, "reason", M->plan.bad[b].reason));
 		}
 	}
 	free(refs);

@@ -10,8 +10,9 @@
  * state. The plan is JSON Lines: a header line with the SHA-256 of the
  * lines after it, then the units sorted by key, then the domains that
  * could not be resolved, then the MX hosts without an address of domains
- * that have others (format 2; a format 1 plan has none of those). Everything is sorted: the same answers give the
- * same bytes and the same hash.
+ * that have others (format 2; a format 1 plan has none of those).
+ * Everything is sorted: the same answers give the same bytes and the same
+ * hash.
  */
 #ifndef SD_FLEET_PLAN_H
 #define SD_FLEET_PLAN_H

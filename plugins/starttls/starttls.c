@@ -227,13 +227,12 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 	}
 	/* what the probe saw, and why this check took long when it did: a
 	 * greeting delay (postscreen, greet_pause) counts on every connection */
+	char waited[160] = "";
 	if (pr->greeting_ms >= 1000)
-		snprintf(pr->note, sizeof(pr->note), "without STARTTLS, on a second connection: MAIL FROM:<> answered "
-			 "\"%.120s\"; that connection waited %.1f s for its greeting (the server's greeting delay "
-			 "counts again on every connection)", pr->said, pr->greeting_ms / 1000);
-	else
-		snprintf(pr->note, sizeof(pr->note), "without STARTTLS, on a second connection: MAIL FROM:<> "
-			 "answered \"%.120s\"", pr->said);
+		snprintf(waited, sizeof(waited), "; that connection waited %.1f s for its greeting (the server's "
+			 "greeting delay counts again on every connection)", pr->greeting_ms / 1000);
+	snprintf(pr->note, sizeof(pr->note), "without STARTTLS, on a second connection: MAIL FROM:<> answered "
+		 "\"%.120s\"%s", pr->said, waited);
 	/* the same address, another connection, and no STARTTLS: unlike nodes */
 	if (pr->main_starttls && !pr->starttls) {
 		sd_report_fact_bool(r, "starttls_consistent", false);
@@ -264,7 +263,7 @@ static void probe_enforcement(probe *pr, const sd_params *p, sd_report *r)
 	/* a submission listener that wants AUTH before MAIL (chasquid: "550
 	 * 5.7.9 Mail to submission port must be authenticated") and offers AUTH
 	 * only after STARTTLS: no mail without TLS either */
-	int auth_first = !refused && pr->code / 100 == 5 && auth_kind;
+	int auth_first = auth_kind && pr->code / 100 == 5;   /* auth_kind: never 'refused' */
 	sd_report_fact_bool(r, "tls_enforced", (refused || auth_first) && !auth_plain);
 	sd_report_fact_str(r, "mail_from_without_tls", "%s", said);
 
